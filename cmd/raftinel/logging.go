@@ -1,0 +1,78 @@
+package main
+
+import (
+	"os"
+	"sync"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// reopenFile is a log file that SIGHUP reopens (logrotate moves the old one).
+type reopenFile struct {
+	mu   sync.Mutex
+	path string
+	f    *os.File
+}
+
+func openLog(path string) (*reopenFile, error) {
+	r := &reopenFile{path: path}
+	return r, r.Reopen()
+}
+
+func (r *reopenFile) Reopen() error {
+	f, err := os.OpenFile(r.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	old := r.f
+	r.f = f
+	r.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	return nil
+}
+
+func (r *reopenFile) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.f.Write(p)
+}
+
+func (r *reopenFile) Sync() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.f.Sync()
+}
+
+// zapLevel maps Redis's loglevel names.
+func zapLevel(l string) zapcore.Level {
+	switch l {
+	case "debug", "verbose":
+		return zapcore.DebugLevel
+	case "warning":
+		return zapcore.WarnLevel
+	case "nothing":
+		return zapcore.FatalLevel + 1
+	}
+	return zapcore.InfoLevel
+}
+
+// newLogger writes to logfile, or stderr when it is empty.
+func newLogger(logfile, level string) (*zap.Logger, *reopenFile, error) {
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	var ws zapcore.WriteSyncer = zapcore.Lock(os.Stderr)
+	var rf *reopenFile
+	if logfile != "" {
+		var err error
+		if rf, err = openLog(logfile); err != nil {
+			return nil, nil, err
+		}
+		ws = rf
+	}
+	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), ws, zapLevel(level))
+	return zap.New(core), rf, nil
+}

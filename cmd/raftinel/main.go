@@ -1,0 +1,105 @@
+// Command raftinel is a drop-in replacement for redis-sentinel, started the
+// same way: `raftinel /path/to/sentinel.conf [--directive value ...]`.
+// This file is wiring only: config, logging, signals, exit codes.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/raftinel/raftinel/config"
+	"github.com/raftinel/raftinel/node"
+	"go.uber.org/zap"
+)
+
+func main() { os.Exit(run(os.Args[1:])) }
+
+func usage() {
+	fmt.Fprintf(os.Stderr, `raftinel %s, a Raft-backed drop-in replacement for redis-sentinel
+
+Usage:
+  raftinel /path/to/sentinel.conf [--directive value ...]
+  raftinel demo        start a local demo cluster over real redis-server processes
+  raftinel --version
+`, node.Version)
+}
+
+func run(args []string) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "--help", "help":
+			usage()
+			return 0
+		case "-v", "--version", "version":
+			fmt.Printf("raftinel %s (sentinel protocol %s)\n", node.Version, node.RedisVersion)
+			return 0
+		case "demo":
+			return runDemo(args[1:])
+		}
+	}
+	path := ""
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		path, args = args[0], args[1:]
+	}
+	cfg, err := config.Load(path, args)
+	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) && ce.Line > 0 {
+			fmt.Fprint(os.Stderr, ce.Banner(node.RedisVersion))
+		}
+		fmt.Fprintf(os.Stderr, "raftinel: %v\n", err)
+		return 1
+	}
+	log, logFile, err := newLogger(cfg.LogFile, cfg.LogLevel)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "raftinel: logfile %s: %v\n", cfg.LogFile, err)
+		return 1
+	}
+	defer log.Sync()
+	if cfg.Daemonize {
+		log.Warn("daemonize yes is not supported: running in the foreground (use a supervisor)")
+	}
+	for _, d := range cfg.Ignored {
+		log.Debug("directive accepted and ignored", zap.String("directive", d.Directive), zap.Int("line", d.Line))
+	}
+	n, err := node.New(cfg, log)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "raftinel: %v\n", err)
+		return 1
+	}
+	if cfg.PidFile != "" {
+		if err := os.WriteFile(cfg.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			fmt.Fprintf(os.Stderr, "raftinel: pidfile %s: %v\n", cfg.PidFile, err)
+			return 1
+		}
+		defer os.Remove(cfg.PidFile)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		for s := range sigs {
+			if s == syscall.SIGHUP {
+				if logFile != nil {
+					if err := logFile.Reopen(); err != nil {
+						log.Warn("reopening log file failed", zap.Error(err))
+					}
+				}
+				continue
+			}
+			log.Info("signal received, shutting down", zap.String("signal", s.String()))
+			cancel()
+		}
+	}()
+	if err := n.Run(ctx); err != nil {
+		log.Error("node stopped with an error", zap.Error(err))
+		return 1
+	}
+	return 0
+}

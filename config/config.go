@@ -1,0 +1,203 @@
+package config
+
+import "time"
+
+// DefaultPort is the Sentinel port.
+const DefaultPort = 26379
+
+// Config is everything a node is started with. Zero values are never used
+// directly: Default() fills every field and the parser overrides.
+type Config struct {
+	File string // path of the config file, for error messages
+
+	// Server directives (Redis names).
+	Port           int
+	Bind           []string
+	Dir            string
+	LogFile        string // "" = stderr
+	LogLevel       string // debug|verbose|notice|warning|nothing
+	PidFile        string
+	Daemonize      bool
+	ProtectedMode  bool
+	RequirePass    string
+	Users          []string // `user` lines minus the keyword: "name rule rule ..." (SplitArgs gives the tokens back)
+	ACLFile        string
+	MaxClients     int
+	Timeout        time.Duration // idle client timeout, 0 = never
+	BindSourceAddr string
+	SyslogEnabled  bool
+	SyslogIdent    string
+	SyslogFacility string // user|local0..local7
+	TLS            TLS
+
+	// RenameCommands holds server-level `rename-command <cmd> <new>` lines
+	// (they rename the node's own commands): lower-case command -> new name,
+	// "" = command disabled.
+	RenameCommands map[string]string
+
+	// Global sentinel directives.
+	AnnounceIP          string
+	AnnouncePort        int
+	ResolveHostnames    bool
+	AnnounceHostnames   bool
+	DenyScriptsReconfig bool
+	SentinelUser        string
+	SentinelPass        string
+	CurrentEpoch        uint64
+	MyID                string // 40 hex chars, "" = from dir or random
+
+	// Masters in file order.
+	Masters []Master
+
+	Raft     Raft
+	Monitor  Monitor
+	Failover Failover
+
+	HTTPPort int // 0 = off
+
+	// Ignored lists Redis server directives that were accepted but have no
+	// meaning for raftinel, so the caller can log them.
+	Ignored []IgnoredDirective
+}
+
+// IgnoredDirective is one accepted-but-unused Redis directive.
+type IgnoredDirective struct {
+	File      string
+	Line      int
+	Directive string
+}
+
+// TLS mirrors Redis's tls-* directives.
+type TLS struct {
+	Port                int
+	CertFile            string
+	KeyFile             string
+	KeyFilePass         string
+	ClientCertFile      string
+	ClientKeyFile       string
+	ClientKeyFilePass   string
+	CACertFile          string
+	CACertDir           string
+	AuthClients         string // yes|no|optional
+	Protocols           string
+	Ciphers             string
+	Ciphersuites        string
+	PreferServerCiphers bool
+	Replication         bool
+}
+
+// Master is one `sentinel monitor` block with its per-master directives.
+type Master struct {
+	Name                        string
+	Host                        string
+	Port                        int
+	Quorum                      int
+	DownAfter                   time.Duration
+	FailoverTimeout             time.Duration
+	ParallelSyncs               int
+	AuthPass                    string
+	AuthUser                    string
+	NotificationScript          string
+	ClientReconfigScript        string
+	RenameCommands              map[string]string // lower-case command -> new name
+	MasterRebootDownAfterPeriod time.Duration
+	ConfigEpoch                 uint64
+	LeaderEpoch                 uint64
+	KnownReplicas               []HostPort
+	KnownSentinels              []KnownSentinel
+	File                        string // where the monitor directive is: file path or CommandLine
+	Line                        int    // its line (argument position for CommandLine), for messages
+}
+
+// HostPort is an address as written in the file (a hostname stays a name).
+type HostPort struct {
+	Host string
+	Port int
+}
+
+// KnownSentinel is a `sentinel known-sentinel` line; raftinel learns members
+// from Raft, so these are accepted (for drop-in configs) and only logged.
+type KnownSentinel struct {
+	Host  string
+	Port  int
+	RunID string
+}
+
+// Raft holds raftinel's own cluster directives.
+type Raft struct {
+	Peers              []string      // raft-peers host:port ... (self included)
+	Join               string        // raft-join host:port
+	Secret             string        // raft-secret
+	HeartbeatTimeout   time.Duration // raft-heartbeat-timeout
+	ElectionTimeout    time.Duration // raft-election-timeout
+	LeaderLeaseTimeout time.Duration // raft-leader-lease-timeout
+	CommitTimeout      time.Duration // raft-commit-timeout
+	SnapshotInterval   time.Duration // raft-snapshot-interval
+	SnapshotThreshold  uint64        // raft-snapshot-threshold
+	TrailingLogs       uint64        // raft-trailing-logs
+	StaleAfter         time.Duration // raft-stale-after
+	ServeStale         bool          // raft-serve-stale
+}
+
+// Monitor holds the probe timers.
+type Monitor struct {
+	PingPeriod       time.Duration // ping-period, 0 = auto: clamp(down-after/10, 100ms, 1s)
+	InfoPeriod       time.Duration // info-period (Sentinel: 10 s)
+	SDownCheckPeriod time.Duration // sdown-check-period: how often SDOWN is evaluated
+}
+
+// Failover holds failover behaviour switches.
+type Failover struct {
+	ReplicaWitness bool          // replica-witness: replicas with a live link veto ODOWN
+	PauseTimeout   time.Duration // manual-failover-pause-timeout: CLIENT PAUSE bound
+	DemoteDelay    time.Duration // demote-delay: wait before demoting a returning old master
+}
+
+// Master defaults (Sentinel's).
+const (
+	DefaultDownAfter       = 30 * time.Second
+	DefaultFailoverTimeout = 180 * time.Second
+	DefaultParallelSyncs   = 1
+)
+
+// Default returns a Config with every default filled in.
+func Default() *Config {
+	return &Config{
+		Port:                DefaultPort,
+		Dir:                 ".",
+		LogLevel:            "notice",
+		SyslogIdent:         "redis",
+		SyslogFacility:      "local0",
+		MaxClients:          10000,
+		DenyScriptsReconfig: true,
+		TLS:                 TLS{AuthClients: "yes"},
+		Raft: Raft{
+			HeartbeatTimeout:   300 * time.Millisecond,
+			ElectionTimeout:    300 * time.Millisecond,
+			LeaderLeaseTimeout: 200 * time.Millisecond,
+			CommitTimeout:      5 * time.Millisecond,
+			SnapshotInterval:   30 * time.Second,
+			SnapshotThreshold:  8192,
+			TrailingLogs:       10240,
+			StaleAfter:         2 * time.Second,
+		},
+		Monitor: Monitor{
+			InfoPeriod:       10 * time.Second,
+			SDownCheckPeriod: 10 * time.Millisecond,
+		},
+		Failover: Failover{
+			ReplicaWitness: true,
+			PauseTimeout:   5 * time.Second,
+		},
+	}
+}
+
+// NewMaster returns a master block with Sentinel's defaults.
+func NewMaster(name, host string, port, quorum int) Master {
+	return Master{
+		Name: name, Host: host, Port: port, Quorum: quorum,
+		DownAfter:       DefaultDownAfter,
+		FailoverTimeout: DefaultFailoverTimeout,
+		ParallelSyncs:   DefaultParallelSyncs,
+	}
+}

@@ -1,0 +1,317 @@
+package consensus
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// Read runs fn with the replicated state under a read lock.
+func (s *Store) Read(fn func(*State)) { s.fsm.read(fn) }
+
+// IsLeader reports whether this node is the Raft leader.
+func (s *Store) IsLeader() bool { return s.raft.State() == raft.Leader }
+
+// LeaderAddr returns the current leader's address ("" if none known).
+func (s *Store) LeaderAddr() string {
+	addr, _ := s.raft.LeaderWithID()
+	return string(addr)
+}
+
+// Apply commits cmd through the log, forwarding it to the leader when this
+// node is a follower, and returns once this node has applied it.
+func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
+	data, err := cmd.Encode()
+	if err != nil {
+		return Result{}, err
+	}
+	resp, err := s.toLeader(ctx, &rpcRequest{Kind: rpcApply, Data: data}, func() (*rpcResponse, error) {
+		res, err := s.applyLocal(cmd)
+		r := &rpcResponse{Index: res.Index, Value: res.Value}
+		encodeError(err, r)
+		return r, nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Index: resp.Index, Value: resp.Value}
+	if werr := s.WaitApplied(ctx, resp.Index); werr != nil {
+		return res, werr
+	}
+	return res, decodeError(resp)
+}
+
+// Call runs a registered leader-side handler (HandleRPC) on the leader.
+func (s *Store) Call(ctx context.Context, kind string, data []byte) ([]byte, error) {
+	resp, err := s.toLeader(ctx, &rpcRequest{Kind: kind, Data: data}, func() (*rpcResponse, error) {
+		return s.handleRPC(&rpcRequest{Kind: kind, Data: data}), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if werr := s.WaitApplied(ctx, resp.Index); werr != nil {
+		return nil, werr
+	}
+	return resp.Data, decodeError(resp)
+}
+
+// HandleRPC registers a leader-side handler for kind (e.g. "failover").
+func (s *Store) HandleRPC(kind string, h Handler) {
+	s.mu.Lock()
+	s.handlers[kind] = h
+	s.mu.Unlock()
+}
+
+// toLeader runs local on the leader, or sends req to the leader, retrying
+// while leadership moves, within ctx (default ApplyTimeout).
+func (s *Store) toLeader(ctx context.Context, req *rpcRequest, local func() (*rpcResponse, error)) (*rpcResponse, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.applyTimeout)
+		defer cancel()
+	}
+	var lastErr error = ErrNoLeader
+	for {
+		select {
+		case <-s.done:
+			return nil, ErrShutdown
+		default:
+		}
+		var resp *rpcResponse
+		var err error
+		leader := s.LeaderAddr()
+		switch {
+		case s.IsLeader():
+			resp, err = local()
+		case leader != "":
+			resp, err = s.rpc.call(ctx, leader, req)
+		default:
+			err = ErrNoLeader
+		}
+		if err == nil && resp.ErrKind != "not-leader" {
+			return resp, nil
+		}
+		if err != nil {
+			lastErr = err
+		}
+		select {
+		case <-ctx.Done():
+			if errors.Is(lastErr, ErrAuth) {
+				return nil, lastErr
+			}
+			return nil, fmt.Errorf("%w: %v", ErrNoLeader, lastErr)
+		case <-s.done:
+			return nil, ErrShutdown
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Store) applyLocal(cmd *Command) (Result, error) {
+	data, err := cmd.Encode()
+	if err != nil {
+		return Result{}, err
+	}
+	f := s.raft.Apply(data, s.applyTimeout)
+	if err := f.Error(); err != nil {
+		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {
+			return Result{}, ErrNotLeader
+		}
+		return Result{}, fmt.Errorf("%w: %v", ErrTimeout, err)
+	}
+	r, _ := f.Response().(*applyResponse)
+	if r == nil {
+		return Result{Index: f.Index()}, nil
+	}
+	return r.res, r.err
+}
+
+// WaitApplied blocks until this node has applied index.
+func (s *Store) WaitApplied(ctx context.Context, index uint64) error {
+	for {
+		cur, ch := s.fsm.appliedIndex()
+		if cur >= index || s.raft.AppliedIndex() >= index {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: index %d not applied", ErrTimeout, index)
+		case <-s.done:
+			return ErrShutdown
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Barrier waits until every entry committed before it is applied here
+// (used by a new leader before it acts on the state).
+func (s *Store) Barrier(timeout time.Duration) error {
+	return s.raft.Barrier(timeout).Error()
+}
+
+// Fresh implements design rule 8: a leader (which steps down when it loses
+// its quorum for LeaderLeaseTimeout) is fresh; a follower is fresh while it
+// heard from a leader within StaleAfter.
+func (s *Store) Fresh() error {
+	if s.o.ServeStale || s.IsLeader() {
+		return nil
+	}
+	lc := s.raft.LastContact()
+	if lc.IsZero() {
+		return fmt.Errorf("%w since start %d ms ago", ErrStale, time.Since(s.started).Milliseconds())
+	}
+	if age := time.Since(lc); age > s.o.StaleAfter {
+		return fmt.Errorf("%w for %d ms", ErrStale, age.Milliseconds())
+	}
+	return nil
+}
+
+// Members returns the Raft configuration, with each node's myid from the
+// registry (a node not yet registered gets a stable id derived from its
+// address).
+func (s *Store) Members() []Member {
+	f := s.raft.GetConfiguration()
+	if f.Error() != nil {
+		return nil
+	}
+	_, leaderID := s.raft.LeaderWithID()
+	var nodes map[string]NodeInfo
+	s.Read(func(st *State) {
+		nodes = make(map[string]NodeInfo, len(st.Nodes))
+		for k, v := range st.Nodes {
+			nodes[k] = v
+		}
+	})
+	var out []Member
+	for _, srv := range f.Configuration().Servers {
+		addr := string(srv.Address)
+		id := nodes[string(srv.ID)].MyID
+		if string(srv.ID) == s.o.Advertise {
+			id = s.o.MyID
+		}
+		if id == "" {
+			sum := sha1.Sum([]byte(srv.ID))
+			id = hex.EncodeToString(sum[:])
+		}
+		out = append(out, Member{
+			ID: id, Addr: addr, Voter: srv.Suffrage == raft.Voter,
+			Leader: srv.ID == leaderID, Self: string(srv.ID) == s.o.Advertise,
+		})
+	}
+	return out
+}
+
+// RaftInfo is INFO's "# Raft" section.
+func (s *Store) RaftInfo() [][2]string {
+	st := s.raft.Stats()
+	leader := s.LeaderAddr()
+	members := s.Members()
+	voters := 0
+	for _, m := range members {
+		if m.Voter {
+			voters++
+		}
+	}
+	lastContact := int64(-1)
+	if s.IsLeader() {
+		lastContact = 0
+	} else if lc := s.raft.LastContact(); !lc.IsZero() {
+		lastContact = time.Since(lc).Milliseconds()
+	}
+	fresh := "1"
+	if s.Fresh() != nil {
+		fresh = "0"
+	}
+	yn := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	return [][2]string{
+		{"raft_state", lowerState(s.raft.State())},
+		{"raft_leader", leader},
+		{"raft_term", st["term"]},
+		{"raft_applied_index", strconv.FormatUint(s.raft.AppliedIndex(), 10)},
+		{"raft_commit_index", st["commit_index"]},
+		{"raft_last_log_index", st["last_log_index"]},
+		{"raft_members", strconv.Itoa(len(members))},
+		{"raft_voters", strconv.Itoa(voters)},
+		{"raft_last_contact_ms", strconv.FormatInt(lastContact, 10)},
+		{"raft_fresh", fresh},
+		{"raft_stale_after_ms", strconv.FormatInt(s.o.StaleAfter.Milliseconds(), 10)},
+		{"raft_serve_stale", yn(s.o.ServeStale)},
+		{"raft_secret", yn(s.o.Secret != "")},
+		{"raft_address", s.o.Advertise},
+	}
+}
+
+func lowerState(st raft.RaftState) string {
+	switch st {
+	case raft.Leader:
+		return "leader"
+	case raft.Candidate:
+		return "candidate"
+	case raft.Follower:
+		return "follower"
+	}
+	return "shutdown"
+}
+
+// AddVoter adds addr as a voter (leader only; followers forward via Call).
+func (s *Store) AddVoter(addr string) error {
+	if _, err := ParseAddr(addr); err != nil {
+		return fmt.Errorf("invalid address %q: %w", addr, err)
+	}
+	if !s.IsLeader() {
+		return ErrNotLeader
+	}
+	return s.raft.AddVoter(raft.ServerID(addr), raft.ServerAddress(addr), 0, s.applyTimeout).Error()
+}
+
+// RemoveServer removes a member named by address or myid.
+func (s *Store) RemoveServer(addrOrID string) error {
+	if !s.IsLeader() {
+		return ErrNotLeader
+	}
+	for _, m := range s.Members() {
+		if m.Addr == addrOrID || m.ID == addrOrID {
+			return s.raft.RemoveServer(raft.ServerID(m.Addr), 0, s.applyTimeout).Error()
+		}
+	}
+	return fmt.Errorf("no raft member %q", addrOrID)
+}
+
+// Snapshot takes a snapshot now (compacting the log).
+func (s *Store) Snapshot() error {
+	err := s.raft.Snapshot().Error()
+	if errors.Is(err, raft.ErrNothingNewToSnapshot) {
+		return nil
+	}
+	return err
+}
+
+// TransferLeadership hands leadership to another voter.
+func (s *Store) TransferLeadership() error {
+	if !s.IsLeader() {
+		return ErrNotLeader
+	}
+	return s.raft.LeadershipTransfer().Error()
+}
+
+// VerifyLeader confirms with a quorum that this node is still the leader,
+// right now. The failover engine calls it before destructive actions on
+// Redis, so a deposed leader acting on a stale state is caught.
+func (s *Store) VerifyLeader() error {
+	if err := s.raft.VerifyLeader().Error(); err != nil {
+		return fmt.Errorf("%w: %v", ErrNotLeader, err)
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+package consensus
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/raftinel/raftinel/internal/glob"
+)
+
+// apply is the whole state machine: a pure function of the state and one
+// command. No clocks, no randomness, no I/O (design rule 2); time arrives
+// in c.AtMs. It returns the Sentinel events the change produces, in the
+// order Sentinel publishes them.
+func apply(st *State, c *Command) ([]Event, Result, error) {
+	var ev events
+	var res Result
+	var err error
+	switch c.Op {
+	case OpSeed:
+		applySeed(st, c, &ev)
+	case OpNode:
+		if c.Node != "" && c.Addr.Host != "" {
+			st.Nodes[c.Addr.String()] = NodeInfo{MyID: c.Node, Addr: c.Addr.String()}
+		}
+	case OpMonitor:
+		err = applyMonitor(st, c, &ev)
+	case OpAnnounce:
+		ev.add(c.Channel, c.Payload)
+	case OpReset:
+		res.Value = applyReset(st, c, &ev)
+	default:
+		m := st.Masters[c.Master]
+		if m == nil {
+			return nil, res, ErrNoSuchMaster
+		}
+		err = applyToMaster(st, m, c, &ev)
+	}
+	return ev.list, res, err
+}
+
+func applyToMaster(st *State, m *Master, c *Command, ev *events) error {
+	switch c.Op {
+	case OpRemove:
+		delete(st.Masters, m.Name)
+		ev.add("-monitor", masterPrefix(m))
+	case OpSet:
+		return applySet(m, c, ev)
+	case OpObserve:
+		if m.Observations == nil {
+			m.Observations = map[string]Observation{}
+		}
+		m.Observations[c.Node] = Observation{Down: c.Down, AtMs: c.AtMs}
+	case OpODown:
+		if m.ODown == c.Down {
+			return nil
+		}
+		m.ODown = c.Down
+		if c.Down {
+			m.ODownSinceMs = c.AtMs
+			ev.add("+odown", fmt.Sprintf("%s #quorum %d/%d", masterPrefix(m), c.Agreeing, m.Quorum))
+		} else {
+			m.ODownSinceMs = 0
+			ev.add("-odown", masterPrefix(m))
+		}
+	case OpAddReplica:
+		if c.Addr == m.Addr || m.HasReplica(c.Addr) || c.Addr.Host == "" {
+			return nil
+		}
+		m.Replicas = append(m.Replicas, c.Addr)
+		sortAddrs(m.Replicas)
+		ev.add("+slave", replicaPrefix(m, c.Addr))
+	case OpFailoverStart:
+		return applyFailoverStart(st, m, c, ev)
+	case OpFailoverState, OpSwitchMaster, OpReconf, OpFailoverEnd, OpFailoverAbort:
+		return applyFailoverStep(m, c, ev)
+	default:
+		return fmt.Errorf("%w: %q", ErrUnknownCommand, c.Op)
+	}
+	return nil
+}
+
+func applySeed(st *State, c *Command, ev *events) {
+	if st.Seeded || c.Seed == nil {
+		return
+	}
+	st.Seeded = true
+	if c.Seed.CurrentEpoch > st.CurrentEpoch {
+		st.CurrentEpoch = c.Seed.CurrentEpoch
+	}
+	for _, sm := range c.Seed.Masters {
+		if _, ok := st.Masters[sm.Name]; ok || sm.Quorum < 1 {
+			continue
+		}
+		m := &Master{Name: sm.Name, Addr: sm.Addr, Settings: sm.Settings, ConfigEpoch: sm.ConfigEpoch}
+		for _, r := range sm.Replicas {
+			if r != m.Addr && !m.HasReplica(r) {
+				m.Replicas = append(m.Replicas, r)
+			}
+		}
+		sortAddrs(m.Replicas)
+		st.Masters[m.Name] = m
+		ev.add("+monitor", fmt.Sprintf("%s quorum %d", masterPrefix(m), m.Quorum))
+	}
+}
+
+func applyMonitor(st *State, c *Command, ev *events) error {
+	if c.Quorum < 1 {
+		return refuse(ErrInvalidQuorum, "Quorum must be 1 or greater.")
+	}
+	if c.Addr.Port < 0 || c.Addr.Port > 65535 {
+		return refuse(ErrInvalidPort, "Invalid port number.")
+	}
+	if m, ok := st.Masters[c.Master]; ok {
+		// Idempotent MONITOR (lessons: Ansible): same address and quorum is OK.
+		if m.Addr == c.Addr && m.Quorum == c.Quorum {
+			return nil
+		}
+		return refuse(ErrDuplicateMaster, "Duplicate master name.")
+	}
+	m := &Master{Name: c.Master, Addr: c.Addr, Settings: DefaultSettings(c.Quorum)}
+	st.Masters[m.Name] = m
+	ev.add("+monitor", fmt.Sprintf("%s quorum %d", masterPrefix(m), m.Quorum))
+	return nil
+}
+
+// applySet applies option/value pairs left to right; like Sentinel it is not
+// atomic: options before a failing one stay applied.
+func applySet(m *Master, c *Command, ev *events) error {
+	p := c.Pairs
+	for len(p) > 0 {
+		n := SettingArity(p[0])
+		if n == 0 || len(p) < n+1 {
+			return refuse(ErrUnknownSetting, "Unknown option or number of arguments for SENTINEL SET '%s'", p[0])
+		}
+		if err := ApplySetting(&m.Settings, p[0], p[1:1+n]); err != nil {
+			return err
+		}
+		ev.add("+set", fmt.Sprintf("%s %s %s", masterPrefix(m), p[0], SettingEventValue(p[0], p[1:1+n])))
+		p = p[1+n:]
+	}
+	return nil
+}
+
+// applyReset forgets replicas, observations and any failover of every master
+// whose name matches the pattern (spec §6.12).
+func applyReset(st *State, c *Command, ev *events) int64 {
+	var n int64
+	for _, name := range st.MasterNames() {
+		if !glob.Match(c.Pattern, name) {
+			continue
+		}
+		m := st.Masters[name]
+		m.Replicas = nil
+		m.Observations = nil
+		m.ODown, m.ODownSinceMs = false, 0
+		m.Failover = nil
+		m.LastFailoverStartMs = 0
+		m.LastAbort = ""
+		ev.add("+reset-master", masterPrefix(m))
+		n++
+	}
+	return n
+}
+
+// events collects what an entry publishes.
+type events struct{ list []Event }
+
+func (e *events) add(ch, payload string) {
+	e.list = append(e.list, Event{Channel: ch, Payload: payload})
+}
+
+// masterPrefix is `master <name> <ip> <port>`.
+func masterPrefix(m *Master) string {
+	return fmt.Sprintf("master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
+}
+
+// replicaPrefix is `slave <ip:port> <ip> <port> @ <master> <mip> <mport>`.
+func replicaPrefix(m *Master, r Addr) string {
+	return fmt.Sprintf("slave %s %s %d @ %s %s %d", r.String(), r.Host, r.Port, m.Name, m.Addr.Host, m.Addr.Port)
+}
+
+func sortAddrs(a []Addr) {
+	sort.Slice(a, func(i, j int) bool {
+		if a[i].Host != a[j].Host {
+			return a[i].Host < a[j].Host
+		}
+		return a[i].Port < a[j].Port
+	})
+}
+
+// epochString renders an epoch for payloads.
+func epochString(e uint64) string { return strconv.FormatUint(e, 10) }

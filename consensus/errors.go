@@ -1,0 +1,23 @@
+package consensus
+
+import "errors"
+
+// Named errors. sentinelproto maps them to Redis-style replies in one place
+// (sentinelproto/errors.go); everything else wraps them with %w.
+var (
+	ErrNotLeader          = errors.New("not the raft leader")
+	ErrNoLeader           = errors.New("no raft leader")
+	ErrStale              = errors.New("no contact with a raft leader")
+	ErrNoSuchMaster       = errors.New("no such master with that name")
+	ErrDuplicateMaster    = errors.New("duplicate master name")
+	ErrInvalidPort        = errors.New("invalid port number")
+	ErrInvalidQuorum      = errors.New("quorum must be 1 or greater")
+	ErrInvalidSetting     = errors.New("invalid argument for SENTINEL SET")
+	ErrUnknownSetting     = errors.New("unknown option or number of arguments for SENTINEL SET")
+	ErrFailoverInProgress = errors.New("failover already in progress")
+	ErrEpochMismatch      = errors.New("failover epoch does not match")
+	ErrUnknownCommand     = errors.New("unknown log command")
+	ErrAuth               = errors.New("peer authentication failed")
+	ErrTimeout            = errors.New("timed out waiting for the log")
+	ErrShutdown           = errors.New("node is shutting down")
+)

@@ -1,0 +1,8 @@
+package consensus
+
+// Event is a Sentinel Pub/Sub event produced by applying a log entry. Every
+// node applies every entry, so every node publishes the same events.
+type Event struct {
+	Channel string
+	Payload string
+}

@@ -1,0 +1,246 @@
+package consensus
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// Forwarding: a follower hands a write (or a registered leader-only request
+// such as SENTINEL FAILOVER) to the leader over an authenticated RPC stream
+// on the Sentinel port, then waits until it has applied the resulting index
+// itself, so the client that asked sees its own write on any node.
+
+const maxFrame = 4 << 20
+
+// RPC kinds the store handles itself.
+const (
+	rpcApply = "apply"
+	rpcJoin  = "join"
+)
+
+type rpcRequest struct {
+	Kind string `json:"kind"`
+	Data []byte `json:"data"`
+}
+
+type rpcResponse struct {
+	Index   uint64 `json:"index,omitempty"`
+	Value   int64  `json:"value,omitempty"`
+	Data    []byte `json:"data,omitempty"`
+	ErrKind string `json:"err_kind,omitempty"`
+	ErrMsg  string `json:"err_msg,omitempty"`
+}
+
+// Handler serves a registered RPC kind on the leader.
+type Handler func(ctx context.Context, data []byte) ([]byte, error)
+
+// wireErrors names errors so they survive the trip (errors.Is keeps
+// working on the follower). Other packages add theirs with RegisterError.
+var (
+	wireMu     sync.RWMutex
+	wireErrors = map[string]error{
+		"not-leader": ErrNotLeader, "no-leader": ErrNoLeader, "stale": ErrStale,
+		"no-such-master": ErrNoSuchMaster, "duplicate-master": ErrDuplicateMaster,
+		"invalid-port": ErrInvalidPort, "invalid-quorum": ErrInvalidQuorum,
+		"invalid-setting": ErrInvalidSetting, "unknown-setting": ErrUnknownSetting,
+		"inprog": ErrFailoverInProgress, "epoch-mismatch": ErrEpochMismatch,
+		"unknown-command": ErrUnknownCommand, "auth": ErrAuth, "timeout": ErrTimeout,
+		"shutdown": ErrShutdown,
+	}
+)
+
+// RegisterError makes a named error of another package survive forwarding.
+func RegisterError(name string, err error) {
+	wireMu.Lock()
+	wireErrors[name] = err
+	wireMu.Unlock()
+}
+
+func encodeError(err error, r *rpcResponse) {
+	if err == nil {
+		return
+	}
+	r.ErrMsg = err.Error()
+	wireMu.RLock()
+	defer wireMu.RUnlock()
+	for name, e := range wireErrors {
+		if errors.Is(err, e) {
+			r.ErrKind = name
+			return
+		}
+	}
+}
+
+func decodeError(r *rpcResponse) error {
+	if r.ErrMsg == "" && r.ErrKind == "" {
+		return nil
+	}
+	wireMu.RLock()
+	kind := wireErrors[r.ErrKind]
+	wireMu.RUnlock()
+	if kind == nil {
+		return errors.New(r.ErrMsg)
+	}
+	if r.ErrMsg == kind.Error() {
+		return kind
+	}
+	return &Error{Kind: kind, Msg: r.ErrMsg}
+}
+
+func writeFrame(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	hdr := make([]byte, 4, 4+len(b))
+	binary.BigEndian.PutUint32(hdr, uint32(len(b)))
+	_, err = w.Write(append(hdr, b...))
+	return err
+}
+
+func readFrame(r io.Reader, v any) error {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return err
+	}
+	n := binary.BigEndian.Uint32(hdr[:])
+	if n > maxFrame {
+		return fmt.Errorf("rpc frame of %d bytes is too large", n)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// rpcClient keeps a few idle authenticated streams per peer.
+type rpcClient struct {
+	mu     sync.Mutex
+	idle   map[string][]net.Conn
+	secret []byte
+	dial   func(network, addr string, timeout time.Duration) (net.Conn, error)
+}
+
+func (c *rpcClient) call(ctx context.Context, addr string, req *rpcRequest) (*rpcResponse, error) {
+	conn, err := c.get(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	} else {
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	}
+	var resp rpcResponse
+	if err := writeFrame(conn, req); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if err := readFrame(conn, &resp); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	_ = conn.SetDeadline(time.Time{})
+	c.put(addr, conn)
+	return &resp, nil
+}
+
+func (c *rpcClient) get(ctx context.Context, addr string) (net.Conn, error) {
+	c.mu.Lock()
+	if l := c.idle[addr]; len(l) > 0 {
+		conn := l[len(l)-1]
+		c.idle[addr] = l[:len(l)-1]
+		c.mu.Unlock()
+		return conn, nil
+	}
+	c.mu.Unlock()
+	timeout := 2 * time.Second
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
+		timeout = time.Until(dl)
+	}
+	return dialStream(c.dial, addr, headerRPC, c.secret, timeout)
+}
+
+func (c *rpcClient) put(addr string, conn net.Conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.idle == nil {
+		c.idle = map[string][]net.Conn{}
+	}
+	if len(c.idle[addr]) >= 4 {
+		conn.Close()
+		return
+	}
+	c.idle[addr] = append(c.idle[addr], conn)
+}
+
+func (c *rpcClient) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range c.idle {
+		for _, conn := range l {
+			conn.Close()
+		}
+	}
+	c.idle = nil
+}
+
+// serveRPC answers requests on one authenticated stream until it closes.
+func (s *Store) serveRPC(conn net.Conn) {
+	defer conn.Close()
+	for {
+		var req rpcRequest
+		if err := readFrame(conn, &req); err != nil {
+			return
+		}
+		resp := s.handleRPC(&req)
+		if err := writeFrame(conn, resp); err != nil {
+			return
+		}
+	}
+}
+
+func (s *Store) handleRPC(req *rpcRequest) *rpcResponse {
+	ctx, cancel := context.WithTimeout(context.Background(), s.applyTimeout)
+	defer cancel()
+	var resp rpcResponse
+	if !s.IsLeader() {
+		encodeError(ErrNotLeader, &resp)
+		return &resp
+	}
+	switch req.Kind {
+	case rpcApply:
+		cmd, err := DecodeCommand(req.Data)
+		if err != nil {
+			encodeError(err, &resp)
+			break
+		}
+		res, err := s.applyLocal(cmd)
+		resp.Index, resp.Value = res.Index, res.Value
+		encodeError(err, &resp)
+	case rpcJoin:
+		encodeError(s.AddVoter(string(req.Data)), &resp)
+	default:
+		s.mu.RLock()
+		h := s.handlers[req.Kind]
+		s.mu.RUnlock()
+		if h == nil {
+			encodeError(fmt.Errorf("%w: rpc %q", ErrUnknownCommand, req.Kind), &resp)
+			break
+		}
+		data, err := h(ctx, req.Data)
+		resp.Data = data
+		// The handler's writes are committed; let the caller wait for them.
+		resp.Index = s.raft.AppliedIndex()
+		encodeError(err, &resp)
+	}
+	return &resp
+}

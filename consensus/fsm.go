@@ -1,0 +1,134 @@
+package consensus
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/hashicorp/raft"
+)
+
+// fsm adapts the pure apply function to hashicorp/raft. It holds the state
+// under a RWMutex (readers are the protocol layer, the monitor and the
+// failover engine), tracks the applied index so a follower can answer a
+// forwarded write only once it has applied it, and hands events to the
+// store, which publishes them unless the entry is a replay.
+type fsm struct {
+	mu    sync.RWMutex
+	st    *State
+	index uint64
+
+	waitMu  sync.Mutex
+	applied chan struct{} // closed and replaced on every apply
+
+	emit    func(index uint64, evs []Event)
+	changed func() // after every apply or restore
+}
+
+// applyResponse is what raft.ApplyFuture.Response() returns.
+type applyResponse struct {
+	res Result
+	err error
+}
+
+func newFSM() *fsm { return &fsm{st: NewState(), applied: make(chan struct{})} }
+
+// Apply implements raft.FSM.
+func (f *fsm) Apply(l *raft.Log) any {
+	c, err := DecodeCommand(l.Data)
+	if err != nil {
+		f.advance(l.Index)
+		return &applyResponse{err: err}
+	}
+	f.mu.Lock()
+	evs, res, err := apply(f.st, c)
+	f.index = l.Index
+	f.mu.Unlock()
+	res.Index = l.Index
+	f.advance(l.Index)
+	if len(evs) > 0 && f.emit != nil {
+		f.emit(l.Index, evs)
+	}
+	if f.changed != nil {
+		f.changed()
+	}
+	return &applyResponse{res: res, err: err}
+}
+
+func (f *fsm) advance(index uint64) {
+	f.mu.Lock()
+	if index > f.index {
+		f.index = index
+	}
+	f.mu.Unlock()
+	f.waitMu.Lock()
+	close(f.applied)
+	f.applied = make(chan struct{})
+	f.waitMu.Unlock()
+}
+
+// appliedIndex returns the last applied index and a channel closed at the
+// next apply.
+func (f *fsm) appliedIndex() (uint64, <-chan struct{}) {
+	f.waitMu.Lock()
+	ch := f.applied
+	f.waitMu.Unlock()
+	f.mu.RLock()
+	i := f.index
+	f.mu.RUnlock()
+	return i, ch
+}
+
+// read runs fn with the state under the read lock.
+func (f *fsm) read(fn func(*State)) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	fn(f.st)
+}
+
+// Snapshot implements raft.FSM: the state is serialised under the read lock
+// (it is small: masters, settings, replicas, observations).
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	b, err := json.Marshal(f.st)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	return &snapshot{data: b}, nil
+}
+
+// Restore implements raft.FSM.
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	st := NewState()
+	if err := json.NewDecoder(rc).Decode(st); err != nil {
+		return fmt.Errorf("restore snapshot: %w", err)
+	}
+	if st.Masters == nil {
+		st.Masters = map[string]*Master{}
+	}
+	if st.Nodes == nil {
+		st.Nodes = map[string]NodeInfo{}
+	}
+	f.mu.Lock()
+	f.st = st
+	f.mu.Unlock()
+	if f.changed != nil {
+		f.changed()
+	}
+	return nil
+}
+
+type snapshot struct{ data []byte }
+
+func (s *snapshot) Persist(sink raft.SnapshotSink) error {
+	if _, err := sink.Write(s.data); err != nil {
+		sink.Cancel()
+		return fmt.Errorf("persist snapshot: %w", err)
+	}
+	return sink.Close()
+}
+
+func (s *snapshot) Release() {}

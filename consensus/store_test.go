@@ -1,0 +1,287 @@
+package consensus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+type testNode struct {
+	store *Store
+	mux   *Mux
+	addr  string
+	dir   string
+	o     Options
+	mu    sync.Mutex
+	evs   []Event
+}
+
+func (n *testNode) events() []Event {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]Event(nil), n.evs...)
+}
+
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+func fastOptions() Options {
+	return Options{
+		HeartbeatTimeout: 100 * time.Millisecond, ElectionTimeout: 100 * time.Millisecond,
+		LeaderLeaseTimeout: 80 * time.Millisecond, CommitTimeout: 5 * time.Millisecond,
+		StaleAfter: 500 * time.Millisecond, ApplyTimeout: 3 * time.Second,
+	}
+}
+
+// startNode opens a store on ln (kept across restarts by reusing addr).
+func startNode(t *testing.T, n *testNode) {
+	t.Helper()
+	ln, err := net.Listen("tcp", n.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.mux = NewMux(ln)
+	go n.mux.Serve()
+	o := n.o
+	o.Mux = n.mux
+	o.Dir = n.dir
+	o.Advertise = n.addr
+	o.Logger = zap.NewNop()
+	o.OnEvent = func(e Event) { n.mu.Lock(); n.evs = append(n.evs, e); n.mu.Unlock() }
+	s, err := Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.store = s
+}
+
+func (n *testNode) stop() {
+	if n.store != nil {
+		n.store.Close()
+		n.store = nil
+	}
+	if n.mux != nil {
+		n.mux.Close()
+	}
+}
+
+func newCluster(t *testing.T, size int, mut func(i int, o *Options)) []*testNode {
+	t.Helper()
+	var nodes []*testNode
+	var peers []string
+	for i := 0; i < size; i++ {
+		ln := listen(t)
+		addr := ln.Addr().String()
+		ln.Close()
+		peers = append(peers, addr)
+		nodes = append(nodes, &testNode{addr: addr, dir: t.TempDir()})
+	}
+	for i, n := range nodes {
+		n.o = fastOptions()
+		n.o.MyID = fmt.Sprintf("%040d", i+1)
+		if size > 1 {
+			n.o.Peers = peers
+		}
+		if mut != nil {
+			mut(i, &n.o)
+		}
+		startNode(t, n)
+	}
+	t.Cleanup(func() {
+		for _, n := range nodes {
+			n.stop()
+		}
+	})
+	return nodes
+}
+
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func leaderOf(t *testing.T, nodes []*testNode) *testNode {
+	t.Helper()
+	var l *testNode
+	waitFor(t, 5*time.Second, "a leader", func() bool {
+		for _, n := range nodes {
+			if n.store != nil && n.store.IsLeader() {
+				l = n
+				return true
+			}
+		}
+		return false
+	})
+	return l
+}
+
+func follower(nodes []*testNode) *testNode {
+	for _, n := range nodes {
+		if n.store != nil && !n.store.IsLeader() {
+			return n
+		}
+	}
+	return nil
+}
+
+func monitorCmd(name string, port int) *Command {
+	return &Command{Op: OpMonitor, Master: name, Addr: Addr{Host: "127.0.0.1", Port: port}, Quorum: 2}
+}
+
+func hasMaster(n *testNode, name string) bool {
+	ok := false
+	n.store.Read(func(s *State) { _, ok = s.Masters[name] })
+	return ok
+}
+
+func TestClusterFollowerWriteIsForwardedAndVisibleEverywhere(t *testing.T) {
+	nodes := newCluster(t, 3, nil)
+	leaderOf(t, nodes)
+	f := follower(nodes)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if _, err := f.store.Apply(ctx, monitorCmd("mymaster", 6379)); err != nil {
+		t.Fatalf("apply on follower: %v", err)
+	}
+	// read-your-write on the node that was asked
+	if !hasMaster(f, "mymaster") {
+		t.Fatal("follower answered before applying its own write")
+	}
+	for _, n := range nodes {
+		n := n
+		waitFor(t, time.Second, "master on "+n.addr, func() bool { return hasMaster(n, "mymaster") })
+	}
+	// FSM refusal crosses the wire as the named error
+	_, err := f.store.Apply(ctx, &Command{Op: OpMonitor, Master: "mymaster", Addr: Addr{Host: "127.0.0.1", Port: 1}, Quorum: 2})
+	if !errors.Is(err, ErrDuplicateMaster) || err.Error() != "Duplicate master name." {
+		t.Fatalf("duplicate: %v", err)
+	}
+	// every node publishes the event
+	for _, n := range nodes {
+		n := n
+		waitFor(t, time.Second, "+monitor on "+n.addr, func() bool {
+			for _, e := range n.events() {
+				if e.Channel == "+monitor" && e.Payload == "master mymaster 127.0.0.1 6379 quorum 2" {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	// members know each other's myids
+	waitFor(t, 2*time.Second, "registry", func() bool {
+		for _, n := range nodes {
+			for _, m := range n.store.Members() {
+				want := ""
+				for i, o := range nodes {
+					if o.addr == m.Addr {
+						want = fmt.Sprintf("%040d", i+1)
+					}
+				}
+				if m.ID != want {
+					return false
+				}
+			}
+		}
+		return true
+	})
+}
+
+func TestClusterRestartKeepsStateAndDoesNotReplayEvents(t *testing.T) {
+	nodes := newCluster(t, 3, nil)
+	l := leaderOf(t, nodes)
+	ctx := context.Background()
+	if _, err := l.store.Apply(ctx, monitorCmd("m1", 7000)); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		n := n
+		waitFor(t, time.Second, "applied", func() bool { return hasMaster(n, "m1") })
+		n.stop()
+	}
+	for _, n := range nodes {
+		n.evs = nil
+		startNode(t, n)
+	}
+	l = leaderOf(t, nodes)
+	for _, n := range nodes {
+		n := n
+		waitFor(t, 3*time.Second, "state after restart", func() bool { return hasMaster(n, "m1") })
+		for _, e := range n.events() {
+			if e.Channel == "+monitor" {
+				t.Fatalf("replayed event after restart: %v", e)
+			}
+		}
+	}
+	// restart only the leader
+	l.stop()
+	l2 := leaderOf(t, nodes)
+	if _, err := l2.store.Apply(ctx, monitorCmd("m2", 7001)); err != nil {
+		t.Fatal(err)
+	}
+	startNode(t, l)
+	waitFor(t, 3*time.Second, "old leader catches up", func() bool { return hasMaster(l, "m2") && hasMaster(l, "m1") })
+}
+
+func TestSecretMismatchCannotJoinOrApply(t *testing.T) {
+	nodes := newCluster(t, 1, func(i int, o *Options) { o.Secret = "s3cret" })
+	leaderOf(t, nodes)
+	for _, secret := range []string{"", "wrong"} {
+		ln := listen(t)
+		addr := ln.Addr().String()
+		ln.Close()
+		n := &testNode{addr: addr, dir: t.TempDir(), o: fastOptions()}
+		n.o.MyID = fmt.Sprintf("%040d", 9)
+		n.o.Join = nodes[0].addr
+		n.o.Secret = secret
+		startNode(t, n)
+		time.Sleep(300 * time.Millisecond) // give the join loop several attempts
+		for _, m := range nodes[0].store.Members() {
+			if m.Addr == addr {
+				t.Fatalf("node with secret %q joined", secret)
+			}
+		}
+		// and it cannot push writes through the leader either
+		_, err := n.store.rpc.call(context.Background(), nodes[0].addr, &rpcRequest{Kind: rpcApply, Data: []byte(`{"op":"monitor"}`)})
+		if !errors.Is(err, ErrAuth) {
+			t.Fatalf("rpc with secret %q: %v", secret, err)
+		}
+		n.stop()
+	}
+	// the right secret joins
+	ln := listen(t)
+	addr := ln.Addr().String()
+	ln.Close()
+	n := &testNode{addr: addr, dir: t.TempDir(), o: fastOptions()}
+	n.o.MyID = fmt.Sprintf("%040d", 8)
+	n.o.Join = nodes[0].addr
+	n.o.Secret = "s3cret"
+	startNode(t, n)
+	defer n.stop()
+	waitFor(t, 3*time.Second, "join with the right secret", func() bool {
+		for _, m := range nodes[0].store.Members() {
+			if m.Addr == addr {
+				return true
+			}
+		}
+		return false
+	})
+}

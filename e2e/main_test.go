@@ -1,0 +1,151 @@
+// Package e2e runs real raftinel processes against real redis-server
+// processes on loopback, driven by real clients (redis-cli, go-redis).
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/redis/go-redis/v9"
+)
+
+// bin is the raftinel binary under test, built once (with -race when the
+// tests run with -race, so races inside the nodes fail the run too).
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "raftinel-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin, err = harness.Build(dir, raceEnabled)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	redis.SetLogger(quiet{})
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// fast timers for tests: the algorithm is the same, only shorter.
+var fastLines = []string{
+	"raft-heartbeat-timeout 150", "raft-election-timeout 150", "raft-leader-lease-timeout 100",
+	"raft-stale-after 1000", "info-period 1000",
+}
+
+func monitorLines(name string, m *redistest.Server, quorum int, downAfterMs int) []string {
+	return []string{
+		fmt.Sprintf("sentinel monitor %s %s %d %d", name, m.Host, m.Port, quorum),
+		fmt.Sprintf("sentinel down-after-milliseconds %s %d", name, downAfterMs),
+		fmt.Sprintf("sentinel failover-timeout %s %d", name, 10000),
+	}
+}
+
+// dumpOnFailure prints the tail of every node's log when t fails.
+func dumpOnFailure(t *testing.T, nodes ...*harness.Node) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, n := range nodes {
+			b, _ := os.ReadFile(n.Log)
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			if len(lines) > 60 {
+				lines = lines[len(lines)-60:]
+			}
+			t.Logf("---- %s (%s) ----\n%s", n.Addr(), n.Log, strings.Join(lines, "\n"))
+		}
+	})
+}
+
+func startNode(t *testing.T, lines ...string) *harness.Node {
+	t.Helper()
+	n, err := harness.StartNode(harness.NodeOptions{Bin: bin, Dir: filepath.Join(t.TempDir(), "node"), Lines: lines})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Kill)
+	dumpOnFailure(t, n)
+	return n
+}
+
+func startCluster(t *testing.T, size int, lines ...string) *harness.Cluster {
+	t.Helper()
+	c, err := harness.StartCluster(harness.ClusterOptions{Bin: bin, Size: size, Dir: t.TempDir(), Lines: lines})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	dumpOnFailure(t, c.Nodes...)
+	return c
+}
+
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	redistest.WaitFor(t, timeout, what, cond)
+}
+
+// sentinelAddrs returns the nodes' addresses for a client's sentinel list.
+func sentinelAddrs(nodes ...*harness.Node) []string {
+	var out []string
+	for _, n := range nodes {
+		out = append(out, n.Addr())
+	}
+	return out
+}
+
+// masterAddr asks a node GET-MASTER-ADDR-BY-NAME.
+func masterAddr(n *harness.Node, name string) string {
+	s, err := n.Do("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name)
+	if err != nil || s == "" {
+		return ""
+	}
+	p := strings.Split(s, "\n")
+	if len(p) != 2 {
+		return ""
+	}
+	return p[0] + ":" + p[1]
+}
+
+// sentinelMap turns a flat RESP2 map (as joined by harness.Do) into a map.
+func sentinelMap(s string) map[string]string {
+	p := strings.Split(s, "\n")
+	m := map[string]string{}
+	for i := 0; i+1 < len(p); i += 2 {
+		m[p[i]] = p[i+1]
+	}
+	return m
+}
+
+func failoverClient(addrs []string, name string) *redis.Client {
+	return redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName: name, SentinelAddrs: addrs,
+		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second,
+		MaxRetries: -1,
+	})
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func bg() context.Context { return context.Background() }
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// quiet silences go-redis's own logging in test output.
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}

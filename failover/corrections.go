@@ -1,0 +1,221 @@
+package failover
+
+import (
+	"context"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"go.uber.org/zap"
+)
+
+// witnessPeriod: how often replicas are sampled while a quorum says the
+// master is down.
+const witnessPeriod = 100 * time.Millisecond
+
+// witness samples the master's replicas (at most every witnessPeriod) and
+// reports whether one of them vouches for the master (design rule 9).
+func (e *Engine) witness(ctx context.Context, m *consensus.Master) bool {
+	e.mu.Lock()
+	last := e.sampled[m.Name]
+	e.mu.Unlock()
+	if time.Since(last) >= witnessPeriod {
+		e.refresh(ctx, m, m.Replicas, 200*time.Millisecond)
+		e.mu.Lock()
+		e.sampled[m.Name] = time.Now()
+		for _, r := range m.Replicas {
+			if v, ok := e.r.Instance(m.Name, r.String()); ok {
+				s := SampleOf(v)
+				pair := e.samples[r.String()]
+				if !s.At.Equal(pair[1].At) {
+					e.samples[r.String()] = [2]Sample{pair[1], s}
+				}
+			}
+		}
+		e.mu.Unlock()
+	}
+	now := time.Now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range m.Replicas {
+		pair := e.samples[r.String()]
+		if Vouches(m.Addr, pair[0], pair[1], now) {
+			if !e.vetoed[m.Name] {
+				e.log.Info("odown vetoed by replica witness", zap.String("master", m.Name), zap.String("replica", r.String()))
+			}
+			e.vetoed[m.Name] = true
+			return true
+		}
+	}
+	e.vetoed[m.Name] = false
+	return false
+}
+
+// maybeStart starts an automatic failover of an ODOWN master.
+func (e *Engine) maybeStart(ctx context.Context, m *consensus.Master) {
+	nowMs := time.Now().UnixMilli()
+	ok, next := CanStart(m, nowMs)
+	if !ok {
+		if next != 0 {
+			e.mu.Lock()
+			logged := e.delayLog[m.Name] == next
+			e.delayLog[m.Name] = next
+			e.mu.Unlock()
+			if !logged {
+				e.log.Info("next failover delay: I will not start a failover before",
+					zap.String("master", m.Name), zap.Time("at", time.UnixMilli(next)))
+			}
+		}
+		return
+	}
+	cand, refusals := e.selectCandidate(ctx, m)
+	var epoch uint64
+	e.c.Read(func(s *consensus.State) { epoch = s.CurrentEpoch + 1 })
+	cmd := &consensus.Command{Op: consensus.OpFailoverStart, Master: m.Name, Epoch: epoch}
+	if cand != nil {
+		cmd.Candidate = cand.Addr
+		cmd.RunID = cand.View.RunID
+	} else {
+		cmd.Reason = RefusalText(refusals)
+		e.log.Warn("failover refused: no good replica", zap.String("master", m.Name), zap.String("reasons", cmd.Reason))
+	}
+	if e.propose(ctx, cmd) && cand != nil {
+		e.log.Info("failover started", zap.String("master", m.Name), zap.Uint64("epoch", epoch), zap.String("candidate", cand.Addr.String()))
+		e.Wake()
+	}
+}
+
+// selectCandidate refreshes the replicas' INFO and runs Select.
+func (e *Engine) selectCandidate(ctx context.Context, m *consensus.Master) (*Candidate, []Refusal) {
+	views := e.refresh(ctx, m, m.Replicas, 300*time.Millisecond)
+	in := SelectInput{Now: time.Now(), DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond}
+	if mv, ok := e.r.Instance(m.Name, m.Addr.String()); ok {
+		in.MasterReplID = mv.ReplID
+		if mv.SDown {
+			in.MasterDown = time.Since(mv.SDownSince)
+		}
+	}
+	if m.ODown && in.MasterDown == 0 {
+		in.MasterDown = time.Duration(time.Now().UnixMilli()-m.ODownSinceMs) * time.Millisecond
+	}
+	for _, r := range m.Replicas {
+		v, ok := views[r.String()]
+		in.Candidates = append(in.Candidates, Candidate{Addr: r, View: v, Seen: ok})
+	}
+	addr, ok, refusals := Select(in)
+	if !ok {
+		return nil, refusals
+	}
+	for _, c := range in.Candidates {
+		if c.Addr == addr {
+			c := c
+			return &c, refusals
+		}
+	}
+	return nil, refusals
+}
+
+// corrections demotes stray masters and re-points misconfigured replicas
+// (design rule 7, spec §6.10). Demotion is destructive, so leadership is
+// verified with a quorum first.
+func (e *Engine) corrections(ctx context.Context, m *consensus.Master) {
+	views := e.views(m, m.Replicas...)
+	now := time.Now()
+	strays := Stray(m, views)
+	misconf := Misconfigured(m, views)
+	e.mu.Lock()
+	seen := map[string]bool{}
+	var demote, fix []consensus.Addr
+	for _, r := range strays {
+		k := r.String()
+		seen[k] = true
+		if _, ok := e.strayAt[k]; !ok {
+			e.strayAt[k] = now
+		}
+		if now.Sub(e.strayAt[k]) >= e.cfg.DemoteDelay {
+			demote = append(demote, r)
+		}
+	}
+	for k := range e.strayAt {
+		if !seen[k] {
+			delete(e.strayAt, k)
+		}
+	}
+	seen = map[string]bool{}
+	for _, r := range misconf {
+		k := r.String()
+		seen[k] = true
+		if _, ok := e.misconf[k]; !ok {
+			e.misconf[k] = now
+		}
+		if now.Sub(e.misconf[k]) >= time.Duration(m.FailoverTimeoutMs)*time.Millisecond {
+			fix = append(fix, r)
+		}
+	}
+	for k := range e.misconf {
+		if !seen[k] {
+			delete(e.misconf, k)
+		}
+	}
+	e.mu.Unlock()
+	if len(demote)+len(fix) == 0 {
+		return
+	}
+	if err := e.c.VerifyLeader(); err != nil {
+		return
+	}
+	for _, r := range demote {
+		e.repoint(ctx, m, r, "+convert-to-slave")
+	}
+	for _, r := range fix {
+		e.repoint(ctx, m, r, "+fix-slave-config")
+	}
+}
+
+func (e *Engine) repoint(ctx context.Context, m *consensus.Master, r consensus.Addr, event string) {
+	if e.rateLimited("repoint/"+r.String(), time.Second) {
+		return
+	}
+	if err := e.r.Transaction(ctx, m.Name, r.String(), reconfigure(&m.Addr)...); err != nil {
+		e.log.Warn("re-pointing failed", zap.String("master", m.Name), zap.String("addr", r.String()), zap.String("event", event), zap.Error(err))
+		return
+	}
+	e.log.Info("re-pointed instance", zap.String("master", m.Name), zap.String("addr", r.String()), zap.String("event", event))
+	e.announce(ctx, m.Name, event, r, m.Addr)
+}
+
+// Manual starts a SENTINEL FAILOVER (leader only; followers reach it through
+// consensus.Store.Call). Like Sentinel, the replica is selected
+// synchronously so that -NOGOODSLAVE is the reply; the failover itself then
+// proceeds in the background, coordinated (see pauseOldMaster).
+func (e *Engine) Manual(ctx context.Context, name string) error {
+	if !e.c.IsLeader() {
+		return consensus.ErrNotLeader
+	}
+	var m *consensus.Master
+	var epoch uint64
+	e.c.Read(func(s *consensus.State) {
+		if mm := s.Masters[name]; mm != nil {
+			m = mm.Clone()
+		}
+		epoch = s.CurrentEpoch + 1
+	})
+	if m == nil {
+		return consensus.ErrNoSuchMaster
+	}
+	if m.Failover != nil {
+		return consensus.ErrFailoverInProgress
+	}
+	cand, refusals := e.selectCandidate(ctx, m)
+	if cand == nil {
+		e.log.Warn("manual failover refused: no good replica", zap.String("master", name), zap.String("reasons", RefusalText(refusals)))
+		return ErrNoGoodSlave
+	}
+	cmd := &consensus.Command{Op: consensus.OpFailoverStart, Master: name, Epoch: epoch, Forced: true,
+		Candidate: cand.Addr, RunID: cand.View.RunID, Node: e.cfg.MyID, AtMs: time.Now().UnixMilli()}
+	if _, err := e.c.Apply(ctx, cmd); err != nil {
+		return err
+	}
+	e.log.Info("manual failover started", zap.String("master", name), zap.Uint64("epoch", epoch), zap.String("candidate", cand.Addr.String()))
+	e.Wake()
+	return nil
+}

@@ -1,0 +1,231 @@
+package failover
+
+import (
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/monitor"
+)
+
+// CountDown counts the current voters whose latest committed observation
+// of the master is "down". Observations of nodes that left the cluster do
+// not count (lessons: stale members inflating the vote).
+func CountDown(obs map[string]consensus.Observation, voters map[string]bool) int {
+	n := 0
+	for id, o := range obs {
+		if o.Down && voters[id] {
+			n++
+		}
+	}
+	return n
+}
+
+// ODown is the verdict: quorum voters say down and no replica vouches.
+func ODown(quorum, agreeing int, vouched bool) bool {
+	return quorum > 0 && agreeing >= quorum && !vouched
+}
+
+// Sample is one INFO reading of a replica, for the witness rule.
+type Sample struct {
+	At         time.Time
+	Role       string
+	MasterHost string
+	MasterPort int
+	LinkUp     bool
+	LastIOSec  int64
+	Offset     int64
+}
+
+// SampleOf extracts a witness sample from a view.
+func SampleOf(v monitor.InstanceView) Sample {
+	return Sample{At: v.InfoRefresh, Role: v.Role, MasterHost: v.MasterHost, MasterPort: v.MasterPort,
+		LinkUp: v.MasterLinkUp, LastIOSec: v.MasterLastIOSec, Offset: v.SlaveReplOffset}
+}
+
+// witnessMinGap is the least time between two samples whose offsets are
+// compared; witnessMaxAge is how old a sample may be to count at all.
+const (
+	witnessMinGap = 50 * time.Millisecond
+	witnessMaxAge = 2 * time.Second
+)
+
+// Vouches reports whether a replica's samples show that the master is alive
+// (design rule 9): it follows this master with its link up, and either its
+// offset advanced between two recent samples (data is flowing) or Redis says
+// it heard from the master within the last second. A replica that is silent,
+// unreachable, stale or following someone else is no vote either way.
+func Vouches(master consensus.Addr, prev, cur Sample, now time.Time) bool {
+	if cur.At.IsZero() || now.Sub(cur.At) > witnessMaxAge {
+		return false
+	}
+	if cur.Role != "slave" || !cur.LinkUp || cur.MasterHost != master.Host || cur.MasterPort != master.Port {
+		return false
+	}
+	if !prev.At.IsZero() && now.Sub(prev.At) <= 2*witnessMaxAge && cur.At.Sub(prev.At) >= witnessMinGap &&
+		cur.Offset > prev.Offset && prev.MasterHost == cur.MasterHost && prev.MasterPort == cur.MasterPort {
+		return true
+	}
+	return cur.LastIOSec == 0
+}
+
+// CanStart applies Sentinel's retry rule: no new automatic failover of a
+// master less than 2 x failover-timeout after the previous start.
+func CanStart(m *consensus.Master, nowMs int64) (bool, int64) {
+	if m.Failover != nil || !m.ODown {
+		return false, 0
+	}
+	next := m.LastFailoverStartMs + 2*m.FailoverTimeoutMs
+	if m.LastFailoverStartMs != 0 && nowMs < next {
+		return false, next
+	}
+	return true, 0
+}
+
+// ActionKind names what the engine must do next for a running failover.
+type ActionKind int
+
+// Actions, in the order a failover needs them.
+const (
+	ActPromote     ActionKind = iota + 1 // send the promotion transaction to the candidate
+	ActAbort                             // propose failover-abort (Reason)
+	ActSwitch                            // candidate is master: propose switch-master
+	ActReconfSend                        // send SLAVEOF <new> to Addr, then propose "sent"
+	ActReconfPhase                       // propose Phase for Addr (inprog, done, timeout)
+	ActBestEffort                        // failover-timeout: SLAVEOF anyway, propose "sent-be"
+	ActEnd                               // propose failover-end (Timeout)
+)
+
+// Action is one step the engine executes.
+type Action struct {
+	Kind    ActionKind
+	Addr    consensus.Addr
+	Phase   string
+	Reason  string
+	Timeout bool
+}
+
+// slaveReconfTimeout: a replica sent SLAVEOF that does not follow the new
+// master within this time is considered done (Sentinel's
+// SENTINEL_SLAVE_RECONF_TIMEOUT).
+const slaveReconfTimeout = 10 * time.Second
+
+// Next is the failover state machine: from the committed progress f of
+// master m and this node's fresh views of the candidate and replicas
+// (keyed by address), it returns the next actions. Pure.
+func Next(m *consensus.Master, views map[string]monitor.InstanceView, nowMs int64) []Action {
+	f := m.Failover
+	if f == nil {
+		return nil
+	}
+	timeout := m.FailoverTimeoutMs
+	if !f.Switched {
+		cand, ok := views[f.Candidate.String()]
+		if ok && cand.Role == "master" && f.State == consensus.StateWaitPromotion {
+			return []Action{{Kind: ActSwitch, Addr: f.Candidate}}
+		}
+		if nowMs-f.StartMs > timeout {
+			return []Action{{Kind: ActAbort, Reason: "slave-timeout"}}
+		}
+		return []Action{{Kind: ActPromote, Addr: f.Candidate}}
+	}
+	return nextReconf(m, f, views, nowMs)
+}
+
+func nextReconf(m *consensus.Master, f *consensus.Failover, views map[string]monitor.InstanceView, nowMs int64) []Action {
+	var acts []Action
+	timedOut := nowMs-f.StateChangeMs > m.FailoverTimeoutMs
+	inflight := 0
+	for _, r := range m.Replicas {
+		if p := f.Reconf[r.String()]; p == consensus.ReconfSent || p == consensus.ReconfInprog {
+			inflight++
+		}
+	}
+	pending := false
+	for _, r := range m.Replicas {
+		if r == f.OldMaster {
+			continue // the old master is demoted when it comes back (corrections)
+		}
+		key := r.String()
+		v, seen := views[key]
+		follows := seen && v.Role == "slave" && v.MasterHost == m.Addr.Host && v.MasterPort == m.Addr.Port
+		switch f.Reconf[key] {
+		case consensus.ReconfDone:
+			continue
+		case "":
+			unusable := !seen || v.SDown || !v.Connected
+			if timedOut {
+				if !unusable {
+					acts = append(acts, Action{Kind: ActBestEffort, Addr: r})
+				}
+				continue
+			}
+			if unusable {
+				continue // an unreachable replica does not hold the failover
+			}
+			pending = true
+			if follows && v.MasterLinkUp {
+				acts = append(acts, Action{Kind: ActReconfPhase, Addr: r, Phase: consensus.ReconfDone})
+			} else if inflight < max(m.ParallelSyncs, 1) {
+				inflight++
+				acts = append(acts, Action{Kind: ActReconfSend, Addr: r})
+			}
+		case consensus.ReconfSent:
+			pending = true
+			switch {
+			case follows:
+				acts = append(acts, Action{Kind: ActReconfPhase, Addr: r, Phase: consensus.ReconfInprog})
+			case nowMs-f.ReconfSentMs[key] > slaveReconfTimeout.Milliseconds():
+				acts = append(acts, Action{Kind: ActReconfPhase, Addr: r, Phase: "timeout"})
+			}
+		case consensus.ReconfInprog:
+			pending = true
+			if follows && v.MasterLinkUp {
+				acts = append(acts, Action{Kind: ActReconfPhase, Addr: r, Phase: consensus.ReconfDone})
+			} else if timedOut {
+				acts = append(acts, Action{Kind: ActReconfPhase, Addr: r, Phase: "timeout"})
+			}
+		}
+	}
+	if timedOut {
+		return append(acts, Action{Kind: ActEnd, Timeout: true})
+	}
+	if !pending {
+		acts = append(acts, Action{Kind: ActEnd})
+	}
+	return acts
+}
+
+// Stray lists instances recorded as replicas of m that report role:master
+// (an old master coming back, a restarted or un-paused instance): they must
+// be demoted (design rule 7). The candidate of a running, not yet switched
+// failover is not a stray.
+func Stray(m *consensus.Master, views map[string]monitor.InstanceView) []consensus.Addr {
+	var out []consensus.Addr
+	for _, r := range m.Replicas {
+		if m.Failover != nil && !m.Failover.Switched && r == m.Failover.Candidate {
+			continue
+		}
+		v, ok := views[r.String()]
+		if ok && v.Connected && !v.SDown && v.Role == "master" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Misconfigured lists replicas that follow another master than m's
+// recorded one (Sentinel's +fix-slave-config candidates).
+func Misconfigured(m *consensus.Master, views map[string]monitor.InstanceView) []consensus.Addr {
+	if m.Failover != nil {
+		return nil
+	}
+	var out []consensus.Addr
+	for _, r := range m.Replicas {
+		v, ok := views[r.String()]
+		if ok && v.Connected && !v.SDown && v.Role == "slave" && v.MasterHost != "" &&
+			(v.MasterHost != m.Addr.Host || v.MasterPort != m.Addr.Port) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -1,0 +1,227 @@
+package failover
+
+import (
+	"testing"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/monitor"
+)
+
+func TestCountDownOnlyCountsCurrentVoters(t *testing.T) {
+	obs := map[string]consensus.Observation{
+		"a": {Down: true}, "b": {Down: true}, "c": {Down: false}, "gone": {Down: true},
+	}
+	voters := map[string]bool{"a": true, "b": true, "c": true}
+	if got := CountDown(obs, voters); got != 2 {
+		t.Fatalf("CountDown = %d, want 2", got)
+	}
+	cases := []struct {
+		quorum, agreeing int
+		vouched, want    bool
+	}{
+		{2, 2, false, true},
+		{2, 3, false, true},
+		{2, 1, false, false},
+		{2, 2, true, false}, // a replica vouches: no ODOWN
+		{0, 3, false, false},
+	}
+	for _, c := range cases {
+		if got := ODown(c.quorum, c.agreeing, c.vouched); got != c.want {
+			t.Errorf("ODown(%d,%d,%v) = %v", c.quorum, c.agreeing, c.vouched, got)
+		}
+	}
+}
+
+func TestVouches(t *testing.T) {
+	now := time.Now()
+	master := consensus.Addr{Host: "127.0.0.1", Port: 6379}
+	live := Sample{At: now.Add(-10 * time.Millisecond), Role: "slave", MasterHost: "127.0.0.1", MasterPort: 6379, LinkUp: true, LastIOSec: 3, Offset: 200}
+	prev := live
+	prev.At = now.Add(-200 * time.Millisecond)
+	prev.Offset = 100
+	cases := []struct {
+		name      string
+		prev, cur Sample
+		want      bool
+	}{
+		{"offset advanced", prev, live, true},
+		{"offset still", Sample{At: prev.At, Role: "slave", MasterHost: "127.0.0.1", MasterPort: 6379, LinkUp: true, Offset: 200}, live, false},
+		{"heard within a second", Sample{}, func() Sample { s := live; s.LastIOSec = 0; return s }(), true},
+		{"silent replica", Sample{}, live, false},
+		{"link down", prev, func() Sample { s := live; s.LinkUp = false; s.LastIOSec = 0; return s }(), false},
+		{"follows another master", prev, func() Sample { s := live; s.MasterPort = 7000; return s }(), false},
+		{"stale sample", prev, func() Sample { s := live; s.At = now.Add(-3 * time.Second); s.LastIOSec = 0; return s }(), false},
+		{"never sampled", Sample{}, Sample{}, false},
+		{"samples too close", func() Sample { s := prev; s.At = live.At.Add(-10 * time.Millisecond); return s }(), live, false},
+		{"is a master", prev, func() Sample { s := live; s.Role = "master"; s.LastIOSec = 0; return s }(), false},
+	}
+	for _, c := range cases {
+		if got := Vouches(master, c.prev, c.cur, now); got != c.want {
+			t.Errorf("%s: Vouches = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestCanStartTwiceFailoverTimeoutRule(t *testing.T) {
+	m := &consensus.Master{ODown: true, Settings: consensus.Settings{FailoverTimeoutMs: 1000}}
+	if ok, _ := CanStart(m, 5000); !ok {
+		t.Fatal("first failover must start")
+	}
+	m.LastFailoverStartMs = 4000
+	if ok, next := CanStart(m, 5000); ok || next != 6000 {
+		t.Fatalf("within 2x timeout: ok=%v next=%d", ok, next)
+	}
+	if ok, _ := CanStart(m, 6000); !ok {
+		t.Fatal("after 2x timeout it must start")
+	}
+	m.ODown = false
+	if ok, _ := CanStart(m, 9000); ok {
+		t.Fatal("not ODOWN: no start")
+	}
+	m.ODown, m.Failover = true, &consensus.Failover{}
+	if ok, _ := CanStart(m, 9000); ok {
+		t.Fatal("running failover: no start")
+	}
+}
+
+func addr(p int) consensus.Addr { return consensus.Addr{Host: "127.0.0.1", Port: p} }
+
+func TestNextBeforeSwitch(t *testing.T) {
+	m := &consensus.Master{Name: "m", Addr: addr(1), Settings: consensus.Settings{FailoverTimeoutMs: 1000, ParallelSyncs: 1},
+		Replicas: []consensus.Addr{addr(2), addr(3)}}
+	m.Failover = &consensus.Failover{Epoch: 1, State: consensus.StateSendSlaveofNoOne, Candidate: addr(2), OldMaster: addr(1), StartMs: 1000}
+	slave := map[string]monitor.InstanceView{addr(2).String(): {Role: "slave"}}
+	master := map[string]monitor.InstanceView{addr(2).String(): {Role: "master"}}
+	cases := []struct {
+		name  string
+		state string
+		views map[string]monitor.InstanceView
+		now   int64
+		want  ActionKind
+	}{
+		{"send promotion", consensus.StateSendSlaveofNoOne, slave, 1100, ActPromote},
+		{"resume: candidate already master but step not recorded", consensus.StateSendSlaveofNoOne, master, 1100, ActPromote},
+		{"wait, resend", consensus.StateWaitPromotion, slave, 1500, ActPromote},
+		{"confirmed", consensus.StateWaitPromotion, master, 1500, ActSwitch},
+		{"confirmed even late", consensus.StateWaitPromotion, master, 9000, ActSwitch},
+		{"timeout", consensus.StateWaitPromotion, slave, 2001, ActAbort},
+		{"timeout before sending", consensus.StateSendSlaveofNoOne, nil, 2001, ActAbort},
+	}
+	for _, c := range cases {
+		m.Failover.State = c.state
+		acts := Next(m, c.views, c.now)
+		if len(acts) != 1 || acts[0].Kind != c.want {
+			t.Errorf("%s: got %+v, want kind %d", c.name, acts, c.want)
+		}
+	}
+}
+
+func TestNextReconfRespectsParallelSyncsAndEnds(t *testing.T) {
+	newM := addr(2)
+	m := &consensus.Master{Name: "m", Addr: newM, Settings: consensus.Settings{FailoverTimeoutMs: 60000, ParallelSyncs: 1},
+		Replicas: []consensus.Addr{addr(1), addr(3), addr(4), addr(5)}}
+	m.Failover = &consensus.Failover{Epoch: 1, Switched: true, State: consensus.StateReconfSlaves, Candidate: newM,
+		OldMaster: addr(1), StateChangeMs: 1000, Reconf: map[string]string{}, ReconfSentMs: map[string]int64{}}
+	healthy := func(mp int) monitor.InstanceView {
+		return monitor.InstanceView{Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: mp, MasterLinkUp: true}
+	}
+	views := map[string]monitor.InstanceView{
+		addr(3).String(): healthy(1),
+		addr(4).String(): healthy(1),
+		addr(5).String(): {Connected: false, SDown: true},
+	}
+	acts := Next(m, views, 1100)
+	if len(acts) != 1 || acts[0].Kind != ActReconfSend || acts[0].Addr != addr(3) {
+		t.Fatalf("parallel-syncs 1: %+v", acts)
+	}
+	// one in flight: nothing else is sent; it follows the new master -> inprog
+	m.Failover.Reconf[addr(3).String()] = consensus.ReconfSent
+	m.Failover.ReconfSentMs[addr(3).String()] = 1100
+	views[addr(3).String()] = healthy(2)
+	acts = Next(m, views, 1200)
+	if len(acts) != 1 || acts[0].Kind != ActReconfPhase || acts[0].Phase != consensus.ReconfInprog {
+		t.Fatalf("inprog: %+v", acts)
+	}
+	m.Failover.Reconf[addr(3).String()] = consensus.ReconfDone
+	acts = Next(m, views, 1300)
+	if len(acts) != 1 || acts[0].Kind != ActReconfSend || acts[0].Addr != addr(4) {
+		t.Fatalf("next replica: %+v", acts)
+	}
+	// a replica that already follows the new master is simply marked done
+	views[addr(4).String()] = healthy(2)
+	acts = Next(m, views, 1300)
+	if len(acts) != 1 || acts[0].Kind != ActReconfPhase || acts[0].Phase != consensus.ReconfDone {
+		t.Fatalf("already following: %+v", acts)
+	}
+	m.Failover.Reconf[addr(4).String()] = consensus.ReconfDone
+	// the SDOWN replica and the old master do not hold the end
+	acts = Next(m, views, 1400)
+	if len(acts) != 1 || acts[0].Kind != ActEnd || acts[0].Timeout {
+		t.Fatalf("end: %+v", acts)
+	}
+}
+
+func TestNextReconfTimeouts(t *testing.T) {
+	m := &consensus.Master{Name: "m", Addr: addr(2), Settings: consensus.Settings{FailoverTimeoutMs: 60000, ParallelSyncs: 5},
+		Replicas: []consensus.Addr{addr(3), addr(4)}}
+	m.Failover = &consensus.Failover{Epoch: 1, Switched: true, Candidate: addr(2), OldMaster: addr(1), StateChangeMs: 0,
+		Reconf: map[string]string{addr(3).String(): consensus.ReconfSent}, ReconfSentMs: map[string]int64{addr(3).String(): 0}}
+	views := map[string]monitor.InstanceView{
+		addr(3).String(): {Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: 1},
+		addr(4).String(): {Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: 1},
+	}
+	acts := Next(m, views, 10001)
+	var sawTimeout, sawSend bool
+	for _, a := range acts {
+		if a.Kind == ActReconfPhase && a.Phase == "timeout" && a.Addr == addr(3) {
+			sawTimeout = true
+		}
+		if a.Kind == ActReconfSend && a.Addr == addr(4) {
+			sawSend = true
+		}
+	}
+	if !sawTimeout || !sawSend {
+		t.Fatalf("slave reconf timeout: %+v", acts)
+	}
+	// failover-timeout in reconf_slaves: best effort to the rest, end for timeout
+	acts = Next(m, views, 60001)
+	last := acts[len(acts)-1]
+	if last.Kind != ActEnd || !last.Timeout {
+		t.Fatalf("end for timeout: %+v", acts)
+	}
+	found := false
+	for _, a := range acts {
+		if a.Kind == ActBestEffort && a.Addr == addr(4) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("best effort missing: %+v", acts)
+	}
+}
+
+func TestStrayAndMisconfigured(t *testing.T) {
+	m := &consensus.Master{Name: "m", Addr: addr(2), Replicas: []consensus.Addr{addr(1), addr(3), addr(4)}}
+	views := map[string]monitor.InstanceView{
+		addr(1).String(): {Role: "master", Connected: true},                                      // old master back
+		addr(3).String(): {Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: 9}, // follows someone else
+		addr(4).String(): {Role: "master", Connected: false},                                     // unreachable: not yet
+	}
+	s := Stray(m, views)
+	if len(s) != 1 || s[0] != addr(1) {
+		t.Fatalf("Stray = %v", s)
+	}
+	mc := Misconfigured(m, views)
+	if len(mc) != 1 || mc[0] != addr(3) {
+		t.Fatalf("Misconfigured = %v", mc)
+	}
+	// the candidate of a running failover is not a stray
+	m.Failover = &consensus.Failover{Candidate: addr(1)}
+	if s := Stray(m, views); len(s) != 0 {
+		t.Fatalf("candidate treated as stray: %v", s)
+	}
+	if mc := Misconfigured(m, views); mc != nil {
+		t.Fatalf("no fix-slave-config during a failover: %v", mc)
+	}
+}

@@ -1,0 +1,29 @@
+package failover
+
+import (
+	"context"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/monitor"
+)
+
+// Cluster is what the engine needs from consensus.
+type Cluster interface {
+	Read(fn func(*consensus.State))
+	Apply(ctx context.Context, cmd *consensus.Command) (consensus.Result, error)
+	IsLeader() bool
+	VerifyLeader() error
+	Barrier(timeout time.Duration) error
+	Members() []consensus.Member
+}
+
+// Redis is what the engine needs from the monitor: this node's view of
+// instances and the links to act on them.
+type Redis interface {
+	Instance(master, addr string) (monitor.InstanceView, bool)
+	RefreshInfo(ctx context.Context, master, addr string) (monitor.InstanceView, error)
+	Transaction(ctx context.Context, master, addr string, cmds ...[]string) error
+	Do(ctx context.Context, master, addr string, args ...string) (any, error)
+	SetFastInfo(master string, on bool)
+}

@@ -1,0 +1,19 @@
+// Package failover runs on the Raft leader only. It turns committed
+// observations into decisions and decisions into actions on Redis:
+//
+//   - ODOWN: at least `quorum` current voters whose latest committed
+//     observation is "down", unless a replica still vouches for the master
+//     (replica witness, design rule 9).
+//   - Failover: a sequence of committed steps (design rule 6): start(epoch,
+//     candidate) -> promotion sent -> candidate confirmed role:master ->
+//     switch-master -> replicas re-pointed (parallel-syncs) -> end. Every
+//     step is recorded before the next action, so a new leader resumes from
+//     the log: it re-sends the same promotion to the same candidate in the
+//     same epoch, never a second one.
+//   - Corrections: an instance claiming to be master that is not the
+//     recorded master is demoted as soon as it is reachable (design rule 7).
+//
+// The decisions are pure functions (decide.go, select.go) with table tests;
+// engine.go and the files it calls only read state, call those functions
+// and talk to Redis through the small Redis interface below.
+package failover

@@ -1,0 +1,181 @@
+package failover
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/monitor"
+	"go.uber.org/zap"
+)
+
+// promoteResend: how often an unconfirmed promotion is sent again (a new
+// leader resuming, or a transaction lost with a dropped link).
+const promoteResend = 500 * time.Millisecond
+
+// drive executes the next actions of m's running failover.
+func (e *Engine) drive(ctx context.Context, m *consensus.Master) {
+	f := m.Failover
+	addrs := append([]consensus.Addr{f.Candidate}, m.Replicas...)
+	var views map[string]monitor.InstanceView
+	if !f.Switched {
+		// The promotion is confirmed by a fresh INFO of the candidate.
+		views = e.refresh(ctx, m, []consensus.Addr{f.Candidate}, 300*time.Millisecond)
+	} else {
+		var inflight []consensus.Addr
+		for _, r := range m.Replicas {
+			if p := f.Reconf[r.String()]; p == consensus.ReconfSent || p == consensus.ReconfInprog {
+				inflight = append(inflight, r)
+			}
+		}
+		if len(inflight) > 0 && !e.rateLimited("refresh/"+m.Name, 50*time.Millisecond) {
+			e.refresh(ctx, m, inflight, 300*time.Millisecond)
+		}
+		views = e.views(m, addrs...)
+	}
+	for _, a := range Next(m, views, time.Now().UnixMilli()) {
+		if !e.execute(ctx, m, a, views) {
+			return // the state moved or an action failed: re-evaluate next tick
+		}
+	}
+}
+
+func (e *Engine) execute(ctx context.Context, m *consensus.Master, a Action, views map[string]monitor.InstanceView) bool {
+	f := m.Failover
+	log := e.log.With(zap.String("master", m.Name), zap.Uint64("epoch", f.Epoch))
+	step := func(cmd *consensus.Command) bool {
+		cmd.Master, cmd.Epoch = m.Name, f.Epoch
+		return e.propose(ctx, cmd)
+	}
+	switch a.Kind {
+	case ActPromote:
+		if e.rateLimited("promote/"+m.Name+"/"+strconv.FormatUint(f.Epoch, 10), promoteResend) {
+			return false
+		}
+		if f.Forced {
+			e.pauseOldMaster(ctx, m)
+		}
+		if err := e.r.Transaction(ctx, m.Name, f.Candidate.String(), reconfigure(nil)...); err != nil {
+			log.Warn("promotion failed", zap.String("addr", f.Candidate.String()), zap.Error(err))
+			return false
+		}
+		log.Info("promotion sent", zap.String("addr", f.Candidate.String()))
+		if f.State != consensus.StateWaitPromotion {
+			if !step(&consensus.Command{Op: consensus.OpFailoverState, State: consensus.StateWaitPromotion}) {
+				return false
+			}
+		}
+		e.Wake()
+		return false
+	case ActSwitch:
+		v := views[f.Candidate.String()]
+		p := &consensus.Promotion{RunID: v.RunID, ReplID: v.ReplID, Offset: v.ReplOffset}
+		if !step(&consensus.Command{Op: consensus.OpSwitchMaster, Addr: f.Candidate, Promotion: p}) {
+			return false
+		}
+		log.Info("switched master", zap.String("from", f.OldMaster.String()), zap.String("to", f.Candidate.String()),
+			zap.String("replid", p.ReplID), zap.Int64("offset", p.Offset))
+		if f.Forced {
+			e.demoteOldMaster(ctx, m.Name, f, f.Candidate)
+		}
+		return false
+	case ActAbort:
+		log.Warn("failover aborted", zap.String("reason", a.Reason))
+		e.unpause(ctx, m.Name, f)
+		return step(&consensus.Command{Op: consensus.OpFailoverAbort, Reason: a.Reason})
+	case ActReconfSend, ActBestEffort:
+		if e.rateLimited("reconf/"+a.Addr.String(), promoteResend) {
+			return true
+		}
+		if err := e.r.Transaction(ctx, m.Name, a.Addr.String(), reconfigure(&m.Addr)...); err != nil {
+			log.Warn("re-pointing replica failed", zap.String("addr", a.Addr.String()), zap.Error(err))
+			return true
+		}
+		phase := consensus.ReconfSent
+		if a.Kind == ActBestEffort {
+			phase = "sent-be"
+		}
+		return step(&consensus.Command{Op: consensus.OpReconf, Addr: a.Addr, Phase: phase})
+	case ActReconfPhase:
+		return step(&consensus.Command{Op: consensus.OpReconf, Addr: a.Addr, Phase: a.Phase})
+	case ActEnd:
+		e.unpause(ctx, m.Name, f)
+		if step(&consensus.Command{Op: consensus.OpFailoverEnd, Timeout: a.Timeout}) {
+			e.r.SetFastInfo(m.Name, false)
+			log.Info("failover finished", zap.Bool("timeout", a.Timeout))
+		}
+		return false
+	}
+	return true
+}
+
+// pauseOldMaster is the coordinated part of SENTINEL FAILOVER (lessons:
+// lost writes on planned switchover): writes on the old master are paused,
+// then the candidate must have received everything before it is promoted.
+func (e *Engine) pauseOldMaster(ctx context.Context, m *consensus.Master) {
+	f := m.Failover
+	e.mu.Lock()
+	done := e.paused[m.Name] == f.Epoch
+	e.paused[m.Name] = f.Epoch
+	e.mu.Unlock()
+	if done {
+		return
+	}
+	old := f.OldMaster.String()
+	if v, ok := e.r.Instance(m.Name, old); !ok || !v.Connected || v.SDown {
+		return // a dead master takes no writes
+	}
+	log := e.log.With(zap.String("master", m.Name), zap.Uint64("epoch", f.Epoch))
+	ms := strconv.FormatInt(e.cfg.PauseTimeout.Milliseconds(), 10)
+	if _, err := e.r.Do(ctx, m.Name, old, "CLIENT", "PAUSE", ms, "WRITE"); err != nil {
+		log.Warn("pausing writes on old master failed", zap.String("addr", old), zap.Error(err))
+		return
+	}
+	mv, err := e.r.RefreshInfo(ctx, m.Name, old)
+	if err != nil {
+		log.Warn("reading old master offset failed", zap.String("addr", old), zap.Error(err))
+		return
+	}
+	target := mv.ReplOffset
+	deadline := time.Now().Add(e.cfg.PauseTimeout / 2)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		cv, err := e.r.RefreshInfo(ctx, m.Name, f.Candidate.String())
+		if err == nil && cv.SlaveReplOffset >= target {
+			log.Info("candidate caught up", zap.Int64("offset", target))
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	log.Warn("candidate did not catch up before the pause bound", zap.Int64("offset", target))
+}
+
+// demoteOldMaster re-points the old master of a coordinated failover at
+// once (it is alive and paused), then lifts the pause.
+func (e *Engine) demoteOldMaster(ctx context.Context, name string, f *consensus.Failover, to consensus.Addr) {
+	old := f.OldMaster.String()
+	if v, ok := e.r.Instance(name, old); ok && v.Connected && !v.SDown {
+		if err := e.r.Transaction(ctx, name, old, reconfigure(&to)...); err != nil {
+			e.log.Warn("demoting old master failed", zap.String("master", name), zap.String("addr", old), zap.Error(err))
+		} else {
+			e.announce(ctx, name, "+convert-to-slave", f.OldMaster, to)
+		}
+	}
+	e.unpause(ctx, name, f)
+}
+
+func (e *Engine) unpause(ctx context.Context, name string, f *consensus.Failover) {
+	e.mu.Lock()
+	was := e.paused[name] == f.Epoch
+	delete(e.paused, name)
+	e.mu.Unlock()
+	if was {
+		_, _ = e.r.Do(ctx, name, f.OldMaster.String(), "CLIENT", "UNPAUSE")
+	}
+}
+
+// announce publishes an event on every node through the log.
+func (e *Engine) announce(ctx context.Context, name, channel string, r, master consensus.Addr) {
+	payload := "slave " + r.String() + " " + r.Host + " " + strconv.Itoa(r.Port) + " @ " + name + " " + master.Host + " " + strconv.Itoa(master.Port)
+	e.propose(ctx, &consensus.Command{Op: consensus.OpAnnounce, Channel: channel, Payload: payload})
+}

@@ -1,0 +1,240 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/monitor"
+	"go.uber.org/zap"
+)
+
+// Config holds the engine's settings; every timer is a setting.
+type Config struct {
+	MyID           string
+	IdleTick       time.Duration // evaluation period when nothing is happening (100 ms)
+	BusyTick       time.Duration // period while a master is suspected or failing over (10 ms)
+	ReplicaWitness bool          // design rule 9
+	PauseTimeout   time.Duration // CLIENT PAUSE bound of a coordinated SENTINEL FAILOVER
+	DemoteDelay    time.Duration // how long a stray master is seen before it is demoted
+	Logger         *zap.Logger
+}
+
+// Engine is the leader's failover loop.
+type Engine struct {
+	cfg  Config
+	c    Cluster
+	r    Redis
+	log  *zap.Logger
+	wake chan struct{}
+
+	mu sync.Mutex // guards the leader-local memory below (Manual runs concurrently)
+	// Leader-local memory, forgotten when leadership is lost: everything
+	// needed to resume is in the log; this only rate-limits and remembers
+	// what was observed.
+	leading  bool
+	samples  map[string][2]Sample // replica addr -> previous, current witness sample
+	sampled  map[string]time.Time // master -> last witness sampling
+	vetoed   map[string]bool      // master -> last ODOWN evaluation was vetoed
+	strayAt  map[string]time.Time // addr -> first seen as a stray master
+	misconf  map[string]time.Time // addr -> first seen following another master
+	acted    map[string]time.Time // action key -> last time (rate limit)
+	paused   map[string]uint64    // master -> epoch whose old master we paused
+	delayLog map[string]int64     // master -> next-start time already logged
+}
+
+// New returns an engine; Run drives it.
+func New(cfg Config, c Cluster, r Redis) *Engine {
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.IdleTick == 0 {
+		cfg.IdleTick = 100 * time.Millisecond
+	}
+	if cfg.BusyTick == 0 {
+		cfg.BusyTick = 10 * time.Millisecond
+	}
+	if cfg.PauseTimeout == 0 {
+		cfg.PauseTimeout = 5 * time.Second
+	}
+	e := &Engine{cfg: cfg, c: c, r: r, log: cfg.Logger, wake: make(chan struct{}, 1)}
+	e.reset()
+	return e
+}
+
+func (e *Engine) reset() {
+	e.samples = map[string][2]Sample{}
+	e.sampled = map[string]time.Time{}
+	e.vetoed = map[string]bool{}
+	e.strayAt = map[string]time.Time{}
+	e.misconf = map[string]time.Time{}
+	e.acted = map[string]time.Time{}
+	e.paused = map[string]uint64{}
+	e.delayLog = map[string]int64{}
+}
+
+// Wake makes the engine evaluate now (an entry was applied, an INFO arrived).
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run evaluates until ctx is done. Only the leader acts.
+func (e *Engine) Run(ctx context.Context) {
+	t := time.NewTimer(e.cfg.IdleTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-e.wake:
+		}
+		busy := e.step(ctx)
+		next := e.cfg.IdleTick
+		if busy {
+			next = e.cfg.BusyTick
+		}
+		if !t.Stop() {
+			select {
+			case <-t.C:
+			default:
+			}
+		}
+		t.Reset(next)
+	}
+}
+
+// step runs one evaluation; it reports whether anything is in motion.
+func (e *Engine) step(ctx context.Context) bool {
+	if !e.c.IsLeader() {
+		e.mu.Lock()
+		if e.leading {
+			e.leading = false
+			e.reset()
+			e.log.Info("failover engine standing by")
+		}
+		e.mu.Unlock()
+		return false
+	}
+	e.mu.Lock()
+	leading := e.leading
+	e.mu.Unlock()
+	if !leading {
+		// A new leader first applies everything its predecessor committed.
+		if err := e.c.Barrier(2 * time.Second); err != nil {
+			return true
+		}
+		e.mu.Lock()
+		e.leading = true
+		e.mu.Unlock()
+		e.log.Info("failover engine leading")
+	}
+	voters := map[string]bool{}
+	for _, m := range e.c.Members() {
+		if m.Voter {
+			voters[m.ID] = true
+		}
+	}
+	var masters []*consensus.Master
+	e.c.Read(func(s *consensus.State) {
+		for _, n := range s.MasterNames() {
+			masters = append(masters, s.Masters[n].Clone())
+		}
+	})
+	busy := false
+	for _, m := range masters {
+		if ctx.Err() != nil {
+			return false
+		}
+		if e.evaluate(ctx, m, voters) {
+			busy = true
+		}
+	}
+	return busy
+}
+
+// evaluate handles one master; true when it needs the fast tick.
+func (e *Engine) evaluate(ctx context.Context, m *consensus.Master, voters map[string]bool) bool {
+	if m.Failover != nil {
+		e.r.SetFastInfo(m.Name, true)
+		e.drive(ctx, m)
+		return true
+	}
+	agreeing := CountDown(m.Observations, voters)
+	suspect := agreeing > 0 || m.ODown
+	if agreeing >= m.Quorum || m.ODown {
+		vouched := false
+		if agreeing >= m.Quorum && e.cfg.ReplicaWitness {
+			vouched = e.witness(ctx, m)
+		}
+		down := ODown(m.Quorum, agreeing, vouched)
+		if down != m.ODown {
+			e.propose(ctx, &consensus.Command{Op: consensus.OpODown, Master: m.Name, Down: down, Agreeing: agreeing})
+			return true
+		}
+		if down {
+			e.maybeStart(ctx, m)
+		}
+	}
+	e.corrections(ctx, m)
+	return suspect
+}
+
+// propose commits a command, logging refusals; it reports success.
+func (e *Engine) propose(ctx context.Context, cmd *consensus.Command) bool {
+	cmd.Node = e.cfg.MyID
+	cmd.AtMs = time.Now().UnixMilli()
+	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if _, err := e.c.Apply(cctx, cmd); err != nil {
+		if !errors.Is(err, consensus.ErrEpochMismatch) {
+			e.log.Warn("proposal failed", zap.String("master", cmd.Master), zap.String("op", string(cmd.Op)), zap.Error(err))
+		}
+		return false
+	}
+	return true
+}
+
+// rateLimited reports whether key acted within d, and records now if not.
+func (e *Engine) rateLimited(key string, d time.Duration) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t, ok := e.acted[key]; ok && time.Since(t) < d {
+		return true
+	}
+	e.acted[key] = time.Now()
+	return false
+}
+
+// views returns this node's views of the given addresses of master m.
+func (e *Engine) views(m *consensus.Master, addrs ...consensus.Addr) map[string]monitor.InstanceView {
+	out := make(map[string]monitor.InstanceView, len(addrs))
+	for _, a := range addrs {
+		if v, ok := e.r.Instance(m.Name, a.String()); ok {
+			out[a.String()] = v
+		}
+	}
+	return out
+}
+
+// refresh asks for INFO of every address in parallel (bounded) and returns
+// the freshest views it has.
+func (e *Engine) refresh(ctx context.Context, m *consensus.Master, addrs []consensus.Addr, timeout time.Duration) map[string]monitor.InstanceView {
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, a := range addrs {
+		wg.Add(1)
+		go func(a consensus.Addr) {
+			defer wg.Done()
+			_, _ = e.r.RefreshInfo(cctx, m.Name, a.String())
+		}(a)
+	}
+	wg.Wait()
+	return e.views(m, addrs...)
+}

@@ -1,0 +1,69 @@
+package failover
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/monitor"
+)
+
+func TestSelect(t *testing.T) {
+	now := time.Now()
+	good := func(port, prio int, off int64, runid string) Candidate {
+		return Candidate{Addr: addr(port), Seen: true, View: monitor.InstanceView{
+			Role: "slave", Connected: true, LastOKPing: now, InfoRefresh: now,
+			SlavePriority: prio, SlaveReplOffset: off, RunID: runid, ReplID: "r1",
+		}}
+	}
+	with := func(c Candidate, f func(*monitor.InstanceView)) Candidate { f(&c.View); return c }
+	cases := []struct {
+		name    string
+		cands   []Candidate
+		down    time.Duration
+		want    int // port, 0 = none
+		reasons []string
+	}{
+		{"lower priority wins", []Candidate{good(2, 100, 500, "b"), good(3, 10, 100, "c")}, 0, 3, nil},
+		{"then larger offset", []Candidate{good(2, 100, 500, "b"), good(3, 100, 900, "c")}, 0, 3, nil},
+		{"then smaller run id, case-insensitive", []Candidate{good(2, 100, 500, "B"), good(3, 100, 500, "a")}, 0, 3, nil},
+		{"unknown run id last", []Candidate{good(2, 100, 500, ""), good(3, 100, 500, "z")}, 0, 3, nil},
+		{"priority 0 never", []Candidate{good(2, 0, 900, "a"), good(3, 100, 1, "b")}, 0, 3, []string{"replica-priority 0"}},
+		{"all priority 0", []Candidate{good(2, 0, 900, "a"), good(3, 0, 1, "b")}, 0, 0, []string{"replica-priority 0", "replica-priority 0"}},
+		{"s_down", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.SDown = true })}, 0, 0, []string{"s_down"}},
+		{"disconnected", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.Connected = false })}, 0, 0, []string{"disconnected"}},
+		{"old ping", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.LastOKPing = now.Add(-6 * time.Second) })}, 0, 0, []string{"no valid PING"}},
+		{"info stale while master down", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.InfoRefresh = now.Add(-6 * time.Second) })}, time.Second, 0, []string{"INFO is"}},
+		{"info 6s ok when master healthy", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.InfoRefresh = now.Add(-6 * time.Second) })}, 0, 2, nil},
+		{"link down too long", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.MasterLinkDownSinceSec = 100 })}, time.Second, 0, []string{"master link down"}},
+		{"link down within bound", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.MasterLinkDownSinceSec = 5 })}, time.Second, 2, nil},
+		{"another history", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.ReplID = "other" })}, 0, 0, []string{"different replication history"}},
+		{"reports master", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.Role = "master" })}, 0, 0, []string{"reports role master"}},
+		{"never probed", []Candidate{{Addr: addr(2)}}, 0, 0, []string{"never probed"}},
+		{"replica-announced no is still eligible", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.ReplicaAnnounced = false })}, 0, 2, nil},
+	}
+	for _, c := range cases {
+		got, ok, refusals := Select(SelectInput{Now: now, DownAfter: time.Second, MasterDown: c.down, MasterReplID: "r1", Candidates: c.cands})
+		if c.want == 0 {
+			if ok {
+				t.Errorf("%s: selected %v, want none", c.name, got)
+			}
+		} else if !ok || got != addr(c.want) {
+			t.Errorf("%s: got %v ok=%v, want port %d (refusals %v)", c.name, got, ok, c.want, refusals)
+		}
+		if len(refusals) != len(c.reasons) {
+			t.Errorf("%s: refusals %v, want %v", c.name, refusals, c.reasons)
+			continue
+		}
+		for i, r := range c.reasons {
+			if !strings.Contains(refusals[i].Reason, r) {
+				t.Errorf("%s: refusal %q does not say %q", c.name, refusals[i].Reason, r)
+			}
+		}
+	}
+	if RefusalText(nil) != "no known replicas" {
+		t.Error("empty refusal text")
+	}
+	var _ = consensus.Addr{}
+}

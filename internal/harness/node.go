@@ -1,0 +1,266 @@
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Build compiles cmd/raftinel into dir and returns the binary's path. With
+// race the binary is built with the race detector (tests run with -race
+// then catch races inside the processes too).
+func Build(dir string, race bool) (string, error) {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", errors.New("cannot locate the module")
+	}
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	out := filepath.Join(dir, "raftinel")
+	args := []string{"build", "-o", out}
+	if race {
+		args = append(args, "-race")
+	}
+	args = append(args, "./cmd/raftinel")
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v: %s", err, b)
+	}
+	return out, nil
+}
+
+// Node is one raftinel process.
+type Node struct {
+	Host string
+	Port int
+	Dir  string
+	Conf string // sentinel.conf path
+	Log  string // stdout/stderr of the process
+	proc *process
+}
+
+// NodeOptions configure StartNode.
+type NodeOptions struct {
+	Bin   string
+	Host  string // default 127.0.0.1
+	Port  int    // default: a free port
+	Dir   string // data dir; sentinel.conf and node.log are written here
+	Lines []string
+	Args  []string // extra command-line arguments after the config path
+}
+
+// NewNode writes the node's sentinel.conf; Start runs it.
+func NewNode(o NodeOptions) (*Node, error) {
+	var err error
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	if o.Port == 0 {
+		if o.Port, err = FreePort(o.Host); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	n := &Node{Host: o.Host, Port: o.Port, Dir: o.Dir, Conf: filepath.Join(o.Dir, "sentinel.conf"), Log: filepath.Join(o.Dir, "node.log")}
+	lines := append([]string{"port " + strconv.Itoa(o.Port), "bind " + o.Host, "dir " + filepath.Join(o.Dir, "data")}, o.Lines...)
+	if err := os.WriteFile(n.Conf, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	n.proc = &process{bin: o.Bin, args: append([]string{n.Conf}, o.Args...)}
+	return n, nil
+}
+
+// StartNode writes the config and starts the node; it returns once the
+// node answers PING.
+func StartNode(o NodeOptions) (*Node, error) {
+	n, err := NewNode(o)
+	if err != nil {
+		return nil, err
+	}
+	return n, n.Start()
+}
+
+// Start runs the process (again) and waits for PING.
+func (n *Node) Start() error {
+	f, err := os.OpenFile(n.Log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	n.proc.out = f
+	if err := n.proc.start(); err != nil {
+		f.Close()
+		return err
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if s, err := n.Do("PING"); err == nil && s == "PONG" {
+			return nil
+		}
+		if n.proc.exited() || time.Now().After(deadline) {
+			b, _ := os.ReadFile(n.Log)
+			n.proc.kill()
+			return fmt.Errorf("raftinel on %s did not start: %s", n.Addr(), lastLines(string(b), 8))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Addr returns host:port.
+func (n *Node) Addr() string { return net.JoinHostPort(n.Host, strconv.Itoa(n.Port)) }
+
+// PID returns the process id (0 when not running).
+func (n *Node) PID() int { return n.proc.pid() }
+
+// Running reports whether the process is alive.
+func (n *Node) Running() bool { return n.proc.pid() != 0 && !n.proc.exited() }
+
+// Kill sends SIGKILL.
+func (n *Node) Kill() { n.proc.kill() }
+
+// Stop sends SIGSTOP; Resume sends SIGCONT.
+func (n *Node) Stop()   { n.proc.signal(syscall.SIGSTOP) }
+func (n *Node) Resume() { n.proc.signal(syscall.SIGCONT) }
+
+// Term sends SIGTERM and waits (bounded) for a clean exit; it returns the
+// exit code (-1 when it had to be killed).
+func (n *Node) Term(timeout time.Duration) int {
+	n.proc.signal(syscall.SIGTERM)
+	ch := make(chan int, 1)
+	go func() { ch <- n.proc.wait() }()
+	select {
+	case code := <-ch:
+		return code
+	case <-time.After(timeout):
+		n.proc.kill()
+		return -1
+	}
+}
+
+// Do sends one command over a fresh connection.
+func (n *Node) Do(args ...string) (string, error) { return Do(n.Addr(), args...) }
+
+// Info returns INFO <section> as a map.
+func (n *Node) Info(section string) (map[string]string, error) {
+	s, err := n.Do("INFO", section)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInfo(s), nil
+}
+
+// Cluster is a set of raftinel nodes formed with raft-peers.
+type Cluster struct {
+	Nodes []*Node
+}
+
+// ClusterOptions configure StartCluster.
+type ClusterOptions struct {
+	Bin   string
+	Size  int
+	Dir   string
+	Hosts []string // per node (default 127.0.0.1)
+	Lines []string // common config lines (sentinel monitor ..., timers)
+}
+
+// StartCluster starts Size nodes that bootstrap one Raft cluster and waits
+// until one of them is leader and all agree on it.
+func StartCluster(o ClusterOptions) (*Cluster, error) {
+	c := &Cluster{}
+	var peers []string
+	for i := 0; i < o.Size; i++ {
+		host := "127.0.0.1"
+		if i < len(o.Hosts) {
+			host = o.Hosts[i]
+		}
+		port, err := FreePort(host)
+		if err != nil {
+			return nil, err
+		}
+		peers = append(peers, net.JoinHostPort(host, strconv.Itoa(port)))
+		c.Nodes = append(c.Nodes, &Node{Host: host, Port: port})
+	}
+	for i, n := range c.Nodes {
+		lines := append([]string{"raft-peers " + strings.Join(peers, " ")}, o.Lines...)
+		nn, err := NewNode(NodeOptions{Bin: o.Bin, Host: n.Host, Port: n.Port, Dir: filepath.Join(o.Dir, fmt.Sprintf("node%d", i+1)), Lines: lines})
+		if err != nil {
+			return nil, err
+		}
+		c.Nodes[i] = nn
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(c.Nodes))
+	for i, n := range c.Nodes {
+		wg.Add(1)
+		go func(i int, n *Node) { defer wg.Done(); errs[i] = n.Start() }(i, n)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if _, err := c.WaitLeader(15 * time.Second); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Leader returns the node that says it is leader, if every running node
+// names the same leader.
+func (c *Cluster) Leader() *Node {
+	var leader *Node
+	named := ""
+	for _, n := range c.Nodes {
+		if !n.Running() {
+			continue
+		}
+		info, err := n.Info("raft")
+		if err != nil {
+			return nil
+		}
+		if named == "" {
+			named = info["raft_leader"]
+		}
+		if info["raft_leader"] != named || named == "" {
+			return nil
+		}
+		if info["raft_state"] == "leader" {
+			leader = n
+		}
+	}
+	return leader
+}
+
+// WaitLeader polls until Leader is known.
+func (c *Cluster) WaitLeader(timeout time.Duration) (*Node, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		if l := c.Leader(); l != nil {
+			return l, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("no agreed raft leader within %v", timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Close kills every node.
+func (c *Cluster) Close() {
+	for _, n := range c.Nodes {
+		if n != nil && n.proc != nil {
+			n.Kill()
+		}
+	}
+}

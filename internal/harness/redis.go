@@ -1,0 +1,183 @@
+// Package harness starts and controls real processes on loopback for the
+// end-to-end tests, the demo and the benchmarks: redis-server instances and
+// raftinel nodes. Every process it starts it stops by PID; it never touches
+// another process and only binds 127.0.0.0/8 addresses.
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ErrNoRedis says how to install redis-server.
+var ErrNoRedis = errors.New("redis-server not found: install it with `apt-get install -y redis-server` (Debian/Ubuntu)")
+
+// RedisBinary returns the path of redis-server.
+func RedisBinary() (string, error) {
+	p, err := exec.LookPath("redis-server")
+	if err != nil {
+		return "", ErrNoRedis
+	}
+	return p, nil
+}
+
+// FreePort returns a free TCP port on host.
+func FreePort(host string) (int, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Redis is one redis-server process.
+type Redis struct {
+	Host string
+	Port int
+	Dir  string
+	proc *process
+}
+
+// RedisOptions configure StartRedis.
+type RedisOptions struct {
+	Host      string   // default 127.0.0.1
+	Port      int      // default: a free port
+	Dir       string   // required: data dir (redis.conf and redis.log live here)
+	ReplicaOf *Redis   // start as a replica
+	Lines     []string // extra redis.conf lines
+}
+
+// StartRedis starts redis-server with a config file (so CONFIG REWRITE,
+// which failovers send, works) and waits until it answers PING.
+func StartRedis(o RedisOptions) (*Redis, error) {
+	bin, err := RedisBinary()
+	if err != nil {
+		return nil, err
+	}
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	if o.Port == 0 {
+		if o.Port, err = FreePort(o.Host); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	lines := []string{
+		"bind " + o.Host, "port " + strconv.Itoa(o.Port), "dir " + o.Dir,
+		`save ""`, "appendonly no", "protected-mode no",
+		"repl-diskless-sync yes", "repl-diskless-sync-delay 0", "repl-diskless-load disabled",
+		"logfile " + filepath.Join(o.Dir, "redis.log"),
+	}
+	if o.ReplicaOf != nil {
+		lines = append(lines, "replicaof "+o.ReplicaOf.Host+" "+strconv.Itoa(o.ReplicaOf.Port))
+	}
+	lines = append(lines, o.Lines...)
+	conf := filepath.Join(o.Dir, "redis.conf")
+	if err := os.WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	r := &Redis{Host: o.Host, Port: o.Port, Dir: o.Dir, proc: &process{bin: bin, args: []string{conf}}}
+	return r, r.start()
+}
+
+func (r *Redis) start() error {
+	if err := r.proc.start(); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for r.Ping() != nil {
+		if time.Now().After(deadline) || r.proc.exited() {
+			log, _ := os.ReadFile(filepath.Join(r.Dir, "redis.log"))
+			r.proc.kill()
+			return fmt.Errorf("redis-server on %s did not start: %s", r.Addr(), lastLines(string(log), 5))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil
+}
+
+// Addr returns host:port.
+func (r *Redis) Addr() string { return net.JoinHostPort(r.Host, strconv.Itoa(r.Port)) }
+
+// PID returns the process id (0 when not running).
+func (r *Redis) PID() int { return r.proc.pid() }
+
+// Kill sends SIGKILL (kill -9) and waits for the exit.
+func (r *Redis) Kill() { r.proc.kill() }
+
+// Stop sends SIGSTOP: the process hangs with its connections open.
+func (r *Redis) Stop() { r.proc.signal(syscall.SIGSTOP) }
+
+// Resume sends SIGCONT.
+func (r *Redis) Resume() { r.proc.signal(syscall.SIGCONT) }
+
+// Restart starts the server again with its (possibly rewritten) config.
+func (r *Redis) Restart() error {
+	r.proc.kill()
+	return r.start()
+}
+
+// Running reports whether the process is alive.
+func (r *Redis) Running() bool { return r.proc.pid() != 0 && !r.proc.exited() }
+
+// Do sends one command over a fresh connection (see Do).
+func (r *Redis) Do(args ...string) (string, error) { return Do(r.Addr(), args...) }
+
+// Ping returns nil when the server answers PONG.
+func (r *Redis) Ping() error {
+	s, err := r.Do("PING")
+	if err == nil && s != "PONG" {
+		err = fmt.Errorf("ping: %q", s)
+	}
+	return err
+}
+
+// Info returns INFO <section> as a map.
+func (r *Redis) Info(section string) (map[string]string, error) {
+	s, err := r.Do("INFO", section)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInfo(s), nil
+}
+
+// Role returns "master" or "slave" ("" when unreachable).
+func (r *Redis) Role() string {
+	m, err := r.Info("replication")
+	if err != nil {
+		return ""
+	}
+	return m["role"]
+}
+
+// ParseInfo turns INFO text into a map.
+func ParseInfo(s string) map[string]string {
+	m := map[string]string{}
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		if k, v, ok := strings.Cut(l, ":"); ok && !strings.HasPrefix(l, "#") {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func lastLines(s string, n int) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	if len(l) > n {
+		l = l[len(l)-n:]
+	}
+	return strings.Join(l, " | ")
+}

@@ -1,0 +1,267 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrExecAborted is returned by Transaction when EXEC replies with a null
+// (the transaction was discarded).
+var ErrExecAborted = errors.New("monitor: EXEC aborted")
+
+// cmdLink is the command connection of one instance: INFO, Do and
+// Transaction, one at a time under mu. It is separate from the probe so that
+// a PING never waits behind INFO or a slow command.
+type cmdLink struct {
+	set     atomic.Pointer[linkSettings]
+	mu      sync.Mutex // serializes use of c
+	c       *rconn
+	conn    connHolder
+	up      atomic.Bool
+	pending atomic.Int32  // replies awaited
+	seq     atomic.Uint64 // successful dials
+}
+
+// drop closes the current connection after a failure (caller holds mu).
+func (l *cmdLink) drop() {
+	if l.c != nil {
+		l.conn.detach(l.c.nc)
+		l.c = nil
+	}
+	l.up.Store(false)
+}
+
+// pastDeadline unblocks a pending read when the caller's context ends.
+var pastDeadline = time.Unix(1, 0)
+
+// roundTrip sends, pipelined in one write, what build appends (after AUTH /
+// CLIENT SETNAME on a new connection) and reads n replies. It dials first if
+// the link is down. An I/O or protocol failure closes the connection (the
+// next use reconnects); Redis error replies are returned as RedisError
+// values in the slice.
+func (in *instance) roundTrip(ctx context.Context, deadline time.Time, n int, build func([]byte, *linkSettings) []byte) ([]any, error) {
+	l := &in.cmd
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := l.set.Load()
+	if l.c != nil && l.c.key != s.connKey {
+		l.drop()
+	}
+	if l.c == nil {
+		c, err := dialConn(ctx, in.m.cfg.Dial, s)
+		if err != nil {
+			l.up.Store(false)
+			if ctx.Err() == nil {
+				in.setCmdErr(linkErrText("dial", err))
+			}
+			return nil, err
+		}
+		if !l.conn.attach(c.nc) {
+			return nil, ErrStopped
+		}
+		l.c = c
+		l.up.Store(true)
+		l.seq.Add(1)
+		poke(in.wakeInfo) // INFO right after the command link connects
+	}
+	c := l.c
+	pre := c.begin(s)
+	c.wbuf = build(c.wbuf, s)
+	if err := c.nc.SetDeadline(deadline); err != nil {
+		l.drop()
+		return nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(pastDeadline) })
+	l.pending.Add(int32(n))
+	replies, err := exchange(c, pre, n, in)
+	l.pending.Add(-int32(n))
+	if !stop() {
+		// The context ended during the exchange: the deadline was forced
+		// and the connection may be mid-reply. Never reuse it.
+		l.drop()
+		if err != nil {
+			return nil, ctx.Err()
+		}
+		return replies, nil
+	}
+	if err != nil {
+		l.drop()
+		if cerr := ctxErr(ctx); cerr != nil {
+			return nil, cerr // the caller's deadline, not a link failure
+		}
+		in.setCmdErr(linkErrText("command link", err))
+		return nil, err
+	}
+	for _, r := range replies {
+		if e, ok := r.(RedisError); ok {
+			c.noteError(s, []byte(e))
+		}
+	}
+	return replies, nil
+}
+
+// ctxErr is ctx.Err(), or DeadlineExceeded once ctx's deadline has passed
+// (the connection deadline, set to the same instant, may fire first).
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func exchange(c *rconn, pre prelude, n int, sink authSink) ([]any, error) {
+	if _, err := c.nc.Write(c.wbuf); err != nil {
+		return nil, err
+	}
+	if err := c.readPrelude(pre, sink); err != nil {
+		return nil, err
+	}
+	out := make([]any, n)
+	for i := range out {
+		v, err := c.rd.reply()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// commandDeadline is the caller's deadline, else DefaultCommandTimeout.
+func commandDeadline(ctx context.Context) time.Time {
+	if d, ok := ctx.Deadline(); ok {
+		return d
+	}
+	return time.Now().Add(DefaultCommandTimeout)
+}
+
+// do runs one command (its name renamed) on the command link.
+func (in *instance) do(ctx context.Context, args []string) (any, error) {
+	if len(args) == 0 {
+		return nil, errors.New("monitor: empty command")
+	}
+	rs, err := in.roundTrip(ctx, commandDeadline(ctx), 1, func(b []byte, s *linkSettings) []byte {
+		return appendRenamed(b, s, args)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := rs[0].(RedisError); ok {
+		return nil, e
+	}
+	return rs[0], nil
+}
+
+// transaction sends MULTI, cmds, EXEC in one write and checks EXEC.
+func (in *instance) transaction(ctx context.Context, cmds [][]string) error {
+	for _, c := range cmds {
+		if len(c) == 0 {
+			return errors.New("monitor: empty command in transaction")
+		}
+	}
+	rs, err := in.roundTrip(ctx, commandDeadline(ctx), len(cmds)+2, func(b []byte, s *linkSettings) []byte {
+		b = appendCommand(b, renamed(s.rename, "MULTI"))
+		for _, c := range cmds {
+			b = appendRenamed(b, s, c)
+		}
+		return appendCommand(b, renamed(s.rename, "EXEC"))
+	})
+	if err != nil {
+		return err
+	}
+	if e, ok := rs[0].(RedisError); ok {
+		return fmt.Errorf("MULTI: %w", e)
+	}
+	switch x := rs[len(rs)-1].(type) {
+	case RedisError:
+		return fmt.Errorf("EXEC: %w", x)
+	case nil:
+		return ErrExecAborted
+	}
+	return nil
+}
+
+func appendRenamed(b []byte, s *linkSettings, args []string) []byte {
+	name := renamed(s.rename, args[0])
+	if name == args[0] {
+		return appendCommand(b, args...)
+	}
+	return appendCommand(b, append([]string{name}, args[1:]...)...)
+}
+
+// refresh sends INFO now and applies the reply.
+func (in *instance) refresh(ctx context.Context) (InstanceView, error) {
+	s := in.settings()
+	deadline := time.Now().Add(s.cmdTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	rs, err := in.roundTrip(ctx, deadline, 1, func(b []byte, s *linkSettings) []byte {
+		return append(b, s.info...)
+	})
+	if err != nil {
+		return in.view(), err
+	}
+	switch x := rs[0].(type) {
+	case string:
+		in.setCmdErr("")
+		return in.applyInfo(x, time.Now()), nil
+	case RedisError:
+		in.setCmdErr("INFO: " + string(x))
+		return in.view(), x
+	}
+	err = fmt.Errorf("monitor: unexpected INFO reply of type %T", rs[0])
+	in.setCmdErr(err.Error())
+	return in.view(), err
+}
+
+// infoLoop sends INFO at once after every (re)connect of the command link
+// and whenever the probe regains the target, then every infoPeriod; after a
+// link failure it retries at the reconnect interval. It also keeps the
+// command link up.
+func (in *instance) infoLoop(ctx context.Context) {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	defer func() {
+		in.cmd.mu.Lock()
+		in.cmd.drop()
+		in.cmd.mu.Unlock()
+	}()
+	var last time.Time
+	var seen uint64
+	linkFailed := false
+	for ctx.Err() == nil {
+		// Due now: first INFO, command link (re)connected, or the probe
+		// regained the target. Due at the reconnect interval: the link
+		// failed. Due now if the link is believed up but the probe lost the
+		// target (find out whether the link is dead). Else the INFO period.
+		back, suspect := in.back.Swap(false), in.suspect.Swap(false)
+		if !last.IsZero() && in.cmd.seq.Load() == seen && !back && !(suspect && !linkFailed) {
+			wait := in.infoPeriod()
+			if linkFailed {
+				wait = min(wait, in.settings().reconnect)
+			}
+			if due := last.Add(wait); time.Now().Before(due) {
+				if !sleepUntil(ctx, t, due, in.wakeInfo) {
+					return
+				}
+				continue
+			}
+		}
+		last = time.Now()
+		_, err := in.refresh(ctx)
+		seen = in.cmd.seq.Load()
+		var re RedisError
+		linkFailed = err != nil && !errors.As(err, &re)
+	}
+}

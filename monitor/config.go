@@ -1,0 +1,241 @@
+package monitor
+
+import (
+	"context"
+	"maps"
+	"net"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Config holds the node-wide monitor settings. Zero values pick the defaults
+// documented on each field.
+type Config struct {
+	// MyID is this node's 40-hex id; links send
+	// CLIENT SETNAME sentinel-<first 8>-cmd.
+	MyID string
+	// PingPeriod is the time between two PINGs of one instance. 0 = auto:
+	// clamp(down-after/10, 100ms, 1s) per target.
+	PingPeriod time.Duration
+	// InfoPeriod is the normal INFO period (default 10s).
+	InfoPeriod time.Duration
+	// FastInfoPeriod is the INFO period for the targets of a master put in
+	// fast mode with SetFastInfo, and for replicas reporting their master
+	// link down (default 1s, spec §6.2).
+	FastInfoPeriod time.Duration
+	// SDownCheckPeriod is how often one ticker evaluates SDOWN for every
+	// instance (default 10ms), so detection lands within about this of the
+	// deadline.
+	SDownCheckPeriod time.Duration
+	// DialTimeout bounds one connection attempt. 0 = min(down-after/2, 1s)
+	// per target (1s for peers).
+	DialTimeout time.Duration
+	// Dial, when set, replaces net.Dialer for every link (tests inject
+	// faults with it).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// Defaults.
+const (
+	DefaultInfoPeriod       = 10 * time.Second
+	DefaultFastInfoPeriod   = 1 * time.Second
+	DefaultSDownCheckPeriod = 10 * time.Millisecond
+	// DefaultCommandTimeout bounds Do and Transaction when the caller's
+	// context has no deadline.
+	DefaultCommandTimeout = 10 * time.Second
+
+	minPeriod = 100 * time.Millisecond // floor of ping period, ping timeout, reconnect interval
+	maxPeriod = 1 * time.Second        // ceiling of the same
+
+	// Peers (other raftinel nodes) are probed like Sentinel probes its
+	// peers: every second.
+	peerPingPeriod  = 1 * time.Second
+	peerPingTimeout = 1 * time.Second
+)
+
+func (c Config) withDefaults() Config {
+	if c.InfoPeriod <= 0 {
+		c.InfoPeriod = DefaultInfoPeriod
+	}
+	if c.FastInfoPeriod <= 0 {
+		c.FastInfoPeriod = DefaultFastInfoPeriod
+	}
+	if c.SDownCheckPeriod <= 0 {
+		c.SDownCheckPeriod = DefaultSDownCheckPeriod
+	}
+	if c.Dial == nil {
+		d := &net.Dialer{}
+		c.Dial = d.DialContext
+	}
+	return c
+}
+
+// clientName is the CLIENT SETNAME argument, "" when MyID is unset.
+func (c Config) clientName() string {
+	if c.MyID == "" {
+		return ""
+	}
+	id := c.MyID
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	return "sentinel-" + id + "-cmd"
+}
+
+// Target is one monitored Redis instance. Links are per (Master, Addr): two
+// master names watching one address have separate links.
+type Target struct {
+	Master    string // master name
+	Addr      string // host:port as stored; hostnames are resolved at every dial
+	IsMaster  bool   // false for replicas
+	DownAfter time.Duration
+	// AuthUser/AuthPass are the master's auth-user/auth-pass; replicas use
+	// the master's.
+	AuthUser, AuthPass string
+	// Rename maps lower-case command names to their rename-command names.
+	// It applies to every command sent, PING, INFO, AUTH and CLIENT included.
+	Rename map[string]string
+	// RebootDownAfter is master-reboot-down-after-period, 0 = off.
+	RebootDownAfter time.Duration
+}
+
+// Peer is another raftinel node's Sentinel port.
+type Peer struct{ ID, Addr, AuthUser, AuthPass string }
+
+// Reporter receives this node's observations. Its methods are called from
+// the monitor's goroutines and must not block long; they may call back into
+// the Monitor's read methods (no monitor lock is held while they run).
+type Reporter interface {
+	// SDown is called on every SDOWN transition of a master or replica.
+	SDown(t Target, down bool)
+	// ReplicaSeen is called on every INFO of a master for every replica it
+	// lists (ip:port); the receiver dedups.
+	ReplicaSeen(master string, addr string)
+	// Info is called after every successful INFO parse.
+	Info(t Target, v InstanceView)
+}
+
+type nopReporter struct{}
+
+func (nopReporter) SDown(Target, bool)         {}
+func (nopReporter) ReplicaSeen(string, string) {}
+func (nopReporter) Info(Target, InstanceView)  {}
+
+// linkSettings is everything a link of one target needs, derived once per
+// settings change and shared read-only (the probe reads it on every ping
+// without allocating).
+type linkSettings struct {
+	addr        string
+	downAfter   time.Duration
+	period      time.Duration // between two PINGs
+	pingTimeout time.Duration // an unanswered PING older than this closes the probe connection
+	reconnect   time.Duration // minimum time between two dials of one link
+	dialTimeout time.Duration
+	cmdTimeout  time.Duration // INFO and the handshake of the command link
+	auth        []byte        // encoded AUTH command, nil when no password
+	hello       []byte        // encoded CLIENT SETNAME, nil when no name
+	ping        []byte        // encoded PING
+	info        []byte        // encoded INFO
+	rename      map[string]string
+	connKey     string // auth + rename + addr: a change forces a reconnect
+}
+
+func clampDur(d, lo, hi time.Duration) time.Duration {
+	return max(lo, min(d, hi))
+}
+
+// rename returns the name to send for a command.
+func renamed(rename map[string]string, cmd string) string {
+	if len(rename) == 0 {
+		return cmd
+	}
+	if r, ok := rename[strings.ToLower(cmd)]; ok && r != "" {
+		return r
+	}
+	return cmd
+}
+
+func authCommand(rename map[string]string, user, pass string) []byte {
+	if pass == "" {
+		return nil
+	}
+	if user != "" {
+		return appendCommand(nil, renamed(rename, "AUTH"), user, pass)
+	}
+	return appendCommand(nil, renamed(rename, "AUTH"), pass)
+}
+
+// targetSettings derives the link settings of a target.
+//
+// Chosen timings (down-after = D):
+//   - ping period: Config.PingPeriod, else clamp(D/10, 100ms, 1s);
+//   - ping timeout: clamp(D/4, 100ms, 1s). A PING unanswered for that long
+//     closes the probe connection and the next PING goes out on a fresh one:
+//     a healed partition answers at once on a new connection, while the old
+//     one may be stuck in TCP retransmission backoff. The pending time
+//     survives the reconnect, so this never delays SDOWN;
+//   - reconnect interval: clamp(D/10, 100ms, 1s);
+//   - dial timeout: Config.DialTimeout, else min(D/2, 1s);
+//   - command-link timeout (handshake, INFO): clamp(D/2, 500ms, 5s).
+func targetSettings(c Config, t Target) *linkSettings {
+	d := t.DownAfter
+	if d <= 0 {
+		d = 30 * time.Second
+	}
+	s := &linkSettings{
+		addr:        t.Addr,
+		downAfter:   d,
+		period:      c.PingPeriod,
+		pingTimeout: clampDur(d/4, minPeriod, maxPeriod),
+		reconnect:   clampDur(d/10, minPeriod, maxPeriod),
+		dialTimeout: c.DialTimeout,
+		cmdTimeout:  clampDur(d/2, 500*time.Millisecond, 5*time.Second),
+		rename:      maps.Clone(t.Rename),
+	}
+	if s.period <= 0 {
+		s.period = clampDur(d/10, minPeriod, maxPeriod)
+	}
+	if s.dialTimeout <= 0 {
+		s.dialTimeout = min(d/2, maxPeriod)
+	}
+	s.fill(c, t.AuthUser, t.AuthPass)
+	return s
+}
+
+func peerSettings(c Config, p Peer) *linkSettings {
+	s := &linkSettings{
+		addr:        p.Addr,
+		downAfter:   30 * time.Second,
+		period:      peerPingPeriod,
+		pingTimeout: peerPingTimeout,
+		reconnect:   maxPeriod,
+		dialTimeout: c.DialTimeout,
+		cmdTimeout:  peerPingTimeout,
+	}
+	if s.dialTimeout <= 0 {
+		s.dialTimeout = maxPeriod
+	}
+	s.fill(c, p.AuthUser, p.AuthPass)
+	return s
+}
+
+func (s *linkSettings) fill(c Config, user, pass string) {
+	s.auth = authCommand(s.rename, user, pass)
+	if name := c.clientName(); name != "" {
+		s.hello = appendCommand(nil, renamed(s.rename, "CLIENT"), "SETNAME", name)
+	}
+	s.ping = appendCommand(nil, renamed(s.rename, "PING"))
+	s.info = appendCommand(nil, renamed(s.rename, "INFO"))
+	var b strings.Builder
+	b.WriteString(s.addr)
+	b.WriteByte(0)
+	b.Write(s.auth)
+	for _, k := range slices.Sorted(maps.Keys(s.rename)) {
+		b.WriteByte(0)
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(s.rename[k])
+	}
+	s.connKey = b.String()
+}

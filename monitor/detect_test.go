@@ -1,0 +1,188 @@
+package monitor
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/raftinel/raftinel/internal/redistest"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+const downAfter = 500 * time.Millisecond
+
+// Auto ping period for down-after 500 ms: clamp(50ms, 100ms, 1s).
+const autoPeriod = 100 * time.Millisecond
+
+func detectMonitor(t *testing.T, cfg Config, addr string) (*Monitor, *recorder, instKey) {
+	m, rec, k, _ := detectMonitorLogs(t, cfg, addr)
+	return m, rec, k
+}
+
+func detectMonitorLogs(t *testing.T, cfg Config, addr string) (*Monitor, *recorder, instKey, *observer.ObservedLogs) {
+	t.Helper()
+	rec := newRecorder()
+	log, logs := testLogger(t)
+	cfg.MyID = testID
+	m := New(cfg, rec, log)
+	m.SetTargets([]Target{{Master: "mymaster", Addr: addr, IsMaster: true, DownAfter: downAfter}})
+	run(t, m)
+	waitHealthy(t, m, "mymaster", addr)
+	return m, rec, instKey{"mymaster", addr}, logs
+}
+
+// kill -9: SDOWN within down-after + 150 ms; after a restart, -sdown.
+func TestSDownOnKill(t *testing.T) {
+	srv := redistest.Start(t)
+	m, rec, k, logs := detectMonitorLogs(t, Config{}, srv.Addr())
+	for round := 0; round < 3; round++ {
+		time.Sleep(time.Duration(round) * 37 * time.Millisecond) // vary the phase against the ping period
+		t0 := time.Now()
+		srv.Kill()
+		at := rec.waitSDown(t, k, true, t0, 3*time.Second)
+		d := at.Sub(t0)
+		t.Logf("round %d: kill -9 -> +sdown after %v", round, d)
+		if d > downAfter+150*time.Millisecond {
+			t.Errorf("SDOWN took %v, want <= %v", d, downAfter+150*time.Millisecond)
+		}
+		if d < downAfter {
+			t.Errorf("SDOWN after %v, before down-after", d)
+		}
+		if v, _ := m.Instance(k.master, k.addr); !v.SDown || v.SDownSince.IsZero() || v.Connected {
+			t.Errorf("view while down: SDown=%v since=%v connected=%v", v.SDown, v.SDownSince, v.Connected)
+		}
+		t1 := time.Now()
+		srv.Restart()
+		at = rec.waitSDown(t, k, false, t1, 3*time.Second)
+		t.Logf("round %d: restart -> -sdown after %v (restart itself included)", round, at.Sub(t1))
+		waitHealthy(t, m, k.master, k.addr)
+		// INFO follows the probe's recovery at once, not at the 10 s period:
+		// the new run id is known right after the restart.
+		redistest.WaitFor(t, time.Second, "+reboot logged", func() bool {
+			return logs.FilterMessage("+reboot").Len() == round+1
+		})
+		t.Logf("round %d: restart -> new run id seen after %v", round, time.Since(t1))
+	}
+	for _, msg := range []string{"+sdown", "-sdown"} {
+		for _, e := range logs.FilterMessage(msg).All() {
+			if f := e.ContextMap(); f["master"] != "mymaster" || f["addr"] != k.addr {
+				t.Errorf("%s logged with fields %v", msg, f)
+			}
+		}
+	}
+}
+
+// SIGSTOP: SDOWN within down-after + ping period + 100 ms; SIGCONT clears it
+// at once, through a fresh probe connection.
+func TestSDownOnStop(t *testing.T) {
+	srv := redistest.Start(t)
+	fd := newFaultDialer()
+	m, rec, k := detectMonitor(t, Config{Dial: fd.Dial}, srv.Addr())
+	for round := 0; round < 3; round++ {
+		time.Sleep(time.Duration(round) * 37 * time.Millisecond)
+		t0 := time.Now()
+		srv.Stop()
+		at := rec.waitSDown(t, k, true, t0, 3*time.Second)
+		d := at.Sub(t0)
+		t.Logf("round %d: SIGSTOP -> +sdown after %v", round, d)
+		if limit := downAfter + autoPeriod + 100*time.Millisecond; d > limit {
+			t.Errorf("SDOWN took %v, want <= %v", d, limit)
+		}
+		v, _ := m.Instance(k.master, k.addr)
+		if v.PingPendingSince.IsZero() {
+			t.Errorf("no pending ping while stopped: %+v", v)
+		}
+		dials := fd.dialCount(k.addr)
+		time.Sleep(300 * time.Millisecond) // not an assertion: let the ping timeout cycle a few times
+		if fd.dialCount(k.addr) <= dials {
+			t.Errorf("probe did not redial while the server was stopped")
+		}
+		t1 := time.Now()
+		srv.Resume()
+		at = rec.waitSDown(t, k, false, t1, 3*time.Second)
+		t.Logf("round %d: SIGCONT -> -sdown after %v", round, at.Sub(t1))
+		if d := at.Sub(t1); d > 500*time.Millisecond {
+			t.Errorf("-sdown took %v after SIGCONT", d)
+		}
+		waitHealthy(t, m, k.master, k.addr)
+	}
+}
+
+// The Dial hook cuts this node off from the master: new dials hang, and
+// established connections go silent. SDOWN follows; healing clears it
+// through fresh connections even though the old ones stay dead.
+func TestSDownOnPartition(t *testing.T) {
+	srv := redistest.Start(t)
+	fd := newFaultDialer()
+	m, rec, k := detectMonitor(t, Config{Dial: fd.Dial}, srv.Addr())
+	t0 := time.Now()
+	fd.setBlocked(k.addr, true)
+	at := rec.waitSDown(t, k, true, t0, 3*time.Second)
+	t.Logf("cut -> +sdown after %v", at.Sub(t0))
+	if limit := downAfter + autoPeriod + 100*time.Millisecond; at.Sub(t0) > limit {
+		t.Errorf("SDOWN took %v, want <= %v", at.Sub(t0), limit)
+	}
+	time.Sleep(time.Second) // stay cut for a while (not an assertion)
+	if v, _ := m.Instance(k.master, k.addr); !v.SDown || v.LastError == "" {
+		t.Errorf("view during the cut: SDown=%v LastError=%q", v.SDown, v.LastError)
+	}
+	t1 := time.Now()
+	fd.setBlocked(k.addr, false)
+	at = rec.waitSDown(t, k, false, t1, 3*time.Second)
+	t.Logf("heal -> -sdown after %v", at.Sub(t1))
+	// Worst case: a dial hanging for the dial timeout (250 ms), then a ping.
+	if d := at.Sub(t1); d > 600*time.Millisecond {
+		t.Errorf("-sdown took %v after the heal", d)
+	}
+	waitHealthy(t, m, k.master, k.addr)
+}
+
+// A PING never waits behind the command link: while BLPOP blocks it for 2 s,
+// valid PING replies keep arriving.
+func TestPingNotBlockedByCommand(t *testing.T) {
+	srv := redistest.Start(t)
+	m, rec, k := detectMonitor(t, Config{}, srv.Addr())
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		r, err := m.Do(context.Background(), k.master, k.addr, "BLPOP", "nokey", "2")
+		if err == nil && r != nil {
+			t.Errorf("BLPOP returned %v", r)
+		}
+		done <- err
+	}()
+	redistest.WaitFor(t, time.Second, "BLPOP pending", func() bool {
+		v, _ := m.Instance(k.master, k.addr)
+		return v.PendingCommands > 0
+	})
+	var oks []time.Time
+	last := time.Time{}
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("BLPOP: %v", err)
+			}
+			blocked := time.Since(start)
+			t.Logf("BLPOP held the command link %v; LastOKPing advanced %d times meanwhile", blocked, len(oks))
+			if blocked < 1900*time.Millisecond {
+				t.Fatalf("BLPOP returned after %v", blocked)
+			}
+			if len(oks) < 10 {
+				t.Fatalf("LastOKPing advanced only %d times during a 2 s command", len(oks))
+			}
+			if ev := rec.transitions(k); len(ev) != 0 {
+				t.Fatalf("SDOWN transitions: %+v", ev)
+			}
+			return
+		case <-time.After(20 * time.Millisecond):
+			v, _ := m.Instance(k.master, k.addr)
+			if v.LastOKPing.After(last) {
+				if !last.IsZero() && v.LastOKPing.After(start) {
+					oks = append(oks, v.LastOKPing)
+				}
+				last = v.LastOKPing
+			}
+		}
+	}
+}

@@ -1,0 +1,44 @@
+// Package monitor is the part of a raftinel node that watches Redis. It runs
+// on every node, owns the node's connections to every monitored instance and
+// to the other nodes, and produces this node's own, local view: PING
+// liveness, INFO fields, discovered replicas and the node's subjective
+// verdict (SDOWN). It decides nothing cluster-wide: SDOWN transitions, INFO
+// results and replica sightings go to a Reporter, and consensus turns them
+// into log entries (design rule 3: fast-changing data stays local).
+//
+// # Two links per instance
+//
+// Each instance gets a probe and a command link, each driven by at most one
+// goroutine:
+//
+//   - The probe is a raw connection used for PING only, synchronously, with
+//     a read deadline. Liveness must never wait behind data collection: in
+//     Sentinel a pending INFO delayed PINGs and so detection
+//     (redis/redis#2819). A PING unanswered for the ping timeout closes the
+//     probe connection and the next one is sent on a fresh connection: a
+//     healed partition answers at once on a new connection, while the old one
+//     may sit in TCP retransmission backoff for seconds. The send time of the
+//     oldest unanswered PING survives reconnects, so this never shortens or
+//     hides an outage.
+//   - The command link carries INFO, Do and Transaction, one exchange at a
+//     time under a mutex; a slow command (a BLPOP, a CONFIG REWRITE) delays
+//     only INFO, never a PING.
+//
+// Both send AUTH (when configured) and CLIENT SETNAME sentinel-<id>-cmd
+// pipelined with their first command, and every command name goes through
+// the master's rename-command map. The RESP codec is the package's own: the
+// monitor sends nothing else (no HELLO, no CLIENT SETINFO), so Sentinel's
+// minimal ACL (+client +subscribe +publish +ping +info +multi +slaveof
+// +config +exec) suffices, and replies are read with bounds so that a broken
+// server cannot exhaust memory.
+//
+// # Timers are settings
+//
+// Every period is derived from the target's down-after (see targetSettings)
+// or from Config, never hard-wired, because detection time is the product:
+// SDOWN is evaluated by a single ticker every Config.SDownCheckPeriod
+// (10 ms), so a verdict lands within about that of down-after, and a test or
+// an operator can shrink every timer together. Waiting uses reused timers,
+// never polling loops, so an idle monitor costs about one small syscall
+// exchange per instance per ping period.
+package monitor

@@ -1,0 +1,243 @@
+package monitor
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// instKey identifies a link: the same address watched under two master
+// names has two links.
+type instKey struct{ master, addr string }
+
+// instance is one monitored Redis instance: a probe (PING only) and a
+// command link (INFO, Do, Transaction), each driven by at most one
+// goroutine.
+type instance struct {
+	m     *Monitor
+	key   instKey
+	probe *probe
+	cmd   cmdLink
+
+	fast     atomic.Bool   // SetFastInfo for this master
+	suspect  atomic.Bool   // the probe lost the target: check the command link now
+	back     atomic.Bool   // the probe regained the target: INFO now
+	wakeInfo chan struct{} // command link reconnected / fast mode / settings changed
+	changed  atomic.Uint64 // bumped when INFO or settings may move the SDOWN verdict
+	cancel   context.CancelFunc
+	done     chan struct{} // closed when both goroutines have returned
+
+	mu        sync.Mutex
+	t         Target
+	v         InstanceView // INFO-derived fields and SDOWN state
+	created   time.Time    // when the links started; zero before Run
+	stopped   bool
+	authErr   string // last AUTH failure, "" after a success
+	cmdErr    string // last command-link failure, "" after a good INFO
+	lastRunID string // last non-empty run_id seen
+
+	// Owned by the SDOWN ticker goroutine.
+	seenGen   uint64    // changed + probe.changed at the last evaluation
+	nextCheck time.Time // SDownDeadline at the last evaluation, zero = none
+}
+
+func newInstance(m *Monitor, t Target) *instance {
+	in := &instance{
+		m:        m,
+		key:      instKey{t.Master, t.Addr},
+		t:        t,
+		wakeInfo: make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+	in.v = InstanceView{Addr: t.Addr, MasterLastIOSec: -1, SlavePriority: 100, ReplicaAnnounced: true}
+	s := targetSettings(m.cfg, t)
+	in.probe = newProbe(s, m.cfg.Dial, in)
+	in.cmd.set.Store(s)
+	return in
+}
+
+func (in *instance) settings() *linkSettings { return in.cmd.set.Load() }
+
+// start launches the probe and INFO goroutines under ctx.
+func (in *instance) start(ctx context.Context, wg *sync.WaitGroup) {
+	ctx, in.cancel = context.WithCancel(ctx)
+	in.mu.Lock()
+	in.created = time.Now()
+	in.mu.Unlock()
+	in.changed.Add(1)
+	var left atomic.Int32
+	left.Store(2)
+	exit := func() {
+		if left.Add(-1) == 0 {
+			close(in.done)
+			wg.Done()
+		}
+	}
+	wg.Add(1)
+	go func() { defer exit(); in.probe.run(ctx) }()
+	go func() { defer exit(); in.infoLoop(ctx) }()
+}
+
+// stop ends both links; it does not wait (see done).
+func (in *instance) stop() {
+	in.mu.Lock()
+	in.stopped = true
+	in.mu.Unlock()
+	if in.cancel != nil {
+		in.cancel()
+	}
+	in.probe.conn.stop()
+	in.cmd.conn.stop()
+}
+
+// update applies new settings of a kept target. A change of auth, rename
+// map or address reconnects both links.
+func (in *instance) update(t Target) {
+	in.mu.Lock()
+	in.t = t
+	in.mu.Unlock()
+	in.changed.Add(1)
+	s := targetSettings(in.m.cfg, t)
+	in.probe.update(s)
+	if old := in.cmd.set.Swap(s); old.connKey != s.connKey {
+		in.cmd.conn.kick()
+	}
+	poke(in.wakeInfo)
+}
+
+func (in *instance) target() Target {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.t
+}
+
+// view assembles this node's view of the instance.
+func (in *instance) view() InstanceView {
+	ps := in.probe.state()
+	in.mu.Lock()
+	v := in.v
+	authErr, cmdErr := in.authErr, in.cmdErr
+	in.mu.Unlock()
+	v.PingPendingSince = ps.pendingSince
+	v.LastOKPing = ps.lastOK
+	v.LastPingReply = ps.lastReply
+	v.Connected = ps.connected && in.cmd.up.Load()
+	v.PendingCommands = int(in.cmd.pending.Load())
+	if ps.inflight {
+		v.PendingCommands++
+	}
+	switch {
+	case authErr != "":
+		v.LastError = "AUTH: " + authErr
+	case ps.err != "":
+		v.LastError = ps.err
+	default:
+		v.LastError = cmdErr
+	}
+	return v
+}
+
+// authResult implements authSink for both links: a failure is kept for
+// LastError and logged once per change, never once per attempt.
+func (in *instance) authResult(ok bool, msg []byte) {
+	in.mu.Lock()
+	var logFail, logOK bool
+	switch {
+	case ok && in.authErr != "":
+		in.authErr = ""
+		logOK = true
+	case !ok && in.authErr != string(msg):
+		in.authErr = string(msg)
+		logFail = true
+	}
+	t, e := in.t, in.authErr
+	in.mu.Unlock()
+	if logFail {
+		in.m.log.Warn("redis auth failed", zap.String("master", t.Master), zap.String("addr", t.Addr), zap.String("err", e))
+	} else if logOK {
+		in.m.log.Info("redis auth ok", zap.String("master", t.Master), zap.String("addr", t.Addr))
+	}
+}
+
+// probeLost implements probeOwner: the command link is probably dead too;
+// the INFO loop checks it now (marking the instance disconnected) instead of
+// at the next INFO period.
+func (in *instance) probeLost() {
+	in.suspect.Store(true)
+	poke(in.wakeInfo)
+}
+
+// probeRecovered implements probeOwner: the target answers again, maybe
+// after a restart; INFO now, so a new run id or role is seen at once.
+func (in *instance) probeRecovered() {
+	in.back.Store(true)
+	poke(in.wakeInfo)
+}
+
+// setCmdErr records a command-link failure ("" clears it), logged once per
+// change.
+func (in *instance) setCmdErr(e string) {
+	in.mu.Lock()
+	changed := in.cmdErr != e
+	in.cmdErr = e
+	t := in.t
+	in.mu.Unlock()
+	if changed && e != "" {
+		in.m.log.Warn("redis command link error", zap.String("master", t.Master), zap.String("addr", t.Addr), zap.String("err", e))
+	}
+}
+
+// applyInfo parses an INFO reply into the view and reports it.
+func (in *instance) applyInfo(text string, now time.Time) InstanceView {
+	in.mu.Lock()
+	oldRole := in.v.Role
+	ParseInfo(text, &in.v)
+	in.v.InfoRefresh = now
+	if in.v.Role != oldRole {
+		in.v.RoleChanged = now
+	}
+	var rebooted bool
+	if in.v.RunID != "" {
+		if in.lastRunID != "" && in.lastRunID != in.v.RunID {
+			rebooted = true
+			if in.t.IsMaster && in.t.RebootDownAfter > 0 {
+				in.v.Reboot = true
+				in.v.RebootSince = now
+			}
+		}
+		in.lastRunID = in.v.RunID
+	}
+	t := in.t
+	replicas := in.v.ConnectedReplicas
+	in.mu.Unlock()
+	in.changed.Add(1)
+	if rebooted {
+		in.m.log.Info("+reboot", zap.String("master", t.Master), zap.String("addr", t.Addr))
+	}
+	v := in.view()
+	if t.IsMaster {
+		for _, r := range replicas {
+			in.m.rep.ReplicaSeen(t.Master, r.Addr())
+		}
+	}
+	in.m.rep.Info(t, v)
+	return v
+}
+
+// infoPeriod is the current INFO period of this instance (spec §6.2): fast
+// when its master is in fast mode, when no INFO was ever received, or when
+// it is a replica reporting its master link down.
+func (in *instance) infoPeriod() time.Duration {
+	if in.fast.Load() {
+		return in.m.cfg.FastInfoPeriod
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.v.InfoRefresh.IsZero() || (!in.t.IsMaster && in.v.Role == "slave" && !in.v.MasterLinkUp) {
+		return in.m.cfg.FastInfoPeriod
+	}
+	return in.m.cfg.InfoPeriod
+}

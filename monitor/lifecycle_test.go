@@ -1,0 +1,142 @@
+package monitor
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/raftinel/raftinel/internal/redistest"
+)
+
+// Links stop when their target is removed and everything stops when Run's
+// context ends: the goroutine count returns to where it was.
+func TestNoGoroutineLeak(t *testing.T) {
+	set := redistest.StartSet(t, 2)
+	peerAddr := redistest.Start(t).Addr()
+	base := runtime.NumGoroutine()
+	m := New(Config{MyID: testID}, nil, nil)
+	ts := setTargets(set, "a", time.Second)
+	m.SetTargets(append(ts, setTargets(set, "b", time.Second)...)) // two names, one address each: separate links
+	m.SetPeers([]Peer{{ID: "p1", Addr: peerAddr}, {ID: testID, Addr: "127.0.0.1:1"}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	for _, tg := range ts {
+		waitHealthy(t, m, "a", tg.Addr)
+		waitHealthy(t, m, "b", tg.Addr)
+	}
+	if _, ok := m.Peer(testID); ok {
+		t.Fatal("own id probed as a peer")
+	}
+	full := runtime.NumGoroutine()
+	t.Logf("goroutines: %d before, %d with 6 instances and 1 peer", base, full)
+	if full-base > 6*2+1+1+2 { // 2 per instance, 1 per peer, Run, slack
+		t.Fatalf("%d goroutines for 6 instances and a peer", full-base)
+	}
+	m.SetTargets(ts) // drop master name "b"
+	redistest.WaitFor(t, 3*time.Second, "links of b stopped", func() bool {
+		return runtime.NumGoroutine() <= full-6
+	})
+	if _, ok := m.Instance("b", ts[0].Addr); ok {
+		t.Fatal("removed instance still visible")
+	}
+	if err := m.Run(ctx); err == nil {
+		t.Fatal("second Run accepted")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	redistest.WaitFor(t, 3*time.Second, "goroutines back to base", func() bool {
+		return runtime.NumGoroutine() <= base
+	})
+	if _, err := m.Do(context.Background(), "a", ts[0].Addr, "PING"); err != ErrStopped {
+		t.Fatalf("Do after Run: %v", err)
+	}
+}
+
+// SetFastInfo switches INFO to FastInfoPeriod and back.
+func TestFastInfo(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	rec := newRecorder()
+	m := New(Config{MyID: testID, InfoPeriod: 5 * time.Second, FastInfoPeriod: 100 * time.Millisecond}, rec, nil)
+	m.SetTargets([]Target{{Master: "m", Addr: srv.Addr(), IsMaster: true, DownAfter: time.Second}})
+	run(t, m)
+	k := instKey{"m", srv.Addr()}
+	waitHealthy(t, m, "m", srv.Addr())
+	n0 := rec.infoCount(k)
+	m.SetFastInfo("m", true)
+	redistest.WaitFor(t, 2*time.Second, "fast INFO", func() bool { return rec.infoCount(k) >= n0+5 })
+	m.SetFastInfo("m", false)
+	time.Sleep(150 * time.Millisecond) // an INFO may be in flight (not an assertion)
+	n1 := rec.infoCount(k)
+	time.Sleep(time.Second)
+	if n := rec.infoCount(k); n > n1+1 {
+		t.Fatalf("%d INFOs in 1 s after fast mode was switched off", n-n1)
+	}
+}
+
+// Peers are probed with PING; a peer answering -NOAUTH counts as replying
+// but not as a valid reply, until its password is set.
+func TestPeers(t *testing.T) {
+	t.Parallel()
+	open := redistest.Start(t).Addr()
+	locked := startRaw(t, "PING", "requirepass secret")
+	m := New(Config{MyID: testID}, nil, nil)
+	m.SetPeers([]Peer{{ID: "open", Addr: open}, {ID: "locked", Addr: locked}, {ID: "gone", Addr: "127.0.0.1:1"}})
+	run(t, m)
+	redistest.WaitFor(t, 3*time.Second, "peer views", func() bool {
+		o, _ := m.Peer("open")
+		l, _ := m.Peer("locked")
+		return o.Connected && !o.LastOKPing.IsZero() && o.PingPendingSince.IsZero() &&
+			l.Connected && !l.LastPingReply.IsZero() && l.LastOKPing.IsZero() && !l.PingPendingSince.IsZero()
+	})
+	if g, ok := m.Peer("gone"); !ok || g.Connected || !g.LastOKPing.IsZero() || g.ID != "gone" || g.Addr != "127.0.0.1:1" {
+		t.Fatalf("unreachable peer view %+v", g)
+	}
+	m.SetPeers([]Peer{{ID: "open", Addr: open}, {ID: "locked", Addr: locked, AuthPass: "secret"}})
+	redistest.WaitFor(t, 4*time.Second, "locked peer answers after AUTH", func() bool {
+		l, _ := m.Peer("locked")
+		return !l.LastOKPing.IsZero() && l.PingPendingSince.IsZero()
+	})
+	if _, ok := m.Peer("gone"); ok {
+		t.Fatal("removed peer still visible")
+	}
+}
+
+// A kept target takes new settings: a replica promoted to master keeps its
+// links (no reconnect), and role:slave on a master is SDOWN only after
+// down-after + 20 s (checked by the pure rule; here: not at once).
+func TestSetTargetsUpdate(t *testing.T) {
+	t.Parallel()
+	set := redistest.StartSet(t, 1)
+	rec := newRecorder()
+	fd := newFaultDialer()
+	m := New(Config{MyID: testID, Dial: fd.Dial}, rec, nil)
+	ts := setTargets(set, "m", downAfter)
+	m.SetTargets(ts)
+	run(t, m)
+	r := set.Replicas[0].Addr()
+	waitHealthy(t, m, "m", r)
+	dials := fd.dialCount(r)
+	ts[1].IsMaster = true
+	m.SetTargets(ts)
+	m.SetTargets(ts) // idempotent
+	time.Sleep(3 * downAfter) // not an assertion: room for a wrong reconnect or SDOWN
+	if fd.dialCount(r) != dials {
+		t.Fatalf("IsMaster change reconnected: %d -> %d dials", dials, fd.dialCount(r))
+	}
+	if ev := rec.transitions(instKey{"m", r}); len(ev) != 0 {
+		t.Fatalf("SDOWN transitions: %+v", ev)
+	}
+	if _, err := m.Do(context.Background(), "m", "127.0.0.1:1", "PING"); err != ErrUnknownInstance {
+		t.Fatalf("Do on an unknown instance: %v", err)
+	}
+}

@@ -1,0 +1,273 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Errors.
+var (
+	ErrUnknownInstance = errors.New("monitor: unknown instance")
+	ErrStopped         = errors.New("monitor: stopped")
+)
+
+// Monitor owns this node's links to every monitored instance and peer.
+type Monitor struct {
+	cfg Config
+	rep Reporter
+	log *zap.Logger
+
+	mu      sync.Mutex
+	insts   map[instKey]*instance
+	peers   map[string]*peer
+	fast    map[string]bool // SetFastInfo per master name
+	runCtx  context.Context // nil before Run
+	closed  bool            // Run has returned
+	wg      sync.WaitGroup  // link goroutines
+	checked atomic.Pointer[[]*instance]
+}
+
+// New returns a monitor; nothing runs before Run. rep and log may be nil.
+func New(cfg Config, rep Reporter, log *zap.Logger) *Monitor {
+	if rep == nil {
+		rep = nopReporter{}
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	m := &Monitor{
+		cfg:   cfg.withDefaults(),
+		rep:   rep,
+		log:   log,
+		insts: map[instKey]*instance{},
+		peers: map[string]*peer{},
+		fast:  map[string]bool{},
+	}
+	m.checked.Store(&[]*instance{})
+	return m
+}
+
+// Run starts every link (targets and peers set before Run included) and the
+// SDOWN ticker, runs until ctx is done, then closes every link, waits for
+// all of the monitor's goroutines and returns nil.
+func (m *Monitor) Run(ctx context.Context) error {
+	m.mu.Lock()
+	if m.runCtx != nil {
+		m.mu.Unlock()
+		return errors.New("monitor: Run called twice")
+	}
+	m.runCtx = ctx
+	for _, in := range m.insts {
+		in.start(ctx, &m.wg)
+	}
+	for _, p := range m.peers {
+		p.start(ctx, &m.wg)
+	}
+	m.mu.Unlock()
+
+	tk := time.NewTicker(m.cfg.SDownCheckPeriod)
+	defer tk.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			m.mu.Lock()
+			m.closed = true
+			for _, in := range m.insts {
+				in.stop()
+			}
+			for _, p := range m.peers {
+				p.stop()
+			}
+			m.mu.Unlock()
+			m.wg.Wait()
+			return nil
+		case <-tk.C:
+			sdownTick(time.Now(), *m.checked.Load())
+		}
+	}
+}
+
+// running reports whether links should be started now (caller holds mu).
+func (m *Monitor) running() bool { return m.runCtx != nil && !m.closed }
+
+// SetTargets reconciles the monitored instances with ts: links of new
+// targets start, links of targets no longer listed stop, kept ones take the
+// new settings (a changed password or rename map reconnects them). A
+// DownAfter of 0 means Sentinel's default, 30 s. Idempotent.
+func (m *Monitor) SetTargets(ts []Target) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	want := make(map[instKey]Target, len(ts))
+	for _, t := range ts {
+		if t.DownAfter <= 0 {
+			t.DownAfter = 30 * time.Second
+		}
+		want[instKey{t.Master, t.Addr}] = t
+	}
+	for k, in := range m.insts {
+		if _, ok := want[k]; !ok {
+			in.stop()
+			delete(m.insts, k)
+		}
+	}
+	for k, t := range want {
+		if in, ok := m.insts[k]; ok {
+			if !sameTarget(in.target(), t) {
+				in.update(t)
+			}
+			continue
+		}
+		in := newInstance(m, t)
+		in.fast.Store(m.fast[t.Master])
+		m.insts[k] = in
+		if m.running() {
+			in.start(m.runCtx, &m.wg)
+		}
+	}
+	list := make([]*instance, 0, len(m.insts))
+	for _, in := range m.insts {
+		list = append(list, in)
+	}
+	m.checked.Store(&list)
+}
+
+func sameTarget(a, b Target) bool {
+	if a.Master != b.Master || a.Addr != b.Addr || a.IsMaster != b.IsMaster || a.DownAfter != b.DownAfter ||
+		a.AuthUser != b.AuthUser || a.AuthPass != b.AuthPass || a.RebootDownAfter != b.RebootDownAfter ||
+		len(a.Rename) != len(b.Rename) {
+		return false
+	}
+	for k, v := range a.Rename {
+		if w, ok := b.Rename[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// SetPeers reconciles the probed peers with ps, like SetTargets. A peer with
+// this node's own id is ignored.
+func (m *Monitor) SetPeers(ps []Peer) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	want := make(map[string]Peer, len(ps))
+	for _, p := range ps {
+		if p.ID != "" && p.ID != m.cfg.MyID {
+			want[p.ID] = p
+		}
+	}
+	for id, pr := range m.peers {
+		if _, ok := want[id]; !ok {
+			pr.stop()
+			delete(m.peers, id)
+		}
+	}
+	for id, p := range want {
+		if pr, ok := m.peers[id]; ok {
+			pr.mu.Lock()
+			same := pr.p == p
+			pr.mu.Unlock()
+			if !same {
+				pr.update(p)
+			}
+			continue
+		}
+		pr := newPeer(m, p)
+		m.peers[id] = pr
+		if m.running() {
+			pr.start(m.runCtx, &m.wg)
+		}
+	}
+}
+
+func (m *Monitor) instance(master, addr string) (*instance, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrStopped
+	}
+	in, ok := m.insts[instKey{master, addr}]
+	if !ok {
+		return nil, ErrUnknownInstance
+	}
+	return in, nil
+}
+
+// Instance returns this node's view of addr monitored under master.
+func (m *Monitor) Instance(master, addr string) (InstanceView, bool) {
+	m.mu.Lock()
+	in, ok := m.insts[instKey{master, addr}]
+	m.mu.Unlock()
+	if !ok {
+		return InstanceView{}, false
+	}
+	return in.view(), true
+}
+
+// Peer returns this node's view of the peer with myid id.
+func (m *Monitor) Peer(id string) (PeerView, bool) {
+	m.mu.Lock()
+	pr, ok := m.peers[id]
+	m.mu.Unlock()
+	if !ok {
+		return PeerView{}, false
+	}
+	return pr.view(), true
+}
+
+// Do sends one command on the instance's command link (the command name is
+// renamed as configured) and returns its reply: string (simple or bulk),
+// int64, []any, nil, or a RedisError as err. It waits until ctx's deadline,
+// or DefaultCommandTimeout without one; the link is dialed first if down.
+func (m *Monitor) Do(ctx context.Context, master, addr string, args ...string) (any, error) {
+	in, err := m.instance(master, addr)
+	if err != nil {
+		return nil, err
+	}
+	return in.do(ctx, args)
+}
+
+// Transaction sends MULTI, cmds..., EXEC pipelined in one write on the
+// command link (every command name renamed) and reads all replies. It fails
+// if the link fails, MULTI is refused, or EXEC fails or is aborted; replies
+// of the queued commands are not checked (as Sentinel, spec §6.9).
+func (m *Monitor) Transaction(ctx context.Context, master, addr string, cmds ...[]string) error {
+	in, err := m.instance(master, addr)
+	if err != nil {
+		return err
+	}
+	return in.transaction(ctx, cmds)
+}
+
+// RefreshInfo sends INFO now, synchronously, updates the view (and tells the
+// Reporter, as a periodic INFO would) and returns it.
+func (m *Monitor) RefreshInfo(ctx context.Context, master, addr string) (InstanceView, error) {
+	in, err := m.instance(master, addr)
+	if err != nil {
+		return InstanceView{}, err
+	}
+	return in.refresh(ctx)
+}
+
+// SetFastInfo switches INFO of every target of master to FastInfoPeriod
+// (failover in progress, master down) or back. It persists across
+// SetTargets for targets added later.
+func (m *Monitor) SetFastInfo(master string, on bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if on {
+		m.fast[master] = true
+	} else {
+		delete(m.fast, master)
+	}
+	for k, in := range m.insts {
+		if k.master == master && in.fast.Swap(on) != on {
+			poke(in.wakeInfo)
+		}
+	}
+}

@@ -1,0 +1,233 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// probe is the liveness link of one instance or peer: its own connection,
+// used for nothing but PING, one goroutine, synchronous. A PING waits for its
+// reply at most pingTimeout; then the connection is closed and the next PING
+// goes out on a fresh one. The oldest unanswered PING time survives
+// reconnects, so reconnecting never hides how long the target has been
+// silent.
+type probe struct {
+	set  atomic.Pointer[linkSettings]
+	dial dialFunc
+	own  probeOwner
+	// changed is bumped on every change that can move the SDOWN verdict
+	// (pending ping set or cleared, connect, disconnect), so that the SDOWN
+	// ticker re-evaluates only instances that changed or reached a deadline.
+	changed atomic.Uint64
+	wake chan struct{} // settings changed
+	conn connHolder
+
+	mu           sync.Mutex
+	connected    bool
+	inflight     bool      // a PING is on the wire
+	pendingSince time.Time // oldest unanswered PING, zero if none
+	lastOK       time.Time // last valid reply
+	lastReply    time.Time // last reply of any kind
+	lastPong     time.Time // last +PONG (clears the reboot state)
+	err          string    // why the last exchange was not a valid reply, "" if it was
+	lost         bool      // a connection failed; cleared by the next valid reply
+}
+
+// probeOwner is told about AUTH outcomes and about the probe losing and
+// regaining the target, so that the command link can follow at once
+// (notice its own death, send INFO right after a restart) instead of
+// waiting for the next INFO period.
+type probeOwner interface {
+	authSink
+	probeLost()
+	probeRecovered()
+}
+
+// probeState is a copy of a probe's liveness fields.
+type probeState struct {
+	connected, inflight                       bool
+	pendingSince, lastOK, lastReply, lastPong time.Time
+	err                                       string
+}
+
+func newProbe(s *linkSettings, dial dialFunc, own probeOwner) *probe {
+	p := &probe{dial: dial, own: own, wake: make(chan struct{}, 1)}
+	p.set.Store(s)
+	return p
+}
+
+func (p *probe) state() probeState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return probeState{
+		connected: p.connected, inflight: p.inflight,
+		pendingSince: p.pendingSince, lastOK: p.lastOK, lastReply: p.lastReply, lastPong: p.lastPong,
+		err: p.err,
+	}
+}
+
+// update installs new settings; a change of address, auth or rename map
+// makes the loop reconnect.
+func (p *probe) update(s *linkSettings) {
+	old := p.set.Swap(s)
+	if old.connKey != s.connKey {
+		p.conn.kick()
+	}
+	poke(p.wake)
+}
+
+// run pings until ctx ends. The timer is reused and the PING bytes are
+// pre-encoded: a steady-state PING allocates nothing.
+func (p *probe) run(ctx context.Context) {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	var c *rconn
+	var lastDial, nextPing time.Time
+	defer func() {
+		if c != nil {
+			p.drop(c, nil)
+		}
+	}()
+	for ctx.Err() == nil {
+		s := p.set.Load()
+		if c != nil && c.key != s.connKey {
+			p.drop(c, nil)
+			c = nil
+		}
+		if c == nil {
+			if !sleepUntil(ctx, t, lastDial.Add(s.reconnect), p.wake) {
+				return
+			}
+			s = p.set.Load()
+			lastDial = time.Now()
+			nc, err := dialConn(ctx, p.dial, s)
+			if err != nil {
+				p.failed(err)
+				continue
+			}
+			if !p.conn.attach(nc.nc) {
+				return
+			}
+			c = nc
+			p.mu.Lock()
+			p.connected = true
+			p.changed.Add(1)
+			p.mu.Unlock()
+			nextPing = time.Time{} // ping a new connection at once
+		}
+		if !sleepUntil(ctx, t, nextPing, p.wake) {
+			return
+		}
+		if s = p.set.Load(); c.key != s.connKey {
+			continue
+		}
+		if time.Now().Before(nextPing) {
+			continue // woken early by a settings change
+		}
+		if err := p.ping(c, s, &nextPing); err != nil {
+			p.drop(c, err)
+			c = nil
+		}
+	}
+}
+
+// ping sends one PING (after the pipelined handshake on a new connection)
+// and waits for its reply.
+func (p *probe) ping(c *rconn, s *linkSettings, next *time.Time) error {
+	now := time.Now()
+	*next = now.Add(s.period)
+	pre := c.begin(s)
+	c.wbuf = append(c.wbuf, s.ping...)
+	p.mu.Lock()
+	if p.pendingSince.IsZero() {
+		p.pendingSince = now
+		p.changed.Add(1)
+	}
+	p.inflight = true
+	p.mu.Unlock()
+	if err := c.nc.SetDeadline(now.Add(s.pingTimeout)); err != nil {
+		return err
+	}
+	if _, err := c.nc.Write(c.wbuf); err != nil {
+		return err
+	}
+	if err := c.readPrelude(pre, p.own); err != nil {
+		return err
+	}
+	kind, msg, err := c.rd.status()
+	if err != nil {
+		return err
+	}
+	valid, pong := pingValid(kind, msg)
+	now = time.Now()
+	recovered := false
+	p.mu.Lock()
+	p.inflight = false
+	p.lastReply = now
+	if valid {
+		p.lastOK = now
+		p.pendingSince = time.Time{}
+		p.err = ""
+		recovered, p.lost = p.lost, false
+		p.changed.Add(1)
+		if pong {
+			p.lastPong = now
+		}
+	} else if kind == '-' {
+		c.noteError(s, msg)
+		if len(p.err) != len("PING: ")+len(msg) || p.err[len("PING: "):] != string(msg) {
+			p.err = "PING: " + string(msg)
+		}
+	} else if p.err == "" {
+		p.err = "PING: unexpected reply"
+	}
+	p.mu.Unlock()
+	if recovered {
+		p.own.probeRecovered()
+	}
+	return nil
+}
+
+// drop closes c after an I/O failure (err may be nil on a deliberate close).
+func (p *probe) drop(c *rconn, err error) {
+	p.conn.detach(c.nc)
+	p.mu.Lock()
+	p.connected = false
+	p.changed.Add(1)
+	p.inflight = false
+	lost := err != nil && !p.lost
+	if err != nil {
+		p.err = linkErrText("PING", err)
+		p.lost = true
+	}
+	p.mu.Unlock()
+	if lost {
+		p.own.probeLost()
+	}
+}
+
+// failed records a failed dial.
+func (p *probe) failed(err error) {
+	p.mu.Lock()
+	p.connected = false
+	p.changed.Add(1)
+	p.err = linkErrText("dial", err)
+	lost := !p.lost
+	p.lost = true
+	p.mu.Unlock()
+	if lost {
+		p.own.probeLost()
+	}
+}
+
+// linkErrText describes a link failure for LastError.
+func linkErrText(op string, err error) string {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return op + ": timeout"
+	}
+	return op + ": " + err.Error()
+}

@@ -1,0 +1,169 @@
+package monitor
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// RoleSlaveGrace is added to down-after before a master that reports
+// role:slave is SDOWN (Sentinel: 2 × its 10 s INFO period).
+const RoleSlaveGrace = 20 * time.Second
+
+// SDOWN reasons, as logged with +sdown.
+const (
+	ReasonNoReply   = "no-valid-reply"
+	ReasonRoleSlave = "master-reports-slave"
+	ReasonReboot    = "master-reboot"
+)
+
+// SDownInput is everything the SDOWN rule (spec §6.4) looks at.
+type SDownInput struct {
+	PingPendingSince time.Time // oldest unanswered PING, zero if none
+	LastOKPing       time.Time // last valid PING reply, zero if never
+	LinkCreated      time.Time // stands in for LastOKPing before any valid reply
+	ProbeConnected   bool
+	DownAfter        time.Duration
+
+	IsMaster    bool      // the target is a master
+	Role        string    // role from the last INFO
+	RoleChanged time.Time // when Role last changed
+
+	RebootDownAfter time.Duration // master-reboot-down-after-period, 0 = off
+	Reboot          bool          // run id changed (and not PONG-ed since)
+	RebootSince     time.Time     // when the run id change was seen
+	LastPong        time.Time     // last +PONG (LOADING/MASTERDOWN do not count)
+}
+
+// SDownElapsed is how long the instance has been without a valid reply, as
+// Sentinel measures it: since the oldest unanswered PING if one is pending;
+// else, if the probe is disconnected, since the last valid reply (the link
+// creation when there was none); else 0.
+func SDownElapsed(now time.Time, in *SDownInput) time.Duration {
+	switch {
+	case !in.PingPendingSince.IsZero():
+		return now.Sub(in.PingPendingSince)
+	case !in.ProbeConnected:
+		since := in.LastOKPing
+		if since.IsZero() {
+			since = in.LinkCreated
+		}
+		if since.IsZero() {
+			return 0
+		}
+		return now.Sub(since)
+	}
+	return 0
+}
+
+// IsSDown applies the SDOWN rule and returns why ("" when not down).
+func IsSDown(now time.Time, in *SDownInput) (bool, string) {
+	if in.DownAfter > 0 && SDownElapsed(now, in) > in.DownAfter {
+		return true, ReasonNoReply
+	}
+	if in.IsMaster && in.Role == "slave" && !in.RoleChanged.IsZero() &&
+		now.Sub(in.RoleChanged) > in.DownAfter+RoleSlaveGrace {
+		return true, ReasonRoleSlave
+	}
+	if in.IsMaster && in.RebootDownAfter > 0 && in.Reboot &&
+		!in.LastPong.After(in.RebootSince) && now.Sub(in.RebootSince) > in.RebootDownAfter {
+		return true, ReasonReboot
+	}
+	return false, ""
+}
+
+// SDownDeadline returns the earliest time after now at which IsSDown's
+// verdict can change while the inputs stay as they are (zero = never). The
+// SDOWN ticker re-evaluates an instance only when its inputs changed or this
+// deadline passed, so a tick costs an atomic load per instance.
+func SDownDeadline(now time.Time, in *SDownInput) time.Time {
+	var next time.Time
+	consider := func(t time.Time) {
+		if !t.IsZero() && !t.Before(now) && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	switch {
+	case !in.PingPendingSince.IsZero():
+		consider(in.PingPendingSince.Add(in.DownAfter))
+	case !in.ProbeConnected:
+		since := in.LastOKPing
+		if since.IsZero() {
+			since = in.LinkCreated
+		}
+		if !since.IsZero() {
+			consider(since.Add(in.DownAfter))
+		}
+	}
+	if in.IsMaster && in.Role == "slave" && !in.RoleChanged.IsZero() {
+		consider(in.RoleChanged.Add(in.DownAfter + RoleSlaveGrace))
+	}
+	if in.IsMaster && in.RebootDownAfter > 0 && in.Reboot && !in.LastPong.After(in.RebootSince) {
+		consider(in.RebootSince.Add(in.RebootDownAfter))
+	}
+	return next
+}
+
+// sdownTick evaluates the instances whose inputs changed or whose deadline
+// passed. Only the ticker goroutine calls it.
+func sdownTick(now time.Time, list []*instance) {
+	for _, in := range list {
+		g := in.changed.Load() + in.probe.changed.Load()
+		if g == in.seenGen && (in.nextCheck.IsZero() || !now.After(in.nextCheck)) {
+			continue
+		}
+		in.seenGen = g
+		in.checkSDown(now)
+	}
+}
+
+// checkSDown evaluates one instance; called by the single SDOWN ticker. It
+// allocates nothing unless the state changes.
+func (in *instance) checkSDown(now time.Time) {
+	ps := in.probe.state()
+	in.mu.Lock()
+	if in.stopped || in.created.IsZero() {
+		in.mu.Unlock()
+		return
+	}
+	if in.v.Reboot && ps.lastPong.After(in.v.RebootSince) {
+		in.v.Reboot = false
+	}
+	x := SDownInput{
+		PingPendingSince: ps.pendingSince,
+		LastOKPing:       ps.lastOK,
+		LinkCreated:      in.created,
+		ProbeConnected:   ps.connected,
+		DownAfter:        in.t.DownAfter,
+		IsMaster:         in.t.IsMaster,
+		Role:             in.v.Role,
+		RoleChanged:      in.v.RoleChanged,
+		RebootDownAfter:  in.t.RebootDownAfter,
+		Reboot:           in.v.Reboot,
+		RebootSince:      in.v.RebootSince,
+		LastPong:         ps.lastPong,
+	}
+	down, reason := IsSDown(now, &x)
+	in.nextCheck = SDownDeadline(now, &x)
+	changed := down != in.v.SDown
+	if changed {
+		in.v.SDown = down
+		if down {
+			in.v.SDownSince = now
+		} else {
+			in.v.SDownSince = time.Time{}
+		}
+	}
+	t := in.t
+	in.mu.Unlock()
+	if !changed {
+		return
+	}
+	if down {
+		in.m.log.Info("+sdown", zap.String("master", t.Master), zap.String("addr", t.Addr),
+			zap.String("reason", reason), zap.Duration("elapsed", SDownElapsed(now, &x)))
+	} else {
+		in.m.log.Info("-sdown", zap.String("master", t.Master), zap.String("addr", t.Addr))
+	}
+	in.m.rep.SDown(t, down)
+}

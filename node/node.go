@@ -1,0 +1,271 @@
+// Package node assembles one raftinel node from its parts (design.md):
+// the port multiplexer and Raft store (consensus), the Redis monitor, the
+// failover engine and the Sentinel protocol server. A Go program (an
+// operator, a test, the raftinel binary) runs a node with New / Run / Close.
+//
+// Data flows one way: probes (monitor) -> observations -> log (consensus)
+// -> decisions (failover, on the leader) -> actions on Redis -> log ->
+// replies and events (sentinelproto).
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/raftinel/raftinel/config"
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/failover"
+	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/sentinelproto"
+	"go.uber.org/zap"
+)
+
+// Version is raftinel's version; RedisVersion is what HELLO and INFO
+// report, the Sentinel version whose behaviour raftinel reproduces.
+const (
+	Version      = "0.1.0"
+	RedisVersion = "7.0.15"
+)
+
+// Node is one running raftinel node.
+type Node struct {
+	cfg   *config.Config
+	log   *zap.Logger
+	myID  string
+	runID string
+	addr  string // announced address: Raft server ID and address
+
+	mux      *consensus.Mux
+	store    *consensus.Store
+	mon      *monitor.Monitor
+	eng      *failover.Engine
+	srv      *sentinelproto.Server
+	observer *observer
+
+	changed  chan struct{}
+	shutdown chan struct{}
+	once     sync.Once
+	pending  sync.Map // replica additions in flight, "master/addr"
+	// Dial lets tests cut this node off from Redis addresses.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// Option adjusts a node before start (tests).
+type Option func(*Node)
+
+// WithRedisDialer replaces the dialer the monitor uses towards Redis and
+// peers (fault injection in tests).
+func WithRedisDialer(d func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(n *Node) { n.dial = d }
+}
+
+func init() {
+	consensus.RegisterError("no-good-slave", failover.ErrNoGoodSlave)
+}
+
+// New validates the directory, binds the port and opens the Raft store.
+// Errors name what is wrong in one line (port in use, unwritable dir).
+func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
+	if cfg.Port <= 0 {
+		return nil, fmt.Errorf("port %d: raftinel needs a TCP port for clients and peers", cfg.Port)
+	}
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("dir %s: %w", cfg.Dir, err)
+	}
+	if err := checkWritable(dir); err != nil {
+		return nil, err
+	}
+	myID, err := loadIdentity(dir, cfg.MyID)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{
+		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(),
+		changed: make(chan struct{}, 1), shutdown: make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(n)
+	}
+	n.log = log.With(zap.String("node", myID[:8]))
+	lns, err := listen(cfg)
+	if err != nil {
+		return nil, err
+	}
+	n.mux = consensus.NewMux(lns...)
+	n.store, err = consensus.Open(consensus.Options{
+		MyID: myID, Advertise: n.addr, Dir: dir, Peers: cfg.Raft.Peers, Join: cfg.Raft.Join, Secret: cfg.Raft.Secret,
+		HeartbeatTimeout: cfg.Raft.HeartbeatTimeout, ElectionTimeout: cfg.Raft.ElectionTimeout,
+		LeaderLeaseTimeout: cfg.Raft.LeaderLeaseTimeout, CommitTimeout: cfg.Raft.CommitTimeout,
+		SnapshotInterval: cfg.Raft.SnapshotInterval, SnapshotThreshold: cfg.Raft.SnapshotThreshold,
+		TrailingLogs: cfg.Raft.TrailingLogs, StaleAfter: cfg.Raft.StaleAfter, ServeStale: cfg.Raft.ServeStale,
+		Mux: n.mux, Logger: n.log, OnEvent: n.publish, OnApply: n.poke,
+	})
+	if err != nil {
+		n.mux.Close()
+		return nil, err
+	}
+	n.mon = monitor.New(monitor.Config{
+		MyID: myID, PingPeriod: cfg.Monitor.PingPeriod, InfoPeriod: cfg.Monitor.InfoPeriod,
+		SDownCheckPeriod: cfg.Monitor.SDownCheckPeriod, Dial: n.dial,
+	}, n, n.log)
+	n.eng = failover.New(failover.Config{
+		MyID: myID, ReplicaWitness: cfg.Failover.ReplicaWitness, PauseTimeout: cfg.Failover.PauseTimeout,
+		DemoteDelay: cfg.Failover.DemoteDelay, Logger: n.log,
+	}, n.store, n.mon)
+	n.store.HandleRPC("failover", func(ctx context.Context, data []byte) ([]byte, error) {
+		return nil, n.eng.Manual(ctx, string(data))
+	})
+	n.observer = newObserver(myID, n.store, n.log)
+	n.srv = sentinelproto.NewServer(sentinelproto.Options{
+		Config: cfg, MyID: myID, RunID: n.runID, Version: RedisVersion, RaftinelVersion: Version,
+		Cluster: n.store, Monitor: n.mon, Failover: manual{n.store}, Logger: n.log,
+		Shutdown: n.requestShutdown,
+	})
+	return n, nil
+}
+
+// manual reaches the leader's failover engine from any node.
+type manual struct{ s *consensus.Store }
+
+func (m manual) Manual(ctx context.Context, master string) error {
+	_, err := m.s.Call(ctx, "failover", []byte(master))
+	return err
+}
+
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("dir %s is not writable: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("dir %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// listen binds every `bind` address (all interfaces when none); a "-"
+// prefix marks an address that may be missing, as in Redis.
+func listen(cfg *config.Config) ([]net.Listener, error) {
+	binds := cfg.Bind
+	if len(binds) == 0 {
+		binds = []string{""}
+	}
+	var lns []net.Listener
+	for _, b := range binds {
+		optional := strings.HasPrefix(b, "-")
+		b = strings.TrimPrefix(b, "-")
+		if b == "*" || b == "::*" {
+			b = ""
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(b, strconv.Itoa(cfg.Port)))
+		if err != nil {
+			if optional {
+				continue
+			}
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, fmt.Errorf("listen on port %d: %w", cfg.Port, err)
+		}
+		lns = append(lns, ln)
+	}
+	if len(lns) == 0 {
+		return nil, fmt.Errorf("listen on port %d: no bind address is available", cfg.Port)
+	}
+	return lns, nil
+}
+
+// MyID returns the node's persistent id.
+func (n *Node) MyID() string { return n.myID }
+
+// Addr returns the announced address (clients and peers).
+func (n *Node) Addr() string { return n.addr }
+
+// Store exposes the consensus store (tests, metrics).
+func (n *Node) Store() *consensus.Store { return n.store }
+
+// Monitor exposes the monitor (tests, metrics).
+func (n *Node) Monitor() *monitor.Monitor { return n.mon }
+
+// Run serves until ctx is done or SHUTDOWN is received, then closes.
+func (n *Node) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	run := func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() }
+	run(func() { _ = n.mux.Serve() })
+	run(func() { _ = n.srv.Serve(n.mux.RESP()) })
+	run(func() { _ = n.mon.Run(ctx) })
+	run(func() { n.eng.Run(ctx) })
+	run(func() { n.observer.run(ctx) })
+	run(func() { n.syncLoop(ctx) })
+	run(func() { n.seed(ctx) })
+	n.log.Info("raftinel node started", zap.String("addr", n.addr), zap.String("myid", n.myID),
+		zap.String("version", Version))
+	select {
+	case <-ctx.Done():
+	case <-n.shutdown:
+	}
+	cancel()
+	err := n.close()
+	wg.Wait()
+	return err
+}
+
+func (n *Node) requestShutdown() { n.once.Do(func() { close(n.shutdown) }) }
+
+// close hands leadership over (so a planned stop does not cost an
+// election timeout), then stops everything.
+func (n *Node) close() error {
+	if n.store.IsLeader() && len(n.store.Members()) > 1 {
+		if err := n.store.TransferLeadership(); err != nil {
+			n.log.Warn("leadership transfer failed", zap.Error(err))
+		} else {
+			n.log.Info("leadership transferred before shutdown")
+		}
+	}
+	n.srv.Close()
+	err := n.store.Close()
+	n.mux.Close()
+	n.log.Info("raftinel node stopped")
+	return err
+}
+
+// poke signals that the replicated state changed.
+func (n *Node) poke() {
+	select {
+	case n.changed <- struct{}{}:
+	default:
+	}
+	n.eng.Wake()
+	n.observer.poke()
+}
+
+// publish sends an applied entry's event to subscribers and the log.
+func (n *Node) publish(e consensus.Event) {
+	n.srv.Publish(e.Channel, e.Payload)
+	n.log.Info("event", zap.String("channel", e.Channel), zap.String("payload", e.Payload))
+}
+
+// errStopped is returned by loops when the node stops.
+var errStopped = errors.New("node stopped")
+
+// wait sleeps d or until ctx is done.
+func wait(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return errStopped
+	case <-time.After(d):
+		return nil
+	}
+}

@@ -1,0 +1,120 @@
+package node
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"go.uber.org/zap"
+)
+
+// observer carries this node's SDOWN opinion of each master into the log.
+// Only the latest opinion matters, so it compares what it wants with what
+// is committed and proposes the difference (a lost proposal is simply sent
+// again). A "down" opinion is held back for a while after the node regains
+// contact with the leader: it may have been formed while this node was cut
+// off from everything, and must be re-confirmed by fresh probes first
+// (lessons: two isolated sentinels combined stale "down" views into ODOWN
+// right after the heal).
+type observer struct {
+	myID  string
+	store *consensus.Store
+	log   *zap.Logger
+	wake  chan struct{}
+
+	mu         sync.Mutex
+	desired    map[string]bool
+	freshSince time.Time // when the node (re)gained contact with a leader
+	wasFresh   bool
+}
+
+func newObserver(myID string, store *consensus.Store, log *zap.Logger) *observer {
+	return &observer{myID: myID, store: store, log: log, wake: make(chan struct{}, 1), desired: map[string]bool{}}
+}
+
+// set records this node's opinion of master.
+func (o *observer) set(master string, down bool) {
+	o.mu.Lock()
+	o.desired[master] = down
+	o.mu.Unlock()
+	o.poke()
+}
+
+func (o *observer) poke() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (o *observer) run(ctx context.Context) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-o.wake:
+		case <-t.C:
+		}
+		o.sync(ctx)
+	}
+}
+
+func (o *observer) sync(ctx context.Context) {
+	fresh := o.store.Fresh() == nil
+	now := time.Now()
+	o.mu.Lock()
+	if fresh && !o.wasFresh {
+		o.freshSince = now
+	}
+	o.wasFresh = fresh
+	freshFor := now.Sub(o.freshSince)
+	want := make(map[string]bool, len(o.desired))
+	for k, v := range o.desired {
+		want[k] = v
+	}
+	o.mu.Unlock()
+	if !fresh {
+		return
+	}
+	type change struct {
+		master string
+		down   bool
+	}
+	var todo []change
+	o.store.Read(func(s *consensus.State) {
+		for name, down := range want {
+			m := s.Masters[name]
+			if m == nil {
+				continue
+			}
+			if down && freshFor < time.Duration(m.DownAfterMs)*time.Millisecond/2 {
+				continue // re-confirm after regaining contact
+			}
+			if m.Observations[o.myID].Down != down {
+				todo = append(todo, change{name, down})
+			}
+		}
+	})
+	for _, c := range todo {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := o.store.Apply(cctx, &consensus.Command{Op: consensus.OpObserve, Master: c.master, Node: o.myID, Down: c.down, AtMs: time.Now().UnixMilli()})
+		cancel()
+		if err != nil {
+			o.log.Debug("observation not committed yet", zap.String("master", c.master), zap.Error(err))
+		}
+	}
+}
+
+// forget drops opinions of masters that are no longer monitored.
+func (o *observer) forget(keep map[string]bool) {
+	o.mu.Lock()
+	for k := range o.desired {
+		if !keep[k] {
+			delete(o.desired, k)
+		}
+	}
+	o.mu.Unlock()
+}

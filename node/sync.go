@@ -1,0 +1,186 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/monitor"
+	"go.uber.org/zap"
+)
+
+// syncLoop keeps the monitor's targets and peers equal to the replicated
+// state and the Raft membership.
+func (n *Node) syncLoop(ctx context.Context) {
+	t := time.NewTicker(time.Second) // membership changes are not applied entries
+	defer t.Stop()
+	for {
+		n.syncTargets()
+		select {
+		case <-ctx.Done():
+			return
+		case <-n.changed:
+		case <-t.C:
+		}
+	}
+}
+
+func (n *Node) syncTargets() {
+	var targets []monitor.Target
+	keep := map[string]bool{}
+	n.store.Read(func(s *consensus.State) {
+		for _, name := range s.MasterNames() {
+			m := s.Masters[name]
+			keep[name] = true
+			base := monitor.Target{
+				Master: name, DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond,
+				AuthUser: m.AuthUser, AuthPass: m.AuthPass, Rename: m.RenameCommands,
+				RebootDownAfter: time.Duration(m.MasterRebootDownAfterPeriodMs) * time.Millisecond,
+			}
+			mt := base
+			mt.Addr, mt.IsMaster = m.Addr.String(), true
+			targets = append(targets, mt)
+			for _, r := range m.Replicas {
+				rt := base
+				rt.Addr = r.String()
+				targets = append(targets, rt)
+			}
+		}
+	})
+	n.mon.SetTargets(targets)
+	n.observer.forget(keep)
+	user, pass := n.cfg.SentinelUser, n.cfg.SentinelPass
+	if pass == "" {
+		pass = n.cfg.RequirePass
+	}
+	var peers []monitor.Peer
+	for _, m := range n.store.Members() {
+		if !m.Self {
+			peers = append(peers, monitor.Peer{ID: m.ID, Addr: m.Addr, AuthUser: user, AuthPass: pass})
+		}
+	}
+	n.mon.SetPeers(peers)
+}
+
+// seed applies the config file's masters once per cluster: afterwards the
+// replicated state wins over config-file lines (design.md, "State on disk").
+func (n *Node) seed(ctx context.Context) {
+	seed := &consensus.Seed{CurrentEpoch: n.cfg.CurrentEpoch}
+	for _, m := range n.cfg.Masters {
+		sm := consensus.SeedMaster{
+			Name: m.Name, Addr: consensus.Addr{Host: m.Host, Port: m.Port}, ConfigEpoch: m.ConfigEpoch,
+			Settings: consensus.Settings{
+				Quorum: m.Quorum, DownAfterMs: m.DownAfter.Milliseconds(), FailoverTimeoutMs: m.FailoverTimeout.Milliseconds(),
+				ParallelSyncs: m.ParallelSyncs, AuthPass: m.AuthPass, AuthUser: m.AuthUser,
+				NotificationScript: m.NotificationScript, ClientReconfigScript: m.ClientReconfigScript,
+				RenameCommands: m.RenameCommands, MasterRebootDownAfterPeriodMs: m.MasterRebootDownAfterPeriod.Milliseconds(),
+			},
+		}
+		for _, r := range m.KnownReplicas {
+			sm.Replicas = append(sm.Replicas, consensus.Addr{Host: r.Host, Port: r.Port})
+		}
+		if len(m.KnownSentinels) > 0 {
+			n.log.Info("known-sentinel lines ignored: members come from raft", zap.String("master", m.Name), zap.Int("count", len(m.KnownSentinels)))
+		}
+		seed.Masters = append(seed.Masters, sm)
+	}
+	for attempt := 0; ; attempt++ {
+		seeded := false
+		n.store.Read(func(s *consensus.State) { seeded = s.Seeded })
+		if seeded {
+			if attempt == 0 && len(seed.Masters) > 0 {
+				n.log.Info("replicated state exists: config-file masters are not re-applied")
+			}
+			return
+		}
+		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		_, err := n.store.Apply(cctx, &consensus.Command{Op: consensus.OpSeed, Node: n.myID, Seed: seed, AtMs: time.Now().UnixMilli()})
+		cancel()
+		if err == nil {
+			continue
+		}
+		if wait(ctx, 200*time.Millisecond) != nil {
+			return
+		}
+	}
+}
+
+// SDown implements monitor.Reporter: every node publishes its own
+// +sdown/-sdown (like Sentinel); a master's transition also goes to the log.
+func (n *Node) SDown(t monitor.Target, down bool) {
+	ch := "-sdown"
+	if down {
+		ch = "+sdown"
+	}
+	payload := ""
+	n.store.Read(func(s *consensus.State) {
+		m := s.Masters[t.Master]
+		if m == nil {
+			return
+		}
+		if t.IsMaster {
+			payload = fmt.Sprintf("master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
+		} else if a, err := consensus.ParseAddr(t.Addr); err == nil {
+			payload = fmt.Sprintf("slave %s %s %d @ %s %s %d", t.Addr, a.Host, a.Port, m.Name, m.Addr.Host, m.Addr.Port)
+		}
+	})
+	if payload != "" {
+		n.srv.Publish(ch, payload)
+		n.log.Info("event", zap.String("channel", ch), zap.String("payload", payload))
+	}
+	if t.IsMaster {
+		n.observer.set(t.Master, down)
+	}
+	n.eng.Wake()
+}
+
+// ReplicaSeen implements monitor.Reporter: a replica listed in a master's
+// INFO and unknown to the cluster is added through the log.
+func (n *Node) ReplicaSeen(master, addr string) {
+	a, err := consensus.ParseAddr(addr)
+	if err != nil {
+		return
+	}
+	known := true
+	n.store.Read(func(s *consensus.State) {
+		m := s.Masters[master]
+		known = m == nil || m.Addr == a || m.HasReplica(a)
+	})
+	key := master + "/" + addr
+	if known {
+		return
+	}
+	if _, busy := n.pending.LoadOrStore(key, true); busy {
+		return
+	}
+	go func() {
+		defer n.pending.Delete(key)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if _, err := n.store.Apply(ctx, &consensus.Command{Op: consensus.OpAddReplica, Master: master, Addr: a, Node: n.myID, AtMs: time.Now().UnixMilli()}); err != nil {
+			n.log.Debug("replica not added yet", zap.String("master", master), zap.String("addr", addr), zap.Error(err))
+		}
+	}()
+}
+
+// Info implements monitor.Reporter: INFO that may need the failover engine
+// (a replica claiming to be master, any failover in progress) wakes it.
+func (n *Node) Info(t monitor.Target, v monitor.InstanceView) {
+	if !n.store.IsLeader() {
+		return
+	}
+	if !t.IsMaster && v.Role == "master" {
+		n.eng.Wake()
+		return
+	}
+	busy := false
+	n.store.Read(func(s *consensus.State) {
+		if m := s.Masters[t.Master]; m != nil && m.Failover != nil {
+			busy = true
+		}
+	})
+	if busy {
+		n.eng.Wake()
+	}
+}

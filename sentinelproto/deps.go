@@ -1,0 +1,42 @@
+package sentinelproto
+
+import (
+	"context"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/monitor"
+)
+
+// Cluster is what the protocol layer needs from consensus. It reads the
+// replicated state and sends every change through the log; it never decides.
+type Cluster interface {
+	// Read runs f with the replicated state under a read lock. f must not
+	// keep s or anything reachable from it after returning.
+	Read(f func(s *consensus.State))
+	// Fresh returns nil when this node may answer address queries (design
+	// rule 8), else an error wrapping consensus.ErrStale.
+	Fresh() error
+	// Members returns the Raft configuration as this node knows it.
+	Members() []consensus.Member
+	// Apply commits a command through the log (forwarded to the leader when
+	// this node is a follower) and returns once this node has applied it.
+	Apply(ctx context.Context, cmd *consensus.Command) (consensus.Result, error)
+	// Raft returns the fields of INFO's "# Raft" section, in order.
+	RaftInfo() [][2]string
+}
+
+// Monitor is this node's local view of Redis instances and peers.
+type Monitor interface {
+	// Instance returns the view of addr monitored under master name.
+	Instance(master, addr string) (monitor.InstanceView, bool)
+	// Peer returns the view of another node by myid.
+	Peer(id string) (monitor.PeerView, bool)
+}
+
+// Failover is the leader-side failover engine, reached through the cluster
+// (SENTINEL FAILOVER is forwarded to the leader).
+type Failover interface {
+	// Manual starts a SENTINEL FAILOVER. Errors: consensus.ErrNoSuchMaster,
+	// consensus.ErrFailoverInProgress, failover.ErrNoGoodSlave.
+	Manual(ctx context.Context, master string) error
+}

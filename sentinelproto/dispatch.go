@@ -1,0 +1,218 @@
+package sentinelproto
+
+import (
+	"bytes"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// command is one entry of the command table (cmdtable.go).
+type command struct {
+	name       string // full name, lower case: "ping", "sentinel|set"
+	arity      int    // Redis arity: n exact, -n at least n
+	flags      []string
+	acl        []string
+	tips       []string
+	summary    string
+	since      string
+	group      string
+	complexity string
+	subs       []*command
+	subIndex   map[string]*command // by the part after '|'
+	parent     *command
+	fn         func(*cmdCtx)
+}
+
+func (c *command) has(flag string) bool {
+	for _, f := range c.flags {
+		if f == flag {
+			return true
+		}
+	}
+	return false
+}
+
+// arityOK applies Redis's arity rule to argc (command name included).
+func (c *command) arityOK(argc int) bool {
+	if c.arity > 0 {
+		return argc == c.arity
+	}
+	return argc >= -c.arity
+}
+
+// handlers binds the table to code. A command without a handler would be a
+// bug; indexCommands panics at start-up so tests catch it.
+var handlers = map[string]func(*cmdCtx){
+	"ping": cmdPing, "auth": cmdAuth, "hello": cmdHello, "info": cmdInfo, "role": cmdRole,
+	"publish": cmdPublish, "subscribe": cmdSubscribe, "unsubscribe": cmdUnsubscribe,
+	"psubscribe": cmdPsubscribe, "punsubscribe": cmdPunsubscribe, "shutdown": cmdShutdown,
+
+	"command": cmdCommandAll, "command|count": cmdCommandCount, "command|list": cmdCommandList,
+	"command|info": cmdCommandInfo, "command|docs": cmdCommandDocs, "command|getkeys": cmdCommandGetKeys,
+	"command|getkeysandflags": cmdCommandGetKeys, "command|help": cmdCommandHelp,
+
+	"client|id": cmdClientID, "client|setname": cmdClientSetName, "client|getname": cmdClientGetName,
+	"client|info": cmdClientInfo, "client|list": cmdClientList, "client|kill": cmdClientKill,
+	"client|reply": cmdClientReply, "client|tracking": cmdClientTracking,
+	"client|trackinginfo": cmdClientTrackingInfo, "client|caching": cmdClientCaching,
+	"client|getredir": cmdClientGetRedir, "client|unblock": cmdClientUnblock,
+	"client|no-evict": cmdClientNoEvict, "client|pause": cmdClientPause,
+	"client|unpause": cmdClientUnpause, "client|help": cmdClientHelp,
+
+	"acl|whoami": cmdACLWhoami, "acl|users": cmdACLUsers, "acl|list": cmdACLList, "acl|cat": cmdACLCat,
+	"acl|getuser": cmdACLGetUser, "acl|genpass": cmdACLGenPass, "acl|log": cmdACLLog,
+	"acl|dryrun": cmdACLDryRun, "acl|deluser": cmdACLDelUser, "acl|setuser": cmdACLUnsupported,
+	"acl|load": cmdACLNoFile, "acl|save": cmdACLNoFile, "acl|help": cmdACLHelp,
+
+	"sentinel|masters": cmdSentinelMasters, "sentinel|master": cmdSentinelMaster,
+	"sentinel|replicas": cmdSentinelReplicas, "sentinel|slaves": cmdSentinelReplicas,
+	"sentinel|sentinels": cmdSentinelSentinels, "sentinel|get-master-addr-by-name": cmdSentinelGetAddr,
+	"sentinel|myid": cmdSentinelMyID, "sentinel|ckquorum": cmdSentinelCkquorum,
+	"sentinel|info-cache": cmdSentinelInfoCache, "sentinel|pending-scripts": cmdSentinelPendingScripts,
+	"sentinel|help": cmdSentinelHelp, "sentinel|monitor": cmdSentinelMonitor,
+	"sentinel|remove": cmdSentinelRemove, "sentinel|set": cmdSentinelSet, "sentinel|reset": cmdSentinelReset,
+	"sentinel|failover": cmdSentinelFailover, "sentinel|flushconfig": cmdSentinelFlushConfig,
+	"sentinel|config": cmdSentinelConfig, "sentinel|is-master-down-by-addr": cmdSentinelIsMasterDown,
+	"sentinel|simulate-failure": cmdSentinelSimulateFailure, "sentinel|debug": cmdSentinelDebug,
+}
+
+// indexCommands attaches handlers and builds the lookup maps.
+func indexCommands(order []*command) map[string]*command {
+	idx := map[string]*command{}
+	var bind func(c *command)
+	bind = func(c *command) {
+		c.fn = handlers[c.name]
+		if c.fn == nil && len(c.subs) == 0 {
+			panic("sentinelproto: no handler for " + c.name)
+		}
+		if len(c.subs) > 0 {
+			c.subIndex = map[string]*command{}
+			for _, sc := range c.subs {
+				sc.parent = c
+				c.subIndex[strings.TrimPrefix(sc.name, c.name+"|")] = sc
+				bind(sc)
+			}
+		}
+	}
+	for _, c := range order {
+		bind(c)
+		idx[c.name] = c
+	}
+	return idx
+}
+
+// lookup finds the command for argv like Redis's lookupCommand: a container
+// with at least one argument resolves to its subcommand.
+func (s *Server) lookup(argv [][]byte) (*command, string) {
+	base := s.commands[strings.ToLower(string(argv[0]))]
+	if base == nil {
+		var args strings.Builder
+		for i := 1; i < len(argv) && args.Len() < 128; i++ {
+			fmt.Fprintf(&args, "'%s' ", cstr(argv[i], 128-args.Len()))
+		}
+		return nil, fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s",
+			cstr(argv[0], 128), args.String())
+	}
+	if len(base.subs) == 0 || len(argv) == 1 {
+		return base, ""
+	}
+	sub := base.subIndex[strings.ToLower(string(argv[1]))]
+	if sub == nil {
+		return nil, fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.",
+			cstr(argv[1], 128), strings.ToUpper(base.name))
+	}
+	return sub, ""
+}
+
+// cstr renders an argument like C's "%.*s": up to the first NUL, at most max
+// bytes.
+func cstr(b []byte, max int) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	if max >= 0 && len(b) > max {
+		b = b[:max]
+	}
+	return string(b)
+}
+
+// cmdCtx is one command being run.
+type cmdCtx struct {
+	s    *Server
+	c    *client
+	cmd  *command
+	args [][]byte
+	r    *reply
+}
+
+func (x *cmdCtx) arg(i int) string { return string(x.args[i]) }
+
+func (x *cmdCtx) argIs(i int, word string) bool { return strings.EqualFold(string(x.args[i]), word) }
+
+// fail replies the mapped error text of err.
+func (x *cmdCtx) fail(err error) { x.r.err(errorText(err)) }
+
+// pubsubAllowed are the commands a RESP2 subscriber may run.
+var pubsubAllowed = map[string]bool{
+	"ping": true, "subscribe": true, "unsubscribe": true, "psubscribe": true, "punsubscribe": true,
+}
+
+// execute runs one command and queues its reply.
+func (s *Server) execute(c *client, argv [][]byte) {
+	r := &reply{proto: c.protocol()}
+	x := &cmdCtx{s: s, c: c, args: argv, r: r}
+	s.run(x)
+	if r.isErr {
+		s.stats.errors.Add(1)
+	}
+	c.sendReply(r)
+}
+
+// run applies processCommand's checks in Redis's order, then the handler.
+func (s *Server) run(x *cmdCtx) {
+	cmd, msg := s.lookup(x.args)
+	if cmd == nil {
+		x.r.err(msg)
+		return
+	}
+	if !cmd.arityOK(len(x.args)) {
+		x.r.err(fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.name))
+		return
+	}
+	c := x.c
+	c.mu.Lock()
+	authed, subscribed := c.authed, c.proto == 2 && c.subCount() > 0
+	c.mu.Unlock()
+	if !authed && !cmd.has("no_auth") {
+		x.r.err(errTextNoAuth)
+		return
+	}
+	if subscribed && !pubsubAllowed[cmd.name] {
+		x.r.err(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
+		return
+	}
+	s.pause.wait(c.done)
+	x.cmd = cmd
+	argvMem := 0
+	for _, a := range x.args {
+		argvMem += len(a)
+	}
+	c.mu.Lock()
+	c.lastCmd, c.lastAct, c.argvMem = cmd.name, time.Now(), argvMem
+	c.mu.Unlock()
+	s.stats.commands.Add(1)
+	s.stats.opsRate.add(1)
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("command panicked", zap.String("command", cmd.name),
+				zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+			x.r.b = x.r.b[:0]
+			x.r.err(errTextInternal)
+		}
+	}()
+	cmd.fn(x)
+}

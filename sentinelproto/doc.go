@@ -1,0 +1,24 @@
+// Package sentinelproto speaks the Redis Sentinel protocol over RESP2/RESP3,
+// so that every Sentinel client (go-redis, redis-py, ioredis, node-redis,
+// rueidis, Jedis, Lettuce, redis-cli) works against raftinel unchanged.
+//
+// The package decides nothing. What a client is told about masters,
+// replicas, epochs and failovers comes from the replicated state
+// (Cluster.Read) or, for fast-changing figures such as ping times and INFO
+// fields, from this node's own view (Monitor), exactly as Sentinel reports
+// its own view. Every change a client asks for (MONITOR, REMOVE, SET, RESET)
+// becomes one consensus.Command sent through Cluster.Apply, and SENTINEL
+// FAILOVER is handed to Failover.Manual. Only the log decides (design rule 1);
+// this layer validates arguments with Sentinel's rules and texts, maps the
+// outcome to a reply (errors.go is the single place for that), and delivers
+// the events it is given (Server.Publish) to SUBSCRIBE/PSUBSCRIBE clients.
+//
+// The few things that are node-local in Sentinel too stay here: connection
+// state (AUTH, HELLO, CLIENT), SENTINEL CONFIG announce-* values, SENTINEL
+// DEBUG timers, SIMULATE-FAILURE flags and the IS-MASTER-DOWN-BY-ADDR vote.
+//
+// Requests are read by reqReader (bounded by MaxRequestBytes, Redis's
+// framing and error texts) and replies are built per command and written
+// with redcon's Writer; a connection's writes are serialized by its mutex so
+// that Pub/Sub pushes, which arrive asynchronously, never split a reply.
+package sentinelproto

@@ -1,0 +1,249 @@
+package sentinelproto
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/raftinel/raftinel/config"
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/internal/glob"
+	"github.com/raftinel/raftinel/monitor"
+)
+
+// Fakes of the three dependencies: pure protocol tests, no Raft, no Redis.
+
+const (
+	testMyID  = "0000000000000000000000000000000000000001"
+	testPeer1 = "1111111111111111111111111111111111111111"
+	testPeer2 = "2222222222222222222222222222222222222222"
+	testRunID = "abcdefabcdefabcdefabcdefabcdefabcdefabcd"
+)
+
+// fakeCluster keeps a State and applies the mutating ops the way the FSM is
+// specified to, publishing the events the node would publish.
+type fakeCluster struct {
+	mu       sync.RWMutex
+	st       *consensus.State
+	members  []consensus.Member
+	freshErr error
+	applyErr error
+	applied  []consensus.Command
+	publish  func(channel, payload string) int
+}
+
+func (f *fakeCluster) Read(fn func(s *consensus.State)) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	fn(f.st)
+}
+
+func (f *fakeCluster) Fresh() error {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.freshErr
+}
+
+func (f *fakeCluster) Members() []consensus.Member {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return append([]consensus.Member(nil), f.members...)
+}
+
+func (f *fakeCluster) RaftInfo() [][2]string {
+	return [][2]string{{"raft_state", "Leader"}, {"raft_term", "3"}, {"raft_leader_id", testMyID}}
+}
+
+func (f *fakeCluster) Apply(ctx context.Context, cmd *consensus.Command) (consensus.Result, error) {
+	f.mu.Lock()
+	var events []consensus.Event
+	res, err := f.applyLocked(cmd, &events)
+	pub := f.publish
+	f.mu.Unlock()
+	for _, e := range events {
+		if pub != nil {
+			pub(e.Channel, e.Payload)
+		}
+	}
+	return res, err
+}
+
+func (f *fakeCluster) applyLocked(cmd *consensus.Command, events *[]consensus.Event) (consensus.Result, error) {
+	if f.applyErr != nil {
+		return consensus.Result{}, f.applyErr
+	}
+	f.applied = append(f.applied, *cmd)
+	ev := func(ch, format string, a ...any) {
+		*events = append(*events, consensus.Event{Channel: ch, Payload: fmt.Sprintf(format, a...)})
+	}
+	m := f.st.Masters[cmd.Master]
+	switch cmd.Op {
+	case consensus.OpMonitor:
+		if m != nil {
+			if m.Addr == cmd.Addr && m.Quorum == cmd.Quorum {
+				return consensus.Result{Index: 1}, nil
+			}
+			return consensus.Result{}, &consensus.Error{Kind: consensus.ErrDuplicateMaster, Msg: "Duplicate master name."}
+		}
+		f.st.Masters[cmd.Master] = &consensus.Master{Name: cmd.Master, Addr: cmd.Addr, Settings: consensus.DefaultSettings(cmd.Quorum)}
+		ev("+monitor", "master %s %s %d quorum %d", cmd.Master, cmd.Addr.Host, cmd.Addr.Port, cmd.Quorum)
+	case consensus.OpRemove:
+		if m == nil {
+			return consensus.Result{}, consensus.ErrNoSuchMaster
+		}
+		delete(f.st.Masters, cmd.Master)
+		ev("-monitor", "master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
+	case consensus.OpSet:
+		if m == nil {
+			return consensus.Result{}, consensus.ErrNoSuchMaster
+		}
+		for j := 0; j < len(cmd.Pairs); {
+			n := consensus.SettingArity(cmd.Pairs[j])
+			vals := cmd.Pairs[j+1 : j+1+n]
+			if err := consensus.ApplySetting(&m.Settings, cmd.Pairs[j], vals); err != nil {
+				return consensus.Result{}, err
+			}
+			ev("+set", "master %s %s %d %s %s", m.Name, m.Addr.Host, m.Addr.Port,
+				strings.ToLower(cmd.Pairs[j]), consensus.SettingEventValue(cmd.Pairs[j], vals))
+			j += 1 + n
+		}
+	case consensus.OpReset:
+		n := int64(0)
+		for _, name := range f.st.MasterNames() {
+			if glob.Match(cmd.Pattern, name) {
+				n++
+			}
+		}
+		return consensus.Result{Index: 1, Value: n}, nil
+	}
+	return consensus.Result{Index: 1}, nil
+}
+
+type fakeMonitor struct {
+	mu    sync.Mutex
+	views map[string]monitor.InstanceView // master|addr
+	peers map[string]monitor.PeerView
+}
+
+func (f *fakeMonitor) Instance(master, addr string) (monitor.InstanceView, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok := f.views[master+"|"+addr]
+	return v, ok
+}
+
+func (f *fakeMonitor) Peer(id string) (monitor.PeerView, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok := f.peers[id]
+	return v, ok
+}
+
+func (f *fakeMonitor) set(master, addr string, fn func(v *monitor.InstanceView)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v := f.views[master+"|"+addr]
+	fn(&v)
+	f.views[master+"|"+addr] = v
+}
+
+type fakeFailover struct {
+	mu    sync.Mutex
+	err   error
+	calls []string
+}
+
+func (f *fakeFailover) Manual(ctx context.Context, master string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, master)
+	return f.err
+}
+
+// testEnv is a server on a loopback listener with its fakes.
+type testEnv struct {
+	t        *testing.T
+	srv      *Server
+	addr     string
+	port     string
+	cluster  *fakeCluster
+	mon      *fakeMonitor
+	fo       *fakeFailover
+	cfg      *config.Config
+	shutdown chan struct{}
+}
+
+var (
+	addrM  = consensus.Addr{Host: "127.0.0.1", Port: 6379}
+	addrR1 = consensus.Addr{Host: "127.0.0.1", Port: 6380}
+	addrR2 = consensus.Addr{Host: "127.0.0.1", Port: 6381}
+)
+
+// newEnv starts a server watching mymaster (quorum 2) with two replicas,
+// three members, and a healthy view of everything.
+func newEnv(t *testing.T, tweak ...func(*config.Config)) *testEnv {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Port = 26379
+	for _, f := range tweak {
+		f(cfg)
+	}
+	st := consensus.NewState()
+	st.Masters["mymaster"] = &consensus.Master{Name: "mymaster", Addr: addrM,
+		Settings: consensus.DefaultSettings(2), Replicas: []consensus.Addr{addrR1, addrR2}}
+	now := time.Now()
+	view := func(role string) monitor.InstanceView {
+		return monitor.InstanceView{Connected: true, LastOKPing: now, LastPingReply: now, InfoRefresh: now,
+			InfoText: "# Server\r\nrole:" + role + "\r\n", RunID: testRunID, Role: role, RoleChanged: now.Add(-time.Minute),
+			MasterHost: "127.0.0.1", MasterPort: 6379, MasterLinkUp: true, MasterLastIOSec: 0,
+			SlavePriority: 100, SlaveReplOffset: 1234, ReplicaAnnounced: true}
+	}
+	mon := &fakeMonitor{views: map[string]monitor.InstanceView{
+		"mymaster|" + addrM.String():  view("master"),
+		"mymaster|" + addrR1.String(): view("slave"),
+		"mymaster|" + addrR2.String(): view("slave"),
+	}, peers: map[string]monitor.PeerView{
+		testPeer1: {ID: testPeer1, Addr: "127.0.0.1:26380", Connected: true, LastOKPing: now, LastPingReply: now},
+		testPeer2: {ID: testPeer2, Addr: "127.0.0.1:26381", Connected: true, LastOKPing: now, LastPingReply: now},
+	}}
+	cl := &fakeCluster{st: st, members: []consensus.Member{
+		{ID: testMyID, Addr: "127.0.0.1:26379", Voter: true, Leader: true, Self: true},
+		{ID: testPeer1, Addr: "127.0.0.1:26380", Voter: true},
+		{ID: testPeer2, Addr: "127.0.0.1:26381", Voter: true},
+	}}
+	e := &testEnv{t: t, cluster: cl, mon: mon, fo: &fakeFailover{}, cfg: cfg, shutdown: make(chan struct{}, 1)}
+	logger := zap.NewNop()
+	e.srv = NewServer(Options{Config: cfg, MyID: testMyID, RunID: testRunID, Version: "7.0.15",
+		RaftinelVersion: "0.1.0-test", Cluster: cl, Monitor: mon, Failover: e.fo, Logger: logger,
+		Shutdown: func() { e.shutdown <- struct{}{} }})
+	cl.publish = e.srv.Publish
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.addr = ln.Addr().String()
+	_, e.port, _ = net.SplitHostPort(e.addr)
+	done := make(chan error, 1)
+	go func() { done <- e.srv.Serve(ln) }()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		_ = e.srv.Close()
+	})
+	return e
+}
+
+// state runs fn on the fake's state under its lock.
+func (e *testEnv) state(fn func(st *consensus.State)) {
+	e.cluster.mu.Lock()
+	defer e.cluster.mu.Unlock()
+	fn(e.cluster.st)
+}

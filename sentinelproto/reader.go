@@ -1,0 +1,281 @@
+package sentinelproto
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/tidwall/redcon"
+)
+
+// MaxRequestBytes bounds one request: a command with all its arguments, as
+// it travels on the wire. A client that sends more without completing the
+// command gets `-ERR Protocol error: request too large` and is disconnected,
+// so no client can make a node buffer more than this per connection. The
+// largest legitimate Sentinel command (SENTINEL SET with script paths and
+// passwords) is a few kilobytes; 1 MiB leaves ample room.
+const MaxRequestBytes = 1 << 20
+
+// Limits Redis applies while reading requests (networking.c).
+const (
+	inlineMax      = 64 * 1024 // PROTO_INLINE_MAX_SIZE: a line without '\n'
+	maxMultibulk   = 1 << 20   // larger counts cannot fit in MaxRequestBytes anyway
+	unauthMaxArgs  = 10        // before AUTH: at most 10 arguments ...
+	unauthMaxBulk  = 16384     // ... of at most 16 KiB each
+	readChunk      = 16 * 1024
+	maxBufferBytes = MaxRequestBytes + inlineMax
+)
+
+// protoError is a malformed request. The reply is `-ERR Protocol error: <msg>`
+// and the connection is closed afterwards, as Redis does.
+type protoError struct{ msg string }
+
+func (e *protoError) Error() string { return "Protocol error: " + e.msg }
+
+var errRequestTooLarge = &protoError{"request too large"}
+
+// reqReader splits the byte stream of one connection into commands, with the
+// framing and error texts of Redis (processMultibulkBuffer and
+// processInlineBuffer). It keeps at most one request in memory.
+//
+// Why not redcon.Reader directly: its buffer only shrinks when it happens to
+// be empty at a read boundary, so a client that pipelines steadily with a
+// partial command at the end of every read makes it double forever (40 MB of
+// PINGs grew it to 64 MB in a test). Inline lines are still split by redcon's
+// parser (redcon.Parse), so quoting rules are redcon's.
+type reqReader struct {
+	r          io.Reader
+	buf        []byte
+	start, end int
+	beforeRead func() // called before a read that may block (flush replies)
+
+	// multibulk state of the request being read
+	need    int      // arguments still expected, 0 = between requests
+	args    [][]byte // arguments read so far
+	reqSize int      // bytes consumed by this request so far
+}
+
+func newReqReader(r io.Reader) *reqReader {
+	return &reqReader{r: r, buf: make([]byte, readChunk)}
+}
+
+// buffered is the number of bytes read from the connection but not yet
+// consumed.
+func (rr *reqReader) buffered() int { return rr.end - rr.start }
+
+// capacity is the size of the read buffer (CLIENT LIST qbuf + qbuf-free).
+func (rr *reqReader) capacity() int { return len(rr.buf) }
+
+// next returns the arguments of the next command. unauth applies Redis's
+// limits for clients that have not authenticated yet.
+func (rr *reqReader) next(unauth bool) ([][]byte, error) {
+	for {
+		var args [][]byte
+		var done bool
+		var err error
+		if rr.need == 0 {
+			args, done, err = rr.requestStart(unauth) // empty lines and *0 loop
+		} else {
+			args, done, err = rr.bulk(unauth)
+		}
+		if err != nil || done {
+			return args, err
+		}
+	}
+}
+
+// requestStart reads the first line of a request. done reports a complete
+// inline command in args; otherwise rr.need is set for a multibulk request.
+func (rr *reqReader) requestStart(unauth bool) (args [][]byte, done bool, err error) {
+	for rr.buffered() == 0 {
+		if err := rr.fill(); err != nil {
+			return nil, false, err
+		}
+	}
+	if rr.buf[rr.start] != '*' {
+		return rr.inline()
+	}
+	line, err := rr.line("too big mbulk count string")
+	if err != nil {
+		return nil, false, err
+	}
+	n, ok := parseLong(line[1:])
+	if !ok || n > maxMultibulk {
+		return nil, false, &protoError{"invalid multibulk length"}
+	}
+	if n > unauthMaxArgs && unauth {
+		return nil, false, &protoError{"unauthenticated multibulk length"}
+	}
+	rr.reqSize = len(line) + 2
+	if n <= 0 {
+		return nil, false, nil // Redis ignores *0 and *-1
+	}
+	rr.need = int(n)
+	rr.args = make([][]byte, 0, min(n, 16))
+	return nil, false, nil
+}
+
+// inline reads one telnet-style line.
+func (rr *reqReader) inline() ([][]byte, bool, error) {
+	line, err := rr.line("too big inline request")
+	if err != nil {
+		return nil, false, err
+	}
+	if len(bytes.TrimSpace(line)) == 0 {
+		return nil, false, nil
+	}
+	cmd, err := redcon.Parse(append(append([]byte(nil), line...), '\r', '\n'))
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "Protocol error: ") {
+			return nil, false, &protoError{strings.TrimPrefix(err.Error(), "Protocol error: ")}
+		}
+		return nil, false, nil // nothing but separators
+	}
+	return cmd.Args, true, nil
+}
+
+// bulk reads one `$<len>\r\n<data>\r\n` argument of a multibulk request.
+func (rr *reqReader) bulk(unauth bool) ([][]byte, bool, error) {
+	for rr.buffered() == 0 {
+		if err := rr.fill(); err != nil {
+			return nil, false, err
+		}
+	}
+	if c := rr.buf[rr.start]; c != '$' {
+		rr.need = 0
+		return nil, false, &protoError{"expected '$', got '" + string(c) + "'"}
+	}
+	line, err := rr.line("too big bulk count string")
+	if err != nil {
+		return nil, false, err
+	}
+	n, ok := parseLong(line[1:])
+	if !ok || n < 0 || n > MaxRequestBytes {
+		return nil, false, &protoError{"invalid bulk length"}
+	}
+	if n > unauthMaxBulk && unauth {
+		return nil, false, &protoError{"unauthenticated bulk length"}
+	}
+	rr.reqSize += len(line) + 2 + int(n) + 2
+	if rr.reqSize > MaxRequestBytes {
+		return nil, false, errRequestTooLarge
+	}
+	for rr.buffered() < int(n)+2 {
+		if err := rr.fill(); err != nil {
+			return nil, false, err
+		}
+	}
+	// Like Redis, the two bytes after the data are skipped unchecked.
+	rr.args = append(rr.args, append([]byte(nil), rr.buf[rr.start:rr.start+int(n)]...))
+	rr.start += int(n) + 2
+	rr.need--
+	if rr.need > 0 {
+		return nil, false, nil
+	}
+	args := rr.args
+	rr.args = nil
+	return args, true, nil
+}
+
+// line returns the next line without its "\r\n" (or "\n") and consumes it.
+func (rr *reqReader) line(tooBig string) ([]byte, error) {
+	scanned := 0
+	for {
+		if i := bytes.IndexByte(rr.buf[rr.start+scanned:rr.end], '\n'); i >= 0 {
+			e := rr.start + scanned + i
+			l := rr.buf[rr.start:e]
+			rr.start = e + 1
+			return bytes.TrimSuffix(l, []byte{'\r'}), nil
+		}
+		scanned = rr.buffered()
+		if scanned > inlineMax {
+			return nil, &protoError{tooBig}
+		}
+		if err := rr.fill(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// fill reads more bytes, compacting or growing the buffer within
+// maxBufferBytes.
+func (rr *reqReader) fill() error {
+	if rr.start == rr.end {
+		rr.start, rr.end = 0, 0
+		if len(rr.buf) > readChunk*4 {
+			rr.buf = make([]byte, readChunk)
+		}
+	}
+	if rr.end == len(rr.buf) {
+		if rr.start > 0 {
+			n := copy(rr.buf, rr.buf[rr.start:rr.end])
+			rr.start, rr.end = 0, n
+		} else {
+			if len(rr.buf) >= maxBufferBytes {
+				return errRequestTooLarge
+			}
+			nb := make([]byte, min(len(rr.buf)*2, maxBufferBytes))
+			copy(nb, rr.buf[:rr.end])
+			rr.buf = nb
+		}
+	}
+	if rr.beforeRead != nil {
+		rr.beforeRead()
+	}
+	n, err := rr.r.Read(rr.buf[rr.end:])
+	rr.end += n
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+// parseLong parses a decimal integer exactly like Redis's string2ll: an
+// optional '-', no '+', no spaces, no leading zeros, within int64.
+func parseLong(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || b[0] < '1' || b[0] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return -int64(v), true
+	}
+	if v > 1<<63-1 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// isProtoError reports a malformed request (reply, then close).
+func isProtoError(err error) (*protoError, bool) {
+	var pe *protoError
+	ok := errors.As(err, &pe)
+	return pe, ok
+}

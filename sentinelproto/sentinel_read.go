@@ -1,0 +1,209 @@
+package sentinelproto
+
+import (
+	"strings"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+)
+
+// SENTINEL subcommands that read. Address-bearing replies (MASTERS, MASTER,
+// REPLICAS/SLAVES, GET-MASTER-ADDR-BY-NAME) first ask Cluster.Fresh: a node
+// cut off from the Raft leader answers STALE instead of a possibly old
+// address (design rule 8), so the client asks another node.
+
+// fresh replies the freshness error, if any, and reports whether to go on.
+func (x *cmdCtx) fresh() bool {
+	if err := x.s.o.Cluster.Fresh(); err != nil {
+		x.fail(err)
+		return false
+	}
+	return true
+}
+
+// lookupMaster replies the lookup error for an unknown name.
+func (x *cmdCtx) lookupMaster(i int) *consensus.Master {
+	m := x.s.master(x.arg(i))
+	if m == nil {
+		x.r.err(errTextNoSuchMaster)
+	}
+	return m
+}
+
+// SENTINEL MASTERS
+func cmdSentinelMasters(x *cmdCtx) {
+	if !x.fresh() {
+		return
+	}
+	masters := x.s.allMasters()
+	members, now := len(x.s.members()), time.Now()
+	x.r.array(len(masters))
+	for _, m := range masters {
+		x.r.pairs(x.s.masterMap(m, members, now))
+	}
+}
+
+// SENTINEL MASTER <name>
+func cmdSentinelMaster(x *cmdCtx) {
+	if !x.fresh() {
+		return
+	}
+	if m := x.lookupMaster(2); m != nil {
+		x.r.pairs(x.s.masterMap(m, len(x.s.members()), time.Now()))
+	}
+}
+
+// SENTINEL REPLICAS|SLAVES <name>: replicas reporting replica-announced:0
+// are left out, as Sentinel does.
+func cmdSentinelReplicas(x *cmdCtx) {
+	if !x.fresh() {
+		return
+	}
+	m := x.lookupMaster(2)
+	if m == nil {
+		return
+	}
+	now := time.Now()
+	var out [][]string
+	for _, a := range m.Replicas {
+		v, ok := x.s.view(m.Name, a)
+		if ok && !v.InfoRefresh.IsZero() && !v.ReplicaAnnounced {
+			continue
+		}
+		out = append(out, x.s.replicaMap(m, a, v, ok, now))
+	}
+	x.r.array(len(out))
+	for _, kv := range out {
+		x.r.pairs(kv)
+	}
+}
+
+// peers are the other members of the Raft configuration.
+func (s *Server) peers() []consensus.Member {
+	var out []consensus.Member
+	for _, mem := range s.members() {
+		if !mem.Self && mem.ID != s.o.MyID {
+			out = append(out, mem)
+		}
+	}
+	return out
+}
+
+// SENTINEL SENTINELS <name>: every other raftinel node (each one watches
+// every master).
+func cmdSentinelSentinels(x *cmdCtx) {
+	m := x.lookupMaster(2)
+	if m == nil {
+		return
+	}
+	var nmasters int
+	x.s.o.Cluster.Read(func(st *consensus.State) { nmasters = len(st.Masters) })
+	peers, now := x.s.peers(), time.Now()
+	x.r.array(len(peers))
+	for _, p := range peers {
+		x.r.pairs(x.s.sentinelMap(m, p, max(nmasters, 1), now))
+	}
+}
+
+// SENTINEL GET-MASTER-ADDR-BY-NAME <name>: an unknown name is a null reply.
+func cmdSentinelGetAddr(x *cmdCtx) {
+	if !x.fresh() {
+		return
+	}
+	var addr consensus.Addr
+	found := false
+	x.s.o.Cluster.Read(func(st *consensus.State) {
+		if m := st.Masters[x.arg(2)]; m != nil {
+			addr, found = m.Addr, true
+		}
+	})
+	if !found {
+		x.r.nullArray()
+		return
+	}
+	ip, port := hostPort(addr)
+	x.r.bulks([]string{ip, port})
+}
+
+// SENTINEL MYID
+func cmdSentinelMyID(x *cmdCtx) { x.r.bulk(x.s.o.MyID) }
+
+// SENTINEL PENDING-SCRIPTS: scripts are not run by this layer.
+func cmdSentinelPendingScripts(x *cmdCtx) { x.r.array(0) }
+
+// SENTINEL CKQUORUM <name>: usable = this node plus the peers not SDOWN in
+// this node's view; the majority that authorizes a failover counts Raft
+// voters only.
+func cmdSentinelCkquorum(x *cmdCtx) {
+	m := x.lookupMaster(2)
+	if m == nil {
+		return
+	}
+	now := time.Now()
+	usable, usableVoters, voters := 1, 1, 0
+	for _, mem := range x.s.members() {
+		if mem.Voter {
+			voters++
+		}
+		if mem.Self || mem.ID == x.s.o.MyID {
+			if !mem.Voter {
+				usableVoters = 0
+			}
+			continue
+		}
+		v, ok := x.s.peerView(mem.ID)
+		if down, _ := x.s.peerDown(v, ok, m.DownAfterMs, now); down {
+			continue
+		}
+		usable++
+		if mem.Voter {
+			usableVoters++
+		}
+	}
+	voters = max(voters, 1)
+	var why []string
+	if usable < m.Quorum {
+		why = append(why, "Not enough available Sentinels to reach the specified quorum for this master")
+	}
+	if usableVoters < voters/2+1 {
+		why = append(why, "Not enough available Sentinels to reach the majority and authorize a failover")
+	}
+	if len(why) > 0 {
+		x.r.err("NOQUORUM " + itoa(int64(usable)) + " usable Sentinels. " + strings.Join(why, ". "))
+		return
+	}
+	x.r.simple("OK " + itoa(int64(usable)) + " usable Sentinels. Quorum and failover authorization can be reached")
+}
+
+// SENTINEL INFO-CACHE <name> [<name> ...]: this node's last INFO of the
+// master and each replica, with its age in ms; unknown names are skipped.
+func cmdSentinelInfoCache(x *cmdCtx) {
+	seen := map[string]bool{}
+	var masters []*consensus.Master
+	for _, a := range x.args[2:] {
+		if seen[string(a)] {
+			continue
+		}
+		seen[string(a)] = true
+		if m := x.s.master(string(a)); m != nil {
+			masters = append(masters, m)
+		}
+	}
+	now := time.Now()
+	x.r.array(2 * len(masters))
+	for _, m := range masters {
+		x.r.bulk(m.Name)
+		x.r.array(1 + len(m.Replicas))
+		for _, a := range append([]consensus.Addr{m.Addr}, m.Replicas...) {
+			v, ok := x.s.view(m.Name, a)
+			x.r.array(2)
+			if !ok || v.InfoRefresh.IsZero() {
+				x.r.int(0)
+				x.r.nullBulk()
+				continue
+			}
+			x.r.int(now.Sub(v.InfoRefresh).Milliseconds())
+			x.r.bulk(v.InfoText)
+		}
+	}
+}

@@ -1,0 +1,252 @@
+package sentinelproto
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+)
+
+// SENTINEL subcommands that change state. Each validates its arguments with
+// Sentinel's rules and texts, then proposes one consensus.Command; the FSM
+// has the last word (duplicates, unknown names) and its refusal is the reply.
+
+// resolveTimeout bounds the DNS lookup of MONITOR with resolve-hostnames yes.
+const resolveTimeout = 2 * time.Second
+
+// apply proposes cmd, stamped with this node's id and wall clock.
+func (x *cmdCtx) apply(cmd consensus.Command) (consensus.Result, error) {
+	cmd.AtMs = time.Now().UnixMilli()
+	cmd.Node = x.s.o.MyID
+	ctx, cancel := x.s.applyCtx()
+	defer cancel()
+	return x.s.o.Cluster.Apply(ctx, &cmd)
+}
+
+// SENTINEL MONITOR <name> <ip> <port> <quorum>
+func cmdSentinelMonitor(x *cmdCtx) {
+	quorum, ok := parseLong(x.args[5])
+	if !ok {
+		x.r.err("ERR Invalid quorum")
+		return
+	}
+	port, ok := parseLong(x.args[4])
+	if !ok {
+		x.r.err("ERR Invalid port")
+		return
+	}
+	if quorum <= 0 {
+		x.r.err("ERR Quorum must be 1 or greater.")
+		return
+	}
+	host, ok := x.s.resolveHost(x.arg(3))
+	if !ok {
+		x.r.err("ERR Invalid IP address or hostname specified")
+		return
+	}
+	if port < 0 || port > 65535 {
+		x.r.err("ERR Invalid port number.")
+		return
+	}
+	if quorum > 1<<30 {
+		x.r.err("ERR Invalid quorum")
+		return
+	}
+	_, err := x.apply(consensus.Command{Op: consensus.OpMonitor, Master: x.arg(2),
+		Addr: consensus.Addr{Host: host, Port: int(port)}, Quorum: int(quorum)})
+	if err != nil {
+		x.fail(err)
+		return
+	}
+	x.r.ok()
+}
+
+// resolveHost is anetResolve: an IP literal (stored in canonical form, as
+// Sentinel stores what inet_ntop prints), or with resolve-hostnames yes any
+// name that resolves (a name stays a name in the replicated state).
+func (s *Server) resolveHost(host string) (string, bool) {
+	if ip, ok := parseNumericHost(host); ok {
+		return ip.String(), true
+	}
+	if !s.local.get().resolveHostnames || host == "" {
+		return "", false
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, resolveTimeout)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupHost(ctx, host)
+	return host, err == nil && len(addrs) > 0
+}
+
+// parseNumericHost accepts what getaddrinfo(AI_NUMERICHOST) accepts: IPv6,
+// dotted IPv4 and the inet_aton short forms ("127.1", "0x7f.1", "2130706433").
+func parseNumericHost(h string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a.WithZone(""), true
+	}
+	parts := strings.Split(h, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	var v [4]uint64
+	for i, p := range parts {
+		n, ok := parseCNumber(p)
+		if !ok {
+			return netip.Addr{}, false
+		}
+		v[i] = n
+	}
+	last := len(parts) - 1
+	for i := 0; i < last; i++ {
+		if v[i] > 255 {
+			return netip.Addr{}, false
+		}
+	}
+	if v[last] >= 1<<(8*(4-last)) {
+		return netip.Addr{}, false
+	}
+	u := v[last]
+	for i := 0; i < last; i++ {
+		u |= v[i] << (8 * (3 - i))
+	}
+	return netip.AddrFrom4([4]byte{byte(u >> 24), byte(u >> 16), byte(u >> 8), byte(u)}), true
+}
+
+// parseCNumber parses like strtoul base 0: 0x.. hex, 0.. octal, decimal.
+func parseCNumber(p string) (uint64, bool) {
+	base := 10
+	switch {
+	case len(p) > 2 && (p[:2] == "0x" || p[:2] == "0X"):
+		p, base = p[2:], 16
+	case len(p) > 1 && p[0] == '0':
+		p, base = p[1:], 8
+	}
+	if p == "" || strings.ContainsAny(p, "+-_") {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(p, base, 32)
+	return n, err == nil
+}
+
+// SENTINEL REMOVE <name>
+func cmdSentinelRemove(x *cmdCtx) {
+	if x.lookupMaster(2) == nil {
+		return
+	}
+	if _, err := x.apply(consensus.Command{Op: consensus.OpRemove, Master: x.arg(2)}); err != nil {
+		x.fail(err)
+		return
+	}
+	x.r.ok()
+}
+
+// SENTINEL SET <name> <option> <value> [<option> <value> ...]
+//
+// Like Sentinel it is not atomic: options are validated left to right and
+// those before the first bad one are applied (as one OpSet), then the error
+// is the reply.
+func cmdSentinelSet(x *cmdCtx) {
+	m := x.lookupMaster(2)
+	if m == nil {
+		return
+	}
+	settings := m.Settings // a copy: copyMaster cloned the map
+	var pairs []string
+	var bad error
+	for j := 3; j < len(x.args); {
+		opt := x.arg(j)
+		n := consensus.SettingArity(opt)
+		if n == 0 || j+n >= len(x.args) {
+			bad = consensus.ApplySetting(&settings, opt, nil)
+			break
+		}
+		vals := make([]string, n)
+		for i := range vals {
+			vals[i] = x.arg(j + 1 + i)
+		}
+		if err := x.s.checkScript(opt, vals[0]); err != nil {
+			bad = err
+			break
+		}
+		if err := consensus.ApplySetting(&settings, opt, vals); err != nil {
+			bad = err
+			break
+		}
+		pairs = append(append(pairs, opt), vals...)
+		j += 1 + n
+	}
+	if len(pairs) > 0 {
+		if _, err := x.apply(consensus.Command{Op: consensus.OpSet, Master: m.Name, Pairs: pairs}); err != nil {
+			x.fail(err)
+			return
+		}
+	}
+	if bad != nil {
+		x.fail(bad)
+		return
+	}
+	x.r.ok()
+}
+
+// scriptError is a refusal of a script path (I/O checks ApplySetting leaves
+// to the caller).
+type scriptError string
+
+func (e scriptError) Error() string { return string(e) }
+
+// checkScript applies deny-scripts-reconfig and the executable check to
+// notification-script and client-reconfig-script.
+func (s *Server) checkScript(opt, path string) error {
+	var notExec scriptError
+	switch strings.ToLower(opt) {
+	case "notification-script":
+		notExec = "Notification script seems non existing or non executable"
+	case "client-reconfig-script":
+		notExec = "Client reconfiguration script seems non existing or non executable"
+	default:
+		return nil
+	}
+	if s.cfg.DenyScriptsReconfig {
+		return scriptError("Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration")
+	}
+	if path == "" {
+		return nil
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.IsDir() || st.Mode().Perm()&0o111 == 0 {
+		return notExec
+	}
+	return nil
+}
+
+// SENTINEL RESET <pattern>: the FSM matches the pattern and counts.
+func cmdSentinelReset(x *cmdCtx) {
+	res, err := x.apply(consensus.Command{Op: consensus.OpReset, Pattern: x.arg(2)})
+	if err != nil {
+		x.fail(err)
+		return
+	}
+	x.r.int(res.Value)
+}
+
+// SENTINEL FAILOVER <name>: handed to the failover engine.
+func cmdSentinelFailover(x *cmdCtx) {
+	if x.lookupMaster(2) == nil {
+		return
+	}
+	ctx, cancel := x.s.applyCtx()
+	defer cancel()
+	if err := x.s.o.Failover.Manual(ctx, x.arg(2)); err != nil {
+		x.fail(err)
+		return
+	}
+	x.r.ok()
+}
+
+// SENTINEL FLUSHCONFIG: raftinel never rewrites its config file; the state
+// is always on disk in the Raft log.
+func cmdSentinelFlushConfig(x *cmdCtx) { x.r.ok() }
