@@ -93,6 +93,12 @@ func (s *Store) toLeader(ctx context.Context, req *rpcRequest, local func() (*rp
 			resp, err = s.rpc.call(ctx, leader, req)
 		default:
 			err = ErrNoLeader
+			// No leader and none heard of within the freshness bound: an
+			// election is not merely in progress, so fail fast rather than
+			// holding the client for the whole apply timeout.
+			if s.Fresh() != nil && s.o.StaleAfter > 0 && !s.o.ServeStale {
+				return nil, fmt.Errorf("%w: no contact with a raft leader", ErrNoLeader)
+			}
 		}
 		if err == nil && resp.ErrKind != "not-leader" {
 			return resp, nil

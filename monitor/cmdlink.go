@@ -81,6 +81,9 @@ func (in *instance) roundTrip(ctx context.Context, deadline time.Time, n int, bu
 	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(pastDeadline) })
 	l.pending.Add(int32(n))
 	replies, err := exchange(c, pre, n, in)
+	if err == nil {
+		err = c.nc.SetDeadline(time.Time{}) // see probe.ping
+	}
 	l.pending.Add(-int32(n))
 	if !stop() {
 		// The context ended during the exchange: the deadline was forced

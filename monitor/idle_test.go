@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -54,6 +55,16 @@ func TestIdleCost(t *testing.T) {
 	}
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
+	if path := os.Getenv("RAFTINEL_IDLE_PROF"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime.SetCPUProfileRate(1000)
+		_ = pprof.StartCPUProfile(f)
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	r0 := selfCPU(t)
 	time.Sleep(window)
 	ownCPU := selfCPU(t) - r0

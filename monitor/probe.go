@@ -162,6 +162,11 @@ func (p *probe) ping(c *rconn, s *linkSettings, next *time.Time) error {
 	if err != nil {
 		return err
 	}
+	// Disarm the deadline: left armed, its runtime timer would fire later
+	// for nothing, one more wake-up per ping.
+	if err := c.nc.SetDeadline(time.Time{}); err != nil {
+		return err
+	}
 	valid, pong := pingValid(kind, msg)
 	now = time.Now()
 	recovered := false

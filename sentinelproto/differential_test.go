@@ -264,6 +264,6 @@ func TestDifferentialAuth(t *testing.T) {
 		{s("HELLO", "2", "AUTH", "foo", "pw"), s("HELLO", "2", "AUTH", "default", "pw", "SETNAME", "n"), s("CLIENT", "GETNAME")},
 		{sRaw("*11\r\n"), s("PING")},
 		{sRaw("*2\r\n$20000\r\n"), s("PING")},
-		{sRaw("*10\r\n$16384\r\n" + strings.Repeat("a", 16384) + "\r\n"), sRaw(strings.Repeat("$1\r\nb\r\n", 9))},
+		{sRaw("*10\r\n$16384\r\n" + strings.Repeat("a", 16384) + "\r\n" + strings.Repeat("$1\r\nb\r\n", 9)), s("PING")},
 	})
 }

@@ -1,0 +1,315 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/redis/go-redis/v9"
+)
+
+// switchWatcher subscribes to +switch-master on every node.
+type switchWatcher struct {
+	mu   sync.Mutex
+	got  map[string][]string // node addr -> payloads
+	subs []*redis.PubSub
+}
+
+func watchSwitches(t *testing.T, nodes []*harness.Node) *switchWatcher {
+	t.Helper()
+	w := &switchWatcher{got: map[string][]string{}}
+	for _, n := range nodes {
+		c := redis.NewSentinelClient(&redis.Options{Addr: n.Addr()})
+		sub := c.Subscribe(bg(), "+switch-master")
+		if _, err := sub.Receive(bg()); err != nil {
+			t.Fatalf("subscribe on %s: %v", n.Addr(), err)
+		}
+		w.subs = append(w.subs, sub)
+		addr := n.Addr()
+		go func() {
+			for msg := range sub.Channel() {
+				w.mu.Lock()
+				w.got[addr] = append(w.got[addr], msg.Payload)
+				w.mu.Unlock()
+			}
+		}()
+		t.Cleanup(func() { sub.Close(); c.Close() })
+	}
+	return w
+}
+
+func (w *switchWatcher) all(nodes []*harness.Node, payload string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, n := range nodes {
+		ok := false
+		for _, p := range w.got[n.Addr()] {
+			if p == payload {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (w *switchWatcher) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, l := range w.got {
+		n += len(l)
+	}
+	return n
+}
+
+// failoverEnv is a master with two replicas watched by a 3-node cluster.
+type failoverEnv struct {
+	set     *redistest.Set
+	cluster *harness.Cluster
+	nodes   []*harness.Node
+}
+
+func newFailoverEnv(t *testing.T, downAfterMs int, extra ...string) *failoverEnv {
+	t.Helper()
+	set := redistest.StartSet(t, 2)
+	lines := append(append(append([]string{}, fastLines...), monitorLines("mymaster", set.Master, 2, downAfterMs)...), extra...)
+	c := startCluster(t, 3, lines...)
+	e := &failoverEnv{set: set, cluster: c, nodes: c.Nodes}
+	waitFor(t, 10*time.Second, "every node knows both replicas", func() bool {
+		for _, n := range c.Nodes {
+			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
+			if err != nil || sentinelMap(s)["num-slaves"] != "2" {
+				return false
+			}
+		}
+		return true
+	})
+	return e
+}
+
+func (e *failoverEnv) allAnswer(addr string) bool {
+	for _, n := range e.nodes {
+		if n.Running() && masterAddr(n, "mymaster") != addr {
+			return false
+		}
+	}
+	return true
+}
+
+// writer writes unique keys through a go-redis FailoverClient every 20 ms
+// and records every acknowledged key.
+type writer struct {
+	c      *redis.Client
+	mu     sync.Mutex
+	acked  []string
+	errors map[string]int
+	last   time.Time // last acknowledged write
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+func startWriter(addrs []string, period time.Duration) *writer {
+	w := &writer{c: failoverClient(addrs, "mymaster"), errors: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for i := 0; ; i++ {
+			select {
+			case <-w.stop:
+				return
+			case <-time.After(period):
+			}
+			key := fmt.Sprintf("w:%06d", i)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			err := w.c.Set(ctx, key, i, 0).Err()
+			cancel()
+			w.mu.Lock()
+			if err == nil {
+				w.acked = append(w.acked, key)
+				w.last = time.Now()
+			} else {
+				kind := err.Error()
+				if i := strings.IndexAny(kind, " :"); i > 0 {
+					kind = kind[:i]
+				}
+				w.errors[kind]++
+			}
+			w.mu.Unlock()
+		}
+	}()
+	return w
+}
+
+func (w *writer) lastAck() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.last
+}
+
+func (w *writer) halt() ([]string, map[string]int) {
+	close(w.stop)
+	<-w.done
+	w.c.Close()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.acked, w.errors
+}
+
+// missing returns the acknowledged keys absent from the server at addr.
+func missing(t *testing.T, addr string, keys []string) []string {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	var out []string
+	for i := 0; i < len(keys); i += 500 {
+		j := min(i+500, len(keys))
+		vals, err := c.MGet(bg(), keys[i:j]...).Result()
+		if err != nil {
+			t.Fatalf("MGET on %s: %v", addr, err)
+		}
+		for k, v := range vals {
+			if v == nil {
+				out = append(out, keys[i+k])
+			}
+		}
+	}
+	return out
+}
+
+// Issue 4, acceptance 1: kill -9 of the master.
+func TestFailoverKillMaster(t *testing.T) {
+	e := newFailoverEnv(t, 1000)
+	w := watchSwitches(t, e.nodes)
+	wr := startWriter(sentinelAddrs(e.nodes...), 20*time.Millisecond)
+	defer wr.halt()
+	waitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.lastAck().IsZero() })
+	old := e.set.Master
+	killed := time.Now()
+	old.Kill()
+	var newMaster *redistest.Server
+	waitFor(t, 15*time.Second, "every node answers a replica as the new master", func() bool {
+		for _, r := range e.set.Replicas {
+			if e.allAnswer(r.Addr()) {
+				newMaster = r
+				return true
+			}
+		}
+		return false
+	})
+	t.Logf("all nodes answer the new master %v after kill -9", time.Since(killed).Round(time.Millisecond))
+	payload := fmt.Sprintf("mymaster %s %d %s %d", old.Host, old.Port, newMaster.Host, newMaster.Port)
+	waitFor(t, 5*time.Second, "+switch-master on every node", func() bool { return w.all(e.nodes, payload) })
+	if newMaster.Role() != "master" {
+		t.Fatal("the promoted replica is not a master")
+	}
+	var other *redistest.Server
+	for _, r := range e.set.Replicas {
+		if r != newMaster {
+			other = r
+		}
+	}
+	waitFor(t, 10*time.Second, "the other replica follows the new master", func() bool {
+		info, err := other.Info("replication")
+		return err == nil && info["master_port"] == itoa(newMaster.Port) && info["master_link_status"] == "up"
+	})
+	waitFor(t, 10*time.Second, "writes resume through go-redis", func() bool { return wr.lastAck().After(killed) })
+	// the old master comes back as a master and is demoted
+	old.Restart()
+	waitFor(t, 10*time.Second, "old master demoted to a replica of the new one", func() bool {
+		info, err := old.Info("replication")
+		return err == nil && info["role"] == "slave" && info["master_port"] == itoa(newMaster.Port)
+	})
+	if n := w.count(); n != 3 {
+		t.Fatalf("%d +switch-master messages, want exactly one per node", n)
+	}
+	// every node agrees on the epoch
+	for _, n := range e.nodes {
+		m := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
+		if m["config-epoch"] != "1" {
+			t.Fatalf("config-epoch on %s: %v", n.Addr(), m["config-epoch"])
+		}
+	}
+}
+
+// Issue 4, acceptance 2: SIGSTOP of the master; after SIGCONT the old
+// master is demoted within about a second.
+func TestFailoverStoppedMaster(t *testing.T) {
+	e := newFailoverEnv(t, 1000)
+	w := watchSwitches(t, e.nodes)
+	old := e.set.Master
+	old.Stop()
+	stopped := time.Now()
+	var newMaster *redistest.Server
+	waitFor(t, 15*time.Second, "every node answers the new master", func() bool {
+		for _, r := range e.set.Replicas {
+			if e.allAnswer(r.Addr()) {
+				newMaster = r
+				return true
+			}
+		}
+		return false
+	})
+	t.Logf("switch after SIGSTOP: %v", time.Since(stopped).Round(time.Millisecond))
+	payload := fmt.Sprintf("mymaster %s %d %s %d", old.Host, old.Port, newMaster.Host, newMaster.Port)
+	waitFor(t, 5*time.Second, "+switch-master on every node", func() bool { return w.all(e.nodes, payload) })
+	old.Resume()
+	resumed := time.Now()
+	waitFor(t, 5*time.Second, "old master demoted after SIGCONT", func() bool {
+		info, err := old.Info("replication")
+		return err == nil && info["role"] == "slave" && info["master_port"] == itoa(newMaster.Port)
+	})
+	took := time.Since(resumed)
+	t.Logf("old master a replica again %v after SIGCONT", took.Round(time.Millisecond))
+	if took > 2*time.Second {
+		t.Fatalf("demotion took %v, want about a second", took)
+	}
+}
+
+// Issue 4, acceptance 6: SENTINEL FAILOVER is coordinated: a writer that
+// never stops loses no acknowledged write.
+func TestManualFailoverLosesNoAckedWrite(t *testing.T) {
+	e := newFailoverEnv(t, 5000)
+	wr := startWriter(sentinelAddrs(e.nodes...), 5*time.Millisecond)
+	waitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.lastAck().IsZero() })
+	time.Sleep(300 * time.Millisecond) // a backlog of writes before the switch
+	follower := e.nodes[0]
+	if l, _ := e.cluster.WaitLeader(5 * time.Second); l == follower {
+		follower = e.nodes[1]
+	}
+	// sent to a follower: forwarded to the leader's failover engine
+	if s, err := follower.Do("SENTINEL", "FAILOVER", "mymaster"); err != nil || s != "OK" {
+		t.Fatalf("SENTINEL FAILOVER: %q %v", s, err)
+	}
+	if _, err := follower.Do("SENTINEL", "FAILOVER", "mymaster"); err == nil || !strings.HasPrefix(err.Error(), "INPROG") {
+		t.Fatalf("second FAILOVER: %v", err)
+	}
+	var newMaster *redistest.Server
+	waitFor(t, 10*time.Second, "switch", func() bool {
+		for _, r := range e.set.Replicas {
+			if e.allAnswer(r.Addr()) {
+				newMaster = r
+				return true
+			}
+		}
+		return false
+	})
+	switched := time.Now()
+	waitFor(t, 10*time.Second, "writes land on the new master", func() bool { return wr.lastAck().After(switched.Add(200 * time.Millisecond)) })
+	acked, errs := wr.halt()
+	waitFor(t, 10*time.Second, "old master replicates from the new one", func() bool {
+		info, err := e.set.Master.Info("replication")
+		return err == nil && info["role"] == "slave" && info["master_link_status"] == "up"
+	})
+	lost := missing(t, newMaster.Addr(), acked)
+	t.Logf("acked %d writes, errors %v, lost %d", len(acked), errs, len(lost))
+	if len(lost) > 0 {
+		t.Fatalf("%d acknowledged writes lost, first %v", len(lost), lost[:min(5, len(lost))])
+	}
+}

@@ -1,0 +1,120 @@
+package sentinelproto
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/monitor"
+)
+
+// INFO (spec §3; checklist 39, 40).
+
+// infoOf returns INFO's sections in order and their keys.
+func infoOf(t *testing.T, c *rawConn, args ...string) ([]string, map[string][]string, map[string]string) {
+	t.Helper()
+	raw := c.do(append([]string{"INFO"}, args...)...)
+	v, _ := parseFrame(raw)
+	text, ok := v.(string)
+	if !ok || !strings.HasPrefix(raw, "$") {
+		t.Fatalf("INFO is not a bulk string: %q", raw)
+	}
+	var order []string
+	keys := map[string][]string{}
+	vals := map[string]string{}
+	cur := ""
+	for _, line := range strings.Split(text, "\r\n") {
+		switch {
+		case strings.HasPrefix(line, "# "):
+			cur = line[2:]
+			order = append(order, cur)
+		case line == "":
+		default:
+			k, v, _ := strings.Cut(line, ":")
+			keys[cur] = append(keys[cur], k)
+			vals[k] = v
+		}
+	}
+	return order, keys, vals
+}
+
+func TestInfo(t *testing.T) {
+	e := newEnv(t)
+	c := e.dial()
+	order, _, vals := infoOf(t, c)
+	if want := []string{"Server", "Clients", "Stats", "CPU", "Sentinel", "Raft"}; !reflect.DeepEqual(order, want) {
+		t.Fatalf("sections %v", order)
+	}
+	for k, v := range map[string]string{"redis_version": "7.0.15", "redis_mode": "sentinel", "run_id": testRunID,
+		"tcp_port": "26379", "raftinel_version": "0.1.0-test", "connected_clients": "1", "sentinel_masters": "1",
+		"sentinel_tilt": "0", "sentinel_tilt_since_seconds": "-1", "raft_state": "Leader", "raft_term": "3",
+		"master0": "name=mymaster,status=ok,address=127.0.0.1:6379,slaves=2,sentinels=3"} {
+		if vals[k] != v {
+			t.Errorf("%s = %q, want %q", k, vals[k], v)
+		}
+	}
+	if vals["total_commands_processed"] == "0" || vals["total_connections_received"] != "1" {
+		t.Errorf("counters: %v", vals)
+	}
+	c.expect("$0\r\n\r\n", "INFO", "replication")
+	order, _, _ = infoOf(t, c, "SENTINEL", "server")
+	if !reflect.DeepEqual(order, []string{"Server", "Sentinel"}) {
+		t.Fatalf("INFO sentinel server: %v", order)
+	}
+	order, keys, _ := infoOf(t, c, "raft")
+	if !reflect.DeepEqual(order, []string{"Raft"}) || !reflect.DeepEqual(keys["Raft"], []string{"raft_state", "raft_term", "raft_leader_id"}) {
+		t.Fatalf("INFO raft: %v %v", order, keys)
+	}
+	for _, arg := range []string{"all", "everything", "default"} {
+		if order, _, _ = infoOf(t, c, arg); len(order) != 6 {
+			t.Fatalf("INFO %s: %v", arg, order)
+		}
+	}
+	// status: sdown from this node's view, odown from the state.
+	e.mon.set("mymaster", addrM.String(), func(v *monitor.InstanceView) { v.SDown = true })
+	if _, _, vals = infoOf(t, c, "sentinel"); !strings.Contains(vals["master0"], "status=sdown") {
+		t.Fatalf("sdown: %q", vals["master0"])
+	}
+	e.state(func(st *consensus.State) { st.Masters["mymaster"].ODown = true })
+	if _, _, vals = infoOf(t, c, "sentinel"); !strings.Contains(vals["master0"], "status=odown") {
+		t.Fatalf("odown: %q", vals["master0"])
+	}
+	c.do("HELLO", "3")
+	if raw := c.do("INFO", "server"); !strings.HasPrefix(raw, "$") {
+		t.Fatalf("RESP3 INFO is a bulk string: %q", raw[:10])
+	}
+}
+
+// The sections and field names are those of redis-sentinel 7.0.15, plus
+// raftinel_version and the Raft section.
+func TestInfoFieldsMatchRedis(t *testing.T) {
+	real := startRealSentinel(t)
+	e := newEnv(t)
+	rc := &rawConn{t: t}
+	rc.c, rc.br = dialRaw(t, real)
+	rOrder, rKeys, _ := infoOf(t, rc, "everything")
+	oOrder, oKeys, _ := infoOf(t, e.dial(), "everything")
+	if !reflect.DeepEqual(append(rOrder, "Raft"), oOrder) {
+		t.Fatalf("sections: redis %v, raftinel %v", rOrder, oOrder)
+	}
+	for _, sec := range rOrder {
+		want := rKeys[sec]
+		if sec == "Server" {
+			want = append(want, "raftinel_version")
+		}
+		if sec == "Sentinel" {
+			want = want[:len(want)-1] // master0 of a different setup
+			oKeys[sec] = oKeys[sec][:len(oKeys[sec])-1]
+		}
+		if !reflect.DeepEqual(want, oKeys[sec]) {
+			t.Errorf("# %s:\nredis    %v\nraftinel %v", sec, want, oKeys[sec])
+		}
+	}
+	// The master map has the same 20 keys as a real (disconnected) master.
+	rk, _ := mapOf(t, rc, "SENTINEL", "MASTER", "mymaster")
+	ok, _ := mapOf(t, e.dial(), "SENTINEL", "MASTER", "mymaster")
+	if !reflect.DeepEqual(rk, ok) {
+		t.Fatalf("MASTER keys:\nredis    %v\nraftinel %v", rk, ok)
+	}
+}
