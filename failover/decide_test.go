@@ -204,9 +204,9 @@ func TestNextReconfTimeouts(t *testing.T) {
 func TestStrayAndMisconfigured(t *testing.T) {
 	m := &consensus.Master{Name: "m", Addr: addr(2), Replicas: []consensus.Addr{addr(1), addr(3), addr(4)}}
 	views := map[string]monitor.InstanceView{
-		addr(1).String(): {Role: "master", Connected: true},                                      // old master back
+		addr(1).String(): {Role: "master", Connected: true},                                        // old master back
 		addr(3).String(): {Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: 9}, // follows someone else
-		addr(4).String(): {Role: "master", Connected: false},                                     // unreachable: not yet
+		addr(4).String(): {Role: "master", Connected: false},                                       // unreachable: not yet
 	}
 	s := Stray(m, views)
 	if len(s) != 1 || s[0] != addr(1) {
