@@ -96,7 +96,7 @@ func (s *Store) toLeader(ctx context.Context, req *rpcRequest, local func() (*rp
 			// No leader and none heard of within the freshness bound: an
 			// election is not merely in progress, so fail fast rather than
 			// holding the client for the whole apply timeout.
-			if s.Fresh() != nil && s.o.StaleAfter > 0 && !s.o.ServeStale {
+			if s.leaderlessFor() > s.o.StaleAfter && s.o.StaleAfter > 0 {
 				return nil, fmt.Errorf("%w: no contact with a raft leader", ErrNoLeader)
 			}
 		}
@@ -156,6 +156,14 @@ func (s *Store) WaitApplied(ctx context.Context, index uint64) error {
 	}
 }
 
+// Sync waits until this node has applied everything the leader had
+// applied when Sync was called: the leader runs a Barrier and answers its
+// applied index; a follower waits for it.
+func (s *Store) Sync(ctx context.Context) error {
+	_, err := s.Call(ctx, rpcSync, nil)
+	return err
+}
+
 // Barrier waits until every entry committed before it is applied here
 // (used by a new leader before it acts on the state).
 func (s *Store) Barrier(timeout time.Duration) error {
@@ -177,6 +185,19 @@ func (s *Store) Fresh() error {
 		return fmt.Errorf("%w for %d ms", ErrStale, age.Milliseconds())
 	}
 	return nil
+}
+
+// leaderlessFor is how long this node has been without a leader, counting
+// its start as the last contact (an election right after start is normal).
+func (s *Store) leaderlessFor() time.Duration {
+	if s.IsLeader() {
+		return 0
+	}
+	lc := s.raft.LastContact()
+	if lc.IsZero() || lc.Before(s.started) {
+		lc = s.started
+	}
+	return time.Since(lc)
 }
 
 // Members returns the Raft configuration, with each node's myid from the

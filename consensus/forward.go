@@ -23,6 +23,7 @@ const maxFrame = 4 << 20
 const (
 	rpcApply = "apply"
 	rpcJoin  = "join"
+	rpcSync  = "sync"
 )
 
 type rpcRequest struct {
@@ -228,6 +229,12 @@ func (s *Store) handleRPC(req *rpcRequest) *rpcResponse {
 		encodeError(err, &resp)
 	case rpcJoin:
 		encodeError(s.AddVoter(string(req.Data)), &resp)
+	case rpcSync:
+		if err := s.raft.Barrier(s.applyTimeout).Error(); err != nil {
+			encodeError(fmt.Errorf("%w: %v", ErrNotLeader, err), &resp)
+			break
+		}
+		resp.Index = s.raft.AppliedIndex()
 	default:
 		s.mu.RLock()
 		h := s.handlers[req.Kind]

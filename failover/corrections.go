@@ -80,6 +80,7 @@ func (e *Engine) maybeStart(ctx context.Context, m *consensus.Master) {
 	}
 	if e.propose(ctx, cmd) && cand != nil {
 		e.log.Info("failover started", zap.String("master", m.Name), zap.Uint64("epoch", epoch), zap.String("candidate", cand.Addr.String()))
+		e.simulate(SimCrashAfterElection, "crash-after-election")
 		e.Wake()
 	}
 }
@@ -216,6 +217,7 @@ func (e *Engine) Manual(ctx context.Context, name string) error {
 		return err
 	}
 	e.log.Info("manual failover started", zap.String("master", name), zap.Uint64("epoch", epoch), zap.String("candidate", cand.Addr.String()))
+	e.simulate(SimCrashAfterElection, "crash-after-election")
 	e.Wake()
 	return nil
 }

@@ -61,6 +61,7 @@ func (e *Engine) execute(ctx context.Context, m *consensus.Master, a Action, vie
 			return false
 		}
 		log.Info("promotion sent", zap.String("addr", f.Candidate.String()))
+		e.simulate(SimCrashAfterPromotion, "crash-after-promotion")
 		if f.State != consensus.StateWaitPromotion {
 			if !step(&consensus.Command{Op: consensus.OpFailoverState, State: consensus.StateWaitPromotion}) {
 				return false

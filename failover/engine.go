@@ -20,6 +20,25 @@ type Config struct {
 	PauseTimeout   time.Duration // CLIENT PAUSE bound of a coordinated SENTINEL FAILOVER
 	DemoteDelay    time.Duration // how long a stray master is seen before it is demoted
 	Logger         *zap.Logger
+	// Simulate returns SENTINEL SIMULATE-FAILURE flags; Crash is called
+	// (Sentinel exits with 99) at the simulated crash points. Tests use them
+	// to kill a leader in the middle of a failover.
+	Simulate func() int64
+	Crash    func(point string)
+}
+
+// SIMULATE-FAILURE flags, as Sentinel numbers them.
+const (
+	SimCrashAfterElection  = 1 << 0
+	SimCrashAfterPromotion = 1 << 1
+)
+
+// simulate calls Crash when flag is set.
+func (e *Engine) simulate(flag int64, point string) {
+	if e.cfg.Simulate != nil && e.cfg.Crash != nil && e.cfg.Simulate()&flag != 0 {
+		e.log.Warn("simulated failure", zap.String("point", point))
+		e.cfg.Crash(point)
+	}
 }
 
 // Engine is the leader's failover loop.

@@ -24,9 +24,10 @@ type Config struct {
 	// fast mode with SetFastInfo, and for replicas reporting their master
 	// link down (default 1s, spec §6.2).
 	FastInfoPeriod time.Duration
-	// SDownCheckPeriod is how often one ticker evaluates SDOWN for every
-	// instance (default 10ms), so detection lands within about this of the
-	// deadline.
+	// SDownCheckPeriod is the minimum spacing of SDOWN evaluation passes
+	// (default 10ms): a pass runs when an instance's SDOWN deadline comes or
+	// its inputs change, never sooner than this after the previous one, so
+	// detection lands within about this of the deadline.
 	SDownCheckPeriod time.Duration
 	// DialTimeout bounds one connection attempt. 0 = min(down-after/2, 1s)
 	// per target (1s for peers).
@@ -105,7 +106,10 @@ type Peer struct{ ID, Addr, AuthUser, AuthPass string }
 
 // Reporter receives this node's observations. Its methods are called from
 // the monitor's goroutines and must not block long; they may call back into
-// the Monitor's read methods (no monitor lock is held while they run).
+// the Monitor (no monitor lock is held while they run). SDown calls come
+// from one goroutine, in order; ReplicaSeen and Info come from the INFO
+// goroutine of each instance and from RefreshInfo callers, so they may run
+// concurrently for different instances.
 type Reporter interface {
 	// SDown is called on every SDOWN transition of a master or replica.
 	SDown(t Target, down bool)

@@ -48,9 +48,14 @@ func TestSDownOnKill(t *testing.T) {
 		if d < downAfter {
 			t.Errorf("SDOWN after %v, before down-after", d)
 		}
-		if v, _ := m.Instance(k.master, k.addr); !v.SDown || v.SDownSince.IsZero() || v.Connected {
+		v, _ := m.Instance(k.master, k.addr)
+		if !v.SDown || v.SDownSince.IsZero() || v.Connected {
 			t.Errorf("view while down: SDown=%v since=%v connected=%v", v.SDown, v.SDownSince, v.Connected)
 		}
+		// How late the verdict came after its deadline (oldest unanswered
+		// PING + down-after): the scheduler's own latency.
+		t.Logf("round %d: oldest unanswered PING sent %v after the kill; verdict %v after its deadline",
+			round, v.PingPendingSince.Sub(t0), v.SDownSince.Sub(v.PingPendingSince.Add(downAfter)))
 		t1 := time.Now()
 		srv.Restart()
 		at = rec.waitSDown(t, k, false, t1, 3*time.Second)

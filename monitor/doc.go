@@ -35,10 +35,16 @@
 // # Timers are settings
 //
 // Every period is derived from the target's down-after (see targetSettings)
-// or from Config, never hard-wired, because detection time is the product:
-// SDOWN is evaluated by a single ticker every Config.SDownCheckPeriod
-// (10 ms), so a verdict lands within about that of down-after, and a test or
-// an operator can shrink every timer together. Waiting uses reused timers,
-// never polling loops, so an idle monitor costs about one small syscall
-// exchange per instance per ping period.
+// or taken from Config, never hard-wired, because detection time is the
+// product and a test or an operator must be able to shrink every timer
+// together. SDOWN is decided by one scheduler goroutine for all instances:
+// it evaluates an instance when its inputs change or when its SDOWN
+// deadline (oldest unanswered PING + down-after, ...) comes, passes at least
+// Config.SDownCheckPeriod (10 ms) apart, so a verdict lands within that of
+// its deadline -- in practice about a millisecond after it. It sleeps in
+// between: on the machines measured, a bare 10 ms ticker cost more CPU than
+// pinging 300 instances. Waiting uses reused timers, never polling loops,
+// and a PING allocates nothing, so an idle monitor costs about one small
+// syscall exchange per instance per ping period (measured: about half of
+// redis-sentinel's CPU for 100 masters x 3 instances).
 package monitor

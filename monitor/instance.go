@@ -26,7 +26,8 @@ type instance struct {
 	suspect  atomic.Bool   // the probe lost the target: check the command link now
 	back     atomic.Bool   // the probe regained the target: INFO now
 	wakeInfo chan struct{} // command link reconnected / fast mode / settings changed
-	changed  atomic.Uint64 // bumped when INFO or settings may move the SDOWN verdict
+	queued   atomic.Bool   // in the SDOWN scheduler's dirty list
+	sdown    atomic.Bool   // mirror of v.SDown for changed()
 	cancel   context.CancelFunc
 	done     chan struct{} // closed when both goroutines have returned
 
@@ -39,9 +40,9 @@ type instance struct {
 	cmdErr    string // last command-link failure, "" after a good INFO
 	lastRunID string // last non-empty run_id seen
 
-	// Owned by the SDOWN ticker goroutine.
-	seenGen   uint64    // changed + probe.changed at the last evaluation
+	// Owned by the SDOWN scheduler goroutine.
 	nextCheck time.Time // SDownDeadline at the last evaluation, zero = none
+	heapIdx   int       // index in the scheduler's deadline heap, -1 = not in it
 }
 
 func newInstance(m *Monitor, t Target) *instance {
@@ -51,6 +52,7 @@ func newInstance(m *Monitor, t Target) *instance {
 		t:        t,
 		wakeInfo: make(chan struct{}, 1),
 		done:     make(chan struct{}),
+		heapIdx:  -1,
 	}
 	in.v = InstanceView{Addr: t.Addr, MasterLastIOSec: -1, SlavePriority: 100, ReplicaAnnounced: true}
 	s := targetSettings(m.cfg, t)
@@ -67,7 +69,7 @@ func (in *instance) start(ctx context.Context, wg *sync.WaitGroup) {
 	in.mu.Lock()
 	in.created = time.Now()
 	in.mu.Unlock()
-	in.changed.Add(1)
+	in.changedNow()
 	var left atomic.Int32
 	left.Store(2)
 	exit := func() {
@@ -86,6 +88,7 @@ func (in *instance) stop() {
 	in.mu.Lock()
 	in.stopped = true
 	in.mu.Unlock()
+	in.changedNow() // the scheduler drops it
 	if in.cancel != nil {
 		in.cancel()
 	}
@@ -99,7 +102,7 @@ func (in *instance) update(t Target) {
 	in.mu.Lock()
 	in.t = t
 	in.mu.Unlock()
-	in.changed.Add(1)
+	in.changedNow()
 	s := targetSettings(in.m.cfg, t)
 	in.probe.update(s)
 	if old := in.cmd.set.Swap(s); old.connKey != s.connKey {
@@ -162,6 +165,25 @@ func (in *instance) authResult(ok bool, msg []byte) {
 	}
 }
 
+// changed queues the instance for SDOWN evaluation (probeOwner). hint is
+// when the change can first move the verdict; zero means "at once if SDOWN
+// now, else no hurry" (a cleared pending PING cannot make a healthy
+// instance SDOWN).
+func (in *instance) changed(hint time.Time) {
+	s := in.m.sched
+	h := int64(never)
+	switch {
+	case !hint.IsZero():
+		h = s.ns(hint)
+	case in.sdown.Load():
+		h = 0
+	}
+	s.markDirty(in, h)
+}
+
+// changedNow queues the instance for evaluation at the next pass.
+func (in *instance) changedNow() { in.m.sched.markDirty(in, 0) }
+
 // probeLost implements probeOwner: the command link is probably dead too;
 // the INFO loop checks it now (marking the instance disconnected) instead of
 // at the next INFO period.
@@ -193,7 +215,7 @@ func (in *instance) setCmdErr(e string) {
 // applyInfo parses an INFO reply into the view and reports it.
 func (in *instance) applyInfo(text string, now time.Time) InstanceView {
 	in.mu.Lock()
-	oldRole := in.v.Role
+	oldRole, oldLink := in.v.Role, in.v.MasterLinkUp
 	ParseInfo(text, &in.v)
 	in.v.InfoRefresh = now
 	if in.v.Role != oldRole {
@@ -212,8 +234,17 @@ func (in *instance) applyInfo(text string, now time.Time) InstanceView {
 	}
 	t := in.t
 	replicas := in.v.ConnectedReplicas
+	urgent := in.v.Role != oldRole || rebooted
+	periodChanged := urgent || in.v.MasterLinkUp != oldLink
 	in.mu.Unlock()
-	in.changed.Add(1)
+	if periodChanged {
+		poke(in.wakeInfo) // the INFO loop recomputes its period
+	}
+	if urgent {
+		in.changedNow()
+	} else {
+		in.changed(time.Time{})
+	}
 	if rebooted {
 		in.m.log.Info("+reboot", zap.String("master", t.Master), zap.String("addr", t.Addr))
 	}

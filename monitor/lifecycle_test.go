@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,7 +129,7 @@ func TestSetTargetsUpdate(t *testing.T) {
 	dials := fd.dialCount(r)
 	ts[1].IsMaster = true
 	m.SetTargets(ts)
-	m.SetTargets(ts) // idempotent
+	m.SetTargets(ts)          // idempotent
 	time.Sleep(3 * downAfter) // not an assertion: room for a wrong reconnect or SDOWN
 	if fd.dialCount(r) != dials {
 		t.Fatalf("IsMaster change reconnected: %d -> %d dials", dials, fd.dialCount(r))
@@ -139,4 +140,41 @@ func TestSetTargetsUpdate(t *testing.T) {
 	if _, err := m.Do(context.Background(), "m", "127.0.0.1:1", "PING"); err != ErrUnknownInstance {
 		t.Fatalf("Do on an unknown instance: %v", err)
 	}
+}
+
+// A replica whose master died: its INFO goes to the fast period (it reports
+// its master link down), and with replica-serve-stale-data no its PING
+// answers -MASTERDOWN, a valid reply: not SDOWN.
+func TestReplicaOfDeadMaster(t *testing.T) {
+	t.Parallel()
+	set := redistest.StartSet(t, 1)
+	r := set.Replicas[0]
+	if _, err := r.Do("CONFIG", "SET", "replica-serve-stale-data", "no"); err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	m := New(Config{MyID: testID, InfoPeriod: 5 * time.Second, FastInfoPeriod: 100 * time.Millisecond}, rec, nil)
+	m.SetTargets(setTargets(set, "m", downAfter))
+	run(t, m)
+	k := instKey{"m", r.Addr()}
+	waitHealthy(t, m, "m", r.Addr())
+	set.Master.Kill()
+	redistest.WaitFor(t, 3*time.Second, "replica reports its master link down", func() bool {
+		v, err := m.RefreshInfo(context.Background(), "m", r.Addr())
+		return err == nil && !v.MasterLinkUp && v.Role == "slave"
+	})
+	n0 := rec.infoCount(k)
+	redistest.WaitFor(t, 2*time.Second, "fast INFO of the replica", func() bool { return rec.infoCount(k) >= n0+5 })
+	if reply, err := r.Do("PING"); err == nil || !strings.HasPrefix(err.Error(), "MASTERDOWN") {
+		t.Fatalf("PING on the stale replica: %q %v", reply, err)
+	}
+	time.Sleep(2 * downAfter) // not an assertion: room for a false SDOWN
+	v, _ := m.Instance("m", r.Addr())
+	if v.SDown || !v.PingPendingSince.IsZero() || time.Since(v.LastOKPing) > time.Second {
+		t.Fatalf("replica answering MASTERDOWN: SDown=%v pending=%v lastOK=%v", v.SDown, v.PingPendingSince, v.LastOKPing)
+	}
+	if ev := rec.transitions(k); len(ev) != 0 {
+		t.Fatalf("SDOWN transitions of the replica: %+v", ev)
+	}
+	rec.waitSDown(t, instKey{"m", set.Master.Addr()}, true, time.Time{}, 3*time.Second)
 }

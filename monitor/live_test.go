@@ -117,6 +117,10 @@ func TestTransactionPromotes(t *testing.T) {
 	r := set.Replicas[0].Addr()
 	v0 := waitHealthy(t, m, "mymaster", r)
 	dials := fd.dialCount(r)
+	m.mu.Lock()
+	in := m.insts[instKey{"mymaster", r}]
+	m.mu.Unlock()
+	cmdDials := in.cmd.seq.Load()
 	err := m.Transaction(context.Background(), "mymaster", r,
 		[]string{"SLAVEOF", "NO", "ONE"},
 		[]string{"CONFIG", "REWRITE"},
@@ -141,7 +145,11 @@ func TestTransactionPromotes(t *testing.T) {
 		return fd.dialCount(r) > dials && v.Connected && v.LastOKPing.After(v0.LastOKPing) && v.PingPendingSince.IsZero()
 	})
 	time.Sleep(1200 * time.Millisecond) // longer than down-after: would expose a false SDOWN
-	t.Logf("dials to the replica: %d before the transaction, %d after", dials, fd.dialCount(r))
+	t.Logf("dials to the replica: %d before the transaction, %d after; command link dials %d -> %d",
+		dials, fd.dialCount(r), cmdDials, in.cmd.seq.Load())
+	if in.cmd.seq.Load() != cmdDials {
+		t.Errorf("the command link that sent CLIENT KILL was killed too")
+	}
 	if ev := rec.transitions(instKey{"mymaster", r}); len(ev) != 0 {
 		t.Fatalf("SDOWN transitions after the transaction: %+v", ev)
 	}

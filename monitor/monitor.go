@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -22,14 +21,14 @@ type Monitor struct {
 	rep Reporter
 	log *zap.Logger
 
-	mu      sync.Mutex
-	insts   map[instKey]*instance
-	peers   map[string]*peer
-	fast    map[string]bool // SetFastInfo per master name
-	runCtx  context.Context // nil before Run
-	closed  bool            // Run has returned
-	wg      sync.WaitGroup  // link goroutines
-	checked atomic.Pointer[[]*instance]
+	mu     sync.Mutex
+	insts  map[instKey]*instance
+	peers  map[string]*peer
+	fast   map[string]bool // SetFastInfo per master name
+	runCtx context.Context // nil before Run
+	closed bool            // Run has returned
+	wg     sync.WaitGroup  // link goroutines
+	sched  *sdownSched
 }
 
 // New returns a monitor; nothing runs before Run. rep and log may be nil.
@@ -48,12 +47,12 @@ func New(cfg Config, rep Reporter, log *zap.Logger) *Monitor {
 		peers: map[string]*peer{},
 		fast:  map[string]bool{},
 	}
-	m.checked.Store(&[]*instance{})
+	m.sched = newSched(m.cfg.SDownCheckPeriod)
 	return m
 }
 
 // Run starts every link (targets and peers set before Run included) and the
-// SDOWN ticker, runs until ctx is done, then closes every link, waits for
+// SDOWN scheduler, runs until ctx is done, then closes every link, waits for
 // all of the monitor's goroutines and returns nil.
 func (m *Monitor) Run(ctx context.Context) error {
 	m.mu.Lock()
@@ -70,26 +69,18 @@ func (m *Monitor) Run(ctx context.Context) error {
 	}
 	m.mu.Unlock()
 
-	tk := time.NewTicker(m.cfg.SDownCheckPeriod)
-	defer tk.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			m.mu.Lock()
-			m.closed = true
-			for _, in := range m.insts {
-				in.stop()
-			}
-			for _, p := range m.peers {
-				p.stop()
-			}
-			m.mu.Unlock()
-			m.wg.Wait()
-			return nil
-		case <-tk.C:
-			sdownTick(time.Now(), *m.checked.Load())
-		}
+	m.sched.run(ctx)
+	m.mu.Lock()
+	m.closed = true
+	for _, in := range m.insts {
+		in.stop()
 	}
+	for _, p := range m.peers {
+		p.stop()
+	}
+	m.mu.Unlock()
+	m.wg.Wait()
+	return nil
 }
 
 // running reports whether links should be started now (caller holds mu).
@@ -129,11 +120,6 @@ func (m *Monitor) SetTargets(ts []Target) {
 			in.start(m.runCtx, &m.wg)
 		}
 	}
-	list := make([]*instance, 0, len(m.insts))
-	for _, in := range m.insts {
-		list = append(list, in)
-	}
-	m.checked.Store(&list)
 }
 
 func sameTarget(a, b Target) bool {

@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -64,8 +65,9 @@ func (pr *peer) view() PeerView {
 	return v
 }
 
-func (pr *peer) probeLost()      {}
-func (pr *peer) probeRecovered() {}
+func (pr *peer) probeLost()        {}
+func (pr *peer) probeRecovered()   {}
+func (pr *peer) changed(time.Time) {}
 
 // authResult implements authSink: logged once per change.
 func (pr *peer) authResult(ok bool, msg []byte) {

@@ -19,10 +19,6 @@ type probe struct {
 	set  atomic.Pointer[linkSettings]
 	dial dialFunc
 	own  probeOwner
-	// changed is bumped on every change that can move the SDOWN verdict
-	// (pending ping set or cleared, connect, disconnect), so that the SDOWN
-	// ticker re-evaluates only instances that changed or reached a deadline.
-	changed atomic.Uint64
 	wake chan struct{} // settings changed
 	conn connHolder
 
@@ -45,6 +41,11 @@ type probeOwner interface {
 	authSink
 	probeLost()
 	probeRecovered()
+	// changed is called (under the probe's lock) on every change that can
+	// move the SDOWN verdict: pending ping set or cleared, connect,
+	// disconnect. hint is when the change can first matter; zero means
+	// "only if the target is SDOWN now".
+	changed(hint time.Time)
 }
 
 // probeState is a copy of a probe's liveness fields.
@@ -83,6 +84,13 @@ func (p *probe) update(s *linkSettings) {
 // run pings until ctx ends. The timer is reused and the PING bytes are
 // pre-encoded: a steady-state PING allocates nothing.
 func (p *probe) run(ctx context.Context) {
+	// As Sentinel does at link creation: count from now even before the
+	// first PING, so an instance never reached at all is timed too.
+	p.mu.Lock()
+	if p.pendingSince.IsZero() {
+		p.pendingSince = time.Now()
+	}
+	p.mu.Unlock()
 	t := time.NewTimer(time.Hour)
 	t.Stop()
 	var c *rconn
@@ -115,7 +123,7 @@ func (p *probe) run(ctx context.Context) {
 			c = nc
 			p.mu.Lock()
 			p.connected = true
-			p.changed.Add(1)
+			p.own.changed(time.Time{})
 			p.mu.Unlock()
 			nextPing = time.Time{} // ping a new connection at once
 		}
@@ -145,7 +153,7 @@ func (p *probe) ping(c *rconn, s *linkSettings, next *time.Time) error {
 	p.mu.Lock()
 	if p.pendingSince.IsZero() {
 		p.pendingSince = now
-		p.changed.Add(1)
+		p.own.changed(now.Add(s.downAfter))
 	}
 	p.inflight = true
 	p.mu.Unlock()
@@ -178,7 +186,7 @@ func (p *probe) ping(c *rconn, s *linkSettings, next *time.Time) error {
 		p.pendingSince = time.Time{}
 		p.err = ""
 		recovered, p.lost = p.lost, false
-		p.changed.Add(1)
+		p.own.changed(time.Time{})
 		if pong {
 			p.lastPong = now
 		}
@@ -197,12 +205,24 @@ func (p *probe) ping(c *rconn, s *linkSettings, next *time.Time) error {
 	return nil
 }
 
+// deadline is when the target's silence reaches down-after as things stand
+// (caller holds mu): the hint for a disconnect.
+func (p *probe) deadline(s *linkSettings) time.Time {
+	switch {
+	case !p.pendingSince.IsZero():
+		return p.pendingSince.Add(s.downAfter)
+	case !p.lastOK.IsZero():
+		return p.lastOK.Add(s.downAfter)
+	}
+	return time.Now()
+}
+
 // drop closes c after an I/O failure (err may be nil on a deliberate close).
 func (p *probe) drop(c *rconn, err error) {
 	p.conn.detach(c.nc)
 	p.mu.Lock()
 	p.connected = false
-	p.changed.Add(1)
+	p.own.changed(p.deadline(p.set.Load()))
 	p.inflight = false
 	lost := err != nil && !p.lost
 	if err != nil {
@@ -219,7 +239,7 @@ func (p *probe) drop(c *rconn, err error) {
 func (p *probe) failed(err error) {
 	p.mu.Lock()
 	p.connected = false
-	p.changed.Add(1)
+	p.own.changed(p.deadline(p.set.Load()))
 	p.err = linkErrText("dial", err)
 	lost := !p.lost
 	p.lost = true

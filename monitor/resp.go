@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unsafe"
 )
 
 // A small client-side RESP2 codec. The monitor writes every byte it sends
@@ -150,7 +151,10 @@ func (r *respReader) value(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return string(b), nil
+		// b is freshly allocated and never written again: share it
+		// instead of copying (INFO replies are several KB, every few
+		// seconds per instance).
+		return unsafe.String(unsafe.SliceData(b), len(b)), nil
 	case '*':
 		n, err := parseLen(l[1:])
 		if err != nil {

@@ -75,7 +75,7 @@ func IsSDown(now time.Time, in *SDownInput) (bool, string) {
 // SDownDeadline returns the earliest time after now at which IsSDown's
 // verdict can change while the inputs stay as they are (zero = never). The
 // SDOWN ticker re-evaluates an instance only when its inputs changed or this
-// deadline passed, so a tick costs an atomic load per instance.
+// deadline passed (see sdownSched).
 func SDownDeadline(now time.Time, in *SDownInput) time.Time {
 	var next time.Time
 	consider := func(t time.Time) {
@@ -104,19 +104,6 @@ func SDownDeadline(now time.Time, in *SDownInput) time.Time {
 	return next
 }
 
-// sdownTick evaluates the instances whose inputs changed or whose deadline
-// passed. Only the ticker goroutine calls it.
-func sdownTick(now time.Time, list []*instance) {
-	for _, in := range list {
-		g := in.changed.Load() + in.probe.changed.Load()
-		if g == in.seenGen && (in.nextCheck.IsZero() || !now.After(in.nextCheck)) {
-			continue
-		}
-		in.seenGen = g
-		in.checkSDown(now)
-	}
-}
-
 // checkSDown evaluates one instance; called by the single SDOWN ticker. It
 // allocates nothing unless the state changes.
 func (in *instance) checkSDown(now time.Time) {
@@ -124,6 +111,7 @@ func (in *instance) checkSDown(now time.Time) {
 	in.mu.Lock()
 	if in.stopped || in.created.IsZero() {
 		in.mu.Unlock()
+		in.nextCheck = time.Time{}
 		return
 	}
 	if in.v.Reboot && ps.lastPong.After(in.v.RebootSince) {
@@ -147,6 +135,7 @@ func (in *instance) checkSDown(now time.Time) {
 	in.nextCheck = SDownDeadline(now, &x)
 	changed := down != in.v.SDown
 	if changed {
+		in.sdown.Store(down)
 		in.v.SDown = down
 		if down {
 			in.v.SDownSince = now

@@ -75,3 +75,37 @@ func TestSDownNoAlloc(t *testing.T) {
 		t.Fatalf("IsSDown allocates %v times", n)
 	}
 }
+
+func TestSDownDeadline(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	ms := time.Millisecond
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	const D = 500 * time.Millisecond
+	tests := []struct {
+		name string
+		now  time.Duration
+		in   SDownInput
+		want time.Time
+	}{
+		{"healthy: none", 1000 * ms, SDownInput{ProbeConnected: true, LastOKPing: at(900 * ms), DownAfter: D}, time.Time{}},
+		{"pending", 1000 * ms, SDownInput{ProbeConnected: true, PingPendingSince: at(900 * ms), DownAfter: D}, at(1400 * ms)},
+		{"pending deadline exactly now still counts", 1400 * ms, SDownInput{PingPendingSince: at(900 * ms), DownAfter: D}, at(1400 * ms)},
+		{"pending deadline passed: none", 1500 * ms, SDownInput{PingPendingSince: at(900 * ms), DownAfter: D}, time.Time{}},
+		{"disconnected since last OK", 1000 * ms, SDownInput{LastOKPing: at(800 * ms), DownAfter: D}, at(1300 * ms)},
+		{"disconnected, never OK: creation", 1000 * ms, SDownInput{LinkCreated: at(700 * ms), DownAfter: D}, at(1200 * ms)},
+		{"role slave on a master, earlier than pending", 1000 * ms,
+			SDownInput{ProbeConnected: true, PingPendingSince: at(900 * ms), DownAfter: time.Minute, IsMaster: true, Role: "slave", RoleChanged: at(-30 * time.Second)},
+			at(30*time.Second + RoleSlaveGrace)},
+		{"reboot", 1000 * ms,
+			SDownInput{ProbeConnected: true, DownAfter: D, IsMaster: true, RebootDownAfter: time.Second, Reboot: true, RebootSince: at(900 * ms)},
+			at(1900 * ms)},
+		{"reboot already PONG-ed: none", 1000 * ms,
+			SDownInput{ProbeConnected: true, DownAfter: D, IsMaster: true, RebootDownAfter: time.Second, Reboot: true, RebootSince: at(900 * ms), LastPong: at(950 * ms)},
+			time.Time{}},
+	}
+	for _, tc := range tests {
+		if got := SDownDeadline(at(tc.now), &tc.in); !got.Equal(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -66,7 +66,7 @@ func (c *client) infoLine(now time.Time) string {
 	if cmd == "" {
 		cmd = "NULL"
 	}
-	qbuf, rbs := c.rd.buffered(), c.rd.capacity()
+	qbuf, rbs := c.qbuf, c.rbs
 	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=0 multi=-1 qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=default redir=%d resp=%d",
 		c.id, c.raddr, c.laddr, c.fd, c.name, int64(now.Sub(c.created).Seconds()), int64(now.Sub(c.lastAct).Seconds()),
 		flags, len(c.chans), len(c.pats), qbuf, rbs-qbuf, c.argvMem, rbs, rbs, rbs+c.argvMem,

@@ -3,8 +3,9 @@ package sentinelproto
 // Code generated from `COMMAND` and `COMMAND DOCS` of redis-sentinel 7.0.15
 // (command metadata, argument docs left out); edit by hand with care.
 
-// commandTable lists Sentinel's 15 commands in the order redis-sentinel
-// 7.0.15 lists them. Handlers are attached in dispatch.go.
+// commandTable lists Sentinel's 15 commands in the order one redis-sentinel
+// 7.0.15 process listed them (Redis's own order is its dict order, which
+// differs from process to process). Handlers are attached in dispatch.go.
 func commandTable() []*command {
 	return []*command{
 		{name: "shutdown", arity: -1, flags: []string{"admin", "noscript", "loading", "stale", "no_multi", "allow_busy"}, acl: []string{"@admin", "@slow", "@dangerous"},

@@ -12,8 +12,12 @@ import (
 )
 
 // client is one connection. Its goroutine (serveConn) reads and runs
-// commands one at a time; Pub/Sub pushes are written by pushLoop. Every write
-// and every field below mu is guarded by mu.
+// commands one at a time; Pub/Sub pushes are written by pushLoop.
+//
+// Two locks: wmu serializes output (a frame is appended whole, flushes may
+// block on the socket); mu guards the state below it and is never held
+// during I/O, so CLIENT LIST or INFO never wait for a slow client. When both
+// are needed, wmu is taken first.
 type client struct {
 	s            *Server
 	id           uint64
@@ -25,15 +29,18 @@ type client struct {
 	done         chan struct{} // closed when the connection is closed
 	closeOnce    sync.Once
 
+	wmu       sync.Mutex
+	wr        *redcon.Writer
+	unflushed int // bytes in wr not yet flushed
+
 	mu         sync.Mutex
-	wr         *redcon.Writer
-	unflushed  int // bytes in wr not yet flushed
 	proto      int
 	authed     bool
 	name       string
 	lastCmd    string
 	lastAct    time.Time
 	argvMem    int
+	qbuf, rbs  int               // request buffer use and size, for CLIENT LIST
 	chans      map[string]uint64 // subscribed channel -> subscription sequence
 	pats       map[string]uint64 // subscribed pattern -> subscription sequence
 	subSeq     uint64
@@ -137,7 +144,7 @@ func (c *client) beforeRead() {
 // growing the node's memory.
 const flushAt = 64 * 1024
 
-// writeLocked appends a complete frame to the output buffer (mu held).
+// writeLocked appends a complete frame to the output buffer (wmu held).
 func (c *client) writeLocked(b []byte) {
 	c.wr.WriteRaw(b)
 	c.unflushed += len(b)
@@ -145,14 +152,17 @@ func (c *client) writeLocked(b []byte) {
 
 // write appends a complete frame to the output buffer.
 func (c *client) write(b []byte) {
-	c.mu.Lock()
+	c.wmu.Lock()
 	c.writeLocked(b)
-	c.mu.Unlock()
+	c.wmu.Unlock()
 }
 
-// flushLocked sends the output buffer (mu held); a failed write closes the
+// flushLocked sends the output buffer (wmu held); a failed write closes the
 // connection.
 func (c *client) flushLocked() {
+	if c.unflushed == 0 {
+		return
+	}
 	c.unflushed = 0
 	if err := c.wr.Flush(); err != nil {
 		c.close()
@@ -160,24 +170,27 @@ func (c *client) flushLocked() {
 }
 
 func (c *client) flush() {
-	c.mu.Lock()
+	c.wmu.Lock()
 	c.flushLocked()
-	c.mu.Unlock()
+	c.wmu.Unlock()
 }
 
 // sendReply hands a command's reply to the connection, honouring CLIENT
 // REPLY OFF/SKIP.
 func (c *client) sendReply(r *reply) {
 	c.mu.Lock()
-	if !c.replyOff && !c.skipThis {
-		c.writeLocked(r.b)
-	}
+	send := !c.replyOff && !c.skipThis
 	c.skipThis = c.skipNext
 	c.skipNext = false
+	c.mu.Unlock()
+	c.wmu.Lock()
+	if send {
+		c.writeLocked(r.b)
+	}
 	if c.unflushed > flushAt {
 		c.flushLocked()
 	}
-	c.mu.Unlock()
+	c.wmu.Unlock()
 }
 
 // close closes the connection; safe from any goroutine, any number of times.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/config"
+	"github.com/raftinel/raftinel/consensus"
 )
 
 // Connection-level behaviour, byte for byte against redis-sentinel 7.0.15
@@ -254,5 +255,35 @@ func TestShutdownAndPublish(t *testing.T) {
 	case <-e.shutdown:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Options.Shutdown not called")
+	}
+}
+
+func TestPanicIsContained(t *testing.T) {
+	e := newEnv(t)
+	e.state(func(st *consensus.State) { st.Masters["broken"] = nil }) // a bug elsewhere
+	c := e.dial()
+	c.expect("-ERR internal error\r\n", "SENTINEL", "MASTERS")
+	c.expect("+PONG\r\n", "PING")
+	c.expect("*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6379\r\n", "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
+}
+
+func TestLimitsAndClose(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.MaxClients = 2; c.Timeout = 300 * time.Millisecond })
+	a, sub := e.dial(), e.dial()
+	a.expect("+PONG\r\n", "PING")
+	sub.expect(frame2("subscribe", "x", ":1"), "SUBSCRIBE", "x")
+	third := e.dial()
+	if got := third.read(); got != "-ERR max number of clients reached\r\n" || !third.eof() {
+		t.Fatalf("over maxclients: %q", got)
+	}
+	// Idle clients are closed after `timeout`, subscribers are not.
+	if !a.eof() {
+		t.Fatal("idle client kept")
+	}
+	sub.expect("*2\r\n$4\r\npong\r\n$0\r\n\r\n", "PING")
+	// Close ends every connection.
+	_ = e.srv.Close()
+	if !sub.eof() {
+		t.Fatal("Close kept a connection")
 	}
 }

@@ -21,7 +21,11 @@ type Cluster interface {
 	// Apply commits a command through the log (forwarded to the leader when
 	// this node is a follower) and returns once this node has applied it.
 	Apply(ctx context.Context, cmd *consensus.Command) (consensus.Result, error)
-	// Raft returns the fields of INFO's "# Raft" section, in order.
+	// Sync waits until this node has applied everything the leader had
+	// applied when Sync was called (a read barrier before validating a
+	// write against the state).
+	Sync(ctx context.Context) error
+	// RaftInfo returns the fields of INFO's "# Raft" section, in order.
 	RaftInfo() [][2]string
 }
 

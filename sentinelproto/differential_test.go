@@ -75,8 +75,9 @@ func freePort(t *testing.T) int {
 type step struct {
 	args   []string
 	raw    string
-	frames int  // reply frames to read (Pub/Sub confirmations), default 1
-	sorted bool // compare with unspecified order removed
+	frames int           // reply frames to read (Pub/Sub confirmations), default 1
+	sorted bool          // compare with unspecified order removed
+	wait   time.Duration // how long to wait for the reply, default 3 s
 }
 
 func s(args ...string) step       { return step{args: args} }
@@ -104,7 +105,11 @@ func exchange(t *testing.T, addr string, steps []step) []string {
 		if req == "" {
 			req = encode(st.args...)
 		}
-		_ = c.SetDeadline(time.Now().Add(3 * time.Second))
+		wait := st.wait
+		if wait == 0 {
+			wait = 3 * time.Second
+		}
+		_ = c.SetDeadline(time.Now().Add(wait))
 		if _, err := c.Write([]byte(req)); err != nil {
 			out = append(out, "<closed>")
 			continue
@@ -242,6 +247,15 @@ func TestDifferentialNoAuth(t *testing.T) {
 		// Framing (each protocol error closes the connection).
 		{sRaw("*0\r\n*-1\r\nPING\r\n"), sRaw("*1\r\n$4\r\nPINGxx\r\n"), sRaw("\r\n\r\n  \r\nPING  a\r\n"), sRaw("PING\n"),
 			sRaw("ping 'a b'\r\n"), sRaw("*1\r\nPING\r\n"), s("PING")},
+		{sRaw("PING \"a\\x41\\x4g\"\r\n"), sRaw("PING 'it\\'s'\r\n"), sRaw("PING \"a\\tb\\q\"\r\n"),
+			sRaw("PING a\"b c\"\r\n"), sRaw("PING \"a\" \r\n"), sRaw("PING \x0bx\x0c\r\n"),
+			sRaw("PING ''\r\n"), sRaw("\xff\xfe x\r\n"), sRaw("*1\n$4\r\nPING\r\n"), sRaw("*1\r\n$4\rxPING\r\n")},
+		// strchr stops at NUL: the line never ends (until the 64 KB limit).
+		{{raw: "PING a\x00b c\r\n", wait: 300 * time.Millisecond}},
+		{{raw: "*1\r\n$4\x00\r\nPING\r\n", wait: 300 * time.Millisecond}},
+		{sRaw("PING \x00" + strings.Repeat("x", 70000) + "\r\n"), s("PING")},
+		{sRaw("PING a\"b c\"d\r\n"), s("PING")},
+		{sRaw("PING 'a\r\n"), s("PING")},
 		{sRaw("*abc\r\n"), s("PING")},
 		{sRaw("*1\r\n$-1\r\n"), s("PING")},
 		{sRaw("*1\r\n$600000000\r\n"), s("PING")},

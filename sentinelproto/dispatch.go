@@ -203,6 +203,7 @@ func (s *Server) run(x *cmdCtx) {
 	}
 	c.mu.Lock()
 	c.lastCmd, c.lastAct, c.argvMem = cmd.name, time.Now(), argvMem
+	c.qbuf, c.rbs = c.rd.buffered(), c.rd.capacity()
 	c.mu.Unlock()
 	s.stats.commands.Add(1)
 	s.stats.opsRate.add(1)

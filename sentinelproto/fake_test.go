@@ -44,6 +44,8 @@ func (f *fakeCluster) Read(fn func(s *consensus.State)) {
 	fn(f.st)
 }
 
+func (f *fakeCluster) Sync(context.Context) error { return nil }
+
 func (f *fakeCluster) Fresh() error {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
@@ -168,7 +170,7 @@ func (f *fakeFailover) Manual(ctx context.Context, master string) error {
 
 // testEnv is a server on a loopback listener with its fakes.
 type testEnv struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *Server
 	addr     string
 	port     string
@@ -187,7 +189,7 @@ var (
 
 // newEnv starts a server watching mymaster (quorum 2) with two replicas,
 // three members, and a healthy view of everything.
-func newEnv(t *testing.T, tweak ...func(*config.Config)) *testEnv {
+func newEnv(t testing.TB, tweak ...func(*config.Config)) *testEnv {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Port = 26379
@@ -221,7 +223,12 @@ func newEnv(t *testing.T, tweak ...func(*config.Config)) *testEnv {
 	logger := zap.NewNop()
 	e.srv = NewServer(Options{Config: cfg, MyID: testMyID, RunID: testRunID, Version: "7.0.15",
 		RaftinelVersion: "0.1.0-test", Cluster: cl, Monitor: mon, Failover: e.fo, Logger: logger,
-		Shutdown: func() { e.shutdown <- struct{}{} }})
+		Shutdown: func() {
+			select {
+			case e.shutdown <- struct{}{}:
+			default:
+			}
+		}})
 	cl.publish = e.srv.Publish
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -105,8 +105,12 @@ func msAgeOrZero(now, t time.Time) string {
 	return itoa(now.Sub(t).Milliseconds())
 }
 
-// activeFailover is the failover shown on the master record: Sentinel
-// resets the record at +switch-master, so a switched failover shows nothing.
+// activeFailover is the failover shown on the master record. Sentinel
+// resets the record at +switch-master; raftinel records the switch before
+// re-pointing the replicas, so from the switch on the master (already the
+// promoted one) shows no failover flags and clients that reject
+// failover_in_progress (node-redis) can use it at once. Replicas keep their
+// reconf_* flags until the failover ends.
 func activeFailover(m *consensus.Master) *consensus.Failover {
 	if m.Failover != nil && !m.Failover.Switched {
 		return m.Failover
@@ -173,8 +177,8 @@ func (s *Server) masterMap(m *consensus.Master, members int, now time.Time) []st
 // replicaMap is one entry of SENTINEL REPLICAS; v, ok is this node's view.
 func (s *Server) replicaMap(m *consensus.Master, a consensus.Addr, v monitor.InstanceView, ok bool, now time.Time) []string {
 	flags := map[string]bool{"slave": true, "s_down": ok && v.SDown, "disconnected": !ok || !v.Connected}
-	if fo := activeFailover(m); fo != nil {
-		flags["promoted"] = fo.Candidate == a
+	if fo := m.Failover; fo != nil {
+		flags["promoted"] = !fo.Switched && fo.Candidate == a
 		if phase := fo.Reconf[a.String()]; phase != "" {
 			flags["reconf_"+phase] = true
 		}

@@ -162,7 +162,7 @@ func (c *client) deliver(m pubMsg) {
 }
 
 // startPusher creates the queue and its writer on the first subscription
-// (c.mu held).
+// (c.mu held; c.out is never changed afterwards).
 func (c *client) startPusher() {
 	if c.out != nil {
 		return
@@ -183,7 +183,7 @@ func (c *client) pushLoop() {
 			return
 		case m = <-c.out:
 		}
-		c.mu.Lock()
+		c.wmu.Lock()
 		c.writeMsg(m)
 		for more := true; more && c.unflushed < flushAt; {
 			select {
@@ -194,24 +194,29 @@ func (c *client) pushLoop() {
 			}
 		}
 		c.flushLocked()
-		c.mu.Unlock()
+		c.wmu.Unlock()
 	}
 }
 
-// writeMsg frames one event (c.mu held).
+// writeMsg frames one event (wmu held).
 func (c *client) writeMsg(m pubMsg) {
+	c.mu.Lock()
 	r := reply{proto: c.proto}
+	subscribed := false
 	if m.pattern != "" {
-		if _, ok := c.pats[m.pattern]; !ok {
-			return
-		}
+		_, subscribed = c.pats[m.pattern]
+	} else {
+		_, subscribed = c.chans[m.channel]
+	}
+	c.mu.Unlock()
+	if !subscribed {
+		return
+	}
+	if m.pattern != "" {
 		r.push(4)
 		r.bulk("pmessage")
 		r.bulk(m.pattern)
 	} else {
-		if _, ok := c.chans[m.channel]; !ok {
-			return
-		}
 		r.push(3)
 		r.bulk("message")
 	}
@@ -225,13 +230,11 @@ func cmdPsubscribe(x *cmdCtx)   { x.s.subscribe(x, true) }
 func cmdUnsubscribe(x *cmdCtx)  { x.s.unsubscribe(x, false) }
 func cmdPunsubscribe(x *cmdCtx) { x.s.unsubscribe(x, true) }
 
-// subscribe registers and confirms under c.mu, so that no event of a new
+// subscribe registers and confirms holding c.wmu, so that no event of a new
 // subscription can be written before its confirmation.
 func (s *Server) subscribe(x *cmdCtx, pattern bool) {
-	kind := "subscribe"
 	var known map[string]map[string]bool
 	if pattern {
-		kind = "psubscribe"
 		known = map[string]map[string]bool{}
 		for _, a := range x.args[1:] {
 			if _, ok := known[string(a)]; !ok {
@@ -240,45 +243,42 @@ func (s *Server) subscribe(x *cmdCtx, pattern bool) {
 		}
 	}
 	c := x.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.startPusher()
-	set := c.chans
-	if pattern {
-		set = c.pats
-	}
-	r := reply{proto: c.proto}
-	for _, a := range x.args[1:] {
-		name := string(a)
-		if _, ok := set[name]; !ok {
-			c.subSeq++
-			set[name] = c.subSeq
-			s.hub.add(c, name, pattern, known[name])
-		}
-		r.push(3)
-		r.bulk(kind)
-		r.bulk(name)
-		r.int(int64(c.subCount()))
-	}
-	c.writeLocked(r.b)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.writeLocked(s.changeSubs(c, x.args[1:], pattern, true, known))
 }
 
 // unsubscribe drops the named subscriptions, or all of that kind; each name
 // is confirmed, subscribed or not.
 func (s *Server) unsubscribe(x *cmdCtx, pattern bool) {
-	kind := "unsubscribe"
 	c := x.c
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.writeLocked(s.changeSubs(c, x.args[1:], pattern, false, nil))
+}
+
+// changeSubs updates c's subscriptions and the hub, and returns the
+// confirmations (one per name; a bare UNSUBSCRIBE names every subscription,
+// or answers a null name when there is none).
+func (s *Server) changeSubs(c *client, args [][]byte, pattern, add bool, known map[string]map[string]bool) []byte {
+	kind := "subscribe"
+	if !add {
+		kind = "unsubscribe"
+	}
+	if pattern {
+		kind = "p" + kind
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	set := c.chans
 	if pattern {
-		kind, set = "punsubscribe", c.pats
+		set = c.pats
 	}
-	names := make([]string, 0, len(x.args)-1)
-	for _, a := range x.args[1:] {
+	names := make([]string, 0, len(args))
+	for _, a := range args {
 		names = append(names, string(a))
 	}
-	if len(names) == 0 {
+	if len(names) == 0 { // bare (P)UNSUBSCRIBE, in subscription order
 		for n := range set {
 			names = append(names, n)
 		}
@@ -291,8 +291,17 @@ func (s *Server) unsubscribe(x *cmdCtx, pattern bool) {
 		r.nullBulk()
 		r.int(int64(c.subCount()))
 	}
+	if add {
+		c.startPusher()
+	}
 	for _, n := range names {
-		if _, ok := set[n]; ok {
+		_, had := set[n]
+		switch {
+		case add && !had:
+			c.subSeq++
+			set[n] = c.subSeq
+			s.hub.add(c, n, pattern, known[n])
+		case !add && had:
 			delete(set, n)
 			s.hub.remove(c, n, pattern)
 		}
@@ -301,7 +310,7 @@ func (s *Server) unsubscribe(x *cmdCtx, pattern bool) {
 		r.bulk(n)
 		r.int(int64(c.subCount()))
 	}
-	c.writeLocked(r.b)
+	return r.b
 }
 
 // PUBLISH channel message: Sentinel accepts only hello messages, answers 1

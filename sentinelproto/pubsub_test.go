@@ -188,3 +188,59 @@ func TestHostilePatternDoesNotStallPublish(t *testing.T) {
 		t.Fatalf("100 publishes took %v", d)
 	}
 }
+
+// A subscriber blocked on a full socket must not block other clients'
+// CLIENT LIST or INFO (they read its state, never wait for its I/O).
+func TestBlockedSubscriberDoesNotBlockOthers(t *testing.T) {
+	e := newEnv(t)
+	slow := e.dial()
+	slow.expect(frame2("subscribe", "+sdown", ":1"), "SUBSCRIBE", "+sdown")
+	payload := strings.Repeat("x", 64*1024)
+	for i := 0; i < pubsubQueueLen/4; i++ { // ~16 MB: more than the socket buffers
+		e.srv.Publish("+sdown", payload)
+	}
+	time.Sleep(100 * time.Millisecond)
+	c := e.dial()
+	done := make(chan string, 2)
+	go func() {
+		c.send("CLIENT", "LIST")
+		done <- c.read()
+		c.send("INFO", "clients")
+		done <- c.read()
+	}()
+	for i := 0; i < 2; i++ {
+		select {
+		case got := <-done:
+			if !strings.Contains(got, "connected_clients:2") && !strings.Contains(got, "sub=1") {
+				t.Fatalf("reply %d: %q", i, got)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatal("CLIENT LIST / INFO blocked by a slow subscriber")
+		}
+	}
+}
+
+// go-redis v9's sentinel connections, as captured (clients.md, spec §7.1).
+func TestGoRedisSequence(t *testing.T) {
+	e := newEnv(t)
+	c := e.dial()
+	c.send("hello", "3")
+	c.send("client", "setinfo", "LIB-NAME", "go-redis(,go1.26.8)")
+	c.send("client", "setinfo", "LIB-VER", "9.23.0")
+	if got := c.read(); !strings.HasPrefix(got, "%6\r\n") {
+		t.Fatalf("hello: %q", got)
+	}
+	c.expect("-ERR unknown subcommand 'setinfo'. Try CLIENT HELP.\r\n")
+	c.expect("-ERR unknown subcommand 'setinfo'. Try CLIENT HELP.\r\n")
+	c.expect("*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6379\r\n", "sentinel", "get-master-addr-by-name", "mymaster")
+	if got := c.do("sentinel", "sentinels", "mymaster"); !strings.HasPrefix(got, "*2\r\n%14\r\n$4\r\nname\r\n") {
+		t.Fatalf("sentinels: %q", got)
+	}
+	p := e.dial()
+	p.do("hello", "3")
+	p.expect(frame3("subscribe", "+switch-master", ":1")+frame3("subscribe", "+replica-reconf-done", ":2"),
+		"subscribe", "+switch-master", "+replica-reconf-done")
+	p.expect("+PONG\r\n", "ping")
+	e.srv.Publish("+switch-master", "mymaster 127.0.0.1 6379 127.0.0.1 6380")
+	p.expect(frame3("message", "+switch-master", "mymaster 127.0.0.1 6379 127.0.0.1 6380"))
+}

@@ -14,7 +14,7 @@ import (
 // A raw RESP client: exact bytes in, exact frames out.
 
 type rawConn struct {
-	t  *testing.T
+	t  testing.TB
 	c  net.Conn
 	br *bufio.Reader
 }

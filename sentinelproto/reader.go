@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"strings"
-
-	"github.com/tidwall/redcon"
 )
 
 // MaxRequestBytes bounds one request: a command with all its arguments, as
@@ -39,11 +36,12 @@ var errRequestTooLarge = &protoError{"request too large"}
 // framing and error texts of Redis (processMultibulkBuffer and
 // processInlineBuffer). It keeps at most one request in memory.
 //
-// Why not redcon.Reader directly: its buffer only shrinks when it happens to
-// be empty at a read boundary, so a client that pipelines steadily with a
-// partial command at the end of every read makes it double forever (40 MB of
-// PINGs grew it to 64 MB in a test). Inline lines are still split by redcon's
-// parser (redcon.Parse), so quoting rules are redcon's.
+// Why not redcon.Reader: its buffer only shrinks when it happens to be empty
+// at a read boundary, so a client that pipelines steadily with a partial
+// command at the end of every read makes it double forever (40 MB of PINGs
+// grew it to 64 MB in a test), and its framing differs from Redis's in small
+// ways (it rejects `*0`, checks the CRLF after a bulk, quotes inline
+// arguments differently). Replies still go through redcon's Writer.
 type reqReader struct {
 	r          io.Reader
 	buf        []byte
@@ -96,7 +94,7 @@ func (rr *reqReader) requestStart(unauth bool) (args [][]byte, done bool, err er
 	if rr.buf[rr.start] != '*' {
 		return rr.inline()
 	}
-	line, err := rr.line("too big mbulk count string")
+	line, err := rr.line('\r', "too big mbulk count string")
 	if err != nil {
 		return nil, false, err
 	}
@@ -118,21 +116,103 @@ func (rr *reqReader) requestStart(unauth bool) (args [][]byte, done bool, err er
 
 // inline reads one telnet-style line.
 func (rr *reqReader) inline() ([][]byte, bool, error) {
-	line, err := rr.line("too big inline request")
+	line, err := rr.line('\n', "too big inline request")
 	if err != nil {
 		return nil, false, err
 	}
-	if len(bytes.TrimSpace(line)) == 0 {
-		return nil, false, nil
+	args, ok := splitArgs(line)
+	if !ok {
+		return nil, false, &protoError{"unbalanced quotes in request"}
 	}
-	cmd, err := redcon.Parse(append(append([]byte(nil), line...), '\r', '\n'))
-	if err != nil {
-		if strings.HasPrefix(err.Error(), "Protocol error: ") {
-			return nil, false, &protoError{strings.TrimPrefix(err.Error(), "Protocol error: ")}
+	return args, len(args) > 0, nil
+}
+
+// splitArgs is Redis's sdssplitargs, which splits inline requests: blanks
+// separate arguments; "double quotes" take \xHH and \n \r \t \b \a
+// escapes, 'single quotes' only \'; a closing quote must end the argument.
+// Like the C original it stops at a NUL byte.
+func splitArgs(line []byte) ([][]byte, bool) {
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
+	}
+	at := func(i int) byte { // the C string, NUL-terminated
+		if i < len(line) {
+			return line[i]
 		}
-		return nil, false, nil // nothing but separators
+		return 0
 	}
-	return cmd.Args, true, nil
+	isSpace := func(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
+	var args [][]byte
+	p := 0
+	for {
+		for p < len(line) && isSpace(line[p]) {
+			p++
+		}
+		if p >= len(line) {
+			return args, true
+		}
+		cur := []byte{}
+		inq, insq := false, false
+		for done := false; !done; p++ {
+			c := at(p)
+			switch {
+			case inq && c == '\\' && at(p+1) == 'x' && isHex(at(p+2)) && isHex(at(p+3)):
+				cur = append(cur, unhex(at(p+2))<<4|unhex(at(p+3)))
+				p += 3
+			case inq && c == '\\' && at(p+1) != 0:
+				p++
+				e := at(p)
+				switch e {
+				case 'n':
+					e = '\n'
+				case 'r':
+					e = '\r'
+				case 't':
+					e = '\t'
+				case 'b':
+					e = '\b'
+				case 'a':
+					e = '\a'
+				}
+				cur = append(cur, e)
+			case inq && c == '"', insq && c == '\'':
+				if at(p+1) != 0 && !isSpace(at(p+1)) {
+					return nil, false
+				}
+				done = true
+			case (inq || insq) && c == 0:
+				return nil, false
+			case insq && c == '\\' && at(p+1) == '\'':
+				p++
+				cur = append(cur, '\'')
+			case inq || insq:
+				cur = append(cur, c)
+			case c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0:
+				done = true
+			case c == '"':
+				inq = true
+			case c == '\'':
+				insq = true
+			default:
+				cur = append(cur, c)
+			}
+		}
+		args = append(args, cur)
+	}
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 // bulk reads one `$<len>\r\n<data>\r\n` argument of a multibulk request.
@@ -146,7 +226,7 @@ func (rr *reqReader) bulk(unauth bool) ([][]byte, bool, error) {
 		rr.need = 0
 		return nil, false, &protoError{"expected '$', got '" + string(c) + "'"}
 	}
-	line, err := rr.line("too big bulk count string")
+	line, err := rr.line('\r', "too big bulk count string")
 	if err != nil {
 		return nil, false, err
 	}
@@ -178,24 +258,53 @@ func (rr *reqReader) bulk(unauth bool) ([][]byte, bool, error) {
 	return args, true, nil
 }
 
-// line returns the next line without its "\r\n" (or "\n") and consumes it.
-func (rr *reqReader) line(tooBig string) ([]byte, error) {
+// line returns the next line and consumes it, like Redis's strchr-based
+// parsing: multibulk headers end at '\r' and the byte after it is skipped
+// unchecked; inline requests end at '\n' (a '\r' before it is dropped). A
+// NUL byte hides the terminator (strchr stops there), so such a line only
+// ends with the size limit.
+func (rr *reqReader) line(term byte, tooBig string) ([]byte, error) {
+	need := 1 // bytes consumed from the terminator on
+	if term == '\r' {
+		need = 2
+	}
 	scanned := 0
 	for {
-		if i := bytes.IndexByte(rr.buf[rr.start+scanned:rr.end], '\n'); i >= 0 {
+		b := rr.buf[rr.start+scanned : rr.end]
+		i := bytes.IndexByte(b, term)
+		if z := bytes.IndexByte(b, 0); z >= 0 && (i < 0 || z < i) {
+			return nil, rr.neverEnds(tooBig)
+		}
+		if i >= 0 && rr.start+scanned+i+need <= rr.end {
 			e := rr.start + scanned + i
 			l := rr.buf[rr.start:e]
-			rr.start = e + 1
-			return bytes.TrimSuffix(l, []byte{'\r'}), nil
+			rr.start = e + need
+			if term == '\n' {
+				l = bytes.TrimSuffix(l, []byte{'\r'})
+			}
+			return l, nil
 		}
-		scanned = rr.buffered()
-		if scanned > inlineMax {
+		if i < 0 {
+			scanned = rr.buffered()
+		}
+		if rr.buffered() > inlineMax {
 			return nil, &protoError{tooBig}
 		}
 		if err := rr.fill(); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// neverEnds waits, as Redis does, until the line that cannot end passes the
+// size limit.
+func (rr *reqReader) neverEnds(tooBig string) error {
+	for rr.buffered() <= inlineMax {
+		if err := rr.fill(); err != nil {
+			return err
+		}
+	}
+	return &protoError{tooBig}
 }
 
 // fill reads more bytes, compacting or growing the buffer within

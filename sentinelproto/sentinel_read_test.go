@@ -237,10 +237,21 @@ func TestSentinelFlags(t *testing.T) {
 	if _, r2 := flatMap(t, toAny(reps[1])); r2["flags"] != "slave,reconf_inprog" {
 		t.Errorf("reconf flags %q", r2["flags"])
 	}
-	// After +switch-master Sentinel shows a fresh record: no failover flags.
-	e.state(func(st *consensus.State) { st.Masters["mymaster"].Failover.Switched = true })
-	if _, m = mapOf(t, c, "SENTINEL", "MASTER", "mymaster"); m["flags"] != "master" {
+	// From the switch on, the master record (the promoted replica) shows no
+	// failover flags; replicas keep their reconf flags until the end.
+	e.state(func(st *consensus.State) {
+		m := st.Masters["mymaster"]
+		m.Failover.Switched, m.Addr, m.Replicas = true, addrR1, []consensus.Addr{addrM, addrR2}
+	})
+	if _, m = mapOf(t, c, "SENTINEL", "MASTER", "mymaster"); m["flags"] != "master" || m["port"] != "6380" {
 		t.Fatalf("switched flags %q", m["flags"])
+	}
+	reps = mapsOf(t, c, "SENTINEL", "REPLICAS", "mymaster")
+	if _, r := flatMap(t, toAny(reps[0])); r["flags"] != "slave" || r["port"] != "6379" {
+		t.Errorf("old master %v", r)
+	}
+	if _, r := flatMap(t, toAny(reps[1])); r["flags"] != "slave,reconf_inprog" {
+		t.Errorf("reconf after switch %q", r["flags"])
 	}
 }
 

@@ -28,6 +28,19 @@ func (x *cmdCtx) apply(cmd consensus.Command) (consensus.Result, error) {
 	return x.s.o.Cluster.Apply(ctx, &cmd)
 }
 
+// lookupMasterForWrite first catches this node up with the leader, so a
+// command that validates against the state never judges a master by a
+// lagging follower's copy (a MONITOR just committed elsewhere).
+func (x *cmdCtx) lookupMasterForWrite(i int) *consensus.Master {
+	ctx, cancel := x.s.applyCtx()
+	defer cancel()
+	if err := x.s.o.Cluster.Sync(ctx); err != nil {
+		x.fail(err)
+		return nil
+	}
+	return x.lookupMaster(i)
+}
+
 // SENTINEL MONITOR <name> <ip> <port> <quorum>
 func cmdSentinelMonitor(x *cmdCtx) {
 	quorum, ok := parseLong(x.args[5])
@@ -134,7 +147,7 @@ func parseCNumber(p string) (uint64, bool) {
 
 // SENTINEL REMOVE <name>
 func cmdSentinelRemove(x *cmdCtx) {
-	if x.lookupMaster(2) == nil {
+	if x.lookupMasterForWrite(2) == nil {
 		return
 	}
 	if _, err := x.apply(consensus.Command{Op: consensus.OpRemove, Master: x.arg(2)}); err != nil {
@@ -150,7 +163,7 @@ func cmdSentinelRemove(x *cmdCtx) {
 // those before the first bad one are applied (as one OpSet), then the error
 // is the reply.
 func cmdSentinelSet(x *cmdCtx) {
-	m := x.lookupMaster(2)
+	m := x.lookupMasterForWrite(2)
 	if m == nil {
 		return
 	}
@@ -235,7 +248,7 @@ func cmdSentinelReset(x *cmdCtx) {
 
 // SENTINEL FAILOVER <name>: handed to the failover engine.
 func cmdSentinelFailover(x *cmdCtx) {
-	if x.lookupMaster(2) == nil {
+	if x.lookupMasterForWrite(2) == nil {
 		return
 	}
 	ctx, cancel := x.s.applyCtx()
