@@ -342,3 +342,22 @@ func (s *Store) VerifyLeader() error {
 	}
 	return nil
 }
+
+// Admin runs a RAFT subcommand. Snapshots are per node; membership changes
+// and leadership transfer run on the leader, reached from any node.
+func (s *Store) Admin(ctx context.Context, op, arg string) error {
+	switch op {
+	case "snapshot":
+		return s.Snapshot()
+	case "add", "remove", "transfer-leadership":
+		_, err := s.Call(ctx, "raft-"+op, []byte(arg))
+		return err
+	}
+	return fmt.Errorf("%w: raft %s", ErrUnknownCommand, op)
+}
+
+func (s *Store) registerAdmin() {
+	s.HandleRPC("raft-add", func(_ context.Context, b []byte) ([]byte, error) { return nil, s.AddVoter(string(b)) })
+	s.HandleRPC("raft-remove", func(_ context.Context, b []byte) ([]byte, error) { return nil, s.RemoveServer(string(b)) })
+	s.HandleRPC("raft-transfer-leadership", func(context.Context, []byte) ([]byte, error) { return nil, s.TransferLeadership() })
+}

@@ -89,6 +89,7 @@ func Open(o Options) (*Store, error) {
 		done: make(chan struct{}), started: time.Now(),
 	}
 	s.rpc = &rpcClient{secret: []byte(o.Secret), dial: o.Dial}
+	s.registerAdmin()
 	hl := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Info, Output: zapWriter{s.log}})
 
 	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(o.Dir, "raft.db")})

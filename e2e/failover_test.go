@@ -24,11 +24,7 @@ func watchSwitches(t *testing.T, nodes []*harness.Node) *switchWatcher {
 	t.Helper()
 	w := &switchWatcher{got: map[string][]string{}}
 	for _, n := range nodes {
-		c := redis.NewSentinelClient(&redis.Options{Addr: n.Addr()})
-		sub := c.Subscribe(bg(), "+switch-master")
-		if _, err := sub.Receive(bg()); err != nil {
-			t.Fatalf("subscribe on %s: %v", n.Addr(), err)
-		}
+		sub := subscribe(t, n, "+switch-master")
 		w.subs = append(w.subs, sub)
 		addr := n.Addr()
 		go func() {
@@ -38,9 +34,22 @@ func watchSwitches(t *testing.T, nodes []*harness.Node) *switchWatcher {
 				w.mu.Unlock()
 			}
 		}()
-		t.Cleanup(func() { sub.Close(); c.Close() })
 	}
 	return w
+}
+
+// subscribe opens a go-redis sentinel subscription on n, closed at the end.
+func subscribe(t *testing.T, n *harness.Node, channels ...string) *redis.PubSub {
+	t.Helper()
+	c := redis.NewSentinelClient(&redis.Options{Addr: n.Addr()})
+	sub := c.Subscribe(bg(), channels...)
+	for range channels {
+		if _, err := sub.Receive(bg()); err != nil {
+			t.Fatalf("subscribe on %s: %v", n.Addr(), err)
+		}
+	}
+	t.Cleanup(func() { sub.Close(); c.Close() })
+	return sub
 }
 
 func (w *switchWatcher) all(nodes []*harness.Node, payload string) bool {

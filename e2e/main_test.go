@@ -15,6 +15,8 @@ import (
 	"github.com/raftinel/raftinel/internal/harness"
 	"github.com/raftinel/raftinel/internal/redistest"
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // bin is the raftinel binary under test, built once (with -race when the
@@ -149,3 +151,9 @@ func itoa(i int) string { return strconv.Itoa(i) }
 type quiet struct{}
 
 func (quiet) Printf(context.Context, string, ...any) {}
+
+func zapCore(f *os.File) zapcore.Core {
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	return zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(f), zapcore.InfoLevel)
+}

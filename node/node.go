@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/raftinel/raftinel/config"
@@ -53,6 +54,7 @@ type Node struct {
 	changed  chan struct{}
 	shutdown chan struct{}
 	once     sync.Once
+	ready    atomic.Bool // set once New has built every part; raft may apply before
 	pending  sync.Map // replica additions in flight, "master/addr"
 	// Dial lets tests cut this node off from Redis addresses.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -120,6 +122,13 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	n.eng = failover.New(failover.Config{
 		MyID: myID, ReplicaWitness: cfg.Failover.ReplicaWitness, PauseTimeout: cfg.Failover.PauseTimeout,
 		DemoteDelay: cfg.Failover.DemoteDelay, Logger: n.log,
+		Simulate: func() int64 { return n.srv.SimulateFailureFlags() },
+		Crash: func(point string) {
+			// Sentinel's SIMULATE-FAILURE exits at once with 99, no cleanup.
+			n.log.Warn("exiting: simulated failure", zap.String("point", point))
+			_ = n.log.Sync()
+			os.Exit(99)
+		},
 	}, n.store, n.mon)
 	n.store.HandleRPC("failover", func(ctx context.Context, data []byte) ([]byte, error) {
 		return nil, n.eng.Manual(ctx, string(data))
@@ -130,6 +139,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 		Cluster: n.store, Monitor: n.mon, Failover: manual{n.store}, Logger: n.log,
 		Shutdown: n.requestShutdown,
 	})
+	n.ready.Store(true)
 	return n, nil
 }
 
@@ -243,6 +253,9 @@ func (n *Node) close() error {
 
 // poke signals that the replicated state changed.
 func (n *Node) poke() {
+	if !n.ready.Load() {
+		return // restoring a snapshot while New runs: syncLoop starts with a full sync
+	}
 	select {
 	case n.changed <- struct{}{}:
 	default:
@@ -253,6 +266,9 @@ func (n *Node) poke() {
 
 // publish sends an applied entry's event to subscribers and the log.
 func (n *Node) publish(e consensus.Event) {
+	if !n.ready.Load() {
+		return
+	}
 	n.srv.Publish(e.Channel, e.Payload)
 	n.log.Info("event", zap.String("channel", e.Channel), zap.String("payload", e.Payload))
 }

@@ -25,6 +25,9 @@ type Cluster interface {
 	// applied when Sync was called (a read barrier before validating a
 	// write against the state).
 	Sync(ctx context.Context) error
+	// Admin runs a RAFT subcommand: add <addr>, remove <addr|myid>,
+	// snapshot, transfer-leadership.
+	Admin(ctx context.Context, op, arg string) error
 	// RaftInfo returns the fields of INFO's "# Raft" section, in order.
 	RaftInfo() [][2]string
 }

@@ -46,6 +46,8 @@ func (f *fakeCluster) Read(fn func(s *consensus.State)) {
 
 func (f *fakeCluster) Sync(context.Context) error { return nil }
 
+func (f *fakeCluster) Admin(context.Context, string, string) error { return nil }
+
 func (f *fakeCluster) Fresh() error {
 	f.mu.RLock()
 	defer f.mu.RUnlock()

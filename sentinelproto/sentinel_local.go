@@ -263,3 +263,8 @@ func cmdSentinelIsMasterDown(x *cmdCtx) {
 	x.r.bulk(leader)
 	x.r.int(int64(leaderEpoch))
 }
+
+// SimulateFailureFlags returns the SENTINEL SIMULATE-FAILURE flags
+// (1 = crash-after-election, 2 = crash-after-promotion) for the failover
+// engine, which acts on them.
+func (s *Server) SimulateFailureFlags() int64 { return s.local.simFailure.Load() }

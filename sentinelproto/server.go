@@ -77,6 +77,9 @@ func NewServer(o Options) *Server {
 	s.pause.wake = make(chan struct{})
 	s.order = commandTable()
 	s.commands = indexCommands(s.order)
+	for name, c := range indexCommands(raftCommandTable()) {
+		s.commands[name] = c // reachable, not listed by COMMAND
+	}
 	return s
 }
 
