@@ -129,4 +129,3 @@ func watchChannel(t *testing.T, n *harness.Node, channel string) channelWatcher 
 	}()
 	return channelWatcher{w}
 }
-

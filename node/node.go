@@ -55,7 +55,7 @@ type Node struct {
 	shutdown chan struct{}
 	once     sync.Once
 	ready    atomic.Bool // set once New has built every part; raft may apply before
-	pending  sync.Map // replica additions in flight, "master/addr"
+	pending  sync.Map    // replica additions in flight, "master/addr"
 	// Dial lets tests cut this node off from Redis addresses.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
