@@ -41,14 +41,20 @@ func watchSwitches(t *testing.T, nodes []*harness.Node) *switchWatcher {
 // subscribe opens a go-redis sentinel subscription on n, closed at the end.
 func subscribe(t *testing.T, n *harness.Node, channels ...string) *redis.PubSub {
 	t.Helper()
-	c := redis.NewSentinelClient(&redis.Options{Addr: n.Addr()})
+	sub := subscribeTB(t, n.Addr(), channels...)
+	t.Cleanup(func() { sub.Close() })
+	return sub
+}
+
+func subscribeTB(tb testing.TB, addr string, channels ...string) *redis.PubSub {
+	tb.Helper()
+	c := redis.NewSentinelClient(&redis.Options{Addr: addr})
 	sub := c.Subscribe(bg(), channels...)
 	for range channels {
 		if _, err := sub.Receive(bg()); err != nil {
-			t.Fatalf("subscribe on %s: %v", n.Addr(), err)
+			tb.Fatalf("subscribe on %s: %v", addr, err)
 		}
 	}
-	t.Cleanup(func() { sub.Close(); c.Close() })
 	return sub
 }
 

@@ -57,7 +57,7 @@ func monitorLines(name string, m *redistest.Server, quorum int, downAfterMs int)
 // dumpOnFailure prints the tail of every node's log when t fails.
 func dumpOnFailure(t *testing.T, nodes ...*harness.Node) {
 	t.Cleanup(func() {
-		if !t.Failed() {
+		if !t.Failed() && os.Getenv("RAFTINEL_DUMP_LOGS") == "" {
 			return
 		}
 		for _, n := range nodes {
@@ -82,9 +82,13 @@ func startNode(t *testing.T, lines ...string) *harness.Node {
 	return n
 }
 
+func startClusterTB(tb testing.TB, size int, lines ...string) (*harness.Cluster, error) {
+	return harness.StartCluster(harness.ClusterOptions{Bin: bin, Size: size, Dir: tb.TempDir(), Lines: lines})
+}
+
 func startCluster(t *testing.T, size int, lines ...string) *harness.Cluster {
 	t.Helper()
-	c, err := harness.StartCluster(harness.ClusterOptions{Bin: bin, Size: size, Dir: t.TempDir(), Lines: lines})
+	c, err := startClusterTB(t, size, lines...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,25 +35,35 @@ type SDownInput struct {
 	LastPong        time.Time     // last +PONG (LOADING/MASTERDOWN do not count)
 }
 
-// SDownElapsed is how long the instance has been without a valid reply, as
-// Sentinel measures it: since the oldest unanswered PING if one is pending;
-// else, if the probe is disconnected, since the last valid reply (the link
-// creation when there was none); else 0.
+// SDownElapsed is how long the instance has been without a valid reply.
+// While the probe is connected it is measured as Sentinel does, since the
+// oldest unanswered PING (0 if none). Once the probe is disconnected (the
+// connection was reset, refused, or timed out) it is measured since the
+// last valid reply: nothing has answered since then, and waiting for the
+// pending PING's own deadline would add up to a ping period to detecting a
+// crashed instance. With no valid reply ever, the earlier of the link
+// creation and the pending PING counts.
 func SDownElapsed(now time.Time, in *SDownInput) time.Duration {
-	switch {
-	case !in.PingPendingSince.IsZero():
-		return now.Sub(in.PingPendingSince)
-	case !in.ProbeConnected:
-		since := in.LastOKPing
-		if since.IsZero() {
-			since = in.LinkCreated
-		}
-		if since.IsZero() {
-			return 0
-		}
-		return now.Sub(since)
+	since := sdownSince(in)
+	if since.IsZero() {
+		return 0
 	}
-	return 0
+	return now.Sub(since)
+}
+
+// sdownSince is the moment SDownElapsed counts from (zero: not counting).
+func sdownSince(in *SDownInput) time.Time {
+	if in.ProbeConnected {
+		return in.PingPendingSince
+	}
+	since := in.LastOKPing
+	if since.IsZero() {
+		since = in.LinkCreated
+		if p := in.PingPendingSince; !p.IsZero() && (since.IsZero() || p.Before(since)) {
+			since = p
+		}
+	}
+	return since
 }
 
 // IsSDown applies the SDOWN rule and returns why ("" when not down).
@@ -83,17 +93,8 @@ func SDownDeadline(now time.Time, in *SDownInput) time.Time {
 			next = t
 		}
 	}
-	switch {
-	case !in.PingPendingSince.IsZero():
-		consider(in.PingPendingSince.Add(in.DownAfter))
-	case !in.ProbeConnected:
-		since := in.LastOKPing
-		if since.IsZero() {
-			since = in.LinkCreated
-		}
-		if !since.IsZero() {
-			consider(since.Add(in.DownAfter))
-		}
+	if since := sdownSince(in); !since.IsZero() {
+		consider(since.Add(in.DownAfter))
 	}
 	if in.IsMaster && in.Role == "slave" && !in.RoleChanged.IsZero() {
 		consider(in.RoleChanged.Add(in.DownAfter + RoleSlaveGrace))
