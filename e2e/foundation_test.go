@@ -236,3 +236,25 @@ func TestStartupFailuresExitWithOneLineReason(t *testing.T) {
 		}
 	}
 }
+
+// A node bound to its own loopback address dials Redis from it (so that a
+// firewall rule can tell nodes apart, unlike redis-sentinel).
+func TestOutgoingConnectionsUseTheNodeAddress(t *testing.T) {
+	m := redistest.Start(t)
+	n, err := harness.StartNode(harness.NodeOptions{Bin: bin, Host: "127.0.0.7", Dir: filepath.Join(t.TempDir(), "n"),
+		Lines: monitorLines("mymaster", m, 1, 5000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Kill()
+	waitFor(t, 5*time.Second, "the node's links on the master", func() bool {
+		s, err := m.Do("CLIENT", "LIST")
+		return err == nil && strings.Contains(s, "addr=127.0.0.7:") && strings.Contains(s, "name=sentinel-")
+	})
+	s, _ := m.Do("CLIENT", "LIST")
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "name=sentinel-") && !strings.Contains(l, "addr=127.0.0.7:") {
+			t.Fatalf("a link from another address: %s", l)
+		}
+	}
+}

@@ -98,6 +98,14 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 		o(n)
 	}
 	n.log = log.With(zap.String("node", myID[:8]))
+	src := newSourceDialer(cfg)
+	if n.dial == nil && src != nil {
+		n.dial = src.DialContext
+	}
+	var raftDial func(network, addr string, timeout time.Duration) (net.Conn, error)
+	if src != nil {
+		raftDial = src.DialTimeout
+	}
 	lns, err := listen(cfg)
 	if err != nil {
 		return nil, err
@@ -109,7 +117,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 		LeaderLeaseTimeout: cfg.Raft.LeaderLeaseTimeout, CommitTimeout: cfg.Raft.CommitTimeout,
 		SnapshotInterval: cfg.Raft.SnapshotInterval, SnapshotThreshold: cfg.Raft.SnapshotThreshold,
 		TrailingLogs: cfg.Raft.TrailingLogs, StaleAfter: cfg.Raft.StaleAfter, ServeStale: cfg.Raft.ServeStale,
-		Mux: n.mux, Logger: n.log, OnEvent: n.publish, OnApply: n.poke,
+		Mux: n.mux, Logger: n.log, OnEvent: n.publish, OnApply: n.poke, Dial: raftDial,
 	})
 	if err != nil {
 		n.mux.Close()
