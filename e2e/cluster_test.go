@@ -279,3 +279,58 @@ func TestClusterSecretRefusesStrangers(t *testing.T) {
 		n.Kill()
 	}
 }
+
+// Issue 3: hostnames are kept as names and resolved when dialing. The
+// nodes announce themselves as "localhost" and list each other by name.
+func TestClusterPeersByHostname(t *testing.T) {
+	var nodes []*harness.Node
+	var peers []string
+	ports := []int{}
+	for i := 0; i < 3; i++ {
+		p := redistest.FreePort(t, "127.0.0.1")
+		ports = append(ports, p)
+		peers = append(peers, "localhost:"+itoa(p))
+	}
+	m := redistest.Start(t)
+	dir := t.TempDir()
+	for i, p := range ports {
+		n, err := harness.NewNode(harness.NodeOptions{Bin: bin, Port: p, Dir: dir + "/n" + itoa(i),
+			Lines: append([]string{"sentinel announce-ip localhost", "sentinel resolve-hostnames yes",
+				"raft-peers " + strings.Join(peers, " "),
+				"sentinel monitor mymaster localhost " + itoa(m.Port) + " 2"}, fastLines...)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes = append(nodes, n)
+	}
+	for _, n := range nodes {
+		if err := n.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(n.Kill)
+	}
+	dumpOnFailure(t, nodes...)
+	c := &harness.Cluster{Nodes: nodes}
+	leader, err := c.WaitLeader(10 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := harness.ParseInfo(mustDo(t, leader, "INFO", "raft"))
+	if !strings.HasPrefix(info["raft_leader"], "localhost:") || info["raft_members"] != "3" {
+		t.Fatalf("raft info: %v", info)
+	}
+	waitFor(t, 5*time.Second, "the master is answered by name and monitored", func() bool {
+		for _, n := range nodes {
+			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
+			mm := sentinelMap(s)
+			if err != nil || mm["ip"] != "localhost" || mm["flags"] != "master" || mm["runid"] == "" {
+				return false
+			}
+		}
+		return true
+	})
+	ms := splitMaps(mustDo(t, nodes[0], "SENTINEL", "SENTINELS", "mymaster"), 14)
+	if len(ms) != 2 || ms[0]["ip"] != "localhost" {
+		t.Fatalf("SENTINELS: %v", ms)
+	}
+}
