@@ -13,7 +13,7 @@ import (
 // in c.AtMs. It returns the Sentinel events the change produces, in the
 // order Sentinel publishes them.
 func apply(st *State, c *Command) ([]Event, Result, error) {
-	var ev events
+	ev := events{master: c.Master}
 	var res Result
 	var err error
 	switch c.Op {
@@ -93,6 +93,7 @@ func applySeed(st *State, c *Command, ev *events) {
 			continue
 		}
 		m := &Master{Name: sm.Name, Addr: sm.Addr, Settings: sm.Settings, ConfigEpoch: sm.ConfigEpoch}
+		ev.master = m.Name
 		for _, r := range sm.Replicas {
 			if r != m.Addr && !m.HasReplica(r) {
 				m.Replicas = append(m.Replicas, r)
@@ -151,6 +152,7 @@ func applyReset(st *State, c *Command, ev *events) int64 {
 			continue
 		}
 		m := st.Masters[name]
+		ev.master = name
 		m.Replicas = nil
 		m.Observations = nil
 		m.ODown, m.ODownSinceMs = false, 0
@@ -164,10 +166,13 @@ func applyReset(st *State, c *Command, ev *events) int64 {
 }
 
 // events collects what an entry publishes.
-type events struct{ list []Event }
+type events struct {
+	list   []Event
+	master string // the master the next events are about
+}
 
 func (e *events) add(ch, payload string) {
-	e.list = append(e.list, Event{Channel: ch, Payload: payload})
+	e.list = append(e.list, Event{Channel: ch, Payload: payload, Master: e.master})
 }
 
 // masterPrefix is `master <name> <ip> <port>`.

@@ -5,4 +5,5 @@ package consensus
 type Event struct {
 	Channel string
 	Payload string
+	Master  string // the master the event is about ("" for global events)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/raftinel/raftinel/failover"
 	"github.com/raftinel/raftinel/monitor"
 	"github.com/raftinel/raftinel/sentinelproto"
+	"github.com/raftinel/raftinel/userscript"
 	"go.uber.org/zap"
 )
 
@@ -50,6 +51,7 @@ type Node struct {
 	eng      *failover.Engine
 	srv      *sentinelproto.Server
 	observer *observer
+	scripts  *userscript.Runner
 
 	changed  chan struct{}
 	shutdown chan struct{}
@@ -142,9 +144,13 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 		return nil, n.eng.Manual(ctx, string(data))
 	})
 	n.observer = newObserver(myID, n.store, n.log)
+	n.scripts = userscript.New(userscript.Config{Dir: dir}, n.log, func(ch, payload string) {
+		n.srv.Publish(ch, payload)
+		n.log.Warn("event", zap.String("channel", ch), zap.String("payload", payload))
+	})
 	n.srv = sentinelproto.NewServer(sentinelproto.Options{
 		Config: cfg, MyID: myID, RunID: n.runID, Version: RedisVersion, RaftinelVersion: Version,
-		Cluster: n.store, Monitor: n.mon, Failover: manual{n.store}, Logger: n.log,
+		Cluster: n.store, Monitor: n.mon, Failover: manual{n.store}, Scripts: n.scripts, Logger: n.log,
 		Shutdown: n.requestShutdown,
 	})
 	n.ready.Store(true)
@@ -226,6 +232,7 @@ func (n *Node) Run(ctx context.Context) error {
 	run(func() { _ = n.mon.Run(ctx) })
 	run(func() { n.eng.Run(ctx) })
 	run(func() { n.observer.run(ctx) })
+	run(func() { n.scripts.Run(ctx) })
 	run(func() { n.syncLoop(ctx) })
 	run(func() { n.seed(ctx) })
 	n.log.Info("raftinel node started", zap.String("addr", n.addr), zap.String("myid", n.myID),
@@ -279,6 +286,7 @@ func (n *Node) publish(e consensus.Event) {
 	}
 	n.srv.Publish(e.Channel, e.Payload)
 	n.log.Info("event", zap.String("channel", e.Channel), zap.String("payload", e.Payload))
+	n.runScripts(e.Master, e.Channel, e.Payload)
 }
 
 // errStopped is returned by loops when the node stops.

@@ -128,6 +128,7 @@ func (n *Node) SDown(t monitor.Target, down bool) {
 	if payload != "" {
 		n.srv.Publish(ch, payload)
 		n.log.Info("event", zap.String("channel", ch), zap.String("payload", payload))
+		n.runScripts(t.Master, ch, payload)
 	}
 	if t.IsMaster {
 		n.observer.set(t.Master, down)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/userscript"
 )
 
 // Cluster is what the protocol layer needs from consensus. It reads the
@@ -38,6 +39,13 @@ type Monitor interface {
 	Instance(master, addr string) (monitor.InstanceView, bool)
 	// Peer returns the view of another node by myid.
 	Peer(id string) (monitor.PeerView, bool)
+}
+
+// Scripts is the node's script runner (notification-script,
+// client-reconfig-script), for PENDING-SCRIPTS and INFO.
+type Scripts interface {
+	Pending() []userscript.Job
+	Counts() (running, queued int)
 }
 
 // Failover is the leader-side failover engine, reached through the cluster

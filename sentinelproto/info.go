@@ -186,12 +186,16 @@ func infoCPU() [][2]string {
 func (s *Server) infoSentinel() [][2]string {
 	masters := s.allMasters()
 	sentinels := max(len(s.members()), 1)
+	running, queued := 0, 0
+	if s.o.Scripts != nil {
+		running, queued = s.o.Scripts.Counts()
+	}
 	kv := [][2]string{
 		{"sentinel_masters", strconv.Itoa(len(masters))},
 		{"sentinel_tilt", "0"},
 		{"sentinel_tilt_since_seconds", "-1"},
-		{"sentinel_running_scripts", "0"},
-		{"sentinel_scripts_queue_length", "0"},
+		{"sentinel_running_scripts", strconv.Itoa(running)},
+		{"sentinel_scripts_queue_length", strconv.Itoa(queued)},
 		{"sentinel_simulate_failure_flags", itoa(s.local.simFailure.Load())},
 	}
 	for i, m := range masters {

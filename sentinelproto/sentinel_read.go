@@ -128,8 +128,37 @@ func cmdSentinelGetAddr(x *cmdCtx) {
 // SENTINEL MYID
 func cmdSentinelMyID(x *cmdCtx) { x.r.bulk(x.s.o.MyID) }
 
-// SENTINEL PENDING-SCRIPTS: scripts are not run by this layer.
-func cmdSentinelPendingScripts(x *cmdCtx) { x.r.array(0) }
+// SENTINEL PENDING-SCRIPTS: one map per scheduled or running script.
+func cmdSentinelPendingScripts(x *cmdCtx) {
+	if x.s.o.Scripts == nil {
+		x.r.array(0)
+		return
+	}
+	jobs := x.s.o.Scripts.Pending()
+	now := time.Now()
+	x.r.array(len(jobs))
+	for _, j := range jobs {
+		x.r.mapLen(5)
+		x.r.bulk("argv")
+		x.r.bulks(j.Argv)
+		x.r.bulk("flags")
+		if j.Running {
+			x.r.bulk("running")
+			x.r.bulk("pid")
+			x.r.bulkInt(int64(j.PID))
+			x.r.bulk("run-time")
+			x.r.bulkInt(now.Sub(j.Since).Milliseconds())
+		} else {
+			x.r.bulk("scheduled")
+			x.r.bulk("pid")
+			x.r.bulkInt(0)
+			x.r.bulk("run-delay")
+			x.r.bulkInt(max(j.Since.Sub(now).Milliseconds(), 0))
+		}
+		x.r.bulk("retry-num")
+		x.r.bulkInt(int64(j.RetryNum))
+	}
+}
 
 // SENTINEL CKQUORUM <name>: usable = this node plus the peers not SDOWN in
 // this node's view; the majority that authorizes a failover counts Raft

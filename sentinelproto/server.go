@@ -23,6 +23,7 @@ type Options struct {
 	Cluster         Cluster
 	Monitor         Monitor
 	Failover        Failover
+	Scripts         Scripts // optional
 	Logger          *zap.Logger
 	Shutdown        func() // SHUTDOWN calls this (the node exits)
 }
