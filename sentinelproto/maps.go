@@ -1,9 +1,7 @@
 package sentinelproto
 
 import (
-	"maps"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,20 +32,7 @@ func joinFlags(set map[string]bool) string {
 
 // copyMaster deep-copies what the maps read, so nothing reachable from the
 // state is used after Cluster.Read returns.
-func copyMaster(m *consensus.Master) *consensus.Master {
-	c := *m
-	c.Replicas = slices.Clone(m.Replicas)
-	c.Observations = maps.Clone(m.Observations)
-	c.RenameCommands = maps.Clone(m.RenameCommands)
-	c.History = slices.Clone(m.History)
-	if m.Failover != nil {
-		f := *m.Failover
-		f.Reconf = maps.Clone(m.Failover.Reconf)
-		f.ReconfSentMs = maps.Clone(m.Failover.ReconfSentMs)
-		c.Failover = &f
-	}
-	return &c
-}
+func copyMaster(m *consensus.Master) *consensus.Master { return m.Clone() }
 
 // allMasters returns copies of every master in MASTERS order.
 func (s *Server) allMasters() []*consensus.Master {

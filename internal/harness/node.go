@@ -61,15 +61,7 @@ type NodeOptions struct {
 // NewNode writes the node's sentinel.conf; Start runs it.
 func NewNode(o NodeOptions) (*Node, error) {
 	var err error
-	if o.Host == "" {
-		o.Host = "127.0.0.1"
-	}
-	if o.Port == 0 {
-		if o.Port, err = FreePort(o.Host); err != nil {
-			return nil, err
-		}
-	}
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+	if o.Host, o.Port, err = placeProcess(o.Host, o.Port, o.Dir); err != nil {
 		return nil, err
 	}
 	n := &Node{Host: o.Host, Port: o.Port, Dir: o.Dir, Conf: filepath.Join(o.Dir, "sentinel.conf"), Log: filepath.Join(o.Dir, "node.log")}

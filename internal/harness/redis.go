@@ -63,15 +63,7 @@ func StartRedis(o RedisOptions) (*Redis, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Host == "" {
-		o.Host = "127.0.0.1"
-	}
-	if o.Port == 0 {
-		if o.Port, err = FreePort(o.Host); err != nil {
-			return nil, err
-		}
-	}
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+	if o.Host, o.Port, err = placeProcess(o.Host, o.Port, o.Dir); err != nil {
 		return nil, err
 	}
 	lines := []string{
@@ -106,6 +98,21 @@ func (r *Redis) start() error {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return nil
+}
+
+// placeProcess fills a default host (127.0.0.1), a free port and creates
+// the process's directory.
+func placeProcess(host string, port int, dir string) (string, int, error) {
+	var err error
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if port == 0 {
+		if port, err = FreePort(host); err != nil {
+			return "", 0, err
+		}
+	}
+	return host, port, os.MkdirAll(dir, 0o755)
 }
 
 // Addr returns host:port.
