@@ -258,3 +258,30 @@ func TestOutgoingConnectionsUseTheNodeAddress(t *testing.T) {
 		}
 	}
 }
+
+// SENTINEL DEBUG info-period takes effect at run time.
+func TestDebugInfoPeriodTakesEffect(t *testing.T) {
+	m := redistest.Start(t)
+	n := startNode(t, monitorLines("mymaster", m, 1, 5000)...)
+	waitFor(t, 5*time.Second, "first INFO", func() bool {
+		s, err := n.Do("SENTINEL", "MASTER", "mymaster")
+		return err == nil && sentinelMap(s)["info-refresh"] != "0"
+	})
+	if s := mustDo(t, n, "SENTINEL", "DEBUG", "info-period", "100"); s != "OK" {
+		t.Fatalf("DEBUG: %q", s)
+	}
+	// with the default 10 s period the age would exceed 400 ms most of the time
+	waitFor(t, 3*time.Second, "INFO refreshed every 100 ms", func() bool {
+		for i := 0; i < 10; i++ {
+			s, _ := n.Do("SENTINEL", "MASTER", "mymaster")
+			if atoi(sentinelMap(s)["info-refresh"]) > 400 {
+				return false
+			}
+			time.Sleep(30 * time.Millisecond)
+		}
+		return true
+	})
+	if s := mustDo(t, n, "SENTINEL", "DEBUG"); !strings.Contains(s, "INFO-PERIOD\n100") {
+		t.Fatalf("DEBUG shows %q", s)
+	}
+}

@@ -270,5 +270,8 @@ func (in *instance) infoPeriod() time.Duration {
 	if in.v.InfoRefresh.IsZero() || (!in.t.IsMaster && in.v.Role == "slave" && !in.v.MasterLinkUp) {
 		return in.m.cfg.FastInfoPeriod
 	}
+	if p := in.m.infoPeriod.Load(); p > 0 {
+		return time.Duration(p)
+	}
 	return in.m.cfg.InfoPeriod
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -18,8 +19,11 @@ var (
 // Monitor owns this node's links to every monitored instance and peer.
 type Monitor struct {
 	cfg Config
-	rep Reporter
-	log *zap.Logger
+	// infoPeriod overrides cfg.InfoPeriod at run time (SENTINEL DEBUG
+	// info-period); 0 = the configured one.
+	infoPeriod atomic.Int64
+	rep        Reporter
+	log        *zap.Logger
 
 	mu     sync.Mutex
 	insts  map[instKey]*instance
@@ -238,6 +242,17 @@ func (m *Monitor) RefreshInfo(ctx context.Context, master, addr string) (Instanc
 		return InstanceView{}, err
 	}
 	return in.refresh(ctx)
+}
+
+// SetInfoPeriod changes the normal INFO period at run time (SENTINEL DEBUG
+// info-period).
+func (m *Monitor) SetInfoPeriod(d time.Duration) {
+	m.infoPeriod.Store(int64(d))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, in := range m.insts {
+		poke(in.wakeInfo) // re-plan the next INFO with the new period
+	}
 }
 
 // SetFastInfo switches INFO of every target of master to FastInfoPeriod

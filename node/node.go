@@ -24,6 +24,7 @@ import (
 	"github.com/raftinel/raftinel/config"
 	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/failover"
+	"github.com/raftinel/raftinel/httpapi"
 	"github.com/raftinel/raftinel/monitor"
 	"github.com/raftinel/raftinel/sentinelproto"
 	"github.com/raftinel/raftinel/userscript"
@@ -51,6 +52,9 @@ type Node struct {
 	eng      *failover.Engine
 	srv      *sentinelproto.Server
 	observer *observer
+	metrics  *httpapi.Metrics
+	http     *httpapi.Server // nil without http-port
+	httpLns  []net.Listener
 	scripts  *userscript.Runner
 
 	changed  chan struct{}
@@ -95,6 +99,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	n := &Node{
 		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(),
 		changed: make(chan struct{}, 1), shutdown: make(chan struct{}),
+		metrics: httpapi.NewMetrics(),
 	}
 	for _, o := range opts {
 		o(n)
@@ -127,11 +132,12 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	}
 	n.mon = monitor.New(monitor.Config{
 		MyID: myID, PingPeriod: cfg.Monitor.PingPeriod, InfoPeriod: cfg.Monitor.InfoPeriod,
-		SDownCheckPeriod: cfg.Monitor.SDownCheckPeriod, Dial: n.dial,
+		SDownCheckPeriod: cfg.Monitor.SDownCheckPeriod, Dial: n.dial, PingRTT: n.metrics.ObservePing,
 	}, n, n.log)
 	n.eng = failover.New(failover.Config{
 		MyID: myID, ReplicaWitness: cfg.Failover.ReplicaWitness, PauseTimeout: cfg.Failover.PauseTimeout,
 		DemoteDelay: cfg.Failover.DemoteDelay, Logger: n.log,
+		FenceMinReplicas: cfg.Failover.FenceMinReplicas, FenceMaxLag: cfg.Failover.FenceMaxLag,
 		Simulate: func() int64 { return n.srv.SimulateFailureFlags() },
 		Crash: func(point string) {
 			// Sentinel's SIMULATE-FAILURE exits at once with 99, no cleanup.
@@ -151,8 +157,13 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	n.srv = sentinelproto.NewServer(sentinelproto.Options{
 		Config: cfg, MyID: myID, RunID: n.runID, Version: RedisVersion, RaftinelVersion: Version,
 		Cluster: n.store, Monitor: n.mon, Failover: manual{n.store}, Scripts: n.scripts, Logger: n.log,
-		Shutdown: n.requestShutdown,
+		Shutdown: n.requestShutdown, OnDebug: n.debugTimer,
 	})
+	if err := n.openHTTP(); err != nil {
+		n.store.Close()
+		n.mux.Close()
+		return nil, err
+	}
 	n.ready.Store(true)
 	return n, nil
 }
@@ -235,6 +246,7 @@ func (n *Node) Run(ctx context.Context) error {
 	run(func() { n.scripts.Run(ctx) })
 	run(func() { n.syncLoop(ctx) })
 	run(func() { n.seed(ctx) })
+	run(n.serveHTTP)
 	n.log.Info("raftinel node started", zap.String("addr", n.addr), zap.String("myid", n.myID),
 		zap.String("version", Version))
 	select {
@@ -245,6 +257,19 @@ func (n *Node) Run(ctx context.Context) error {
 	err := n.close()
 	wg.Wait()
 	return err
+}
+
+// debugTimer applies a SENTINEL DEBUG timer that raftinel has.
+func (n *Node) debugTimer(param string, ms int64) {
+	d := time.Duration(ms) * time.Millisecond
+	switch param {
+	case "info-period":
+		n.mon.SetInfoPeriod(d)
+	case "script-max-runtime":
+		n.scripts.SetLimits(d, 0)
+	case "script-retry-delay":
+		n.scripts.SetLimits(0, d)
+	}
 }
 
 func (n *Node) requestShutdown() { n.once.Do(func() { close(n.shutdown) }) }
@@ -260,6 +285,7 @@ func (n *Node) close() error {
 		}
 	}
 	n.srv.Close()
+	n.closeHTTP()
 	err := n.store.Close()
 	n.mux.Close()
 	n.log.Info("raftinel node stopped")
@@ -285,6 +311,7 @@ func (n *Node) publish(e consensus.Event) {
 		return
 	}
 	n.srv.Publish(e.Channel, e.Payload)
+	n.metrics.Event(e.Channel, e.Payload)
 	n.log.Info("event", zap.String("channel", e.Channel), zap.String("payload", e.Payload))
 	n.runScripts(e.Master, e.Channel, e.Payload)
 }

@@ -149,7 +149,8 @@ func (l *localState) configSet(x *cmdCtx) {
 }
 
 // SENTINEL DEBUG [<param> <value> ...]: shows or sets the timers. Values
-// are kept and shown; the monitor takes its timers from the config file.
+// are kept and shown; Options.OnDebug applies those raftinel has
+// (docs/divergence.md lists which).
 func cmdSentinelDebug(x *cmdCtx) {
 	l := x.s.local
 	l.mu.Lock()
@@ -181,6 +182,9 @@ func cmdSentinelDebug(x *cmdCtx) {
 			return
 		}
 		l.debug[idx].value = n
+		if x.s.o.OnDebug != nil {
+			x.s.o.OnDebug(l.debug[idx].name, n)
+		}
 	}
 	x.r.ok()
 }

@@ -24,8 +24,10 @@ type Options struct {
 	Monitor         Monitor
 	Failover        Failover
 	Scripts         Scripts // optional
-	Logger          *zap.Logger
-	Shutdown        func() // SHUTDOWN calls this (the node exits)
+	// OnDebug is told every SENTINEL DEBUG <param> <ms> that was set.
+	OnDebug  func(param string, ms int64)
+	Logger   *zap.Logger
+	Shutdown func() // SHUTDOWN calls this (the node exits)
 }
 
 // applyTimeout bounds a change sent through the log on behalf of a client.

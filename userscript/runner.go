@@ -47,6 +47,19 @@ func (c *Config) defaults() {
 	}
 }
 
+// SetLimits changes the run time bound and the retry delay at run time
+// (SENTINEL DEBUG script-max-runtime / script-retry-delay); 0 keeps a value.
+func (r *Runner) SetLimits(maxRuntime, retryDelay time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if maxRuntime > 0 {
+		r.cfg.MaxRuntime = maxRuntime
+	}
+	if retryDelay > 0 {
+		r.cfg.RetryDelay = retryDelay
+	}
+}
+
 // Job is one scheduled or running script, as PENDING-SCRIPTS shows it.
 type Job struct {
 	Argv     []string
@@ -214,7 +227,10 @@ func (r *Runner) startDue(ctx context.Context, wg *sync.WaitGroup) time.Time {
 func (r *Runner) wait(ctx context.Context, j *job, cmd *exec.Cmd) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	timer := time.NewTimer(r.cfg.MaxRuntime)
+	r.mu.Lock()
+	maxRuntime := r.cfg.MaxRuntime
+	r.mu.Unlock()
+	timer := time.NewTimer(maxRuntime)
 	defer timer.Stop()
 	var err error
 	select {
