@@ -151,6 +151,11 @@ type Failover struct {
 	ReplicaWitness bool          // replica-witness: replicas with a live link veto ODOWN
 	PauseTimeout   time.Duration // manual-failover-pause-timeout: CLIENT PAUSE bound
 	DemoteDelay    time.Duration // demote-delay: wait before demoting a returning old master
+	// fence-min-replicas / fence-max-lag: min-replicas-to-write and
+	// min-replicas-max-lag (seconds) kept on every instance of every
+	// monitored set; FenceMinReplicas < 0 = off (Redis settings untouched).
+	FenceMinReplicas int
+	FenceMaxLag      int
 }
 
 // Master defaults (Sentinel's).
@@ -186,8 +191,10 @@ func Default() *Config {
 			SDownCheckPeriod: 10 * time.Millisecond,
 		},
 		Failover: Failover{
-			ReplicaWitness: true,
-			PauseTimeout:   5 * time.Second,
+			ReplicaWitness:   true,
+			PauseTimeout:     5 * time.Second,
+			FenceMinReplicas: -1,
+			FenceMaxLag:      10,
 		},
 	}
 }

@@ -32,6 +32,8 @@ var raftinelDirectives = map[string]handler{
 	"replica-witness":               boolValue(func(c *Config, v bool) { c.Failover.ReplicaWitness = v }),
 	"manual-failover-pause-timeout": millis(1, func(c *Config, d time.Duration) { c.Failover.PauseTimeout = d }),
 	"demote-delay":                  millis(0, func(c *Config, d time.Duration) { c.Failover.DemoteDelay = d }),
+	"fence-min-replicas":            intValue(0, 1<<20, func(c *Config, v int64) { c.Failover.FenceMinReplicas = int(v) }),
+	"fence-max-lag":                 intValue(1, 1<<20, func(c *Config, v int64) { c.Failover.FenceMaxLag = int(v) }),
 
 	"http-port": intValue(0, 65535, func(c *Config, v int64) { c.HTTPPort = int(v) }), // 0 = off
 }
@@ -127,6 +129,8 @@ func (p *parser) crossCheck() *Error {
 			fmt.Sprintf("raft-leader-lease-timeout (%v) must not be longer than raft-heartbeat-timeout (%v)", c.Raft.LeaderLeaseTimeout, c.Raft.HeartbeatTimeout)},
 		{c.HTTPPort != 0 && (c.HTTPPort == c.Port || c.HTTPPort == c.TLS.Port), []string{"http-port", "port", "tls-port"},
 			fmt.Sprintf("http-port %d is already used by port or tls-port", c.HTTPPort)},
+		{c.Port == 0 && c.TLS.Port > 0 && !c.TLS.Replication, []string{"port", "tls-port", "tls-replication"},
+			"port 0 (TLS only) needs tls-replication yes: other nodes reach this one on tls-port, over TLS"},
 		// redis-server's own check, with its own words.
 		{c.ACLFile != "" && len(c.Users) > 0, []string{"aclfile", "user"},
 			"Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. " +

@@ -25,6 +25,8 @@ sdown-check-period 50
 replica-witness no
 manual-failover-pause-timeout 7000
 demote-delay 0
+fence-min-replicas 1
+fence-max-lag 2
 http-port 9121
 `)
 	wantRaft := Raft{
@@ -40,7 +42,7 @@ http-port 9121
 	if want := (Monitor{PingPeriod: 0, InfoPeriod: 2 * time.Second, SDownCheckPeriod: 50 * time.Millisecond}); c.Monitor != want {
 		t.Errorf("Monitor = %+v, want %+v", c.Monitor, want)
 	}
-	if want := (Failover{ReplicaWitness: false, PauseTimeout: 7 * time.Second}); c.Failover != want {
+	if want := (Failover{ReplicaWitness: false, PauseTimeout: 7 * time.Second, FenceMinReplicas: 1, FenceMaxLag: 2}); c.Failover != want {
 		t.Errorf("Failover = %+v, want %+v", c.Failover, want)
 	}
 	if c.HTTPPort != 9121 {
@@ -53,6 +55,9 @@ http-port 9121
 	c = mustParse(t, "raft-join 10.0.0.1:26379\ndemote-delay 2500\nping-period 200\n")
 	if c.Raft.Join != "10.0.0.1:26379" || c.Failover.DemoteDelay != 2500*time.Millisecond || c.Monitor.PingPeriod != 200*time.Millisecond {
 		t.Errorf("got %+v", c)
+	}
+	if c.Failover.FenceMinReplicas != -1 || c.Failover.FenceMaxLag != 10 {
+		t.Errorf("fencing defaults: %+v, want off (-1) and max lag 10", c.Failover)
 	}
 	// A later raft-peers line replaces the earlier one.
 	c = mustParse(t, "raft-peers 10.0.0.1:1 10.0.0.2:1\nraft-peers 10.0.0.3:1\n")
@@ -97,9 +102,13 @@ func TestRaftinelErrors(t *testing.T) {
 		{"pause", "manual-failover-pause-timeout 0", nil, 1, "manual-failover-pause-timeout", ms1},
 		{"demote delay", "demote-delay -1", nil, 1, "demote-delay", ms0},
 		{"duration overflow", "demote-delay 9223372036854775807", nil, 1, "demote-delay", ms0},
+		{"fence min replicas", "fence-min-replicas -1", nil, 1, "fence-min-replicas", "argument must be between 0 and 1048576 inclusive"},
+		{"fence max lag", "fence-max-lag 0", nil, 1, "fence-max-lag", "argument must be between 1 and 1048576 inclusive"},
 		{"http port", "http-port 65536", nil, 1, "http-port", "argument must be between 0 and 65535 inclusive"},
 		{"http port clash", "http-port 26379", nil, 1, "http-port", "http-port 26379 is already used by port or tls-port"},
 		{"http port clash later port", "http-port 9000\nport 9000", nil, 2, "port", "http-port 9000 is already used by port or tls-port"},
+		{"tls only without tls-replication", "port 0\ntls-port 26380", nil, 2, "tls-port",
+			"port 0 (TLS only) needs tls-replication yes: other nodes reach this one on tls-port, over TLS"},
 		{"election below heartbeat", "raft-heartbeat-timeout 1000", nil, 1, "raft-heartbeat-timeout",
 			"raft-election-timeout (300ms) must not be shorter than raft-heartbeat-timeout (1s)"},
 		{"lease above heartbeat", "raft-election-timeout 1000\nraft-leader-lease-timeout 400\n", nil, 2, "raft-leader-lease-timeout",
@@ -119,6 +128,10 @@ func TestRaftAddr(t *testing.T) {
 		{"port 1\nsentinel announce-port 2", "127.0.0.1:2"},
 		{"sentinel announce-ip sentinel-0.sentinel\nsentinel announce-port 30000", "sentinel-0.sentinel:30000"},
 		{"sentinel announce-ip fd00::1", "[fd00::1]:26379"},
+		{"tls-port 26380", "127.0.0.1:26379"},
+		{"tls-port 26380\ntls-replication yes", "127.0.0.1:26380"},
+		{"port 0\ntls-port 26380\ntls-replication yes", "127.0.0.1:26380"},
+		{"tls-port 26380\ntls-replication yes\nsentinel announce-port 30000", "127.0.0.1:30000"},
 	} {
 		if got := mustParse(t, tc.conf).RaftAddr(); got != tc.want {
 			t.Errorf("%q: RaftAddr() = %q, want %q", tc.conf, got, tc.want)

@@ -172,17 +172,24 @@ func (s *Store) Barrier(timeout time.Duration) error {
 
 // Fresh implements design rule 8: a leader (which steps down when it loses
 // its quorum for LeaderLeaseTimeout) is fresh; a follower is fresh while it
-// heard from a leader within StaleAfter.
+// heard from a leader within StaleAfter and, after start or a stale
+// period, once it has caught up with the leader (catchup.go).
 func (s *Store) Fresh() error {
 	if s.o.ServeStale || s.IsLeader() {
 		return nil
 	}
 	lc := s.raft.LastContact()
 	if lc.IsZero() {
+		s.cu.stale()
 		return fmt.Errorf("%w since start %d ms ago", ErrStale, time.Since(s.started).Milliseconds())
 	}
 	if age := time.Since(lc); age > s.o.StaleAfter {
+		s.cu.stale()
 		return fmt.Errorf("%w for %d ms", ErrStale, age.Milliseconds())
+	}
+	if !s.cu.upToDate() {
+		s.startCatchUp()
+		return fmt.Errorf("%w: catching up with the leader", ErrStale)
 	}
 	return nil
 }

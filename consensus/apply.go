@@ -29,6 +29,8 @@ func apply(st *State, c *Command) ([]Event, Result, error) {
 		ev.add(c.Channel, c.Payload)
 	case OpReset:
 		res.Value = applyReset(st, c, &ev)
+	case OpConfig:
+		err = applyConfig(st, c)
 	default:
 		m := st.Masters[c.Master]
 		if m == nil {
@@ -47,6 +49,9 @@ func applyToMaster(st *State, m *Master, c *Command, ev *events) error {
 	case OpSet:
 		return applySet(m, c, ev)
 	case OpObserve:
+		if !c.Addr.IsZero() && c.Addr != m.Addr {
+			return nil // about an address a failover has since replaced
+		}
 		if m.Observations == nil {
 			m.Observations = map[string]Observation{}
 		}

@@ -142,6 +142,10 @@ type State struct {
 	// Nodes maps a Raft server ID (the node's announced address) to the
 	// node's identity, registered by each node through the log.
 	Nodes map[string]NodeInfo `json:"nodes,omitempty"`
+	// Config holds the cluster-wide SENTINEL CONFIG values set through
+	// the log (apply_config.go); a parameter absent here takes each
+	// node's config-file value.
+	Config map[string]string `json:"config,omitempty"`
 }
 
 // NodeInfo is a raftinel node's identity as it registered itself.

@@ -60,6 +60,7 @@ type Store struct {
 	bootIndex    uint64
 	applyTimeout time.Duration
 	started      time.Time
+	cu           catchUp // freshness after a stale period (catchup.go)
 
 	mu       sync.RWMutex
 	handlers map[string]Handler

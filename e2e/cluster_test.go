@@ -295,7 +295,7 @@ func TestClusterPeersByHostname(t *testing.T) {
 	dir := t.TempDir()
 	for i, p := range ports {
 		n, err := harness.NewNode(harness.NodeOptions{Bin: bin, Port: p, Dir: dir + "/n" + itoa(i),
-			Lines: append([]string{"sentinel announce-ip localhost", "sentinel resolve-hostnames yes",
+			Lines: append([]string{"sentinel announce-ip localhost", "sentinel resolve-hostnames yes", "sentinel announce-hostnames yes",
 				"raft-peers " + strings.Join(peers, " "),
 				"sentinel monitor mymaster localhost " + itoa(m.Port) + " 2"}, fastLines...)})
 		if err != nil {

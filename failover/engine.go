@@ -19,7 +19,12 @@ type Config struct {
 	ReplicaWitness bool          // design rule 9
 	PauseTimeout   time.Duration // CLIENT PAUSE bound of a coordinated SENTINEL FAILOVER
 	DemoteDelay    time.Duration // how long a stray master is seen before it is demoted
-	Logger         *zap.Logger
+	// FenceMinReplicas >= 0 keeps min-replicas-to-write (and
+	// min-replicas-max-lag = FenceMaxLag seconds) on every instance (see
+	// fence.go); < 0 leaves the Redis settings alone.
+	FenceMinReplicas int
+	FenceMaxLag      int
+	Logger           *zap.Logger
 	// Simulate returns SENTINEL SIMULATE-FAILURE flags; Crash is called
 	// (Sentinel exits with 99) at the simulated crash points. Tests use them
 	// to kill a leader in the middle of a failover.
@@ -62,6 +67,7 @@ type Engine struct {
 	acted    map[string]time.Time // action key -> last time (rate limit)
 	paused   map[string]uint64    // master -> epoch whose old master we paused
 	delayLog map[string]int64     // master -> next-start time already logged
+	fenced   map[string]string    // addr -> run id whose fence settings were applied
 }
 
 // New returns an engine; Run drives it.
@@ -92,6 +98,7 @@ func (e *Engine) reset() {
 	e.acted = map[string]time.Time{}
 	e.paused = map[string]uint64{}
 	e.delayLog = map[string]int64{}
+	e.fenced = map[string]string{}
 }
 
 // Wake makes the engine evaluate now (an entry was applied, an INFO arrived).
@@ -201,6 +208,7 @@ func (e *Engine) evaluate(ctx context.Context, m *consensus.Master, voters map[s
 		}
 	}
 	e.corrections(ctx, m)
+	e.fence(ctx, m)
 	return suspect
 }
 

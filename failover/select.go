@@ -74,6 +74,8 @@ func exclude(in SelectInput, c Candidate) string {
 		return "never probed"
 	case v.SDown:
 		return "s_down"
+	case !v.Connected && v.LastError != "":
+		return "disconnected (" + v.LastError + ")" // e.g. AUTH: WRONGPASS, INFO: NOPERM
 	case !v.Connected:
 		return "disconnected"
 	case v.LastOKPing.IsZero() || in.Now.Sub(v.LastOKPing) > maxPingAge:

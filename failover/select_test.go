@@ -33,6 +33,9 @@ func TestSelect(t *testing.T) {
 		{"all priority 0", []Candidate{good(2, 0, 900, "a"), good(3, 0, 1, "b")}, 0, 0, []string{"replica-priority 0", "replica-priority 0"}},
 		{"s_down", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.SDown = true })}, 0, 0, []string{"s_down"}},
 		{"disconnected", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.Connected = false })}, 0, 0, []string{"disconnected"}},
+		{"auth refused", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) {
+			v.Connected, v.LastError = false, "AUTH: WRONGPASS invalid username-password pair or user is disabled."
+		})}, 0, 0, []string{"disconnected (AUTH: WRONGPASS invalid username-password pair or user is disabled.)"}},
 		{"old ping", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.LastOKPing = now.Add(-6 * time.Second) })}, 0, 0, []string{"no valid PING"}},
 		{"info stale while master down", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.InfoRefresh = now.Add(-6 * time.Second) })}, time.Second, 0, []string{"INFO is"}},
 		{"info 6s ok when master healthy", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.InfoRefresh = now.Add(-6 * time.Second) })}, 0, 2, nil},

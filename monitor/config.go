@@ -35,6 +35,11 @@ type Config struct {
 	// Dial, when set, replaces net.Dialer for every link (tests inject
 	// faults with it).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// PingRTT, when set, receives the round trip of every valid PING reply
+	// from a Redis instance (not peers, not a PING that carried the
+	// connection's handshake). It runs on the probe's goroutine: keep it
+	// cheap (a histogram observation).
+	PingRTT func(rtt time.Duration)
 }
 
 // Defaults.
@@ -143,6 +148,7 @@ type linkSettings struct {
 	info        []byte        // encoded INFO
 	rename      map[string]string
 	connKey     string // auth + rename + addr: a change forces a reconnect
+	onRTT       func(time.Duration)
 }
 
 func clampDur(d, lo, hi time.Duration) time.Duration {
@@ -196,6 +202,7 @@ func targetSettings(c Config, t Target) *linkSettings {
 		dialTimeout: c.DialTimeout,
 		cmdTimeout:  clampDur(d/2, 500*time.Millisecond, 5*time.Second),
 		rename:      maps.Clone(t.Rename),
+		onRTT:       c.PingRTT,
 	}
 	if s.period <= 0 {
 		s.period = clampDur(d/10, minPeriod, maxPeriod)

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -100,6 +101,9 @@ func (in *instance) stop() {
 // map or address reconnects both links.
 func (in *instance) update(t Target) {
 	in.mu.Lock()
+	if t.AuthPass == "" {
+		in.authErr = "" // no AUTH will be sent any more, so no reply would clear an old refusal
+	}
 	in.t = t
 	in.mu.Unlock()
 	in.changedNow()
@@ -127,7 +131,11 @@ func (in *instance) view() InstanceView {
 	v.PingPendingSince = ps.pendingSince
 	v.LastOKPing = ps.lastOK
 	v.LastPingReply = ps.lastReply
-	v.Connected = ps.connected && in.cmd.up.Load()
+	// A link refused by the server (wrong password, missing password, an
+	// ACL without PING or INFO) is no usable link: shown disconnected, with
+	// the reason in LastError, so it is never taken for healthy.
+	refused := authErr != "" || refusedReply(ps.err) || refusedReply(cmdErr)
+	v.Connected = ps.connected && in.cmd.up.Load() && !refused
 	v.PendingCommands = int(in.cmd.pending.Load())
 	if ps.inflight {
 		v.PendingCommands++
@@ -141,6 +149,13 @@ func (in *instance) view() InstanceView {
 		v.LastError = cmdErr
 	}
 	return v
+}
+
+// refusedReply reports a link error that is an authentication or
+// permission refusal ("PING: NOAUTH ...", "INFO: NOPERM ...").
+func refusedReply(e string) bool {
+	_, msg, ok := strings.Cut(e, ": ")
+	return ok && (strings.HasPrefix(msg, "NOAUTH") || strings.HasPrefix(msg, "WRONGPASS") || strings.HasPrefix(msg, "NOPERM"))
 }
 
 // authResult implements authSink for both links: a failure is kept for

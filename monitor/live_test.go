@@ -229,7 +229,7 @@ func TestAuth(t *testing.T) {
 	bk := instKey{"bad", addr}
 	rec.waitSDown(t, bk, true, time.Time{}, 3*time.Second)
 	v, _ := m.Instance("bad", addr)
-	if !strings.Contains(v.LastError, "WRONGPASS") || v.LastPingReply.IsZero() || !v.LastOKPing.IsZero() {
+	if !strings.Contains(v.LastError, "WRONGPASS") || v.LastPingReply.IsZero() || !v.LastOKPing.IsZero() || v.Connected {
 		t.Fatalf("bad view: LastError %q lastReply %v lastOK %v", v.LastError, v.LastPingReply, v.LastOKPing)
 	}
 	t.Logf("wrong password: LastError %q", v.LastError)
@@ -253,10 +253,23 @@ func TestAuth(t *testing.T) {
 			t.Fatalf("%s: SDOWN transitions %+v (now %v)", n, ev, time.Now())
 		}
 	}
+	// A password sent to a server that has none is refused; removing it
+	// from the target clears the refusal (no AUTH is sent any more, so no
+	// AUTH reply can clear it).
+	open := startRaw(t, "PING")
+	m.SetTargets([]Target{good, {Master: "open", Addr: open, IsMaster: true, DownAfter: downAfter, AuthPass: "x"}})
+	redistest.WaitFor(t, 3*time.Second, "AUTH refused by a server without password", func() bool {
+		v, _ := m.Instance("open", open)
+		return strings.Contains(v.LastError, "AUTH") && !v.Connected
+	})
+	m.SetTargets([]Target{good, {Master: "open", Addr: open, IsMaster: true, DownAfter: downAfter}})
+	if v := waitHealthy(t, m, "open", open); v.LastError != "" {
+		t.Fatalf("after removing the password: %q", v.LastError)
+	}
 	// No password at all: PING answers -NOAUTH.
 	m.SetTargets([]Target{{Master: "none", Addr: addr, IsMaster: true, DownAfter: downAfter}})
 	redistest.WaitFor(t, 3*time.Second, "NOAUTH in LastError", func() bool {
 		v, _ := m.Instance("none", addr)
-		return strings.Contains(v.LastError, "NOAUTH") && !v.LastPingReply.IsZero()
+		return strings.Contains(v.LastError, "NOAUTH") && !v.LastPingReply.IsZero() && !v.Connected
 	})
 }

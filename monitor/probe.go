@@ -147,6 +147,7 @@ func (p *probe) run(ctx context.Context) {
 // and waits for its reply.
 func (p *probe) ping(c *rconn, s *linkSettings, next *time.Time) error {
 	now := time.Now()
+	sent := now
 	*next = now.Add(s.period)
 	pre := c.begin(s)
 	c.wbuf = append(c.wbuf, s.ping...)
@@ -199,6 +200,9 @@ func (p *probe) ping(c *rconn, s *linkSettings, next *time.Time) error {
 		p.err = "PING: unexpected reply"
 	}
 	p.mu.Unlock()
+	if valid && s.onRTT != nil && !pre.auth && !pre.hello {
+		s.onRTT(now.Sub(sent))
+	}
 	if recovered {
 		p.own.probeRecovered()
 	}

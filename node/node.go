@@ -10,6 +10,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -64,6 +65,8 @@ type Node struct {
 	pending  sync.Map    // replica additions in flight, "master/addr"
 	// Dial lets tests cut this node off from Redis addresses.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// tlsServer is the tls-port listener's configuration (nil: no tls-port).
+	tlsServer *tls.Config
 }
 
 // Option adjusts a node before start (tests).
@@ -82,8 +85,8 @@ func init() {
 // New validates the directory, binds the port and opens the Raft store.
 // Errors name what is wrong in one line (port in use, unwritable dir).
 func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
-	if cfg.Port <= 0 {
-		return nil, fmt.Errorf("port %d: raftinel needs a TCP port for clients and peers", cfg.Port)
+	if cfg.Port <= 0 && cfg.TLS.Port <= 0 {
+		return nil, fmt.Errorf("port %d: raftinel needs a TCP port (port or tls-port) for clients and peers", cfg.Port)
 	}
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
@@ -113,7 +116,10 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	if src != nil {
 		raftDial = src.DialTimeout
 	}
-	lns, err := listen(cfg)
+	if err := n.setupTLS(&raftDial); err != nil {
+		return nil, err
+	}
+	lns, err := listenAll(cfg, n.tlsServer)
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +165,11 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 		Cluster: n.store, Monitor: n.mon, Failover: manual{n.store}, Scripts: n.scripts, Logger: n.log,
 		Shutdown: n.requestShutdown, OnDebug: n.debugTimer,
 	})
+	if err := n.srv.LoadACL(); err != nil {
+		n.store.Close()
+		n.mux.Close()
+		return nil, err
+	}
 	if err := n.openHTTP(); err != nil {
 		n.store.Close()
 		n.mux.Close()
@@ -188,31 +199,60 @@ func checkWritable(dir string) error {
 	return os.Remove(f.Name())
 }
 
-// listen binds every `bind` address (all interfaces when none); a "-"
-// prefix marks an address that may be missing, as in Redis.
+// listen binds every `bind` address (all interfaces when none) on port.
 func listen(cfg *config.Config) ([]net.Listener, error) {
+	c := *cfg
+	c.TLS.Port = 0
+	return listenAll(&c, nil)
+}
+
+// listenAll binds every `bind` address on port and, with a TLS
+// configuration, on tls-port; a "-" prefix marks an address that may be
+// missing, as in Redis. Port 0 disables the plain port (TLS only), as in
+// Redis.
+func listenAll(cfg *config.Config, tlsCfg *tls.Config) ([]net.Listener, error) {
 	binds := cfg.Bind
 	if len(binds) == 0 {
 		binds = []string{""}
 	}
+	type port struct {
+		n    int
+		name string
+		tls  *tls.Config
+	}
+	var ports []port
+	if cfg.Port > 0 {
+		ports = append(ports, port{cfg.Port, "port", nil})
+	}
+	if cfg.TLS.Port > 0 && tlsCfg != nil {
+		ports = append(ports, port{cfg.TLS.Port, "tls-port", tlsCfg})
+	}
 	var lns []net.Listener
-	for _, b := range binds {
-		optional := strings.HasPrefix(b, "-")
-		b = strings.TrimPrefix(b, "-")
-		if b == "*" || b == "::*" {
-			b = ""
+	fail := func(err error) ([]net.Listener, error) {
+		for _, l := range lns {
+			l.Close()
 		}
-		ln, err := net.Listen("tcp", net.JoinHostPort(b, strconv.Itoa(cfg.Port)))
-		if err != nil {
-			if optional {
-				continue
+		return nil, err
+	}
+	for _, p := range ports {
+		for _, b := range binds {
+			optional := strings.HasPrefix(b, "-")
+			b = strings.TrimPrefix(b, "-")
+			if b == "*" || b == "::*" {
+				b = ""
 			}
-			for _, l := range lns {
-				l.Close()
+			ln, err := net.Listen("tcp", net.JoinHostPort(b, strconv.Itoa(p.n)))
+			if err != nil {
+				if optional {
+					continue
+				}
+				return fail(fmt.Errorf("listen on %s %d: %w", p.name, p.n, err))
 			}
-			return nil, fmt.Errorf("listen on port %d: %w", cfg.Port, err)
+			if p.tls != nil {
+				ln = tls.NewListener(ln, p.tls)
+			}
+			lns = append(lns, ln)
 		}
-		lns = append(lns, ln)
 	}
 	if len(lns) == 0 {
 		return nil, fmt.Errorf("listen on port %d: no bind address is available", cfg.Port)

@@ -24,19 +24,28 @@ type observer struct {
 	wake  chan struct{}
 
 	mu         sync.Mutex
-	desired    map[string]bool
+	desired    map[string]opinion
 	freshSince time.Time // when the node (re)gained contact with a leader
 	wasFresh   bool
 }
 
 func newObserver(myID string, store *consensus.Store, log *zap.Logger) *observer {
-	return &observer{myID: myID, store: store, log: log, wake: make(chan struct{}, 1), desired: map[string]bool{}}
+	return &observer{myID: myID, store: store, log: log, wake: make(chan struct{}, 1), desired: map[string]opinion{}}
 }
 
-// set records this node's opinion of master.
-func (o *observer) set(master string, down bool) {
+// opinion is this node's SDOWN verdict on the instance at addr, monitored
+// as master. An opinion about an address that is no longer the master's
+// (a failover switched it) is stale: it is never proposed, or it would
+// count against the new master.
+type opinion struct {
+	down bool
+	addr string
+}
+
+// set records this node's opinion of master, whose address is addr.
+func (o *observer) set(master, addr string, down bool) {
 	o.mu.Lock()
-	o.desired[master] = down
+	o.desired[master] = opinion{down: down, addr: addr}
 	o.mu.Unlock()
 	o.poke()
 }
@@ -71,7 +80,7 @@ func (o *observer) sync(ctx context.Context) {
 	}
 	o.wasFresh = fresh
 	freshFor := now.Sub(o.freshSince)
-	want := make(map[string]bool, len(o.desired))
+	want := make(map[string]opinion, len(o.desired))
 	for k, v := range o.desired {
 		want[k] = v
 	}
@@ -81,26 +90,28 @@ func (o *observer) sync(ctx context.Context) {
 	}
 	type change struct {
 		master string
+		addr   consensus.Addr
 		down   bool
 	}
 	var todo []change
 	o.store.Read(func(s *consensus.State) {
-		for name, down := range want {
+		for name, op := range want {
 			m := s.Masters[name]
-			if m == nil {
+			if m == nil || op.addr != m.Addr.String() {
 				continue
 			}
+			down := op.down
 			if down && freshFor < time.Duration(m.DownAfterMs)*time.Millisecond/2 {
 				continue // re-confirm after regaining contact
 			}
 			if m.Observations[o.myID].Down != down {
-				todo = append(todo, change{name, down})
+				todo = append(todo, change{name, m.Addr, down})
 			}
 		}
 	})
 	for _, c := range todo {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		_, err := o.store.Apply(cctx, &consensus.Command{Op: consensus.OpObserve, Master: c.master, Node: o.myID, Down: c.down, AtMs: time.Now().UnixMilli()})
+		_, err := o.store.Apply(cctx, &consensus.Command{Op: consensus.OpObserve, Master: c.master, Addr: c.addr, Node: o.myID, Down: c.down, AtMs: time.Now().UnixMilli()})
 		cancel()
 		if err != nil {
 			o.log.Debug("observation not committed yet", zap.String("master", c.master), zap.Error(err))

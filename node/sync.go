@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
@@ -29,13 +30,24 @@ func (n *Node) syncLoop(ctx context.Context) {
 func (n *Node) syncTargets() {
 	var targets []monitor.Target
 	keep := map[string]bool{}
+	user, pass := n.cfg.SentinelUser, n.cfg.SentinelPass
 	n.store.Read(func(s *consensus.State) {
+		// SENTINEL CONFIG SET sentinel-user/-pass on any node applies to all.
+		if v, ok := s.ConfigValue("sentinel-user"); ok {
+			user = v
+		}
+		if v, ok := s.ConfigValue("sentinel-pass"); ok {
+			pass = v
+		}
 		for _, name := range s.MasterNames() {
 			m := s.Masters[name]
 			keep[name] = true
 			base := monitor.Target{
 				Master: name, DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond,
-				AuthUser: m.AuthUser, AuthPass: m.AuthPass, Rename: m.RenameCommands,
+				// A copy: the FSM changes the state's map in place (SENTINEL SET
+				// rename-command), which must not change the monitor's target
+				// behind its back (renaming back would then look like no change).
+				AuthUser: m.AuthUser, AuthPass: m.AuthPass, Rename: maps.Clone(m.RenameCommands),
 				RebootDownAfter: time.Duration(m.MasterRebootDownAfterPeriodMs) * time.Millisecond,
 			}
 			mt := base
@@ -50,7 +62,6 @@ func (n *Node) syncTargets() {
 	})
 	n.mon.SetTargets(targets)
 	n.observer.forget(keep)
-	user, pass := n.cfg.SentinelUser, n.cfg.SentinelPass
 	if pass == "" {
 		pass = n.cfg.RequirePass
 	}
@@ -131,7 +142,7 @@ func (n *Node) SDown(t monitor.Target, down bool) {
 		n.runScripts(t.Master, ch, payload)
 	}
 	if t.IsMaster {
-		n.observer.set(t.Master, down)
+		n.observer.set(t.Master, t.Addr, down)
 	}
 	n.eng.Wake()
 }

@@ -5,6 +5,16 @@ set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
+# e2e/clients drives real Sentinel clients: redis-py (Debian's, run by
+# /usr/bin/python3) and ioredis/node-redis (npm ci by the test itself).
+/usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || need+=(python3-redis)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+# nft: the partition tests (internal/netfault) drop packets; they need root
+# and skip without it, so only root installs it.
+if [ "$(id -u)" = 0 ] && ! command -v nft >/dev/null 2>&1 && [ ! -x /usr/sbin/nft ]; then
+  need+=(nftables)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing ${need[*]}: run: sudo apt-get install -y ${need[*]}" >&2

@@ -2,61 +2,47 @@ package sentinelproto
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/raftinel/raftinel/acl"
 )
 
-// ACL, minimal: raftinel knows the default user only, whose password is
-// requirepass. Users, selectors and the ACL log come with full ACL support.
-
-// errTextACLUnsupported (raftinel) answers ACL subcommands that would need
-// users other than default.
-const errTextACLUnsupported = "ERR ACL users are not supported yet: raftinel only has the default user (requirepass)"
+// ACL subcommands, answered from the acl package's registry with Redis
+// 7.0's replies and texts. Changes are this node's only (as in Sentinel);
+// see docs/divergence.md.
 
 const errTextNoACLFile = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration."
-
-// aclCategories is ACL CAT's list in Redis order.
-var aclCategories = []string{
-	"keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
-	"hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous",
-	"connection", "transaction", "scripting",
-}
 
 func (x *cmdCtx) aclUsage() {
 	x.r.err("ERR unknown subcommand or wrong number of arguments for '" + cstr(x.args[1], 128) + "'. Try ACL HELP.")
 }
 
-// passHash is the default user's password as ACL shows it.
-func (s *Server) passHash() string {
-	sum := sha256.Sum256([]byte(s.cfg.RequirePass))
-	return hex.EncodeToString(sum[:])
+func cmdACLWhoami(x *cmdCtx) {
+	x.c.mu.Lock()
+	name := x.c.user.Name()
+	x.c.mu.Unlock()
+	x.r.bulk(name)
 }
 
-func cmdACLWhoami(x *cmdCtx) { x.r.bulk("default") }
+func cmdACLUsers(x *cmdCtx) { x.r.bulks(x.s.acl.Names()) }
 
-func cmdACLUsers(x *cmdCtx) { x.r.bulks([]string{"default"}) }
-
-func cmdACLList(x *cmdCtx) {
-	pass := "nopass"
-	if x.s.cfg.RequirePass != "" {
-		pass = "#" + x.s.passHash()
-	}
-	x.r.bulks([]string{"user default on " + pass + " ~* &* +@all"})
-}
+func cmdACLList(x *cmdCtx) { x.r.bulks(x.s.acl.List()) }
 
 // ACL CAT [category]
 func cmdACLCat(x *cmdCtx) {
 	switch len(x.args) {
 	case 2:
-		x.r.bulks(aclCategories)
+		x.r.bulks(acl.Categories)
 	case 3:
 		cat := x.arg(2)
-		known := false
-		for _, c := range aclCategories {
-			known = known || c == cat
-		}
-		if !known {
-			x.r.err("ERR Unknown category '" + cat + "'")
+		if !acl.IsCategory(cat) {
+			x.r.err("ERR Unknown category '" + cstr(x.args[2], 128) + "'")
 			return
 		}
 		var names []string
@@ -73,28 +59,66 @@ func cmdACLCat(x *cmdCtx) {
 
 // ACL GETUSER username
 func cmdACLGetUser(x *cmdCtx) {
-	if x.arg(2) != "default" {
+	u, ok := x.s.acl.GetUser(x.arg(2))
+	if !ok {
 		x.r.nullBulk()
 		return
 	}
-	flags, passwords := []string{"on", "nopass"}, []string{}
-	if x.s.cfg.RequirePass != "" {
-		flags, passwords = []string{"on"}, []string{x.s.passHash()}
-	}
 	x.r.mapLen(6)
 	x.r.bulk("flags")
-	x.r.setLen(len(flags))
-	for _, f := range flags {
+	x.r.setLen(len(u.Flags))
+	for _, f := range u.Flags {
 		x.r.bulk(f)
 	}
 	x.r.bulk("passwords")
-	x.r.bulks(passwords)
-	for _, kv := range [][2]string{{"commands", "+@all"}, {"keys", "~*"}, {"channels", "&*"}} {
-		x.r.bulk(kv[0])
-		x.r.bulk(kv[1])
-	}
+	x.r.bulks(u.Passwords)
+	x.r.selectorInfo(u.Root)
 	x.r.bulk("selectors")
-	x.r.array(0)
+	x.r.array(len(u.Selectors))
+	for _, s := range u.Selectors {
+		x.r.mapLen(3)
+		x.r.selectorInfo(s)
+	}
+}
+
+func (r *reply) selectorInfo(s acl.SelectorInfo) {
+	for _, kv := range [][2]string{{"commands", s.Commands}, {"keys", s.Keys}, {"channels", s.Channels}} {
+		r.bulk(kv[0])
+		r.bulk(kv[1])
+	}
+}
+
+// ACL SETUSER username [rule ...]
+func cmdACLSetUser(x *cmdCtx) {
+	ops := make([]string, 0, len(x.args)-3)
+	for _, a := range x.args[3:] {
+		ops = append(ops, string(a))
+	}
+	u, existed, err := x.s.acl.SetUser(x.arg(2), ops)
+	if err != nil {
+		x.r.err("ERR " + err.Error())
+		return
+	}
+	if existed {
+		x.s.dropSubscribers(x.c, u)
+	}
+	x.s.log.Info("acl user changed", zap.String("user", u.Name()), zap.Uint64("client", x.c.id))
+	x.r.ok()
+}
+
+// ACL DELUSER username [username ...]
+func cmdACLDelUser(x *cmdCtx) {
+	names := make([]string, 0, len(x.args)-2)
+	for _, a := range x.args[2:] {
+		names = append(names, string(a))
+	}
+	gone, err := x.s.acl.DelUsers(names)
+	if err != nil {
+		x.r.err("ERR " + err.Error())
+		return
+	}
+	x.s.dropUsers(x.c, gone)
+	x.r.int(int64(len(gone)))
 }
 
 // ACL GENPASS [bits]
@@ -123,56 +147,115 @@ func cmdACLGenPass(x *cmdCtx) {
 	x.r.bulk(hex.EncodeToString(buf)[:chars])
 }
 
-// ACL LOG [count | RESET]: nothing is recorded yet.
+// ACL LOG [count | RESET]
 func cmdACLLog(x *cmdCtx) {
+	count := int64(10)
 	switch {
 	case len(x.args) == 2:
 	case len(x.args) == 3 && x.argIs(2, "reset"):
+		x.s.aclLog.Reset()
 		x.r.ok()
 		return
 	case len(x.args) == 3:
-		if _, ok := parseLong(x.args[2]); !ok {
+		n, ok := parseLong(x.args[2])
+		if !ok {
 			x.r.err(errTextNotInteger)
 			return
 		}
+		count = max(n, 0)
 	default:
 		x.aclUsage()
 		return
 	}
-	x.r.array(0)
+	entries := x.s.aclLog.Entries(int(min(count, 1<<20)))
+	now := time.Now()
+	x.r.array(len(entries))
+	for _, e := range entries {
+		x.r.mapLen(7)
+		x.r.bulk("count")
+		x.r.int(e.Count)
+		x.r.bulk("reason")
+		x.r.bulk(string(e.Reason))
+		x.r.bulk("context")
+		x.r.bulk(e.Context)
+		x.r.bulk("object")
+		x.r.bulk(e.Object)
+		x.r.bulk("username")
+		x.r.bulk(e.Username)
+		x.r.bulk("age-seconds")
+		x.r.double(float64(now.Sub(e.Time).Milliseconds()) / 1000)
+		x.r.bulk("client-info")
+		x.r.bulk(e.ClientInfo)
+	}
 }
 
-// ACL DRYRUN username command [arg ...]
+// double is Redis's addReplyDouble: a bulk string in RESP2, ',' in RESP3,
+// both "%.17g".
+func (r *reply) double(f float64) {
+	s := strconv.FormatFloat(f, 'g', 17, 64)
+	if r.resp3() {
+		r.b = append(append(append(r.b, ','), s...), '\r', '\n')
+		return
+	}
+	r.bulk(s)
+}
+
+// ACL DRYRUN username command [arg ...]: the verdict is a bulk string.
 func cmdACLDryRun(x *cmdCtx) {
-	if x.arg(2) != "default" {
+	u := x.s.acl.User(x.arg(2))
+	if u == nil {
 		x.r.err("ERR User '" + x.arg(2) + "' not found")
 		return
 	}
-	if c, _ := x.s.lookup(x.args[3:]); c == nil {
+	c, _ := x.s.lookup(x.args[3:])
+	if c == nil || c.aclc == nil {
 		x.r.err("ERR Command '" + x.arg(3) + "' not found")
 		return
 	}
-	x.r.ok()
-}
-
-// ACL DELUSER username [username ...]
-func cmdACLDelUser(x *cmdCtx) {
-	for _, a := range x.args[2:] {
-		if string(a) == "default" {
-			x.r.err("ERR The 'default' user cannot be removed")
-			return
-		}
+	argv := x.args[3:]
+	switch v, pos := x.s.acl.Check(u, c.aclc, argv); v {
+	case acl.Allowed:
+		x.r.ok()
+	case acl.DeniedChannel:
+		x.r.bulk("This user has no permissions to access the '" + string(argv[pos]) + "' channel")
+	case acl.DeniedKey:
+		x.r.bulk("This user has no permissions to access the '" + string(argv[pos]) + "' key")
+	default:
+		x.r.bulk("This user has no permissions to run the '" + c.name + "' command")
 	}
-	x.r.int(0)
 }
 
-func cmdACLUnsupported(x *cmdCtx) { x.r.err(errTextACLUnsupported) }
-
-// ACL LOAD / ACL SAVE
-func cmdACLNoFile(x *cmdCtx) {
+// ACL LOAD
+func cmdACLLoad(x *cmdCtx) {
 	if x.s.cfg.ACLFile == "" {
 		x.r.err(errTextNoACLFile)
 		return
 	}
-	x.r.err(errTextACLUnsupported)
+	gone, err := x.s.acl.LoadFile(x.s.cfg.ACLFile)
+	var le *acl.LoadError
+	switch {
+	case errors.As(err, &le):
+		x.r.err("ERR " + strings.ReplaceAll(le.Msg, "\n", " "))
+		return
+	case err != nil:
+		x.r.err("ERR " + err.Error())
+		return
+	}
+	x.s.dropUsers(x.c, gone)
+	x.s.log.Info("acl file loaded", zap.String("file", x.s.cfg.ACLFile))
+	x.r.ok()
+}
+
+// ACL SAVE
+func cmdACLSave(x *cmdCtx) {
+	if x.s.cfg.ACLFile == "" {
+		x.r.err(errTextNoACLFile)
+		return
+	}
+	if err := x.s.acl.SaveFile(x.s.cfg.ACLFile); err != nil {
+		x.s.log.Warn("ACL SAVE failed", zap.String("file", x.s.cfg.ACLFile), zap.Error(err))
+		x.r.err("ERR There was an error trying to save the ACLs. Please check the server logs for more information")
+		return
+	}
+	x.r.ok()
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/raftinel/raftinel/acl"
 )
 
 func cmdClientID(x *cmdCtx) { x.r.int(int64(x.c.id)) }
@@ -67,10 +69,10 @@ func (c *client) infoLine(now time.Time) string {
 		cmd = "NULL"
 	}
 	qbuf, rbs := c.qbuf, c.rbs
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=0 multi=-1 qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=default redir=%d resp=%d",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=0 multi=-1 qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d",
 		c.id, c.raddr, c.laddr, c.fd, c.name, int64(now.Sub(c.created).Seconds()), int64(now.Sub(c.lastAct).Seconds()),
 		flags, len(c.chans), len(c.pats), qbuf, rbs-qbuf, c.argvMem, rbs, rbs, rbs+c.argvMem,
-		cmd, redir, c.proto)
+		cmd, c.user.Name(), redir, c.proto)
 }
 
 func cmdClientInfo(x *cmdCtx) { x.r.verbatim(x.c.infoLine(time.Now()) + "\n") }
@@ -152,6 +154,7 @@ func cmdClientKill(x *cmdCtx) {
 		typ, addr, laddr string
 		skipme           = true
 		hasType          bool
+		user             *acl.User
 	)
 	for i := 2; i < len(x.args); i += 2 {
 		val := x.arg(i + 1)
@@ -174,7 +177,7 @@ func cmdClientKill(x *cmdCtx) {
 		case x.argIs(i, "laddr"):
 			laddr = val
 		case x.argIs(i, "user"):
-			if val != "default" { // every client is the default user
+			if user = x.s.acl.User(val); user == nil {
 				x.r.err("ERR No such user '" + val + "'")
 				return
 			}
@@ -195,7 +198,10 @@ func cmdClientKill(x *cmdCtx) {
 	}
 	killed := 0
 	for _, c := range x.s.clientList() {
-		if (id != 0 && int64(c.id) != id) || (addr != "" && c.raddr != addr) ||
+		c.mu.Lock()
+		cu := c.user
+		c.mu.Unlock()
+		if (id != 0 && int64(c.id) != id) || (addr != "" && c.raddr != addr) || (user != nil && cu != user) ||
 			(laddr != "" && c.laddr != laddr) || (hasType && !sameType(c, typ)) ||
 			(skipme && c == x.c) {
 			continue

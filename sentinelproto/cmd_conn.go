@@ -1,7 +1,6 @@
 package sentinelproto
 
 import (
-	"crypto/subtle"
 	"strconv"
 
 	"go.uber.org/zap"
@@ -49,16 +48,6 @@ func cmdRole(x *cmdCtx) {
 	x.r.bulks(names)
 }
 
-// checkPassword authenticates against the default user (requirepass).
-// Users other than default come with full ACL support later.
-func (s *Server) checkPassword(user, pass string) bool {
-	if user != "default" {
-		return false
-	}
-	want := s.cfg.RequirePass
-	return want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(pass)) == 1
-}
-
 // AUTH [username] password
 func cmdAuth(x *cmdCtx) {
 	if len(x.args) > 3 {
@@ -68,17 +57,14 @@ func cmdAuth(x *cmdCtx) {
 	user, pass := "default", x.arg(1)
 	if len(x.args) == 3 {
 		user, pass = x.arg(1), x.arg(2)
-	} else if x.s.cfg.RequirePass == "" {
+	} else if x.s.acl.DefaultNoPass() {
 		x.r.err(errTextAuthNoPass)
 		return
 	}
-	if !x.s.checkPassword(user, pass) {
+	if !x.s.authenticate(x, user, pass) {
 		x.r.err(errTextWrongPass)
 		return
 	}
-	x.c.mu.Lock()
-	x.c.authed = true
-	x.c.mu.Unlock()
 	x.r.ok()
 }
 
@@ -125,18 +111,13 @@ func cmdHello(x *cmdCtx) {
 		}
 	}
 	c := x.c
-	if auth {
-		if !x.s.checkPassword(string(user), string(pass)) {
-			x.r.err(errTextWrongPass)
-			return
-		}
-		c.mu.Lock()
-		c.authed = true
-		c.mu.Unlock()
+	if auth && !x.s.authenticate(x, string(user), string(pass)) {
+		x.r.err(errTextWrongPass)
+		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.authed {
+	if !c.authed && x.s.acl.AuthRequired() {
 		x.r.err(errTextHelloAuth)
 		return
 	}

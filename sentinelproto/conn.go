@@ -9,6 +9,8 @@ import (
 
 	"github.com/tidwall/redcon"
 	"go.uber.org/zap"
+
+	"github.com/raftinel/raftinel/acl"
 )
 
 // client is one connection. Its goroutine (serveConn) reads and runs
@@ -35,7 +37,8 @@ type client struct {
 
 	mu         sync.Mutex
 	proto      int
-	authed     bool
+	authed     bool      // authenticated (at once when the default user is nopass)
+	user       *acl.User // the connection's ACL user, default until AUTH
 	name       string
 	lastCmd    string
 	lastAct    time.Time
@@ -75,7 +78,8 @@ func (s *Server) newClient(nc net.Conn) *client {
 		done:    make(chan struct{}),
 		wr:      redcon.NewWriter(cc),
 		proto:   2,
-		authed:  s.cfg.RequirePass == "",
+		authed:  !s.acl.AuthRequired(),
+		user:    s.acl.Default(),
 		chans:   map[string]uint64{},
 		pats:    map[string]uint64{},
 	}
@@ -86,6 +90,11 @@ func (s *Server) newClient(nc net.Conn) *client {
 
 func (s *Server) serveConn(nc net.Conn) {
 	s.stats.connections.Add(1)
+	if protectedRefuses(s.cfg.ProtectedMode, s.acl.DefaultNoPass(), nc.RemoteAddr()) {
+		_, _ = nc.Write([]byte(errTextDenied))
+		_ = nc.Close()
+		return
+	}
 	c := s.newClient(nc)
 	ok, full := s.addClient(c)
 	if !ok {
@@ -209,8 +218,9 @@ func (c *client) protocol() int {
 
 func (c *client) authRequired() bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return !c.authed
+	authed := c.authed
+	c.mu.Unlock()
+	return !authed && c.s.acl.AuthRequired()
 }
 
 // subCount is the number of subscriptions (mu held).

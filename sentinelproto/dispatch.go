@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/raftinel/raftinel/acl"
 )
 
 // command is one entry of the command table (cmdtable.go).
@@ -25,6 +27,7 @@ type command struct {
 	subIndex   map[string]*command // by the part after '|'
 	parent     *command
 	fn         func(*cmdCtx)
+	aclc       *acl.Command // the command as the ACL registry knows it
 }
 
 func (c *command) has(flag string) bool {
@@ -65,8 +68,8 @@ var handlers = map[string]func(*cmdCtx){
 
 	"acl|whoami": cmdACLWhoami, "acl|users": cmdACLUsers, "acl|list": cmdACLList, "acl|cat": cmdACLCat,
 	"acl|getuser": cmdACLGetUser, "acl|genpass": cmdACLGenPass, "acl|log": cmdACLLog,
-	"acl|dryrun": cmdACLDryRun, "acl|deluser": cmdACLDelUser, "acl|setuser": cmdACLUnsupported,
-	"acl|load": cmdACLNoFile, "acl|save": cmdACLNoFile, "acl|help": cmdACLHelp,
+	"acl|dryrun": cmdACLDryRun, "acl|deluser": cmdACLDelUser, "acl|setuser": cmdACLSetUser,
+	"acl|load": cmdACLLoad, "acl|save": cmdACLSave, "acl|help": cmdACLHelp,
 
 	"sentinel|masters": cmdSentinelMasters, "sentinel|master": cmdSentinelMaster,
 	"sentinel|replicas": cmdSentinelReplicas, "sentinel|slaves": cmdSentinelReplicas,
@@ -108,7 +111,8 @@ func indexCommands(order []*command) map[string]*command {
 // lookup finds the command for argv like Redis's lookupCommand: a container
 // with at least one argument resolves to its subcommand.
 func (s *Server) lookup(argv [][]byte) (*command, string) {
-	base := s.commands[strings.ToLower(string(argv[0]))]
+	var kb [32]byte
+	base := s.commands[string(lowerASCII(kb[:0], argv[0]))]
 	if base == nil {
 		var args strings.Builder
 		for i := 1; i < len(argv) && args.Len() < 128; i++ {
@@ -120,12 +124,25 @@ func (s *Server) lookup(argv [][]byte) (*command, string) {
 	if len(base.subs) == 0 || len(argv) == 1 {
 		return base, ""
 	}
-	sub := base.subIndex[strings.ToLower(string(argv[1]))]
+	sub := base.subIndex[string(lowerASCII(kb[:0], argv[1]))]
 	if sub == nil {
 		return nil, fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.",
 			cstr(argv[1], 128), strings.ToUpper(base.name))
 	}
 	return sub, ""
+}
+
+// lowerASCII appends b to dst with ASCII letters lowered: command names
+// match case-insensitively like Redis's strcasecmp (ASCII only), and a
+// caller's stack buffer makes the lookup allocation-free.
+func lowerASCII(dst, b []byte) []byte {
+	for _, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 // cstr renders an argument like C's "%.*s": up to the first NUL, at most max
@@ -161,10 +178,21 @@ var pubsubAllowed = map[string]bool{
 	"ping": true, "subscribe": true, "unsubscribe": true, "psubscribe": true, "punsubscribe": true,
 }
 
+// replyInline is the reply size that needs no allocation of its own.
+const replyInline = 64
+
 // execute runs one command and queues its reply.
 func (s *Server) execute(c *client, argv [][]byte) {
-	r := &reply{proto: c.protocol()}
-	x := &cmdCtx{s: s, c: c, args: argv, r: r}
+	// One allocation for the command's context and its reply, including
+	// the reply's first bytes (most replies fit; sendReply copies them).
+	st := &struct {
+		x   cmdCtx
+		r   reply
+		buf [replyInline]byte
+	}{}
+	r, x := &st.r, &st.x
+	r.b, r.proto = st.buf[:0], c.protocol()
+	*x = cmdCtx{s: s, c: c, args: argv, r: r}
 	s.run(x)
 	if r.isErr {
 		s.stats.errors.Add(1)
@@ -186,9 +214,13 @@ func (s *Server) run(x *cmdCtx) {
 	c := x.c
 	c.mu.Lock()
 	authed, subscribed := c.authed, c.proto == 2 && c.subCount() > 0
+	c.lastCmd = cmd.name // before the checks, so the ACL LOG's client info names it, as in Redis
 	c.mu.Unlock()
-	if !authed && !cmd.has("no_auth") {
+	if !authed && !cmd.has("no_auth") && s.acl.AuthRequired() {
 		x.r.err(errTextNoAuth)
+		return
+	}
+	if !s.checkPerm(x, cmd) {
 		return
 	}
 	if subscribed && !pubsubAllowed[cmd.name] {
@@ -202,11 +234,12 @@ func (s *Server) run(x *cmdCtx) {
 		argvMem += len(a)
 	}
 	c.mu.Lock()
-	c.lastCmd, c.lastAct, c.argvMem = cmd.name, time.Now(), argvMem
+	now := time.Now() // one clock read for lastAct and the ops meter
+	c.lastCmd, c.lastAct, c.argvMem = cmd.name, now, argvMem
 	c.qbuf, c.rbs = c.rd.buffered(), c.rd.capacity()
 	c.mu.Unlock()
 	s.stats.commands.Add(1)
-	s.stats.opsRate.add(1)
+	s.stats.opsRate.addAt(now, 1)
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("command panicked", zap.String("command", cmd.name),

@@ -117,6 +117,10 @@ func (f *fakeCluster) applyLocked(cmd *consensus.Command, events *[]consensus.Ev
 				strings.ToLower(cmd.Pairs[j]), consensus.SettingEventValue(cmd.Pairs[j], vals))
 			j += 1 + n
 		}
+	case consensus.OpConfig:
+		if err := consensus.ApplyConfig(f.st, cmd.Pairs); err != nil {
+			return consensus.Result{}, err
+		}
 	case consensus.OpReset:
 		n := int64(0)
 		for _, name := range f.st.MasterNames() {
@@ -231,6 +235,9 @@ func newEnv(t testing.TB, tweak ...func(*config.Config)) *testEnv {
 			default:
 			}
 		}})
+	if err := e.srv.LoadACL(); err != nil {
+		t.Fatal(err)
+	}
 	cl.publish = e.srv.Publish
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

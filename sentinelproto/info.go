@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// infoSections are Sentinel's INFO sections in output order; "raft" is
-// raftinel's and is only shown by default/all/everything or when asked.
-var infoSections = []string{"server", "clients", "stats", "cpu", "sentinel", "raft"}
+// infoSections are Sentinel's INFO sections in output order; "raft" and
+// "links" are raftinel's and are only shown by default/all/everything or
+// when asked.
+var infoSections = []string{"server", "clients", "stats", "cpu", "sentinel", "raft", "links"}
 
 // INFO [section ...]
 func cmdInfo(x *cmdCtx) {
@@ -55,6 +56,8 @@ func (s *Server) infoSection(sec string) string {
 		if s.o.Cluster != nil {
 			kv = s.o.Cluster.RaftInfo()
 		}
+	case "links":
+		kv = s.infoLinks()
 	}
 	var b strings.Builder
 	b.WriteString("# " + title + "\r\n")
@@ -207,7 +210,7 @@ func (s *Server) infoSentinel() [][2]string {
 		}
 		kv = append(kv, [2]string{"master" + strconv.Itoa(i), fmt.Sprintf(
 			"name=%s,status=%s,address=%s:%d,slaves=%d,sentinels=%d",
-			m.Name, status, m.Addr.Host, m.Addr.Port, len(m.Replicas), sentinels)})
+			m.Name, status, s.shownHost(m.Addr.Host), m.Addr.Port, len(m.Replicas), sentinels)})
 	}
 	return kv
 }

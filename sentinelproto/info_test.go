@@ -43,7 +43,7 @@ func TestInfo(t *testing.T) {
 	e := newEnv(t)
 	c := e.dial()
 	order, _, vals := infoOf(t, c)
-	if want := []string{"Server", "Clients", "Stats", "CPU", "Sentinel", "Raft"}; !reflect.DeepEqual(order, want) {
+	if want := []string{"Server", "Clients", "Stats", "CPU", "Sentinel", "Raft", "Links"}; !reflect.DeepEqual(order, want) {
 		t.Fatalf("sections %v", order)
 	}
 	for k, v := range map[string]string{"redis_version": "7.0.15", "redis_mode": "sentinel", "run_id": testRunID,
@@ -67,7 +67,7 @@ func TestInfo(t *testing.T) {
 		t.Fatalf("INFO raft: %v %v", order, keys)
 	}
 	for _, arg := range []string{"all", "everything", "default"} {
-		if order, _, _ = infoOf(t, c, arg); len(order) != 6 {
+		if order, _, _ = infoOf(t, c, arg); len(order) != 7 {
 			t.Fatalf("INFO %s: %v", arg, order)
 		}
 	}
@@ -87,7 +87,7 @@ func TestInfo(t *testing.T) {
 }
 
 // The sections and field names are those of redis-sentinel 7.0.15, plus
-// raftinel_version and the Raft section.
+// raftinel_version and the Raft and Links sections.
 func TestInfoFieldsMatchRedis(t *testing.T) {
 	real := startRealSentinel(t)
 	e := newEnv(t)
@@ -95,7 +95,7 @@ func TestInfoFieldsMatchRedis(t *testing.T) {
 	rc.c, rc.br = dialRaw(t, real)
 	rOrder, rKeys, _ := infoOf(t, rc, "everything")
 	oOrder, oKeys, _ := infoOf(t, e.dial(), "everything")
-	if !reflect.DeepEqual(append(rOrder, "Raft"), oOrder) {
+	if !reflect.DeepEqual(append(rOrder, "Raft", "Links"), oOrder) {
 		t.Fatalf("sections: redis %v, raftinel %v", rOrder, oOrder)
 	}
 	for _, sec := range rOrder {
@@ -116,5 +116,26 @@ func TestInfoFieldsMatchRedis(t *testing.T) {
 	ok, _ := mapOf(t, e.dial(), "SENTINEL", "MASTER", "mymaster")
 	if !reflect.DeepEqual(rk, ok) {
 		t.Fatalf("MASTER keys:\nredis    %v\nraftinel %v", rk, ok)
+	}
+}
+
+// INFO links lists every instance whose link has an error; refusals (AUTH,
+// NOPERM) are counted apart.
+func TestInfoLinks(t *testing.T) {
+	e := newEnv(t)
+	c := e.dial()
+	_, _, vals := infoOf(t, c, "links")
+	if vals["link_errors"] != "0" || vals["link_refusals"] != "0" {
+		t.Fatalf("healthy: %v", vals)
+	}
+	e.mon.set("mymaster", addrR1.String(), func(v *monitor.InstanceView) {
+		v.Connected, v.LastError = false, "AUTH: WRONGPASS invalid username-password pair or user is disabled."
+	})
+	e.mon.set("mymaster", addrR2.String(), func(v *monitor.InstanceView) { v.LastError = "dial: connection refused" })
+	_, _, vals = infoOf(t, c, "links")
+	if vals["link_errors"] != "2" || vals["link_refusals"] != "1" ||
+		vals["link_error0"] != "master=mymaster,addr="+addrR1.String()+",error=AUTH: WRONGPASS invalid username-password pair or user is disabled." ||
+		vals["link_error1"] != "master=mymaster,addr="+addrR2.String()+",error=dial: connection refused" {
+		t.Fatalf("links: %v", vals)
 	}
 }

@@ -115,7 +115,11 @@ func (s *Server) linkFields(kv []string, now time.Time, pending, refcount int, f
 		"last-ok-ping-reply", s.msSince(now, lastOK), "last-ping-reply", s.msSince(now, lastReply))
 }
 
-func hostPort(a consensus.Addr) (string, string) { return a.Host, strconv.Itoa(a.Port) }
+// hostPort renders an address for a reply (shownHost: an IP unless
+// announce-hostnames is yes).
+func (s *Server) hostPort(a consensus.Addr) (string, string) {
+	return s.shownHost(a.Host), strconv.Itoa(a.Port)
+}
 
 // masterMap is one entry of SENTINEL MASTERS.
 func (s *Server) masterMap(m *consensus.Master, members int, now time.Time) []string {
@@ -128,7 +132,7 @@ func (s *Server) masterMap(m *consensus.Master, members int, now time.Time) []st
 		flags["failover_in_progress"], flags["force_failover"] = true, fo.Forced
 		state = fo.State
 	}
-	ip, port := hostPort(m.Addr)
+	ip, port := s.hostPort(m.Addr)
 	kv := []string{"name", m.Name, "ip", ip, "port", port, "runid", v.RunID, "flags", joinFlags(flags)}
 	kv = s.linkFields(kv, now, v.PendingCommands, 1, state, v.PingPendingSince, v.LastOKPing, v.LastPingReply)
 	if flags["s_down"] {
@@ -168,8 +172,8 @@ func (s *Server) replicaMap(m *consensus.Master, a consensus.Addr, v monitor.Ins
 			flags["reconf_"+phase] = true
 		}
 	}
-	ip, port := hostPort(a)
-	kv := []string{"name", a.String(), "ip", ip, "port", port, "runid", v.RunID, "flags", joinFlags(flags)}
+	ip, port := s.hostPort(a)
+	kv := []string{"name", net.JoinHostPort(ip, port), "ip", ip, "port", port, "runid", v.RunID, "flags", joinFlags(flags)}
 	kv = s.linkFields(kv, now, v.PendingCommands, 1, "", v.PingPendingSince, v.LastOKPing, v.LastPingReply)
 	if flags["s_down"] {
 		kv = append(kv, "s-down-time", s.msSince(now, v.SDownSince))
@@ -231,6 +235,7 @@ func (s *Server) sentinelMap(m *consensus.Master, mem consensus.Member, refcount
 	if err != nil {
 		ip, port = mem.Addr, "0"
 	}
+	ip = s.shownHost(ip)
 	kv := []string{"name", mem.ID, "ip", ip, "port", port, "runid", mem.ID, "flags", joinFlags(flags)}
 	kv = s.linkFields(kv, now, 0, refcount, "", v.PingPendingSince, v.LastOKPing, v.LastPingReply)
 	if down {

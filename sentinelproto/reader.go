@@ -52,6 +52,7 @@ type reqReader struct {
 	need    int      // arguments still expected, 0 = between requests
 	args    [][]byte // arguments read so far
 	reqSize int      // bytes consumed by this request so far
+	slab    []byte   // backing store of arguments (keep)
 }
 
 func newReqReader(r io.Reader) *reqReader {
@@ -247,7 +248,7 @@ func (rr *reqReader) bulk(unauth bool) ([][]byte, bool, error) {
 		}
 	}
 	// Like Redis, the two bytes after the data are skipped unchecked.
-	rr.args = append(rr.args, append([]byte(nil), rr.buf[rr.start:rr.start+int(n)]...))
+	rr.args = append(rr.args, rr.keep(rr.buf[rr.start:rr.start+int(n)]))
 	rr.start += int(n) + 2
 	rr.need--
 	if rr.need > 0 {
@@ -256,6 +257,29 @@ func (rr *reqReader) bulk(unauth bool) ([][]byte, bool, error) {
 	args := rr.args
 	rr.args = nil
 	return args, true, nil
+}
+
+// slabSize is the allocation unit of argument copies.
+const slabSize = 512
+
+// keep copies an argument out of the read buffer. Small arguments share
+// slabs (one allocation for many requests instead of one per argument);
+// each copy is capacity-capped, so appending to one never touches
+// another, and a slab is never reused, so a handler may keep an argument.
+// An empty argument is nil, as append([]byte(nil)) made it.
+func (rr *reqReader) keep(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	if len(b) > slabSize/4 {
+		return append([]byte(nil), b...)
+	}
+	if cap(rr.slab)-len(rr.slab) < len(b) {
+		rr.slab = make([]byte, 0, slabSize)
+	}
+	i := len(rr.slab)
+	rr.slab = append(rr.slab, b...)
+	return rr.slab[i:len(rr.slab):len(rr.slab)]
 }
 
 // line returns the next line and consumes it, like Redis's strchr-based

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"go.uber.org/zap"
+
 	"github.com/raftinel/raftinel/config"
 	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/internal/glob"
@@ -35,6 +37,7 @@ type localState struct {
 	cfg        globalConfig
 	debug      []debugParam
 	votes      map[string]vote // by master name
+	seenEpoch  uint64          // highest epoch announced by +new-epoch for a vote request
 	simFailure atomic.Int64    // SIMULATE-FAILURE flags, INFO sentinel_simulate_failure_flags
 }
 
@@ -92,7 +95,7 @@ func (g globalConfig) params() []string {
 func cmdSentinelConfig(x *cmdCtx) {
 	switch {
 	case len(x.args) == 4 && x.argIs(2, "get"):
-		kv := x.s.local.get().params()
+		kv := x.s.globalConfig().params()
 		var out []string
 		for i := 0; i < len(kv); i += 2 {
 			if glob.MatchFold(x.arg(3), kv[i]) {
@@ -101,46 +104,68 @@ func cmdSentinelConfig(x *cmdCtx) {
 		}
 		x.r.pairs(out)
 	case len(x.args) == 5 && x.argIs(2, "set"):
-		x.s.local.configSet(x)
+		x.s.configSet(x)
 	default:
 		x.r.err("ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.")
 	}
 }
 
-func (l *localState) configSet(x *cmdCtx) {
+// globalConfig is this node's config-file values overridden by those set
+// cluster-wide through the log (SENTINEL CONFIG SET of resolve-hostnames,
+// announce-hostnames, sentinel-user, sentinel-pass on any node).
+func (s *Server) globalConfig() globalConfig {
+	g := s.local.get()
+	if s.o.Cluster == nil {
+		return g
+	}
+	s.o.Cluster.Read(func(st *consensus.State) {
+		if v, ok := st.ConfigValue("resolve-hostnames"); ok {
+			g.resolveHostnames = v == "yes"
+		}
+		if v, ok := st.ConfigValue("announce-hostnames"); ok {
+			g.announceHostnames = v == "yes"
+		}
+		if v, ok := st.ConfigValue("sentinel-user"); ok {
+			g.sentinelUser = v
+		}
+		if v, ok := st.ConfigValue("sentinel-pass"); ok {
+			g.sentinelPass = v
+		}
+	})
+	return g
+}
+
+// configSet is SENTINEL CONFIG SET <param> <value>. announce-ip and
+// announce-port are this node's own address and stay node-local; the
+// other parameters go through the log so every node takes them
+// (docs/divergence.md).
+func (s *Server) configSet(x *cmdCtx) {
 	param, val := strings.ToLower(x.arg(3)), x.arg(4)
 	invalid := func() { x.r.err("ERR Invalid value '" + val + "' to SENTINEL CONFIG SET '" + x.arg(3) + "'") }
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	switch param {
-	case "resolve-hostnames", "announce-hostnames":
-		var b bool
-		switch strings.ToLower(val) {
-		case "yes":
-			b = true
-		case "no":
-		default:
+	case "resolve-hostnames", "announce-hostnames", "sentinel-user", "sentinel-pass":
+		if check := consensus.ConfigParams[param]; !check(val) {
 			invalid()
 			return
 		}
-		if param == "resolve-hostnames" {
-			l.cfg.resolveHostnames = b
-		} else {
-			l.cfg.announceHostnames = b
+		if _, err := x.apply(consensus.Command{Op: consensus.OpConfig, Pairs: []string{param, val}}); err != nil {
+			x.fail(err)
+			return
 		}
+		s.log.Info("sentinel config set", zap.String("param", param), zap.Uint64("client", x.c.id))
 	case "announce-ip":
-		l.cfg.announceIP = val
+		s.local.mu.Lock()
+		s.local.cfg.announceIP = val
+		s.local.mu.Unlock()
 	case "announce-port":
 		n, ok := parseLong(x.args[4])
 		if !ok || n < 0 || n > 65535 {
 			invalid()
 			return
 		}
-		l.cfg.announcePort = int(n)
-	case "sentinel-user":
-		l.cfg.sentinelUser = val
-	case "sentinel-pass":
-		l.cfg.sentinelPass = val
+		s.local.mu.Lock()
+		s.local.cfg.announcePort = int(n)
+		s.local.mu.Unlock()
 	default:
 		x.r.err("ERR Invalid argument '" + x.arg(3) + "' to SENTINEL CONFIG SET")
 		return
@@ -250,12 +275,21 @@ func cmdSentinelIsMasterDown(x *cmdCtx) {
 			req := uint64(epoch) // Sentinel casts the same way
 			l := x.s.local
 			l.mu.Lock()
+			var events [][2]string
+			if req > current && req > l.seenEpoch {
+				l.seenEpoch = req
+				events = append(events, [2]string{"+new-epoch", strconv.FormatUint(req, 10)})
+			}
 			v := l.votes[m.Name]
 			if v.epoch < req && current <= req {
 				v = vote{leader: x.arg(5), epoch: req}
 				l.votes[m.Name] = v
+				events = append(events, [2]string{"+vote-for-leader", v.leader + " " + strconv.FormatUint(req, 10)})
 			}
 			l.mu.Unlock()
+			for _, e := range events { // this node's own, like the vote (docs/divergence.md)
+				x.s.Publish(e[0], e[1])
+			}
 			if v.leader != "" {
 				leader = v.leader
 			}

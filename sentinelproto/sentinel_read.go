@@ -121,7 +121,7 @@ func cmdSentinelGetAddr(x *cmdCtx) {
 		x.r.nullArray()
 		return
 	}
-	ip, port := hostPort(addr)
+	ip, port := x.s.hostPort(addr)
 	x.r.bulks([]string{ip, port})
 }
 

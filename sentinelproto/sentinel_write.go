@@ -86,7 +86,7 @@ func (s *Server) resolveHost(host string) (string, bool) {
 	if ip, ok := parseNumericHost(host); ok {
 		return ip.String(), true
 	}
-	if !s.local.get().resolveHostnames || host == "" {
+	if !s.globalConfig().resolveHostnames || host == "" {
 		return "", false
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, resolveTimeout)

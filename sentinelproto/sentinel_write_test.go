@@ -62,9 +62,15 @@ func TestMonitorValidation(t *testing.T) {
 		t.Fatalf("proposed %+v", got)
 	}
 	c.expect("*2\r\n$8\r\nsentinel\r\n*2\r\n$8\r\nmymaster\r\n$1\r\nx\r\n", "ROLE")
-	// resolve-hostnames yes accepts names (kept as names).
+	// resolve-hostnames yes accepts names, kept as names in the state;
+	// replies show the resolved IP unless announce-hostnames is yes.
 	c.expect("+OK\r\n", "SENTINEL", "CONFIG", "SET", "resolve-hostnames", "yes")
 	c.expect("+OK\r\n", "SENTINEL", "MONITOR", "byname", "localhost", "6379", "2")
+	if cmds := e.applied(); cmds[len(cmds)-1].Addr.Host != "localhost" {
+		t.Fatalf("stored %+v", cmds[len(cmds)-1].Addr)
+	}
+	c.expect("*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6379\r\n", "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "byname")
+	c.expect("+OK\r\n", "SENTINEL", "CONFIG", "SET", "announce-hostnames", "yes")
 	c.expect("*2\r\n$9\r\nlocalhost\r\n$4\r\n6379\r\n", "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "byname")
 	c.expect("-ERR Invalid IP address or hostname specified\r\n", "SENTINEL", "MONITOR", "bad", "no-such-host.invalid", "6379", "2")
 }

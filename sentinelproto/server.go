@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/raftinel/raftinel/acl"
 	"github.com/raftinel/raftinel/config"
 )
 
@@ -24,6 +25,9 @@ type Options struct {
 	Monitor         Monitor
 	Failover        Failover
 	Scripts         Scripts // optional
+	// HostCacheTTL is how long a hostname resolved for a reply is reused
+	// (announce-hostnames no); 0 = DefaultHostCacheTTL.
+	HostCacheTTL time.Duration
 	// OnDebug is told every SENTINEL DEBUG <param> <ms> that was set.
 	OnDebug  func(param string, ms int64)
 	Logger   *zap.Logger
@@ -44,7 +48,10 @@ type Server struct {
 	commands map[string]*command // top-level commands by lower-case name
 	order    []*command          // COMMAND order
 	hub      *hub
+	acl      *acl.Registry // users of the Sentinel port (this process's, as in Sentinel)
+	aclLog   *acl.Log
 	local    *localState
+	hosts    *hostCache
 	pause    pauseState
 	stats    stats
 
@@ -75,14 +82,19 @@ func NewServer(o Options) *Server {
 		cancel:  cancel,
 		hub:     newHub(),
 		local:   newLocalState(o.Config),
+		hosts:   newHostCache(o.HostCacheTTL),
 		clients: map[uint64]*client{},
 	}
 	s.pause.wake = make(chan struct{})
 	s.order = commandTable()
 	s.commands = indexCommands(s.order)
-	for name, c := range indexCommands(raftCommandTable()) {
+	raft := raftCommandTable()
+	for name, c := range indexCommands(raft) {
 		s.commands[name] = c // reachable, not listed by COMMAND
 	}
+	s.acl = acl.NewRegistry(aclTable(s.order, raft))
+	s.acl.SetRequirePass(o.Config.RequirePass)
+	s.aclLog = acl.NewLog(0)
 	return s
 }
 
@@ -206,8 +218,11 @@ func (p *pauseState) wait(done <-chan struct{}) {
 		p.mu.Lock()
 		until, all, wake := p.until, p.all, p.wake
 		p.mu.Unlock()
+		if !all {
+			return // the common case: no clock read
+		}
 		d := time.Until(until)
-		if !all || d <= 0 {
+		if d <= 0 {
 			return
 		}
 		t := time.NewTimer(d)

@@ -29,8 +29,11 @@ type meter struct {
 	cur, prev int64
 }
 
-func (m *meter) add(n int64) {
-	sec := time.Now().Unix()
+func (m *meter) add(n int64) { m.addAt(time.Now(), n) }
+
+// addAt is add for a caller that has read the clock already.
+func (m *meter) addAt(now time.Time, n int64) {
+	sec := now.Unix()
 	m.mu.Lock()
 	m.roll(sec)
 	m.cur += n

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"os"
+
+	"github.com/raftinel/raftinel/demo"
 )
 
-// runDemo is filled in by the demo issue.
-func runDemo(args []string) int {
-	fmt.Fprintln(os.Stderr, "raftinel: demo is not built yet")
-	return 1
-}
+// runDemo is `raftinel demo`: see package demo.
+func runDemo(args []string) int { return demo.Main(args, os.Stdin, os.Stdout, os.Stderr) }

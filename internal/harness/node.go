@@ -45,7 +45,9 @@ type Node struct {
 	Dir  string
 	Conf string // sentinel.conf path
 	Log  string // stdout/stderr of the process
-	proc *process
+	// Password is sent with AUTH by Do (the node's requirepass).
+	Password string
+	proc     *process
 }
 
 // NodeOptions configure StartNode.
@@ -56,6 +58,9 @@ type NodeOptions struct {
 	Dir   string // data dir; sentinel.conf and node.log are written here
 	Lines []string
 	Args  []string // extra command-line arguments after the config path
+	// Password is the node's requirepass: written to its config and used
+	// by Do.
+	Password string
 }
 
 // NewNode writes the node's sentinel.conf; Start runs it.
@@ -64,8 +69,12 @@ func NewNode(o NodeOptions) (*Node, error) {
 	if o.Host, o.Port, err = placeProcess(o.Host, o.Port, o.Dir); err != nil {
 		return nil, err
 	}
-	n := &Node{Host: o.Host, Port: o.Port, Dir: o.Dir, Conf: filepath.Join(o.Dir, "sentinel.conf"), Log: filepath.Join(o.Dir, "node.log")}
-	lines := append([]string{"port " + strconv.Itoa(o.Port), "bind " + o.Host, "dir " + filepath.Join(o.Dir, "data")}, o.Lines...)
+	n := &Node{Host: o.Host, Port: o.Port, Dir: o.Dir, Conf: filepath.Join(o.Dir, "sentinel.conf"), Log: filepath.Join(o.Dir, "node.log"), Password: o.Password}
+	lines := []string{"port " + strconv.Itoa(o.Port), "bind " + o.Host, "dir " + filepath.Join(o.Dir, "data")}
+	if o.Password != "" {
+		lines = append(lines, "requirepass "+o.Password)
+	}
+	lines = append(lines, o.Lines...)
 	if err := os.WriteFile(n.Conf, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		return nil, err
 	}
@@ -140,7 +149,7 @@ func (n *Node) Term(timeout time.Duration) int {
 }
 
 // Do sends one command over a fresh connection.
-func (n *Node) Do(args ...string) (string, error) { return Do(n.Addr(), args...) }
+func (n *Node) Do(args ...string) (string, error) { return DoAuth(n.Addr(), n.Password, args...) }
 
 // Info returns INFO <section> as a map.
 func (n *Node) Info(section string) (map[string]string, error) {
@@ -163,6 +172,11 @@ type ClusterOptions struct {
 	Dir   string
 	Hosts []string // per node (default 127.0.0.1)
 	Lines []string // common config lines (sentinel monitor ..., timers)
+	// Password is every node's requirepass (see NodeOptions.Password).
+	Password string
+	// NodeLines, when set, adds lines for node i (0-based) after Lines,
+	// e.g. a distinct http-port per node.
+	NodeLines func(i int) []string
 }
 
 // StartCluster starts Size nodes that bootstrap one Raft cluster and waits
@@ -184,7 +198,10 @@ func StartCluster(o ClusterOptions) (*Cluster, error) {
 	}
 	for i, n := range c.Nodes {
 		lines := append([]string{"raft-peers " + strings.Join(peers, " ")}, o.Lines...)
-		nn, err := NewNode(NodeOptions{Bin: o.Bin, Host: n.Host, Port: n.Port, Dir: filepath.Join(o.Dir, fmt.Sprintf("node%d", i+1)), Lines: lines})
+		if o.NodeLines != nil {
+			lines = append(lines, o.NodeLines(i)...)
+		}
+		nn, err := NewNode(NodeOptions{Bin: o.Bin, Host: n.Host, Port: n.Port, Dir: filepath.Join(o.Dir, fmt.Sprintf("node%d", i+1)), Lines: lines, Password: o.Password})
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -29,14 +30,40 @@ func RedisBinary() (string, error) {
 	return p, nil
 }
 
-// FreePort returns a free TCP port on host.
+// handedOut holds every port FreePort returned in this process: the kernel
+// may give a port just released again, and two callers (two nodes of one
+// cluster, a node and its http-port) would then get the same one.
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
+// FreePort returns a free TCP port on host, never one it returned before
+// in this process.
 func FreePort(host string) (int, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return 0, err
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	var held []net.Listener // refused ports stay bound until one is found
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
+	for range 100 {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return 0, err
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		if handedOut.ports[port] {
+			held = append(held, ln)
+			continue
+		}
+		ln.Close()
+		handedOut.ports[port] = true
+		return port, nil
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return 0, errors.New("no free port that was not handed out before")
 }
 
 // Redis is one redis-server process.
@@ -44,7 +71,9 @@ type Redis struct {
 	Host string
 	Port int
 	Dir  string
-	proc *process
+	// Password is sent with AUTH by Do (the server's requirepass).
+	Password string
+	proc     *process
 }
 
 // RedisOptions configure StartRedis.
@@ -54,6 +83,9 @@ type RedisOptions struct {
 	Dir       string   // required: data dir (redis.conf and redis.log live here)
 	ReplicaOf *Redis   // start as a replica
 	Lines     []string // extra redis.conf lines
+	// Password sets requirepass and masterauth (replicas authenticate to
+	// their master with it) and is used by Do.
+	Password string
 }
 
 // StartRedis starts redis-server with a config file (so CONFIG REWRITE,
@@ -75,12 +107,15 @@ func StartRedis(o RedisOptions) (*Redis, error) {
 	if o.ReplicaOf != nil {
 		lines = append(lines, "replicaof "+o.ReplicaOf.Host+" "+strconv.Itoa(o.ReplicaOf.Port))
 	}
+	if o.Password != "" {
+		lines = append(lines, "requirepass "+o.Password, "masterauth "+o.Password)
+	}
 	lines = append(lines, o.Lines...)
 	conf := filepath.Join(o.Dir, "redis.conf")
 	if err := os.WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		return nil, err
 	}
-	r := &Redis{Host: o.Host, Port: o.Port, Dir: o.Dir, proc: &process{bin: bin, args: []string{conf}}}
+	r := &Redis{Host: o.Host, Port: o.Port, Dir: o.Dir, Password: o.Password, proc: &process{bin: bin, args: []string{conf}}}
 	return r, r.start()
 }
 
@@ -140,7 +175,7 @@ func (r *Redis) Restart() error {
 func (r *Redis) Running() bool { return r.proc.pid() != 0 && !r.proc.exited() }
 
 // Do sends one command over a fresh connection (see Do).
-func (r *Redis) Do(args ...string) (string, error) { return Do(r.Addr(), args...) }
+func (r *Redis) Do(args ...string) (string, error) { return DoAuth(r.Addr(), r.Password, args...) }
 
 // Ping returns nil when the server answers PONG.
 func (r *Redis) Ping() error {

@@ -13,17 +13,30 @@ import (
 // Do sends one command to addr over a fresh connection. Simple strings,
 // integers and bulk strings come back as text, arrays as their elements
 // joined by "\n", a null as ""; an error reply is returned as an error.
-func Do(addr string, args ...string) (string, error) {
+func Do(addr string, args ...string) (string, error) { return DoAuth(addr, "", args...) }
+
+// DoAuth is Do on a connection that first sends AUTH pass (when pass is
+// not empty).
+func DoAuth(addr, pass string, args ...string) (string, error) {
 	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
 	if err != nil {
 		return "", err
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	r := bufio.NewReader(c)
+	if pass != "" {
+		if _, err := c.Write(Encode("AUTH", pass)); err != nil {
+			return "", err
+		}
+		if _, err := ReadReply(r); err != nil {
+			return "", fmt.Errorf("AUTH: %w", err)
+		}
+	}
 	if _, err := c.Write(Encode(args...)); err != nil {
 		return "", err
 	}
-	return ReadReply(bufio.NewReader(c))
+	return ReadReply(r)
 }
 
 // Encode renders a RESP command.

@@ -1,0 +1,239 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/raftinel/raftinel/internal/harness"
+)
+
+// autoScript is --auto: one kill -9 of the master, timed.
+var autoScript = []string{"kill-master", "wait-switch", "wait-client", "quit"}
+
+// Step timeouts of the non-interactive mode.
+const (
+	readyTimeout  = 30 * time.Second
+	switchTimeout = 30 * time.Second
+	leaderTimeout = 15 * time.Second
+)
+
+// steps are the non-interactive verbs; each returns what it did.
+var steps = map[string]func(ctx context.Context, s *session) (string, error){
+	"kill-master": func(_ context.Context, s *session) (string, error) {
+		return s.timed("kill -9 of master", s.p.killMaster)
+	},
+	"stop-master": func(_ context.Context, s *session) (string, error) {
+		return s.timed("SIGSTOP of master", func() (string, error) {
+			if s.p.isStopped() {
+				return "", fmt.Errorf("a master is already stopped")
+			}
+			what, _, err := s.p.toggleStopMaster()
+			return what, err
+		})
+	},
+	"cont-master": func(_ context.Context, s *session) (string, error) {
+		if !s.p.isStopped() {
+			return "", fmt.Errorf("no master is stopped")
+		}
+		return s.p.contMaster(), nil
+	},
+	"kill-leader": func(_ context.Context, s *session) (string, error) { return s.p.killLeader() },
+	"restart":     func(_ context.Context, s *session) (string, error) { return s.p.restart(s.say) },
+	"failover": func(_ context.Context, s *session) (string, error) {
+		return s.timed("SENTINEL FAILOVER", s.p.failover)
+	},
+	"wait-switch": func(ctx context.Context, s *session) (string, error) {
+		return "", s.waitSwitch(ctx, s.base, switchTimeout)
+	},
+	"wait-client": func(ctx context.Context, s *session) (string, error) {
+		s.mu.Lock()
+		what, at := s.lastAction, s.lastActionAt
+		s.mu.Unlock()
+		var ack time.Time
+		err := poll(ctx, switchTimeout, "a write acknowledged after "+what, func() bool {
+			ack = s.client.lastAck()
+			return ack.After(at)
+		})
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("client: writes acknowledged again %.3f s after %s", ack.Sub(at).Seconds(), what), nil
+	},
+	"wait-leader": func(ctx context.Context, s *session) (string, error) {
+		n, err := s.waitLeader(ctx, leaderTimeout)
+		if err != nil {
+			return "", err
+		}
+		return "Raft leader is " + s.p.nodeName(n) + " " + n.Addr(), nil
+	},
+	"wait-ready": func(ctx context.Context, s *session) (string, error) {
+		return "", s.waitReady(ctx, readyTimeout)
+	},
+	"quit": func(context.Context, *session) (string, error) { return "", nil },
+}
+
+func stepNames() []string {
+	var out []string
+	for k := range steps {
+		out = append(out, k)
+	}
+	out = append(out, "sleep:<ms>")
+	sort.Strings(out)
+	return out
+}
+
+func checkScript(script []string) error {
+	for _, st := range script {
+		st = strings.TrimSpace(st)
+		if ms, ok := strings.CutPrefix(st, "sleep:"); ok {
+			if _, err := strconv.Atoi(ms); err != nil {
+				return fmt.Errorf("step %q: sleep:<milliseconds>", st)
+			}
+			continue
+		}
+		if steps[st] == nil {
+			return fmt.Errorf("unknown step %q (steps: %s)", st, strings.Join(stepNames(), ", "))
+		}
+	}
+	return nil
+}
+
+// timed runs an action whose failover the demo measures from the moment
+// it starts (a SENTINEL FAILOVER may switch before its reply arrives), and
+// remembers the switch count wait-switch waits beyond.
+func (s *session) timed(name string, act func() (string, error)) (string, error) {
+	s.mu.Lock()
+	at := time.Now()
+	s.action, s.actionAt, s.base = name, at, s.switches
+	s.mu.Unlock()
+	what, err := act()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		if s.action == name && s.actionAt == at {
+			s.action = ""
+		}
+		return "", err
+	}
+	if s.action == name && s.actionAt == at {
+		s.action = what // still waiting: show the full description
+	}
+	s.lastAction, s.lastActionAt = what, at
+	return what, nil
+}
+
+func (s *session) switchCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.switches
+}
+
+// runScript waits until the cluster is ready, then runs the steps in order.
+func (s *session) runScript(ctx context.Context, script []string) error {
+	if err := s.waitReady(ctx, readyTimeout); err != nil {
+		return err
+	}
+	s.say("ready: every node knows the master and both replicas; the client is writing")
+	for _, st := range script {
+		st = strings.TrimSpace(st)
+		if st == "quit" {
+			break
+		}
+		if ms, ok := strings.CutPrefix(st, "sleep:"); ok {
+			d, _ := strconv.Atoi(ms)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(d) * time.Millisecond):
+			}
+			continue
+		}
+		what, err := steps[st](ctx, s)
+		if err != nil {
+			return fmt.Errorf("step %s: %w", st, err)
+		}
+		if what != "" {
+			s.say("%s", what)
+		}
+	}
+	ok, errs, _, v := s.client.stats()
+	s.say("client: %d INCR acknowledged, %d errors, counter %d", ok, errs, v)
+	return nil
+}
+
+// waitReady waits until every node knows the master with both replicas,
+// the nodes agree on a leader, and the client has written once.
+func (s *session) waitReady(ctx context.Context, timeout time.Duration) error {
+	return poll(ctx, timeout, "the cluster to be ready", func() bool {
+		for _, n := range s.p.nodes {
+			txt, err := do(n.Addr(), time.Second, "SENTINEL", "MASTER", MasterName)
+			if err != nil || flatMap(txt)["num-slaves"] != "2" {
+				return false
+			}
+		}
+		if _, err := s.agreedLeader(); err != nil {
+			return false
+		}
+		ok, _, _, _ := s.client.stats()
+		return ok > 0
+	})
+}
+
+func (s *session) waitLeader(ctx context.Context, timeout time.Duration) (n *harness.Node, err error) {
+	err = poll(ctx, timeout, "an agreed Raft leader", func() bool {
+		n, err = s.agreedLeader()
+		return err == nil
+	})
+	return n, err
+}
+
+// agreedLeader is the leader when every running node names it.
+func (s *session) agreedLeader() (*harness.Node, error) {
+	l, err := s.p.leader()
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range s.p.nodes {
+		if !n.Running() {
+			continue
+		}
+		txt, err := do(n.Addr(), time.Second, "INFO", "raft")
+		if err != nil {
+			return nil, err
+		}
+		if got := harness.ParseInfo(txt)["raft_leader"]; got != l.Addr() {
+			return nil, fmt.Errorf("%s names leader %q, not %s", s.p.nodeName(n), got, l.Addr())
+		}
+	}
+	return l, nil
+}
+
+// poll checks cond every 50 ms until it holds, ctx ends or timeout passes.
+func poll(ctx context.Context, timeout time.Duration, what string, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %v waiting for %s", timeout, what)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// flatMap turns a flat RESP2 map (as joined by harness.ReadReply) into a map.
+func flatMap(s string) map[string]string {
+	p := strings.Split(s, "\n")
+	m := map[string]string{}
+	for i := 0; i+1 < len(p); i += 2 {
+		m[p[i]] = p[i+1]
+	}
+	return m
+}

@@ -1,0 +1,209 @@
+package clients
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/redis/go-redis/v9"
+)
+
+const masterName = "mymaster"
+
+// Passwords of the auth environment.
+const (
+	sentinelPass = "node-secret"
+	redisPass    = "redis-secret"
+)
+
+// downAfterMs is what a careful user sets on a LAN; everything else in
+// raftinel's configuration is left at its default.
+const downAfterMs = 1000
+
+// env is a redis-server master with two replicas watched by a 3-node
+// raftinel cluster, all on loopback; with auth, every redis-server has
+// requirepass (and masterauth) and every node requirepass.
+type env struct {
+	t       *testing.T
+	redis   []*harness.Redis // [0] is the initial master
+	cluster *harness.Cluster
+	nodes   []*harness.Node
+	spass   string
+	rpass   string
+}
+
+func newEnv(t *testing.T, auth bool) *env {
+	t.Helper()
+	e := &env{t: t}
+	if auth {
+		e.spass, e.rpass = sentinelPass, redisPass
+	}
+	dir := t.TempDir()
+	m := e.startRedis(filepath.Join(dir, "redis0"), nil)
+	for i := 1; i <= 2; i++ {
+		e.startRedis(filepath.Join(dir, fmt.Sprintf("redis%d", i)), m)
+	}
+	for _, r := range e.redis[1:] {
+		waitFor(t, 15*time.Second, "replica "+r.Addr()+" link up", func() bool {
+			info, err := r.Info("replication")
+			return err == nil && info["master_link_status"] == "up"
+		})
+	}
+	lines := []string{
+		fmt.Sprintf("sentinel monitor %s %s %d 2", masterName, m.Host, m.Port),
+		fmt.Sprintf("sentinel down-after-milliseconds %s %d", masterName, downAfterMs),
+	}
+	if auth {
+		lines = append(lines, fmt.Sprintf("sentinel auth-pass %s %s", masterName, redisPass))
+	}
+	c, err := harness.StartCluster(harness.ClusterOptions{Bin: bin, Size: 3, Dir: filepath.Join(dir, "nodes"), Lines: lines, Password: e.spass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	e.cluster, e.nodes = c, c.Nodes
+	dumpOnFailure(t, c.Nodes)
+	waitFor(t, 15*time.Second, "every node knows the master and both replicas", func() bool {
+		for _, n := range e.nodes {
+			s, err := n.Do("SENTINEL", "MASTER", masterName)
+			if err != nil {
+				return false
+			}
+			mm := flatMap(s)
+			if mm["num-slaves"] != "2" || mm["flags"] != "master" || mm["port"] != strconv.Itoa(m.Port) {
+				return false
+			}
+		}
+		return true
+	})
+	return e
+}
+
+func (e *env) startRedis(dir string, master *harness.Redis) *harness.Redis {
+	e.t.Helper()
+	r, err := harness.StartRedis(harness.RedisOptions{Dir: dir, ReplicaOf: master, Password: e.rpass})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(r.Kill)
+	e.redis = append(e.redis, r)
+	return r
+}
+
+// config is a client's configuration: every node, in order.
+func (e *env) config(prefix string) config {
+	var addrs []string
+	for _, n := range e.nodes {
+		addrs = append(addrs, n.Addr())
+	}
+	return config{sentinels: addrs, master: masterName, sentinelPass: e.spass, redisPass: e.rpass, prefix: prefix, period: 50 * time.Millisecond}
+}
+
+// answer returns the master address every running node answers, or "".
+func (e *env) answer() string {
+	agreed := ""
+	for _, n := range e.nodes {
+		if !n.Running() {
+			continue
+		}
+		s, err := n.Do("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName)
+		if err != nil {
+			return ""
+		}
+		a := strings.Replace(s, "\n", ":", 1)
+		if agreed != "" && a != agreed {
+			return ""
+		}
+		agreed = a
+	}
+	return agreed
+}
+
+// master returns the redis-server every node names as the master.
+func (e *env) master() *harness.Redis {
+	e.t.Helper()
+	var m *harness.Redis
+	waitFor(e.t, 10*time.Second, "every node answers the same master", func() bool {
+		m = e.byAddr(e.answer())
+		return m != nil
+	})
+	return m
+}
+
+func (e *env) byAddr(addr string) *harness.Redis {
+	for _, r := range e.redis {
+		if r.Addr() == addr {
+			return r
+		}
+	}
+	return nil
+}
+
+func (e *env) byPort(port int) *harness.Redis {
+	for _, r := range e.redis {
+		if r.Port == port {
+			return r
+		}
+	}
+	return nil
+}
+
+// missing returns the keys absent from the server r.
+func (e *env) missing(r *harness.Redis, keys []string) []string {
+	e.t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: r.Addr(), Password: e.rpass})
+	defer c.Close()
+	var out []string
+	for i := 0; i < len(keys); i += 500 {
+		j := min(i+500, len(keys))
+		vals, err := c.MGet(context.Background(), keys[i:j]...).Result()
+		if err != nil {
+			e.t.Fatalf("MGET on %s: %v", r.Addr(), err)
+		}
+		for k, v := range vals {
+			if v == nil {
+				out = append(out, keys[i+k])
+			}
+		}
+	}
+	return out
+}
+
+// flatMap turns a flat RESP2 map (as joined by harness.Do) into a map.
+func flatMap(s string) map[string]string {
+	p := strings.Split(s, "\n")
+	m := map[string]string{}
+	for i := 0; i+1 < len(p); i += 2 {
+		m[p[i]] = p[i+1]
+	}
+	return m
+}
+
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	redistest.WaitFor(t, timeout, what, cond)
+}
+
+// dumpOnFailure prints the tail of every node's log when t fails.
+func dumpOnFailure(t *testing.T, nodes []*harness.Node) {
+	t.Cleanup(func() {
+		if !t.Failed() && os.Getenv("RAFTINEL_DUMP_LOGS") == "" {
+			return
+		}
+		for _, n := range nodes {
+			b, _ := os.ReadFile(n.Log)
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			if len(lines) > 40 {
+				lines = lines[len(lines)-40:]
+			}
+			t.Logf("---- %s (%s) ----\n%s", n.Addr(), n.Log, strings.Join(lines, "\n"))
+		}
+	})
+}

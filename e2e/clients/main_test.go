@@ -1,0 +1,96 @@
+// Package clients proves that the Sentinel clients people use work with
+// raftinel unchanged: redis-cli, go-redis (FailoverClient and
+// FailoverClusterClient), rueidis, redis-py, ioredis and node-redis each
+// run against a 3-node raftinel cluster over real redis-server processes
+// (a master and two replicas) on loopback, through discovery, replica
+// reads, SENTINEL FAILOVER and a kill -9 of the master under writes, a
+// sentinel down, +switch-master through the client's pub/sub API, and
+// passwords on the nodes and on Redis.
+//
+// The Go clients run in-process; redis-py and the Node.js clients run as
+// small scripts of this folder that print JSON lines (driver_test.go). The
+// Node.js packages are pinned by package.json and package-lock.json and
+// installed with `npm ci` when node_modules is missing; redis-py is
+// Debian's python3-redis, run by /usr/bin/python3 (scripts/deps.sh
+// installs both).
+package clients
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/redis/go-redis/v9"
+)
+
+// bin is the raftinel binary under test (built with -race when the tests
+// run with -race).
+var bin string
+
+// setupErr is why the script clients cannot run here (reported by their
+// tests as a failure, never skipped).
+var setupErr = map[string]error{}
+
+// python is the Debian interpreter that has python3-redis.
+const python = "/usr/bin/python3"
+
+// nodeBin is the Node.js interpreter: RAFTINEL_NODE or node from PATH.
+func nodeBin() string {
+	if n := os.Getenv("RAFTINEL_NODE"); n != "" {
+		return n
+	}
+	return "node"
+}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "raftinel-clients-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin, err = harness.Build(dir, raceEnabled)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	redis.SetLogger(quiet{})
+	setupErr["node"] = npmCI()
+	setupErr["python"] = checkPython()
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// npmCI installs the pinned Node.js packages when node_modules is missing.
+func npmCI() error {
+	if _, err := exec.LookPath(nodeBin()); err != nil {
+		return fmt.Errorf("node not found (run scripts/deps.sh): %w", err)
+	}
+	if _, err := os.Stat("node_modules/ioredis/package.json"); err == nil {
+		if _, err := os.Stat("node_modules/redis/package.json"); err == nil {
+			return nil
+		}
+	}
+	if _, err := exec.LookPath("npm"); err != nil {
+		return fmt.Errorf("npm not found (run scripts/deps.sh): %w", err)
+	}
+	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("npm ci: %w: %s", err, out)
+	}
+	return nil
+}
+
+func checkPython() error {
+	if out, err := exec.Command(python, "-c", "import redis").CombinedOutput(); err != nil {
+		return fmt.Errorf("%s cannot import redis (apt-get install -y python3-redis, or run scripts/deps.sh): %w: %s", python, err, out)
+	}
+	return nil
+}
+
+type quiet struct{}
+
+func (quiet) Printf(_ context.Context, _ string, _ ...any) {}

@@ -1,0 +1,185 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// syncBuffer collects a process's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var pidRE = regexp.MustCompile(`pid=(\d+)`)
+
+// demoPIDs returns every PID the demo says it started.
+func demoPIDs(out string) []int {
+	var pids []int
+	for _, m := range pidRE.FindAllStringSubmatch(out, -1) {
+		p, _ := strconv.Atoi(m[1])
+		pids = append(pids, p)
+	}
+	return pids
+}
+
+// checkGone fails the test for every PID still alive.
+func checkGone(t *testing.T, pids []int) {
+	t.Helper()
+	if len(pids) < 6 {
+		t.Fatalf("the demo reported %d PIDs, want at least 6", len(pids))
+	}
+	for _, p := range pids {
+		if err := syscall.Kill(p, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("pid %d started by the demo is still there (kill -0: %v)", p, err)
+		}
+	}
+}
+
+// Acceptance 1 of the ops issue: `raftinel demo --auto` starts the
+// cluster, kills the master, shows +switch-master and its duration, exits
+// 0, and leaves none of its processes behind.
+func TestOpsDemoAuto(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	var out syncBuffer
+	cmd := exec.CommandContext(ctx, bin, "demo", "--auto")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Dir = t.TempDir()
+	err := cmd.Run()
+	t.Logf("demo output:\n%s", out.String())
+	if err != nil {
+		t.Fatalf("demo --auto: %v", err)
+	}
+	s := out.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^demo: kill -9 of master r1 127\.0\.0\.1:\d+ \(pid \d+\)$`),
+		regexp.MustCompile(`(?m)^event n\d \+switch-master mymaster 127\.0\.0\.1 \d+ 127\.0\.0\.1 \d+$`),
+		regexp.MustCompile(`(?m)^demo: failover: kill -9 of master r1 .* -> \+switch-master in \d+\.\d{3} s$`),
+		regexp.MustCompile(`(?m)^demo: client: writes acknowledged again \d+\.\d{3} s after kill -9`),
+		regexp.MustCompile(`(?m)^demo: stopped; all \d+ processes it started are gone$`),
+	} {
+		if !want.MatchString(s) {
+			t.Errorf("the output lacks %v", want)
+		}
+	}
+	checkGone(t, demoPIDs(s))
+}
+
+// The interactive demo in line mode (input not a terminal): `k` + Enter
+// kills the master and the screen shows the switch and its duration;
+// SIGTERM stops the demo and every process it started.
+func TestOpsDemoKeysAndSigterm(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	var out syncBuffer
+	cmd := exec.CommandContext(ctx, bin, "demo")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Dir = t.TempDir()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if t.Failed() {
+			s := out.String()
+			t.Logf("demo output (last 4000 bytes):\n%s", s[max(0, len(s)-4000):])
+		}
+	})
+	waitFor(t, 60*time.Second, "the demo is ready and the client writes", func() bool {
+		s := out.String()
+		return strings.Contains(s, "ready: type a key and Enter") && regexp.MustCompile(`[1-9]\d* ok, `).MatchString(s)
+	})
+	if _, err := io.WriteString(stdin, "k\n"); err != nil {
+		t.Fatal(err)
+	}
+	switched := regexp.MustCompile(`failover\s+kill -9 of master r1 .* -> \+switch-master in \d+\.\d{3} s`)
+	waitFor(t, 30*time.Second, "the screen shows the switch and its duration", func() bool {
+		return switched.MatchString(out.String())
+	})
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("demo after SIGTERM: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the demo did not exit within 30 s of SIGTERM")
+	}
+	s := out.String()
+	if !strings.Contains(s, "demo: stopped; all ") {
+		t.Error("the demo did not report its processes stopped")
+	}
+	checkGone(t, demoPIDs(s))
+}
+
+// The script mode's other steps: SENTINEL FAILOVER, kill -9 of the Raft
+// leader, restart; the restarted node's new PID is gone at exit too.
+func TestOpsDemoScript(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	var out syncBuffer
+	cmd := exec.CommandContext(ctx, bin, "demo", "--script", "failover,wait-switch,kill-leader,wait-leader,restart,wait-leader,quit")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Dir = t.TempDir()
+	err := cmd.Run()
+	s := out.String()
+	if err != nil {
+		t.Fatalf("demo --script: %v\n%s", err, s)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^demo: failover: SENTINEL FAILOVER mymaster sent to n\d -> \+switch-master in \d+\.\d{3} s$`),
+		regexp.MustCompile(`(?m)^demo: kill -9 of Raft leader n\d `),
+		regexp.MustCompile(`(?m)^demo: Raft leader is n\d `),
+		regexp.MustCompile(`(?m)^demo: restarted 1 process\(es\)$`),
+		regexp.MustCompile(`(?m)^demo: stopped; all 7 processes it started are gone$`),
+	} {
+		if !want.MatchString(s) {
+			t.Errorf("the output lacks %v:\n%s", want, s)
+		}
+	}
+	checkGone(t, demoPIDs(s))
+}
+
+// Without redis-server the demo says in one line how to install it.
+func TestOpsDemoWithoutRedis(t *testing.T) {
+	cmd := exec.Command(bin, "demo", "--auto")
+	cmd.Env = append(cmd.Environ(), "PATH="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want code 1; output %q", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); strings.Count(got, "\n") != 0 || !strings.Contains(got, "apt-get install -y redis-server") {
+		t.Fatalf("output %q, want one line saying how to install redis-server", got)
+	}
+}

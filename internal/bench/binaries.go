@@ -1,0 +1,37 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+
+	"github.com/raftinel/raftinel/internal/harness"
+)
+
+// ErrMissingTool says which program is missing and how to install it.
+var ErrMissingTool = errors.New("missing program")
+
+// FindSentinel returns the redis-sentinel binary and its extra arguments:
+// redis-sentinel when installed, else redis-server with --sentinel (the
+// same program in another mode).
+func FindSentinel() (string, []string, error) {
+	if p, err := exec.LookPath("redis-sentinel"); err == nil {
+		return p, nil, nil
+	}
+	if p, err := exec.LookPath("redis-server"); err == nil {
+		return p, []string{"--sentinel"}, nil
+	}
+	return "", nil, fmt.Errorf("%w: redis-sentinel (apt-get install -y redis-sentinel)", ErrMissingTool)
+}
+
+// FindBenchmark returns redis-benchmark's path.
+func FindBenchmark() (string, error) {
+	p, err := exec.LookPath("redis-benchmark")
+	if err != nil {
+		return "", fmt.Errorf("%w: redis-benchmark (apt-get install -y redis-tools)", ErrMissingTool)
+	}
+	return p, nil
+}
+
+// BuildRaftinel compiles cmd/raftinel from this module into dir.
+func BuildRaftinel(dir string, race bool) (string, error) { return harness.Build(dir, race) }
