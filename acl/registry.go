@@ -26,9 +26,6 @@ func NewRegistry(t *Table) *Registry {
 	return &Registry{t: t, users: map[string]*User{"default": d}, def: d}
 }
 
-// Table returns the command table the registry checks against.
-func (r *Registry) Table() *Table { return r.t }
-
 // Default returns the default user.
 func (r *Registry) Default() *User { return r.def }
 

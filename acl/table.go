@@ -47,9 +47,6 @@ type Command struct {
 	parent *Command
 }
 
-// Parent returns the container of a subcommand, nil for a command.
-func (c *Command) Parent() *Command { return c.parent }
-
 func (c *Command) inCategory(i int) bool { return c.cats&(1<<uint(i)) != 0 }
 
 // Table is a command table indexed for ACL: every command and subcommand
@@ -104,19 +101,4 @@ func (t *Table) Lookup(name string) *Command {
 		return nil
 	}
 	return t.byName[name]
-}
-
-// InCategory lists the commands of a category in table order, for ACL CAT.
-func (t *Table) InCategory(cat string) ([]string, bool) {
-	i := categoryIndex(cat)
-	if i < 0 {
-		return nil, false
-	}
-	var out []string
-	for _, c := range t.all {
-		if c.inCategory(i) {
-			out = append(out, c.Name)
-		}
-	}
-	return out, true
 }

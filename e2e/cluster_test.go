@@ -319,7 +319,7 @@ func TestClusterPeersByHostname(t *testing.T) {
 	if !strings.HasPrefix(info["raft_leader"], "localhost:") || info["raft_members"] != "3" {
 		t.Fatalf("raft info: %v", info)
 	}
-	waitFor(t, 5*time.Second, "the master is answered by name and monitored", func() bool {
+	waitFor(t, 15*time.Second, "the master is answered by name and monitored", func() bool {
 		for _, n := range nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 			mm := sentinelMap(s)

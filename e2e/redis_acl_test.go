@@ -128,7 +128,7 @@ func TestFailoverWithMinimalRedisACL(t *testing.T) {
 	})
 	waitFor(t, 5*time.Second, "CLIENT PAUSE and UNPAUSE ran on the old master", func() bool {
 		stats, err := promoted.Info("commandstats")
-		return err == nil && strings.Contains(stats["cmdstat_client|pause"], "calls=1,") && strings.Contains(stats["cmdstat_client|unpause"], "calls=1,")
+		return err == nil && strings.HasPrefix(stats["cmdstat_client|pause"], "calls=1,") && strings.HasPrefix(stats["cmdstat_client|unpause"], "calls=1,")
 	})
 	for _, r := range all {
 		if log, err := r.Do("ACL", "LOG"); err != nil || strings.Contains(log, "raftinel") {

@@ -22,6 +22,10 @@ import (
 
 const nodePass = "npw"
 
+// clientACL is the read-only ACL README ("Security") gives for a client
+// library's sentinel user.
+const clientACL = "-@all +@connection +sentinel|get-master-addr-by-name +sentinel|masters +sentinel|master +sentinel|replicas +sentinel|slaves +sentinel|sentinels +role +subscribe +psubscribe allchannels"
+
 // eventLog collects the events of a subscription on every node.
 type eventLog struct {
 	mu  sync.Mutex
@@ -96,7 +100,8 @@ func TestSentinelSurface(t *testing.T) {
 	set := redistest.StartSet(t, 2)
 	m, r1, r2 := set.Master, set.Replicas[0], set.Replicas[1]
 	lines := append(append([]string{}, fastLines...), monitorLines("mymaster", m, 2, 1000)...)
-	lines = append(lines, "user peer on >ppw -@all +ping +client|setname") // what a node sends to its peers
+	lines = append(lines, "user peer on >ppw -@all +ping +client|setname", // what a node sends to its peers
+		"user app on >apw "+clientACL)
 	c, err := harness.StartCluster(harness.ClusterOptions{Bin: bin, Size: 3, Dir: t.TempDir(), Lines: lines, Password: nodePass})
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +137,29 @@ func TestSentinelSurface(t *testing.T) {
 		if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || line != "%6\r\n" {
 			t.Errorf("HELLO 3 AUTH default pw: %q %v", line, err)
 		}
+	})
+
+	t.Run("a client library with the read-only ACL", func(t *testing.T) {
+		fc := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "mymaster", SentinelAddrs: sentinelAddrs(nodes...),
+			SentinelUsername: "app", SentinelPassword: "apw", DialTimeout: time.Second, ReadTimeout: time.Second, MaxRetries: -1})
+		defer fc.Close()
+		if err := fc.Set(bg(), "surface", "1", 0).Err(); err != nil {
+			t.Fatalf("go-redis as user app: %v", err)
+		}
+		waitFor(t, 5*time.Second, "go-redis subscribed to +switch-master as app", func() bool {
+			for _, n := range nodes {
+				if s, _ := n.Do("CLIENT", "LIST"); strings.Contains(s, "cmd=subscribe user=app") {
+					return true
+				}
+			}
+			return false
+		})
+		for _, n := range nodes {
+			if s := mustDo(t, n, "ACL", "LOG"); strings.Contains(s, "username\napp") {
+				t.Errorf("%s: user app refused: %q", n.Addr(), s)
+			}
+		}
+		expectReply(t, n1, "This user has no permissions to run the 'sentinel|set' command", "ACL", "DRYRUN", "app", "SENTINEL", "SET", "mymaster", "quorum", "1")
 	})
 
 	t.Run("21-25 SENTINEL SET", func(t *testing.T) {

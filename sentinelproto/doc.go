@@ -14,8 +14,11 @@
 // the events it is given (Server.Publish) to SUBSCRIBE/PSUBSCRIBE clients.
 //
 // The few things that are node-local in Sentinel too stay here: connection
-// state (AUTH, HELLO, CLIENT), SENTINEL CONFIG announce-* values, SENTINEL
-// DEBUG timers, SIMULATE-FAILURE flags and the IS-MASTER-DOWN-BY-ADDR vote.
+// state (AUTH, HELLO, CLIENT), ACL users and the ACL LOG (package acl
+// holds the model; access.go wires it), SENTINEL CONFIG announce-* values,
+// SENTINEL DEBUG timers, SIMULATE-FAILURE flags and the
+// IS-MASTER-DOWN-BY-ADDR vote. The other SENTINEL CONFIG parameters are
+// cluster-wide and go through the log like SENTINEL SET.
 //
 // Requests are read by reqReader (bounded by MaxRequestBytes, Redis's
 // framing and error texts) and replies are built per command and written

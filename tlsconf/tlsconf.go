@@ -31,9 +31,6 @@ var (
 	ErrNoCert = errors.New("tls-cert-file and tls-key-file must be set for tls-port or tls-replication")
 )
 
-// Enabled reports whether the config asks for any TLS.
-func Enabled(c config.TLS) bool { return c.Port > 0 || c.Replication }
-
 // Server returns the configuration of the tls-port listener. Warnings
 // list directives accepted but not applied (Go chooses TLS 1.3 suites).
 func Server(c config.TLS) (*tls.Config, []string, error) {
@@ -250,6 +247,7 @@ func keyPair(certFile, keyFile, pass string) (tls.Certificate, error) {
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("tls-key-file: %w", err)
 	}
+	encrypted := false
 	if block, _ := pem.Decode(keyPEM); block != nil {
 		switch {
 		case block.Type == "ENCRYPTED PRIVATE KEY":
@@ -260,9 +258,15 @@ func keyPair(certFile, keyFile, pass string) (tls.Certificate, error) {
 				return tls.Certificate{}, fmt.Errorf("tls-key-file %s: %w (check tls-key-file-pass)", keyFile, err)
 			}
 			keyPEM = pem.EncodeToMemory(&pem.Block{Type: block.Type, Bytes: der})
+			encrypted = true
 		}
 	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil && encrypted {
+		// Legacy PEM encryption has no integrity check: a wrong pass may
+		// "decrypt" into garbage instead of failing.
+		return tls.Certificate{}, fmt.Errorf("tls-key-file %s: %w (check tls-key-file-pass)", keyFile, err)
+	}
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("tls-cert-file %s / tls-key-file %s: %w", certFile, keyFile, err)
 	}

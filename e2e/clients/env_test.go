@@ -70,6 +70,7 @@ func newEnv(t *testing.T, auth bool) *env {
 	t.Cleanup(c.Close)
 	e.cluster, e.nodes = c, c.Nodes
 	dumpOnFailure(t, c.Nodes)
+	e.waitStreaming(m)
 	waitFor(t, 15*time.Second, "every node knows the master and both replicas", func() bool {
 		for _, n := range e.nodes {
 			s, err := n.Do("SENTINEL", "MASTER", masterName)
@@ -95,6 +96,25 @@ func (e *env) startRedis(dir string, master *harness.Redis) *harness.Redis {
 	e.t.Cleanup(r.Kill)
 	e.redis = append(e.redis, r)
 	return r
+}
+
+// waitStreaming waits until m streams writes to both replicas. After a
+// diskless full sync the replica reports its link up at once, but the
+// master keeps the replication stream back until the replica's first
+// REPLCONF ACK (up to a second later): a master killed in between takes
+// every write of that second with it, whatever the sentinels do.
+func (e *env) waitStreaming(m *harness.Redis) {
+	e.t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: m.Addr(), Password: e.rpass})
+	defer c.Close()
+	ctx := context.Background()
+	waitFor(e.t, 15*time.Second, "the master streams writes to both replicas", func() bool {
+		if err := c.Set(ctx, "env:ready", "1", 0).Err(); err != nil {
+			return false
+		}
+		n, err := c.Wait(ctx, 2, 200*time.Millisecond).Result()
+		return err == nil && n == 2
+	})
 }
 
 // config is a client's configuration: every node, in order.

@@ -249,6 +249,9 @@ func failover(t *testing.T, c client, e *env, prefix string, trigger func(*harne
 			if ev.Ev == "write" && ev.Port == old.Port {
 				n++
 			}
+			if ev.Ev == "fail" {
+				return true
+			}
 		}
 		return n >= 5
 	})
@@ -290,6 +293,9 @@ func failover(t *testing.T, c client, e *env, prefix string, trigger func(*harne
 	lost := e.missing(nm, acked)
 	out.lost, out.errors = len(lost), count(s, "error")
 	t.Logf("%s: recovery %v, +switch-master after %v, %d writes acknowledged, %d lost, %d errors", c.name, out.recovery.Round(time.Millisecond), out.switched.Round(time.Millisecond), len(acked), out.lost, out.errors)
+	if out.lost > 0 {
+		t.Logf("lost: %v", lost[:min(len(lost), 10)])
+	}
 	if out.recovery > recoveryBound {
 		t.Errorf("recovery %v, bound %v", out.recovery, recoveryBound)
 	}

@@ -54,8 +54,22 @@ type cluster struct {
 	clients []*redis.SentinelClient // one persistent query client per node
 }
 
-// startMonitors starts len(hosts) monitors of sys watching masters.
-func (b *Bench) startMonitors(sys System, dir string, hosts []string, masters []masterSpec) (*cluster, error) {
+// startMonitors starts len(hosts) monitors of sys watching masters, tried
+// up to 3 times when a port picked as free was taken before the process
+// bound it.
+func (b *Bench) startMonitors(sys System, dir string, hosts []string, masters []masterSpec) (c *cluster, err error) {
+	for try := 0; try < 3; try++ {
+		if err = freshDir(dir); err != nil {
+			return nil, err
+		}
+		if c, err = b.startMonitorsOnce(sys, dir, hosts, masters); err == nil || !strings.Contains(err.Error(), "in use") {
+			return c, err
+		}
+	}
+	return nil, err
+}
+
+func (b *Bench) startMonitorsOnce(sys System, dir string, hosts []string, masters []masterSpec) (*cluster, error) {
 	lines := b.monitorLines(masters, b.cfg.Quorum)
 	c := &cluster{sys: sys}
 	switch sys {
@@ -181,7 +195,7 @@ func startSet(dir string, hosts []string) (*redisSet, error) {
 		}
 		return o
 	}
-	m, err := harness.StartRedis(opts(0, hosts[0]))
+	m, err := startRedis(opts(0, hosts[0]))
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +203,7 @@ func startSet(dir string, hosts []string) (*redisSet, error) {
 	for i, h := range hosts[1:] {
 		o := opts(i+1, h)
 		o.ReplicaOf = m
-		r, err := harness.StartRedis(o)
+		r, err := startRedis(o)
 		if err != nil {
 			s.close()
 			return nil, err
@@ -209,6 +223,18 @@ func startSet(dir string, hosts []string) (*redisSet, error) {
 		return nil, fmt.Errorf("replicas linked: %w", err)
 	}
 	return s, nil
+}
+
+// startRedis is harness.StartRedis, tried up to 3 times: the free port it
+// picks can be taken (by an outgoing connection's ephemeral port on a busy
+// machine) before redis-server binds it.
+func startRedis(o harness.RedisOptions) (r *harness.Redis, err error) {
+	for try := 0; try < 3; try++ {
+		if r, err = harness.StartRedis(o); err == nil || !strings.Contains(err.Error(), "already in use") {
+			return r, err
+		}
+	}
+	return nil, err
 }
 
 func (s *redisSet) all() []*harness.Redis { return append([]*harness.Redis{s.master}, s.replicas...) }

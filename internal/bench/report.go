@@ -142,7 +142,7 @@ func lossText(r *LossResult) string {
 	case r == nil:
 		return "-"
 	case r.Err != "":
-		return "not run: " + r.Err
+		return "not run: " + short(r.Err)
 	}
 	s := fmt.Sprintf("%d / %d (%.2f%%)", r.Lost, r.Acked, r.LostPct())
 	if !r.Switched {
@@ -184,7 +184,7 @@ func tpText(r *ThroughputResult) string {
 	case r == nil:
 		return "-"
 	case r.Err != "":
-		return "error: " + r.Err
+		return "error: " + short(r.Err)
 	}
 	return fmt.Sprintf("%.0f (%.3f; %.2f µs; %.0f%%)", r.RPS, r.P50, r.ServerUS, r.ClientCPU)
 }
@@ -249,7 +249,7 @@ func fpText(r *FootprintResult, f func(*FootprintResult) string) string {
 	case r == nil:
 		return "not run"
 	case r.Err != "":
-		return "error: " + r.Err
+		return "error: " + short(r.Err)
 	}
 	return f(r)
 }
@@ -296,6 +296,14 @@ func (res *Results) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := fmt.Fprintln(w)
 	return err
+}
+
+// short keeps a table cell readable; the progress log has the whole error.
+func short(s string) string {
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
 }
 
 func cell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
