@@ -36,11 +36,22 @@ func (e *Engine) witness(ctx context.Context, m *consensus.Master) bool {
 	now := time.Now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	since := e.quorumAt[m.Name]
 	for _, r := range m.Replicas {
 		pair := e.samples[r.String()]
+		reason := ""
 		if Vouches(m.Addr, pair[0], pair[1], now) {
+			reason = "odown vetoed by replica witness"
+		} else if v, ok := e.r.Instance(m.Name, r.String()); ok &&
+			Undecided(v.Connected && !v.SDown, pair[1], since, now, time.Duration(m.DownAfterMs)*time.Millisecond) {
+			// A replica this node reaches has not answered INFO since the
+			// quorum formed (an overloaded machine, a slow link): its vote
+			// is unknown, so wait for it, at most one down-after.
+			reason = "odown held: waiting for a fresh replica sample"
+		}
+		if reason != "" {
 			if !e.vetoed[m.Name] {
-				e.log.Info("odown vetoed by replica witness", zap.String("master", m.Name), zap.String("replica", r.String()))
+				e.log.Info(reason, zap.String("master", m.Name), zap.String("replica", r.String()))
 			}
 			e.vetoed[m.Name] = true
 			return true

@@ -68,6 +68,13 @@ func Vouches(master consensus.Addr, prev, cur Sample, now time.Time) bool {
 	return cur.LastIOSec == 0
 }
 
+// Undecided reports whether a replica that this node reaches has not been
+// sampled since the quorum of "down" formed at since, while the wait for it
+// (bounded by one down-after) lasts: its witness vote is not known yet.
+func Undecided(reachable bool, cur Sample, since, now time.Time, downAfter time.Duration) bool {
+	return reachable && !since.IsZero() && cur.At.Before(since) && now.Sub(since) < downAfter
+}
+
 // CanStart applies Sentinel's retry rule: no new automatic failover of a
 // master less than 2 x failover-timeout after the previous start.
 func CanStart(m *consensus.Master, nowMs int64) (bool, int64) {

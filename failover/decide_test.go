@@ -225,3 +225,30 @@ func TestStrayAndMisconfigured(t *testing.T) {
 		t.Fatalf("no fix-slave-config during a failover: %v", mc)
 	}
 }
+
+func TestUndecided(t *testing.T) {
+	now := time.Now()
+	since := now.Add(-300 * time.Millisecond)
+	fresh := Sample{At: now.Add(-100 * time.Millisecond)}
+	old := Sample{At: now.Add(-time.Second)}
+	cases := []struct {
+		name      string
+		reachable bool
+		cur       Sample
+		since     time.Time
+		downAfter time.Duration
+		want      bool
+	}{
+		{"reachable, not sampled since the quorum", true, old, since, time.Second, true},
+		{"never sampled", true, Sample{}, since, time.Second, true},
+		{"sampled since", true, fresh, since, time.Second, false},
+		{"unreachable replica is no vote", false, old, since, time.Second, false},
+		{"waited a whole down-after", true, old, now.Add(-2 * time.Second), time.Second, false},
+		{"no quorum", true, old, time.Time{}, time.Second, false},
+	}
+	for _, c := range cases {
+		if got := Undecided(c.reachable, c.cur, c.since, now, c.downAfter); got != c.want {
+			t.Errorf("%s: Undecided = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

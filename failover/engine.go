@@ -68,6 +68,7 @@ type Engine struct {
 	paused   map[string]uint64    // master -> epoch whose old master we paused
 	delayLog map[string]int64     // master -> next-start time already logged
 	fenced   map[string]string    // addr -> run id whose fence settings were applied
+	quorumAt map[string]time.Time // master -> since when a quorum says it is down
 }
 
 // New returns an engine; Run drives it.
@@ -99,6 +100,7 @@ func (e *Engine) reset() {
 	e.paused = map[string]uint64{}
 	e.delayLog = map[string]int64{}
 	e.fenced = map[string]string{}
+	e.quorumAt = map[string]time.Time{}
 }
 
 // Wake makes the engine evaluate now (an entry was applied, an INFO arrived).
@@ -193,6 +195,13 @@ func (e *Engine) evaluate(ctx context.Context, m *consensus.Master, voters map[s
 	}
 	agreeing := CountDown(m.Observations, voters)
 	suspect := agreeing > 0 || m.ODown
+	e.mu.Lock()
+	if agreeing < m.Quorum {
+		delete(e.quorumAt, m.Name)
+	} else if _, ok := e.quorumAt[m.Name]; !ok {
+		e.quorumAt[m.Name] = time.Now()
+	}
+	e.mu.Unlock()
 	if agreeing >= m.Quorum || m.ODown {
 		vouched := false
 		if agreeing >= m.Quorum && e.cfg.ReplicaWitness {

@@ -12,7 +12,7 @@ import (
 // observer carries this node's SDOWN opinion of each master into the log.
 // Only the latest opinion matters, so it compares what it wants with what
 // is committed and proposes the difference (a lost proposal is simply sent
-// again). A "down" opinion is held back for a while after the node regains
+// again). A "down" opinion is held back for one down-after after the node regains
 // contact with the leader: it may have been formed while this node was cut
 // off from everything, and must be re-confirmed by fresh probes first
 // (lessons: two isolated sentinels combined stale "down" views into ODOWN
@@ -101,7 +101,7 @@ func (o *observer) sync(ctx context.Context) {
 				continue
 			}
 			down := op.down
-			if down && freshFor < time.Duration(m.DownAfterMs)*time.Millisecond/2 {
+			if down && freshFor < time.Duration(m.DownAfterMs)*time.Millisecond {
 				continue // re-confirm after regaining contact
 			}
 			if m.Observations[o.myID].Down != down {
