@@ -6,6 +6,7 @@ package redistest
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -140,6 +141,19 @@ func StartSet(tb testing.TB, n int, opts ...Option) *Set {
 		WaitFor(tb, 15*time.Second, "replica "+r.Addr()+" link up", func() bool {
 			info, err := r.Info("replication")
 			return err == nil && info["master_link_status"] == "up"
+		})
+	}
+	if n > 0 {
+		// "link up" comes before a freshly synced replica acknowledges the
+		// stream (up to a second later); a master killed in between loses
+		// its writes whatever the sentinels do. Wait for an acknowledged
+		// write on every replica.
+		WaitFor(tb, 15*time.Second, "replicas acknowledge the stream", func() bool {
+			if _, err := m.Do("SET", "__redistest_warmup", "1"); err != nil {
+				return false
+			}
+			got, err := m.Do("WAIT", strconv.Itoa(n), "1000")
+			return err == nil && got == strconv.Itoa(n)
 		})
 	}
 	return set
