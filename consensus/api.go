@@ -138,11 +138,20 @@ func (s *Store) applyLocal(cmd *Command) (Result, error) {
 	return r.res, r.err
 }
 
+// AppliedIndex is the index of the last entry the FSM has applied.
+func (s *Store) AppliedIndex() uint64 {
+	i, _ := s.fsm.appliedIndex()
+	return i
+}
+
 // WaitApplied blocks until this node has applied index.
 func (s *Store) WaitApplied(ctx context.Context, index uint64) error {
 	for {
 		cur, ch := s.fsm.appliedIndex()
-		if cur >= index || s.raft.AppliedIndex() >= index {
+		// Only the FSM's own index counts: hashicorp/raft's AppliedIndex
+		// advances when entries are handed to the FSM, before they are
+		// applied (answering then showed a pre-failover state).
+		if cur >= index {
 			return nil
 		}
 		select {
@@ -273,7 +282,7 @@ func (s *Store) RaftInfo() [][2]string {
 		{"raft_state", lowerState(s.raft.State())},
 		{"raft_leader", leader},
 		{"raft_term", st["term"]},
-		{"raft_applied_index", strconv.FormatUint(s.raft.AppliedIndex(), 10)},
+		{"raft_applied_index", strconv.FormatUint(s.AppliedIndex(), 10)},
 		{"raft_commit_index", st["commit_index"]},
 		{"raft_last_log_index", st["last_log_index"]},
 		{"raft_members", strconv.Itoa(len(members))},

@@ -259,6 +259,9 @@ func TestSnapshotRestoreIdentical(t *testing.T) {
 	if err := g.Restore(io.NopCloser(&buf)); err != nil {
 		t.Fatal(err)
 	}
+	if gi, _ := g.appliedIndex(); gi != 6 {
+		t.Fatalf("restored applied index %d, want 6: a restored node must know what it has applied", gi)
+	}
 	x, _ := json.Marshal(f.st)
 	y, _ := json.Marshal(g.st)
 	if !bytes.Equal(x, y) {

@@ -234,7 +234,7 @@ func (s *Store) handleRPC(req *rpcRequest) *rpcResponse {
 			encodeError(fmt.Errorf("%w: %v", ErrNotLeader, err), &resp)
 			break
 		}
-		resp.Index = s.raft.AppliedIndex()
+		resp.Index = s.AppliedIndex()
 	default:
 		s.mu.RLock()
 		h := s.handlers[req.Kind]
@@ -246,7 +246,7 @@ func (s *Store) handleRPC(req *rpcRequest) *rpcResponse {
 		data, err := h(ctx, req.Data)
 		resp.Data = data
 		// The handler's writes are committed; let the caller wait for them.
-		resp.Index = s.raft.AppliedIndex()
+		resp.Index = s.AppliedIndex()
 		encodeError(err, &resp)
 	}
 	return &resp

@@ -87,12 +87,19 @@ func (f *fsm) read(fn func(*State)) {
 	fn(f.st)
 }
 
+// snapshotData is what a snapshot holds: the state and the index of the
+// last entry it includes (so a restored node knows what it has applied).
+type snapshotData struct {
+	Index uint64 `json:"index"`
+	State *State `json:"state"`
+}
+
 // Snapshot implements raft.FSM: the state is serialised under the read lock
 // (it is small: masters, settings, replicas, observations).
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	b, err := json.Marshal(f.st)
+	b, err := json.Marshal(snapshotData{Index: f.index, State: f.st})
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
@@ -102,10 +109,11 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 // Restore implements raft.FSM.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
-	st := NewState()
-	if err := json.NewDecoder(rc).Decode(st); err != nil {
+	data := snapshotData{State: NewState()}
+	if err := json.NewDecoder(rc).Decode(&data); err != nil {
 		return fmt.Errorf("restore snapshot: %w", err)
 	}
+	st := data.State
 	if st.Masters == nil {
 		st.Masters = map[string]*Master{}
 	}
@@ -114,7 +122,9 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	}
 	f.mu.Lock()
 	f.st = st
+	f.index = data.Index
 	f.mu.Unlock()
+	f.advance(data.Index)
 	if f.changed != nil {
 		f.changed()
 	}
