@@ -68,7 +68,11 @@ func (p *partition) isolate(sys System, master *harness.Redis, e *failoverEnv) e
 // the rest.
 func (p *partition) cutLoopbackDefault(addr string) error {
 	script := fmt.Sprintf("add element inet %s cut { %s . 127.0.0.1, 127.0.0.1 . %s }\n", p.n.Table(), addr, addr)
-	cmd := exec.Command("nft", "-f", "-")
+	bin, err := exec.LookPath("nft")
+	if err != nil {
+		bin = "/usr/sbin/nft" // netfault.Open found it, maybe outside PATH
+	}
+	cmd := exec.Command(bin, "-f", "-")
 	cmd.Stdin = strings.NewReader(script)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("nft: %v: %s", err, strings.TrimSpace(string(out)))
