@@ -67,6 +67,7 @@ type Store struct {
 
 	closeOnce sync.Once
 	done      chan struct{}
+	push      chan struct{} // commits to announce to followers (pushCommit)
 }
 
 // Open starts Raft on the mux: it bootstraps (raft-peers or single node)
@@ -87,7 +88,7 @@ func Open(o Options) (*Store, error) {
 	s := &Store{
 		o: o, log: o.Logger, fsm: newFSM(),
 		applyTimeout: o.ApplyTimeout, handlers: map[string]Handler{},
-		done: make(chan struct{}), started: time.Now(),
+		done: make(chan struct{}), started: time.Now(), push: make(chan struct{}, 1),
 	}
 	s.rpc = &rpcClient{secret: []byte(o.Secret), dial: o.Dial}
 	s.registerAdmin()
@@ -171,6 +172,7 @@ func Open(o Options) (*Store, error) {
 	s.raft = r
 	s.rpcLn = newAuthListener(o.Mux.RPC(), headerRPC, secret, onRefuse)
 	go s.acceptRPC()
+	go s.commitPusher()
 	if !existing && o.Join != "" {
 		go s.joinLoop()
 	}
