@@ -334,3 +334,29 @@ func TestClusterPeersByHostname(t *testing.T) {
 		t.Fatalf("SENTINELS: %v", ms)
 	}
 }
+
+// Checklist 26-28: CKQUORUM counts the members this node can reach.
+func TestClusterCkquorum(t *testing.T) {
+	m := redistest.Start(t)
+	c := startCluster(t, 3, append([]string{"sentinel monitor mymaster " + m.Host + " " + itoa(m.Port) + " 2",
+		"sentinel down-after-milliseconds mymaster 1000"}, fastLines...)...)
+	n := c.Nodes[0]
+	waitFor(t, 5*time.Second, "all usable", func() bool {
+		s, err := n.Do("SENTINEL", "CKQUORUM", "mymaster")
+		return err == nil && s == "OK 3 usable Sentinels. Quorum and failover authorization can be reached"
+	})
+	mustDo(t, n, "SENTINEL", "SET", "mymaster", "quorum", "4")
+	waitFor(t, 5*time.Second, "quorum 4 is out of reach", func() bool {
+		_, err := n.Do("SENTINEL", "CKQUORUM", "mymaster")
+		return err != nil && err.Error() == "NOQUORUM 3 usable Sentinels. Not enough available Sentinels to reach the specified quorum for this master"
+	})
+	mustDo(t, n, "SENTINEL", "SET", "mymaster", "quorum", "2")
+	c.Nodes[1].Stop()
+	c.Nodes[2].Stop()
+	defer c.Nodes[1].Resume()
+	defer c.Nodes[2].Resume()
+	waitFor(t, 10*time.Second, "two peers paused beyond down-after", func() bool {
+		_, err := n.Do("SENTINEL", "CKQUORUM", "mymaster")
+		return err != nil && err.Error() == "NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the specified quorum for this master. Not enough available Sentinels to reach the majority and authorize a failover"
+	})
+}
