@@ -214,7 +214,9 @@ func TestClusterRestartKeepsStateAndDoesNotReplayEvents(t *testing.T) {
 	}
 	for _, n := range nodes {
 		n := n
-		waitFor(t, time.Second, "applied", func() bool { return hasMaster(n, "m1") })
+		waitFor(t, 3*time.Second, "applied", func() bool { return hasMaster(n, "m1") })
+	}
+	for _, n := range nodes {
 		n.stop()
 	}
 	for _, n := range nodes {

@@ -50,14 +50,14 @@ func (e *Engine) witness(ctx context.Context, m *consensus.Master) bool {
 			reason = "odown held: waiting for a fresh replica sample"
 		}
 		if reason != "" {
-			if !e.vetoed[m.Name] {
+			if e.vetoed[m.Name] != reason {
 				e.log.Info(reason, zap.String("master", m.Name), zap.String("replica", r.String()))
 			}
-			e.vetoed[m.Name] = true
+			e.vetoed[m.Name] = reason
 			return true
 		}
 	}
-	e.vetoed[m.Name] = false
+	delete(e.vetoed, m.Name)
 	return false
 }
 

@@ -61,7 +61,7 @@ type Engine struct {
 	leading  bool
 	samples  map[string][2]Sample // replica addr -> previous, current witness sample
 	sampled  map[string]time.Time // master -> last witness sampling
-	vetoed   map[string]bool      // master -> last ODOWN evaluation was vetoed
+	vetoed   map[string]string    // master -> why the last ODOWN evaluation was vetoed (logged once per change)
 	strayAt  map[string]time.Time // addr -> first seen as a stray master
 	misconf  map[string]time.Time // addr -> first seen following another master
 	acted    map[string]time.Time // action key -> last time (rate limit)
@@ -93,7 +93,7 @@ func New(cfg Config, c Cluster, r Redis) *Engine {
 func (e *Engine) reset() {
 	e.samples = map[string][2]Sample{}
 	e.sampled = map[string]time.Time{}
-	e.vetoed = map[string]bool{}
+	e.vetoed = map[string]string{}
 	e.strayAt = map[string]time.Time{}
 	e.misconf = map[string]time.Time{}
 	e.acted = map[string]time.Time{}
