@@ -321,6 +321,7 @@ func (s *Store) RaftInfo() [][2]string {
 		{"raft_serve_stale", yn(s.o.ServeStale)},
 		{"raft_secret", yn(s.o.Secret != "")},
 		{"raft_address", s.o.Advertise},
+		{"raft_cluster_id", fmt.Sprintf("%x", s.cid.get())},
 	}
 }
 

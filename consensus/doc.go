@@ -17,8 +17,10 @@
 //     RAFT admin operations.
 //   - mux.go: one port for clients, Raft and RPC; the first byte of a
 //     connection tells them apart (0x01 Raft, 0x02 RPC, anything else RESP).
-//   - handshake.go: raft-secret, an HMAC challenge in both directions over
-//     both nonces and the stream kind; the secret never crosses the wire.
+//   - handshake.go / clusterid.go: a cluster id (derived from the bootstrap
+//     voters, learned on join) refuses streams from another cluster that
+//     reaches a reused address; raft-secret is an HMAC challenge in both
+//     directions over both nonces and the stream kind, never sent.
 //   - forward.go: the RPC stream a follower uses to hand a write (or a
 //     registered leader-only request such as SENTINEL FAILOVER) to the
 //     leader. Named errors survive the trip (RegisterError).

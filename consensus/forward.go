@@ -127,6 +127,7 @@ type rpcClient struct {
 	mu     sync.Mutex
 	idle   map[string][]net.Conn
 	secret []byte
+	cid    *clusterID
 	dial   func(network, addr string, timeout time.Duration) (net.Conn, error)
 }
 
@@ -167,7 +168,7 @@ func (c *rpcClient) get(ctx context.Context, addr string) (net.Conn, error) {
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
 		timeout = time.Until(dl)
 	}
-	return dialStream(c.dial, addr, headerRPC, c.secret, timeout)
+	return dialStream(c.dial, addr, headerRPC, c.secret, c.cid, timeout)
 }
 
 func (c *rpcClient) put(addr string, conn net.Conn) {
@@ -213,6 +214,15 @@ func (s *Store) handleRPC(req *rpcRequest) *rpcResponse {
 	ctx, cancel := context.WithTimeout(context.Background(), s.applyTimeout)
 	defer cancel()
 	var resp rpcResponse
+	if req.Kind == rpcJoin {
+		// Any member takes a join: the leader adds the node (forwarded
+		// when this one is a follower); the answer carries the cluster id.
+		_, err := s.Call(ctx, "raft-add", req.Data)
+		encodeError(err, &resp)
+		id := s.cid.get()
+		resp.Data = id[:]
+		return &resp
+	}
 	if !s.IsLeader() {
 		encodeError(ErrNotLeader, &resp)
 		return &resp
@@ -227,8 +237,6 @@ func (s *Store) handleRPC(req *rpcRequest) *rpcResponse {
 		res, err := s.applyLocal(cmd)
 		resp.Index, resp.Value = res.Index, res.Value
 		encodeError(err, &resp)
-	case rpcJoin:
-		encodeError(s.AddVoter(string(req.Data)), &resp)
 	case rpcSync:
 		if err := s.raft.Barrier(s.applyTimeout).Error(); err != nil {
 			encodeError(fmt.Errorf("%w: %v", ErrNotLeader, err), &resp)

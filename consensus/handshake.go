@@ -10,16 +10,23 @@ import (
 	"time"
 )
 
-// Peer authentication for Raft and RPC streams (raft-secret). The secret
-// never crosses the wire: both sides send a random nonce and prove they know
-// the secret with an HMAC over both nonces and the stream kind, so a proof
-// cannot be replayed on another connection or for another stream kind.
+// Peer authentication for Raft and RPC streams. Two checks:
 //
-//	server -> client: flag (1 byte: 1 = secret required) + server nonce (16)
+//   - Cluster identity: each side sends its cluster id (16 bytes, zero when
+//     it has none yet, see clusterid.go). Two non-zero ids that differ end
+//     the stream: a node of another raftinel cluster that reuses an address
+//     (a recycled pod IP, a port reused by another test) can never send
+//     this cluster heartbeats, votes or entries.
+//   - raft-secret: the secret never crosses the wire: both sides send a
+//     random nonce and prove they know the secret with an HMAC over both
+//     nonces and the stream kind, so a proof cannot be replayed on another
+//     connection or for another stream kind. A node with a secret refuses a
+//     peer without one in both directions.
+//
+//	server -> client: flag (1: secret required) + server nonce (16) + server cluster id (16)
+//	client -> server: client cluster id (16)
 //	client -> server: client nonce (16) + HMAC(secret, "c"|kind|Ns|Nc)   [if flag = 1]
 //	server -> client: HMAC(secret, "s"|kind|Ns|Nc)                       [if flag = 1]
-//
-// A node with a secret refuses a peer without one in both directions.
 
 const (
 	nonceLen         = 16
@@ -36,7 +43,7 @@ func mac(secret []byte, role byte, kind byte, ns, nc []byte) []byte {
 
 // serverHandshake runs on an accepted stream whose header byte (kind) has
 // been read.
-func serverHandshake(c net.Conn, kind byte, secret []byte) error {
+func serverHandshake(c net.Conn, kind byte, secret []byte, cid *clusterID) error {
 	_ = c.SetDeadline(time.Now().Add(handshakeTimeout))
 	defer c.SetDeadline(time.Time{})
 	ns := make([]byte, nonceLen)
@@ -47,8 +54,17 @@ func serverHandshake(c net.Conn, kind byte, secret []byte) error {
 	if len(secret) > 0 {
 		flag = 1
 	}
-	if _, err := c.Write(append([]byte{flag}, ns...)); err != nil {
+	own := cid.get()
+	hello := append(append([]byte{flag}, ns...), own[:]...)
+	if _, err := c.Write(hello); err != nil {
 		return err
+	}
+	var theirs [clusterIDLen]byte
+	if _, err := io.ReadFull(c, theirs[:]); err != nil {
+		return fmt.Errorf("%w: %v", ErrAuth, err)
+	}
+	if !compatible(own, theirs) {
+		return fmt.Errorf("%w: %s belongs to another raftinel cluster (%x, ours %x)", ErrAuth, c.RemoteAddr(), theirs, own)
 	}
 	if flag == 0 {
 		return nil
@@ -66,14 +82,23 @@ func serverHandshake(c net.Conn, kind byte, secret []byte) error {
 }
 
 // clientHandshake runs on a dialed stream after writing the header byte.
-func clientHandshake(c net.Conn, kind byte, secret []byte) error {
+func clientHandshake(c net.Conn, kind byte, secret []byte, cid *clusterID) error {
 	_ = c.SetDeadline(time.Now().Add(handshakeTimeout))
 	defer c.SetDeadline(time.Time{})
-	hdr := make([]byte, 1+nonceLen)
+	hdr := make([]byte, 1+nonceLen+clusterIDLen)
 	if _, err := io.ReadFull(c, hdr); err != nil {
 		return fmt.Errorf("%w: %v", ErrAuth, err)
 	}
-	flag, ns := hdr[0], hdr[1:]
+	flag, ns := hdr[0], hdr[1:1+nonceLen]
+	var theirs [clusterIDLen]byte
+	copy(theirs[:], hdr[1+nonceLen:])
+	own := cid.get()
+	if _, err := c.Write(own[:]); err != nil {
+		return err
+	}
+	if !compatible(own, theirs) {
+		return fmt.Errorf("%w: peer %s belongs to another raftinel cluster (%x, ours %x)", ErrAuth, c.RemoteAddr(), theirs, own)
+	}
 	switch {
 	case flag == 0 && len(secret) == 0:
 		return nil
@@ -101,7 +126,7 @@ func clientHandshake(c net.Conn, kind byte, secret []byte) error {
 
 // dialStream dials addr (a hostname is resolved now, at dial time), writes
 // the header byte and authenticates.
-func dialStream(dial func(network, addr string, timeout time.Duration) (net.Conn, error), addr string, kind byte, secret []byte, timeout time.Duration) (net.Conn, error) {
+func dialStream(dial func(network, addr string, timeout time.Duration) (net.Conn, error), addr string, kind byte, secret []byte, cid *clusterID, timeout time.Duration) (net.Conn, error) {
 	if dial == nil {
 		dial = net.DialTimeout
 	}
@@ -113,7 +138,7 @@ func dialStream(dial func(network, addr string, timeout time.Duration) (net.Conn
 		c.Close()
 		return nil, err
 	}
-	if err := clientHandshake(c, kind, secret); err != nil {
+	if err := clientHandshake(c, kind, secret, cid); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -126,13 +151,14 @@ type authListener struct {
 	net.Listener
 	kind     byte
 	secret   []byte
+	cid      *clusterID
 	onRefuse func(error)
 	out      chan net.Conn
 	done     chan struct{}
 }
 
-func newAuthListener(ln net.Listener, kind byte, secret []byte, onRefuse func(error)) *authListener {
-	a := &authListener{Listener: ln, kind: kind, secret: secret, onRefuse: onRefuse, out: make(chan net.Conn), done: make(chan struct{})}
+func newAuthListener(ln net.Listener, kind byte, secret []byte, cid *clusterID, onRefuse func(error)) *authListener {
+	a := &authListener{Listener: ln, kind: kind, secret: secret, cid: cid, onRefuse: onRefuse, out: make(chan net.Conn), done: make(chan struct{})}
 	go a.loop()
 	return a
 }
@@ -145,7 +171,7 @@ func (a *authListener) loop() {
 			return
 		}
 		go func() {
-			if err := serverHandshake(c, a.kind, a.secret); err != nil {
+			if err := serverHandshake(c, a.kind, a.secret, a.cid); err != nil {
 				if a.onRefuse != nil {
 					a.onRefuse(err)
 				}

@@ -56,6 +56,7 @@ type Store struct {
 	trans        *raft.NetworkTransport
 	boltStore    *raftboltdb.BoltStore
 	rpc          *rpcClient
+	cid          *clusterID
 	rpcLn        *authListener
 	bootIndex    uint64
 	applyTimeout time.Duration
@@ -90,7 +91,8 @@ func Open(o Options) (*Store, error) {
 		applyTimeout: o.ApplyTimeout, handlers: map[string]Handler{},
 		done: make(chan struct{}), started: time.Now(), push: make(chan struct{}, 1),
 	}
-	s.rpc = &rpcClient{secret: []byte(o.Secret), dial: o.Dial}
+	s.cid = &clusterID{}
+	s.rpc = &rpcClient{secret: []byte(o.Secret), dial: o.Dial, cid: s.cid}
 	s.registerAdmin()
 	hl := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Info, Output: zapWriter{s.log}})
 
@@ -116,8 +118,8 @@ func Open(o Options) (*Store, error) {
 	onRefuse := func(err error) { s.log.Warn("peer refused", zap.Error(err)) }
 	secret := []byte(o.Secret)
 	sl := &streamLayer{
-		Listener:  newAuthListener(o.Mux.Raft(), headerRaft, secret, onRefuse),
-		advertise: o.Advertise, secret: secret, dial: o.Dial,
+		Listener:  newAuthListener(o.Mux.Raft(), headerRaft, secret, s.cid, onRefuse),
+		advertise: o.Advertise, secret: secret, dial: o.Dial, cid: s.cid,
 	}
 	s.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: sl, MaxPool: 3, Timeout: 2 * time.Second, Logger: hl,
@@ -147,10 +149,20 @@ func Open(o Options) (*Store, error) {
 		bolt.Close()
 		return nil, fmt.Errorf("dir %s: %w", o.Dir, err)
 	}
+	id, err := loadClusterID(o.Dir)
+	if err != nil {
+		bolt.Close()
+		return nil, err
+	}
 	if !existing && o.Join == "" {
 		peers := o.Peers
 		if len(peers) == 0 {
 			peers = []string{o.Advertise}
+		}
+		id = deriveClusterID(peers)
+		if err := storeClusterID(o.Dir, id); err != nil {
+			bolt.Close()
+			return nil, fmt.Errorf("dir %s: %w", o.Dir, err)
 		}
 		var cfg raft.Configuration
 		for _, p := range peers {
@@ -164,13 +176,14 @@ func Open(o Options) (*Store, error) {
 		}
 		s.log.Info("raft bootstrapped", zap.Strings("peers", peers))
 	}
+	s.cid.set(id)
 	r, err := raft.NewRaft(rc, s.fsm, bolt, bolt, snaps, s.trans)
 	if err != nil {
 		bolt.Close()
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	s.raft = r
-	s.rpcLn = newAuthListener(o.Mux.RPC(), headerRPC, secret, onRefuse)
+	s.rpcLn = newAuthListener(o.Mux.RPC(), headerRPC, secret, s.cid, onRefuse)
 	go s.acceptRPC()
 	go s.commitPusher()
 	if !existing && o.Join != "" {
@@ -220,7 +233,14 @@ func (s *Store) joinLoop() {
 			err = decodeError(resp)
 		}
 		if err == nil {
-			s.log.Info("joined raft cluster", zap.String("via", s.o.Join))
+			var id [clusterIDLen]byte
+			if len(resp.Data) == clusterIDLen && copy(id[:], resp.Data) > 0 && id != ([clusterIDLen]byte{}) {
+				if serr := storeClusterID(s.o.Dir, id); serr != nil {
+					s.log.Warn("storing the cluster id failed", zap.Error(serr))
+				}
+				s.cid.set(id)
+			}
+			s.log.Info("joined raft cluster", zap.String("via", s.o.Join), zap.String("cluster", fmt.Sprintf("%x", id)))
 			return
 		}
 		if attempt%10 == 0 {

@@ -287,3 +287,32 @@ func TestSecretMismatchCannotJoinOrApply(t *testing.T) {
 		return false
 	})
 }
+
+// A node of another cluster that reaches this cluster's address (a reused
+// IP or port) is refused on every stream: it can send no heartbeat, vote or
+// write. A node that joins learns the cluster id from the cluster.
+func TestOtherClusterIsRefused(t *testing.T) {
+	a := newCluster(t, 3, nil)
+	b := newCluster(t, 1, nil)
+	leaderOf(t, a)
+	leaderOf(t, b)
+	idA, idB := a[0].store.cid.get(), b[0].store.cid.get()
+	if idA == idB || idA != a[1].store.cid.get() {
+		t.Fatalf("cluster ids: %x %x %x", idA, a[1].store.cid.get(), idB)
+	}
+	_, err := b[0].store.rpc.call(context.Background(), a[0].addr, &rpcRequest{Kind: rpcApply, Data: []byte(`{"op":"monitor"}`)})
+	if !errors.Is(err, ErrAuth) {
+		t.Fatalf("a stream from another cluster: %v", err)
+	}
+	ln := listen(t)
+	addr := ln.Addr().String()
+	ln.Close()
+	n := &testNode{addr: addr, dir: t.TempDir(), o: fastOptions()}
+	n.o.MyID = fmt.Sprintf("%040d", 7)
+	n.o.Join = a[1].addr // through a follower or the leader, either works
+	startNode(t, n)
+	defer n.stop()
+	waitFor(t, 5*time.Second, "joined with the cluster's id", func() bool {
+		return n.store.cid.get() == idA && n.store.isMember()
+	})
+}
