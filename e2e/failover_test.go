@@ -98,16 +98,22 @@ func newFailoverEnv(t *testing.T, downAfterMs int, extra ...string) *failoverEnv
 	lines := append(append(append([]string{}, fastLines...), monitorLines("mymaster", set.Master, 2, downAfterMs)...), extra...)
 	c := startCluster(t, 3, lines...)
 	e := &failoverEnv{set: set, cluster: c, nodes: c.Nodes}
-	waitFor(t, 10*time.Second, "every node knows both replicas", func() bool {
-		for _, n := range c.Nodes {
-			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-			if err != nil || sentinelMap(s)["num-slaves"] != "2" {
+	waitReplicasKnown(t, c.Nodes, 2)
+	return e
+}
+
+// waitReplicasKnown waits until every node lists n replicas of mymaster.
+func waitReplicasKnown(t *testing.T, nodes []*harness.Node, n int) {
+	t.Helper()
+	waitFor(t, 10*time.Second, "every node knows the replicas", func() bool {
+		for _, node := range nodes {
+			s, err := node.Do("SENTINEL", "MASTER", "mymaster")
+			if err != nil || sentinelMap(s)["num-slaves"] != itoa(n) {
 				return false
 			}
 		}
 		return true
 	})
-	return e
 }
 
 func (e *failoverEnv) allAnswer(addr string) bool {

@@ -39,15 +39,7 @@ func newHTTPEnv(t *testing.T, downAfterMs int, extra ...string) *httpEnv {
 	t.Cleanup(c.Close)
 	dumpOnFailure(t, c.Nodes...)
 	e := &httpEnv{failoverEnv: &failoverEnv{set: set, cluster: c, nodes: c.Nodes}, urls: urls}
-	waitFor(t, 10*time.Second, "every node knows both replicas", func() bool {
-		for _, n := range c.Nodes {
-			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-			if err != nil || sentinelMap(s)["num-slaves"] != "2" {
-				return false
-			}
-		}
-		return true
-	})
+	waitReplicasKnown(t, c.Nodes, 2)
 	return e
 }
 
