@@ -8,45 +8,55 @@ import (
 	"go.uber.org/zap"
 )
 
-// witnessPeriod: how often replicas are sampled while a quorum says the
-// master is down.
-const witnessPeriod = 100 * time.Millisecond
+// Witness sampling periods (design rule 9): while a quorum says the master
+// is down, replicas are sampled every witnessPeriod; while fewer nodes than
+// the quorum do, every suspectPeriod, so that a sample taken after the
+// fault exists to compare with by the time the quorum forms.
+const (
+	witnessPeriod = 50 * time.Millisecond
+	suspectPeriod = 250 * time.Millisecond
+)
 
-// witness samples the master's replicas (at most every witnessPeriod) and
-// reports whether one of them vouches for the master (design rule 9).
-func (e *Engine) witness(ctx context.Context, m *consensus.Master) bool {
+// sample refreshes INFO of the master's replicas if the last sampling is
+// at least period old, and keeps each replica's two latest samples.
+func (e *Engine) sample(ctx context.Context, m *consensus.Master, period time.Duration) {
 	e.mu.Lock()
 	last := e.sampled[m.Name]
 	e.mu.Unlock()
-	if time.Since(last) >= witnessPeriod {
-		e.refresh(ctx, m, m.Replicas, 200*time.Millisecond)
-		e.mu.Lock()
-		e.sampled[m.Name] = time.Now()
-		for _, r := range m.Replicas {
-			if v, ok := e.r.Instance(m.Name, r.String()); ok {
-				s := SampleOf(v)
-				pair := e.samples[r.String()]
-				if !s.At.Equal(pair[1].At) {
-					e.samples[r.String()] = [2]Sample{pair[1], s}
-				}
-			}
-		}
-		e.mu.Unlock()
+	if time.Since(last) < period {
+		return
 	}
+	e.refresh(ctx, m, m.Replicas, 200*time.Millisecond)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.sampled[m.Name] = time.Now()
+	for _, r := range m.Replicas {
+		if v, ok := e.r.Instance(m.Name, r.String()); ok {
+			e.samples[r.String()] = Remember(e.samples[r.String()], SampleOf(v))
+		}
+	}
+}
+
+// witness samples the master's replicas (at most every witnessPeriod) and
+// reports whether one of them vouches for the master or its vote is still
+// unknown (design rule 9).
+func (e *Engine) witness(ctx context.Context, m *consensus.Master) bool {
+	e.sample(ctx, m, witnessPeriod)
 	now := time.Now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	since := e.quorumAt[m.Name]
 	for _, r := range m.Replicas {
-		pair := e.samples[r.String()]
+		prev, cur := Pair(e.samples[r.String()])
 		reason := ""
-		if Vouches(m.Addr, pair[0], pair[1], now) {
+		if Vouches(m.Addr, prev, cur, now) {
 			reason = "odown vetoed by replica witness"
 		} else if v, ok := e.r.Instance(m.Name, r.String()); ok &&
-			Undecided(v.Connected && !v.SDown, pair[1], since, now, time.Duration(m.DownAfterMs)*time.Millisecond) {
-			// A replica this node reaches has not answered INFO since the
-			// quorum formed (an overloaded machine, a slow link): its vote
-			// is unknown, so wait for it, at most one down-after.
+			Undecided(m.Addr, !v.SDown && !v.LastOKPing.IsZero(), prev, cur, since, now,
+				time.Duration(m.DownAfterMs)*time.Millisecond) {
+			// Reachable means "answers PING", not "command link up": a
+			// refresh cut short by its deadline drops the command link,
+			// and that is no evidence about the replica.
 			reason = "odown held: waiting for a fresh replica sample"
 		}
 		if reason != "" {

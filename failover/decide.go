@@ -45,9 +45,58 @@ func SampleOf(v monitor.InstanceView) Sample {
 // witnessMinGap is the least time between two samples whose offsets are
 // compared; witnessMaxAge is how old a sample may be to count at all.
 const (
-	witnessMinGap = 50 * time.Millisecond
+	witnessMinGap = 100 * time.Millisecond
 	witnessMaxAge = 2 * time.Second
 )
+
+// follows reports whether a sample shows a replica of master with its link
+// up, as Redis sees it.
+func follows(master consensus.Addr, s Sample) bool {
+	return s.Role == "slave" && s.LinkUp && s.MasterHost == master.Host && s.MasterPort == master.Port
+}
+
+// comparable reports whether the offsets of prev and cur may be compared:
+// both recent, far enough apart, following the same master.
+func comparable(prev, cur Sample, now time.Time) bool {
+	return !prev.At.IsZero() && now.Sub(prev.At) <= 2*witnessMaxAge && cur.At.Sub(prev.At) >= witnessMinGap &&
+		prev.MasterHost == cur.MasterHost && prev.MasterPort == cur.MasterPort
+}
+
+// witnessHistory bounds the samples kept per replica.
+const witnessHistory = 16
+
+// Remember appends s to a replica's sample history (oldest first) unless it
+// is the reading already last in it, keeping at most witnessHistory.
+func Remember(hist []Sample, s Sample) []Sample {
+	if s.At.IsZero() || (len(hist) > 0 && !s.At.After(hist[len(hist)-1].At)) {
+		return hist
+	}
+	hist = append(hist, s)
+	if len(hist) > witnessHistory {
+		hist = append(hist[:0], hist[len(hist)-witnessHistory:]...)
+	}
+	return hist
+}
+
+// Pair picks from a history the latest sample (cur) and the one to compare
+// it with (prev): the newest at least witnessMinGap older than cur, or the
+// oldest there is when none is.
+func Pair(hist []Sample) (prev, cur Sample) {
+	if len(hist) == 0 {
+		return Sample{}, Sample{}
+	}
+	cur = hist[len(hist)-1]
+	if len(hist) == 1 {
+		return Sample{}, cur
+	}
+	prev = hist[0]
+	for i := len(hist) - 2; i >= 0; i-- {
+		if cur.At.Sub(hist[i].At) >= witnessMinGap {
+			return hist[i], cur
+		}
+	}
+	return prev, cur
+}
 
 // Vouches reports whether a replica's samples show that the master is alive
 // (design rule 9): it follows this master with its link up, and either its
@@ -55,24 +104,33 @@ const (
 // it heard from the master within the last second. A replica that is silent,
 // unreachable, stale or following someone else is no vote either way.
 func Vouches(master consensus.Addr, prev, cur Sample, now time.Time) bool {
-	if cur.At.IsZero() || now.Sub(cur.At) > witnessMaxAge {
+	if cur.At.IsZero() || now.Sub(cur.At) > witnessMaxAge || !follows(master, cur) {
 		return false
 	}
-	if cur.Role != "slave" || !cur.LinkUp || cur.MasterHost != master.Host || cur.MasterPort != master.Port {
-		return false
-	}
-	if !prev.At.IsZero() && now.Sub(prev.At) <= 2*witnessMaxAge && cur.At.Sub(prev.At) >= witnessMinGap &&
-		cur.Offset > prev.Offset && prev.MasterHost == cur.MasterHost && prev.MasterPort == cur.MasterPort {
+	if comparable(prev, cur, now) && cur.Offset > prev.Offset {
 		return true
 	}
 	return cur.LastIOSec == 0
 }
 
-// Undecided reports whether a replica that this node reaches has not been
-// sampled since the quorum of "down" formed at since, while the wait for it
-// (bounded by one down-after) lasts: its witness vote is not known yet.
-func Undecided(reachable bool, cur Sample, since, now time.Time, downAfter time.Duration) bool {
-	return reachable && !since.IsZero() && cur.At.Before(since) && now.Sub(since) < downAfter
+// Undecided reports whether the vote of a replica that does not vouch is not
+// known yet, so the verdict waits for it (at most one down-after after the
+// quorum of "down" formed at since). That is so when the replica answers
+// PING (reachable) and either
+//   - it has not answered INFO since the quorum formed (an overloaded
+//     machine, a slow link, a refresh cut short), or
+//   - its one sample since then shows it following the master with its
+//     link up but no recent I/O, and there is no earlier sample to compare
+//     offsets with: one reading cannot tell a silent master from a replica
+//     that was briefly not scheduled; two readings apart can.
+func Undecided(master consensus.Addr, reachable bool, prev, cur Sample, since, now time.Time, downAfter time.Duration) bool {
+	if !reachable || since.IsZero() || now.Sub(since) >= downAfter {
+		return false
+	}
+	if cur.At.Before(since) {
+		return true
+	}
+	return follows(master, cur) && !comparable(prev, cur, now)
 }
 
 // CanStart applies Sentinel's retry rule: no new automatic failover of a

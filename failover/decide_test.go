@@ -228,27 +228,76 @@ func TestStrayAndMisconfigured(t *testing.T) {
 
 func TestUndecided(t *testing.T) {
 	now := time.Now()
+	master := consensus.Addr{Host: "127.0.0.1", Port: 6379}
 	since := now.Add(-300 * time.Millisecond)
 	fresh := Sample{At: now.Add(-100 * time.Millisecond)}
 	old := Sample{At: now.Add(-time.Second)}
+	// one reading since the quorum: following the master, link up, quiet
+	quiet := Sample{At: now.Add(-20 * time.Millisecond), Role: "slave", MasterHost: "127.0.0.1", MasterPort: 6379, LinkUp: true, LastIOSec: 1, Offset: 500}
+	before := quiet
+	before.At = quiet.At.Add(-200 * time.Millisecond)
+	close := quiet
+	close.At = quiet.At.Add(-30 * time.Millisecond)
+	linkDown := quiet
+	linkDown.LinkUp = false
 	cases := []struct {
 		name      string
 		reachable bool
-		cur       Sample
+		prev, cur Sample
 		since     time.Time
 		downAfter time.Duration
 		want      bool
 	}{
-		{"reachable, not sampled since the quorum", true, old, since, time.Second, true},
-		{"never sampled", true, Sample{}, since, time.Second, true},
-		{"sampled since", true, fresh, since, time.Second, false},
-		{"unreachable replica is no vote", false, old, since, time.Second, false},
-		{"waited a whole down-after", true, old, now.Add(-2 * time.Second), time.Second, false},
-		{"no quorum", true, old, time.Time{}, time.Second, false},
+		{"reachable, not sampled since the quorum", true, Sample{}, old, since, time.Second, true},
+		{"never sampled", true, Sample{}, Sample{}, since, time.Second, true},
+		{"sampled since, not following", true, Sample{}, fresh, since, time.Second, false},
+		{"unreachable replica is no vote", false, Sample{}, old, since, time.Second, false},
+		{"waited a whole down-after", true, Sample{}, old, now.Add(-2 * time.Second), time.Second, false},
+		{"no quorum", true, Sample{}, old, time.Time{}, time.Second, false},
+		{"one quiet reading: wait for a second", true, Sample{}, quiet, since, time.Second, true},
+		{"second reading too close to compare", true, close, quiet, since, time.Second, true},
+		{"two readings apart, offset still: decided", true, before, quiet, since, time.Second, false},
+		{"link down is decided at once", true, Sample{}, linkDown, since, time.Second, false},
+		{"one quiet reading, unreachable", false, Sample{}, quiet, since, time.Second, false},
+		{"one quiet reading, hold over", true, Sample{}, quiet, now.Add(-2 * time.Second), time.Second, false},
 	}
 	for _, c := range cases {
-		if got := Undecided(c.reachable, c.cur, c.since, now, c.downAfter); got != c.want {
+		if got := Undecided(master, c.reachable, c.prev, c.cur, c.since, now, c.downAfter); got != c.want {
 			t.Errorf("%s: Undecided = %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+func TestRememberAndPair(t *testing.T) {
+	t0 := time.Now()
+	at := func(ms int) Sample {
+		return Sample{At: t0.Add(time.Duration(ms) * time.Millisecond), Offset: int64(ms)}
+	}
+	var h []Sample
+	if p, c := Pair(h); !p.At.IsZero() || !c.At.IsZero() {
+		t.Fatalf("empty history: %v %v", p, c)
+	}
+	h = Remember(h, at(0))
+	h = Remember(h, at(0))    // the same reading again: kept once
+	h = Remember(h, Sample{}) // no reading: ignored
+	if p, c := Pair(h); len(h) != 1 || !p.At.IsZero() || c.Offset != 0 {
+		t.Fatalf("one sample: len %d prev %v cur %v", len(h), p, c)
+	}
+	for _, ms := range []int{50, 100, 150, 200} {
+		h = Remember(h, at(ms))
+	}
+	// newest at least witnessMinGap (100 ms) older than the latest
+	if p, c := Pair(h); c.Offset != 200 || p.Offset != 100 {
+		t.Fatalf("pair = %d, %d; want 100, 200", p.Offset, c.Offset)
+	}
+	// none far enough apart: the oldest
+	if p, c := Pair([]Sample{at(0), at(30), at(60)}); c.Offset != 60 || p.Offset != 0 {
+		t.Fatalf("close pair = %d, %d; want 0, 60", p.Offset, c.Offset)
+	}
+	for ms := 250; ms < 250+50*2*witnessHistory; ms += 50 {
+		h = Remember(h, at(ms))
+	}
+	if len(h) != witnessHistory || h[len(h)-1].Offset != 250+50*(2*witnessHistory-1) {
+		t.Fatalf("history bounded: len %d last %v", len(h), h[len(h)-1].Offset)
 	}
 }

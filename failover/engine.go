@@ -59,7 +59,7 @@ type Engine struct {
 	// needed to resume is in the log; this only rate-limits and remembers
 	// what was observed.
 	leading  bool
-	samples  map[string][2]Sample // replica addr -> previous, current witness sample
+	samples  map[string][]Sample  // replica addr -> recent witness samples, oldest first
 	sampled  map[string]time.Time // master -> last witness sampling
 	vetoed   map[string]string    // master -> why the last ODOWN evaluation was vetoed (logged once per change)
 	strayAt  map[string]time.Time // addr -> first seen as a stray master
@@ -91,7 +91,7 @@ func New(cfg Config, c Cluster, r Redis) *Engine {
 }
 
 func (e *Engine) reset() {
-	e.samples = map[string][2]Sample{}
+	e.samples = map[string][]Sample{}
 	e.sampled = map[string]time.Time{}
 	e.vetoed = map[string]string{}
 	e.strayAt = map[string]time.Time{}
@@ -202,6 +202,9 @@ func (e *Engine) evaluate(ctx context.Context, m *consensus.Master, voters map[s
 		e.quorumAt[m.Name] = time.Now()
 	}
 	e.mu.Unlock()
+	if e.cfg.ReplicaWitness && agreeing > 0 && agreeing < m.Quorum {
+		e.sample(ctx, m, suspectPeriod)
+	}
 	if agreeing >= m.Quorum || m.ODown {
 		vouched := false
 		if agreeing >= m.Quorum && e.cfg.ReplicaWitness {
