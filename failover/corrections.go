@@ -9,9 +9,9 @@ import (
 )
 
 // Witness sampling periods (design rule 9): while a quorum says the master
-// is down, replicas are sampled every witnessPeriod; while fewer nodes than
-// the quorum do, every suspectPeriod, so that a sample taken after the
-// fault exists to compare with by the time the quorum forms.
+// is down, replicas are sampled every witnessPeriod; while it is only
+// suspected (see Suspected), every suspectPeriod, so that a sample taken
+// after the fault exists to compare with by the time the quorum forms.
 const (
 	witnessPeriod = 50 * time.Millisecond
 	suspectPeriod = 250 * time.Millisecond
@@ -19,11 +19,12 @@ const (
 
 // sample refreshes INFO of the master's replicas if the last sampling is
 // at least period old, and keeps each replica's two latest samples.
+// A sampling older than the quorum of "down" is always renewed.
 func (e *Engine) sample(ctx context.Context, m *consensus.Master, period time.Duration) {
 	e.mu.Lock()
-	last := e.sampled[m.Name]
+	last, since := e.sampled[m.Name], e.quorumAt[m.Name]
 	e.mu.Unlock()
-	if time.Since(last) < period {
+	if time.Since(last) < period && !last.Before(since) {
 		return
 	}
 	e.refresh(ctx, m, m.Replicas, 200*time.Millisecond)

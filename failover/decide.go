@@ -113,6 +113,15 @@ func Vouches(master consensus.Addr, prev, cur Sample, now time.Time) bool {
 	return cur.LastIOSec == 0
 }
 
+// Suspected reports whether the leader should start sampling the replicas
+// of a master that no quorum calls down yet: some node already does, or the
+// leader itself has had no valid reply from it for half a down-after. The
+// samples then taken are from after the fault, ready to be compared with
+// the one taken when the quorum forms.
+func Suspected(agreeing int, lastOK, now time.Time, downAfter time.Duration) bool {
+	return agreeing > 0 || (!lastOK.IsZero() && now.Sub(lastOK) >= downAfter/2)
+}
+
 // Undecided reports whether the vote of a replica that does not vouch is not
 // known yet, so the verdict waits for it (at most one down-after after the
 // quorum of "down" formed at since). That is so when the replica answers

@@ -301,3 +301,23 @@ func TestRememberAndPair(t *testing.T) {
 		t.Fatalf("history bounded: len %d last %v", len(h), h[len(h)-1].Offset)
 	}
 }
+
+func TestSuspected(t *testing.T) {
+	now := time.Now()
+	cases := []struct {
+		name     string
+		agreeing int
+		lastOK   time.Time
+		want     bool
+	}{
+		{"a node says down", 1, now, true},
+		{"silent for half a down-after", 0, now.Add(-500 * time.Millisecond), true},
+		{"answered recently", 0, now.Add(-400 * time.Millisecond), false},
+		{"never answered: nothing to compare", 0, time.Time{}, false},
+	}
+	for _, c := range cases {
+		if got := Suspected(c.agreeing, c.lastOK, now, time.Second); got != c.want {
+			t.Errorf("%s: Suspected = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

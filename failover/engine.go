@@ -202,8 +202,11 @@ func (e *Engine) evaluate(ctx context.Context, m *consensus.Master, voters map[s
 		e.quorumAt[m.Name] = time.Now()
 	}
 	e.mu.Unlock()
-	if e.cfg.ReplicaWitness && agreeing > 0 && agreeing < m.Quorum {
-		e.sample(ctx, m, suspectPeriod)
+	if e.cfg.ReplicaWitness && agreeing < m.Quorum {
+		if v, ok := e.r.Instance(m.Name, m.Addr.String()); ok &&
+			Suspected(agreeing, v.LastOKPing, time.Now(), time.Duration(m.DownAfterMs)*time.Millisecond) {
+			e.sample(ctx, m, suspectPeriod)
+		}
 	}
 	if agreeing >= m.Quorum || m.ODown {
 		vouched := false
