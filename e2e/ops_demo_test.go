@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -45,6 +47,21 @@ func demoPIDs(out string) []int {
 	return pids
 }
 
+// running reports whether pid is a live process (a zombie, dead but not
+// yet reaped by whoever inherited it, is not).
+func running(pid int) bool {
+	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// "pid (comm) state ...": the state follows the last ')'
+	i := bytes.LastIndexByte(b, ')')
+	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
+}
+
 // checkGone fails the test for every PID still alive.
 func checkGone(t *testing.T, pids []int) {
 	t.Helper()
@@ -52,8 +69,8 @@ func checkGone(t *testing.T, pids []int) {
 		t.Fatalf("the demo reported %d PIDs, want at least 6", len(pids))
 	}
 	for _, p := range pids {
-		if err := syscall.Kill(p, 0); !errors.Is(err, syscall.ESRCH) {
-			t.Errorf("pid %d started by the demo is still there (kill -0: %v)", p, err)
+		if running(p) {
+			t.Errorf("pid %d started by the demo is still there", p)
 		}
 	}
 }
@@ -140,6 +157,59 @@ func TestOpsDemoKeysAndSigterm(t *testing.T) {
 		t.Error("the demo did not report its processes stopped")
 	}
 	checkGone(t, demoPIDs(s))
+}
+
+// A demo killed with SIGKILL cannot stop anything itself: its processes
+// die with it (each is started with a parent-death signal).
+func TestOpsDemoSigkill(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	var out syncBuffer
+	cmd := exec.CommandContext(ctx, bin, "demo")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Dir = t.TempDir()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	waitFor(t, 60*time.Second, "the demo is ready", func() bool {
+		return strings.Contains(out.String(), "ready: type a key and Enter")
+	})
+	pids := demoPIDs(out.String())
+	if len(pids) < 6 {
+		t.Fatalf("the demo reported %d PIDs, want at least 6:\n%s", len(pids), out.String())
+	}
+	t.Cleanup(func() { // should this test fail: none left behind
+		for _, p := range pids {
+			if running(p) {
+				_ = syscall.Kill(p, syscall.SIGKILL)
+			}
+		}
+	})
+	for _, p := range pids {
+		if !running(p) {
+			t.Fatalf("pid %d the demo reported is not running", p)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	waitFor(t, 10*time.Second, "every process the demo started is gone", func() bool {
+		for _, p := range pids {
+			if running(p) {
+				return false
+			}
+		}
+		return true
+	})
+	checkGone(t, pids)
 }
 
 // The script mode's other steps: SENTINEL FAILOVER, kill -9 of the Raft

@@ -21,7 +21,10 @@ type process struct {
 
 func (p *process) start() error {
 	cmd := exec.Command(p.bin, p.args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own process group (a signal to the test's group does not reach it);
+	// Pdeathsig: killed with its parent even when the parent is SIGKILLed
+	// and cannot stop it (the demo, a test binary that timed out).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if p.env != nil {
 		cmd.Env = append(os.Environ(), p.env...)
 	}
