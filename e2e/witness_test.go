@@ -143,23 +143,37 @@ func (c *inProcCluster) answers(addr string) bool {
 // node is cut off from it, nor when a quorum of nodes is cut off but the
 // replicas vouch for it (design rule 9). With the witness switched off the
 // same cut does fail over, which shows the test can tell the difference.
+//
+// "replicas unresponsive": both replicas stop answering (CLIENT PAUSE ALL,
+// PING and INFO alike) from 0.8 to 1.5 down-after after the cut, so the
+// quorum of "down" forms while no replica can be asked. Their votes are
+// unknown, not "no": the verdict waits (at most one down-after) and they
+// vouch once they answer again.
 func TestNoFailoverOfAHealthyMaster(t *testing.T) {
 	cases := []struct {
-		name     string
-		cut      int  // nodes cut off from the master
-		witness  bool // replica-witness
-		failover bool // expected
+		name      string
+		cut       int  // nodes cut off from the master
+		witness   bool // replica-witness
+		failover  bool // expected
+		pause     bool // replicas unresponsive when the quorum forms
+		downAfter int
 	}{
-		{"one node cut off", 1, true, false},
-		{"two nodes cut off, replicas vouch", 2, true, false},
-		{"two nodes cut off, witness off", 2, false, true},
+		{"one node cut off", 1, true, false, false, 500},
+		{"two nodes cut off, replicas vouch", 2, true, false, false, 500},
+		{"two nodes cut off, witness off", 2, false, true, false, 500},
+		{"two nodes cut off, replicas unresponsive", 2, true, false, true, 1000},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			set := redistest.StartSet(t, 2)
-			lines := append(append([]string{}, fastLines...), monitorLines("mymaster", set.Master, 2, 500)...)
+			lines := append(append([]string{}, fastLines...), monitorLines("mymaster", set.Master, 2, tc.downAfter)...)
 			if !tc.witness {
 				lines = append(lines, "replica-witness no")
+			}
+			if tc.pause {
+				// no periodic INFO in flight during the pause: only the
+				// witness's own refreshes meet the paused replicas
+				lines = append(lines, "info-period 10000")
 			}
 			c := startInProc(t, lines...)
 			waitFor(t, 10*time.Second, "cluster answers the master", func() bool { return c.answers(set.Master.Addr()) })
@@ -167,6 +181,24 @@ func TestNoFailoverOfAHealthyMaster(t *testing.T) {
 				s, err := harness.Do(c.addrs[0], "SENTINEL", "MASTER", "mymaster")
 				return err == nil && sentinelMap(s)["num-slaves"] == "2"
 			})
+			if tc.pause {
+				// and no INFO reading recent enough (2 s) to vouch alone
+				waitFor(t, 15*time.Second, "replica INFO readings older than 2.5 s on every node", func() bool {
+					for _, a := range c.addrs {
+						s, err := harness.Do(a, "SENTINEL", "REPLICAS", "mymaster")
+						maps := splitMaps(s, 21)
+						if err != nil || len(maps) != 2 {
+							return false
+						}
+						for _, m := range maps {
+							if atoi(m["info-refresh"]) < 2500 {
+								return false
+							}
+						}
+					}
+					return true
+				})
+			}
 			// a writer straight to the master keeps the replication stream busy
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
@@ -185,6 +217,15 @@ func TestNoFailoverOfAHealthyMaster(t *testing.T) {
 			defer func() { close(stop); wg.Wait() }()
 			for i := 0; i < tc.cut; i++ {
 				c.dialers[i].Cut(set.Master.Addr())
+			}
+			if tc.pause {
+				da := time.Duration(tc.downAfter) * time.Millisecond
+				time.Sleep(da * 8 / 10)
+				for _, r := range set.Replicas {
+					if _, err := r.Do("CLIENT", "PAUSE", fmt.Sprint((da * 7 / 10).Milliseconds()), "ALL"); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
 			if tc.failover {
 				waitFor(t, 10*time.Second, "a failover", func() bool {
