@@ -63,6 +63,7 @@ type Node struct {
 	once     sync.Once
 	ready    atomic.Bool // set once New has built every part; raft may apply before
 	pending  sync.Map    // replica additions in flight, "master/addr"
+	sighted  sync.Map    // "master/addr" -> when this follower first saw it unknown
 	// Dial lets tests cut this node off from Redis addresses.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// tlsServer is the tls-port listener's configuration (nil: no tls-port).

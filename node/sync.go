@@ -147,6 +147,15 @@ func (n *Node) SDown(t monitor.Target, down bool) {
 	n.eng.Wake()
 }
 
+// followerDiscoveryDelay: a follower proposes a replica it found in a
+// master's INFO only if the cluster still does not know it this long after
+// the follower first saw it. The leader proposes at once; without the delay
+// every node would propose every replica (three log entries for one fact,
+// and at start-up with many masters a burst that delays them all), while
+// with it a replica only a follower can see (the leader cut off from its
+// master) is still added, at that follower's next INFO after the delay.
+const followerDiscoveryDelay = 2 * time.Second
+
 // ReplicaSeen implements monitor.Reporter: a replica listed in a master's
 // INFO and unknown to the cluster is added through the log.
 func (n *Node) ReplicaSeen(master, addr string) {
@@ -161,7 +170,14 @@ func (n *Node) ReplicaSeen(master, addr string) {
 	})
 	key := master + "/" + addr
 	if known {
+		n.sighted.Delete(key)
 		return
+	}
+	if !n.store.IsLeader() {
+		first, _ := n.sighted.LoadOrStore(key, time.Now())
+		if time.Since(first.(time.Time)) < followerDiscoveryDelay {
+			return
+		}
 	}
 	if _, busy := n.pending.LoadOrStore(key, true); busy {
 		return
