@@ -105,25 +105,41 @@ func TestOpsDemoAuto(t *testing.T) {
 	checkGone(t, demoPIDs(s))
 }
 
+// demoRun is an interactive demo started by a test, its input a pipe.
+type demoRun struct {
+	cmd   *exec.Cmd
+	out   *syncBuffer
+	stdin io.WriteCloser
+	done  chan error // cmd.Wait's result
+}
+
+// startDemo starts `raftinel demo` (bounded to 120 s) in a temporary
+// directory.
+func startDemo(t *testing.T) *demoRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	t.Cleanup(cancel)
+	d := &demoRun{out: &syncBuffer{}, done: make(chan error, 1)}
+	d.cmd = exec.CommandContext(ctx, bin, "demo")
+	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
+	d.cmd.Dir = t.TempDir()
+	var err error
+	if d.stdin, err = d.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.done <- d.cmd.Wait() }()
+	return d
+}
+
 // The interactive demo in line mode (input not a terminal): `k` + Enter
 // kills the master and the screen shows the switch and its duration;
 // SIGTERM stops the demo and every process it started.
 func TestOpsDemoKeysAndSigterm(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	var out syncBuffer
-	cmd := exec.CommandContext(ctx, bin, "demo")
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Dir = t.TempDir()
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	d := startDemo(t)
+	cmd, out, stdin, done := d.cmd, d.out, d.stdin, d.done
 	t.Cleanup(func() {
 		if t.Failed() {
 			s := out.String()
@@ -162,22 +178,8 @@ func TestOpsDemoKeysAndSigterm(t *testing.T) {
 // A demo killed with SIGKILL cannot stop anything itself: its processes
 // die with it (each is started with a parent-death signal).
 func TestOpsDemoSigkill(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	var out syncBuffer
-	cmd := exec.CommandContext(ctx, bin, "demo")
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Dir = t.TempDir()
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stdin.Close()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	d := startDemo(t)
+	cmd, out, done := d.cmd, d.out, d.done
 	waitFor(t, 60*time.Second, "the demo is ready", func() bool {
 		return strings.Contains(out.String(), "ready: type a key and Enter")
 	})
