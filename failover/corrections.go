@@ -18,8 +18,8 @@ const (
 )
 
 // sample refreshes INFO of the master's replicas if the last sampling is
-// at least period old, and keeps each replica's two latest samples.
-// A sampling older than the quorum of "down" is always renewed.
+// at least period old, and adds each replica's reading to its history
+// (Remember). A sampling older than the quorum of "down" is always renewed.
 func (e *Engine) sample(ctx context.Context, m *consensus.Master, period time.Duration) {
 	e.mu.Lock()
 	last, since := e.sampled[m.Name], e.quorumAt[m.Name]
