@@ -116,6 +116,23 @@ func waitReplicasKnown(t *testing.T, nodes []*harness.Node, n int) {
 	})
 }
 
+// waitNewMaster waits until every running node answers one of the
+// replicas as the master, and returns that replica.
+func (e *failoverEnv) waitNewMaster(t *testing.T) *redistest.Server {
+	t.Helper()
+	var newMaster *redistest.Server
+	waitFor(t, 15*time.Second, "every node answers a replica as the new master", func() bool {
+		for _, r := range e.set.Replicas {
+			if e.allAnswer(r.Addr()) {
+				newMaster = r
+				return true
+			}
+		}
+		return false
+	})
+	return newMaster
+}
+
 func (e *failoverEnv) allAnswer(addr string) bool {
 	for _, n := range e.nodes {
 		if n.Running() && masterAddr(n, "mymaster") != addr {
@@ -214,16 +231,7 @@ func TestFailoverKillMaster(t *testing.T) {
 	old := e.set.Master
 	killed := time.Now()
 	old.Kill()
-	var newMaster *redistest.Server
-	waitFor(t, 15*time.Second, "every node answers a replica as the new master", func() bool {
-		for _, r := range e.set.Replicas {
-			if e.allAnswer(r.Addr()) {
-				newMaster = r
-				return true
-			}
-		}
-		return false
-	})
+	newMaster := e.waitNewMaster(t)
 	t.Logf("all nodes answer the new master %v after kill -9", time.Since(killed).Round(time.Millisecond))
 	payload := fmt.Sprintf("mymaster %s %d %s %d", old.Host, old.Port, newMaster.Host, newMaster.Port)
 	waitFor(t, 5*time.Second, "+switch-master on every node", func() bool { return w.all(e.nodes, payload) })

@@ -95,16 +95,7 @@ func TestOpsMetricsCountFailover(t *testing.T) {
 	odowns := subscribe(t, e.nodes[0], "+odown")
 	old := e.set.Master
 	old.Kill()
-	var newMaster *redistest.Server
-	waitFor(t, 15*time.Second, "every node answers a replica as the new master", func() bool {
-		for _, r := range e.set.Replicas {
-			if e.allAnswer(r.Addr()) {
-				newMaster = r
-				return true
-			}
-		}
-		return false
-	})
+	newMaster := e.waitNewMaster(t)
 	leader, err := e.cluster.WaitLeader(5 * time.Second)
 	if err != nil {
 		t.Fatal(err)
