@@ -303,14 +303,7 @@ func TestClusterPeersByHostname(t *testing.T) {
 		}
 		nodes = append(nodes, n)
 	}
-	for _, n := range nodes {
-		if err := n.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(n.Kill)
-	}
-	dumpOnFailure(t, nodes...)
-	c := &harness.Cluster{Nodes: nodes}
+	c := runNodes(t, nodes...)
 	leader, err := c.WaitLeader(10 * time.Second)
 	if err != nil {
 		t.Fatal(err)

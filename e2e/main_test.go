@@ -82,6 +82,20 @@ func startNode(t *testing.T, lines ...string) *harness.Node {
 	return n
 }
 
+// runNodes starts nodes built by the test (custom peers or ports), kills
+// them when it ends, and returns them as a cluster.
+func runNodes(t *testing.T, nodes ...*harness.Node) *harness.Cluster {
+	t.Helper()
+	for _, n := range nodes {
+		if err := n.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(n.Kill)
+	}
+	dumpOnFailure(t, nodes...)
+	return &harness.Cluster{Nodes: nodes}
+}
+
 func startClusterTB(tb testing.TB, size int, lines ...string) (*harness.Cluster, error) {
 	return harness.StartCluster(harness.ClusterOptions{Bin: bin, Size: size, Dir: tb.TempDir(), Lines: lines})
 }

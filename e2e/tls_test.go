@@ -71,14 +71,7 @@ func TestTLSClusterAndFailover(t *testing.T) {
 		}
 		nodes = append(nodes, n)
 	}
-	for _, n := range nodes {
-		if err := n.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(n.Kill)
-	}
-	dumpOnFailure(t, nodes...)
-	c := &harness.Cluster{Nodes: nodes}
+	c := runNodes(t, nodes...)
 	leader, err := c.WaitLeader(15 * time.Second) // Raft runs on the TLS ports only
 	if err != nil {
 		t.Fatal(err)
