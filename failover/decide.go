@@ -79,23 +79,19 @@ func Remember(hist []Sample, s Sample) []Sample {
 }
 
 // Pair picks from a history the latest sample (cur) and the one to compare
-// it with (prev): the newest at least witnessMinGap older than cur, or the
-// oldest there is when none is.
+// it with (prev): the newest at least witnessMinGap older than cur, none
+// (zero) when there is no such sample.
 func Pair(hist []Sample) (prev, cur Sample) {
 	if len(hist) == 0 {
 		return Sample{}, Sample{}
 	}
 	cur = hist[len(hist)-1]
-	if len(hist) == 1 {
-		return Sample{}, cur
-	}
-	prev = hist[0]
 	for i := len(hist) - 2; i >= 0; i-- {
 		if cur.At.Sub(hist[i].At) >= witnessMinGap {
 			return hist[i], cur
 		}
 	}
-	return prev, cur
+	return Sample{}, cur
 }
 
 // Vouches reports whether a replica's samples show that the master is alive
