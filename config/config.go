@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"os"
+	"path/filepath"
+	"time"
+)
 
 // DefaultPort is the Sentinel port.
 const DefaultPort = 26379
@@ -197,6 +201,29 @@ func Default() *Config {
 			FenceMaxLag:      10,
 		},
 	}
+}
+
+// Path resolves a file name given in the config or at run time (logfile,
+// pidfile, aclfile, notification and reconfig scripts) the way
+// redis-sentinel does: it has chdir'ed into dir by the time it opens any of
+// them, so a relative name is taken from Dir. raftinel does not chdir (a node
+// can run in-process), it joins instead.
+func (c *Config) Path(name string) string {
+	if name == "" || filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(c.Dir, name)
+}
+
+// Executable reports whether a script exists, is a regular file and has an
+// execute bit, like Sentinel's access(X_OK); a relative path is taken from
+// Dir (Path).
+func (c *Config) Executable(name string) bool {
+	if name == "" {
+		return false
+	}
+	fi, err := os.Stat(c.Path(name))
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
 
 // NewMaster returns a master block with Sentinel's defaults.

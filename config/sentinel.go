@@ -1,8 +1,6 @@
 package config
 
 import (
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -195,23 +193,12 @@ func masterString(set func(*Master, string)) handler {
 // Sentinel has chdir'ed into dir by the time it checks.
 func masterScript(reason string, set func(*Master, string)) handler {
 	return perMaster(func(p *parser, m *Master, v []string) string {
-		if !executable(p.cfg.Dir, v[0]) {
+		if !p.cfg.Executable(v[0]) {
 			return reason
 		}
 		set(m, v[0])
 		return ""
 	})
-}
-
-func executable(dir, path string) bool {
-	if path == "" {
-		return false
-	}
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(dir, path)
-	}
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
 
 // masterRenameStatement: rename-command <master> <cmd> <new>. Command

@@ -59,7 +59,7 @@ func (s *Server) LoadACL() error {
 		return err
 	}
 	if s.cfg.ACLFile != "" {
-		if _, err := s.acl.LoadFile(s.cfg.ACLFile); err != nil {
+		if _, err := s.acl.LoadFile(s.cfg.Path(s.cfg.ACLFile)); err != nil {
 			return fmt.Errorf("Aborting Redis startup because of ACL errors: %w", err)
 		}
 	}

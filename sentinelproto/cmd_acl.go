@@ -231,7 +231,7 @@ func cmdACLLoad(x *cmdCtx) {
 		x.r.err(errTextNoACLFile)
 		return
 	}
-	gone, err := x.s.acl.LoadFile(x.s.cfg.ACLFile)
+	gone, err := x.s.acl.LoadFile(x.s.cfg.Path(x.s.cfg.ACLFile))
 	var le *acl.LoadError
 	switch {
 	case errors.As(err, &le):
@@ -252,7 +252,7 @@ func cmdACLSave(x *cmdCtx) {
 		x.r.err(errTextNoACLFile)
 		return
 	}
-	if err := x.s.acl.SaveFile(x.s.cfg.ACLFile); err != nil {
+	if err := x.s.acl.SaveFile(x.s.cfg.Path(x.s.cfg.ACLFile)); err != nil {
 		x.s.log.Warn("ACL SAVE failed", zap.String("file", x.s.cfg.ACLFile), zap.Error(err))
 		x.r.err("ERR There was an error trying to save the ACLs. Please check the server logs for more information")
 		return

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -229,8 +228,7 @@ func (s *Server) checkScript(opt, path string) error {
 	if path == "" {
 		return nil
 	}
-	st, err := os.Stat(path)
-	if err != nil || st.IsDir() || st.Mode().Perm()&0o111 == 0 {
+	if !s.cfg.Executable(path) {
 		return notExec
 	}
 	return nil

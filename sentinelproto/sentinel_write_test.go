@@ -142,6 +142,22 @@ func TestSetScriptsAllowed(t *testing.T) {
 	c.expect("+OK\r\n", "SENTINEL", "SET", "mymaster", "notification-script", "")
 }
 
+// A relative script path is taken from dir, as redis-sentinel (which has
+// chdir'ed into dir) does, not from the process's working directory.
+func TestSetScriptRelativeToDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notify.sh"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *config.Config) { c.DenyScriptsReconfig = false; c.Dir = filepath.Join(dir, "data") })
+	c := e.dial()
+	c.expect("+OK\r\n", "SENTINEL", "SET", "mymaster", "notification-script", "../notify.sh")
+	c.expect("-ERR Notification script seems non existing or non executable\r\n", "SENTINEL", "SET", "mymaster", "notification-script", "notify.sh")
+}
+
 func TestFailover(t *testing.T) {
 	e := newEnv(t)
 	c := e.dial()

@@ -55,7 +55,7 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "raftinel: %v\n", err)
 		return 1
 	}
-	log, logFile, err := newLogger(cfg.LogFile, cfg.LogLevel)
+	log, logFile, err := newLogger(cfg.Path(cfg.LogFile), cfg.LogLevel)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "raftinel: logfile %s: %v\n", cfg.LogFile, err)
 		return 1
@@ -73,11 +73,11 @@ func run(args []string) int {
 		return 1
 	}
 	if cfg.PidFile != "" {
-		if err := os.WriteFile(cfg.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(cfg.Path(cfg.PidFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 			fmt.Fprintf(os.Stderr, "raftinel: pidfile %s: %v\n", cfg.PidFile, err)
 			return 1
 		}
-		defer os.Remove(cfg.PidFile)
+		defer os.Remove(cfg.Path(cfg.PidFile))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
