@@ -231,6 +231,35 @@ func (s *Store) Fresh() error {
 	return nil
 }
 
+// freshPoll is how often AwaitFresh checks whether the node caught up.
+const freshPoll = 10 * time.Millisecond
+
+// AwaitFresh is Fresh for a client's address query. While this node is
+// still confirming that it is up to date (it started, or regained contact
+// with a leader, less than raft-stale-after ago and is catching up) it
+// waits for that instead of answering -STALE at once: Sentinel's clients
+// (and its test suite) ask a restarted node right away, and the answer is
+// only a few milliseconds off. A node without leader contact for longer
+// than raft-stale-after answers the error at once, and no query waits
+// longer than raft-stale-after; design rule 8 holds: nothing is answered
+// before the node has caught up.
+func (s *Store) AwaitFresh(ctx context.Context) error {
+	deadline := time.Now().Add(s.o.StaleAfter)
+	for {
+		err := s.Fresh()
+		if err == nil || s.leaderlessFor() > s.o.StaleAfter || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-s.done:
+			return err
+		case <-time.After(freshPoll):
+		}
+	}
+}
+
 // leaderlessFor is how long this node has been without a leader, counting
 // its start as the last contact (an election right after start is normal).
 func (s *Store) leaderlessFor() time.Duration {

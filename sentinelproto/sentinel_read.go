@@ -1,6 +1,7 @@
 package sentinelproto
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -8,13 +9,14 @@ import (
 )
 
 // SENTINEL subcommands that read. Address-bearing replies (MASTERS, MASTER,
-// REPLICAS/SLAVES, GET-MASTER-ADDR-BY-NAME) first ask Cluster.Fresh: a node
-// cut off from the Raft leader answers STALE instead of a possibly old
-// address (design rule 8), so the client asks another node.
+// REPLICAS/SLAVES, GET-MASTER-ADDR-BY-NAME) first ask Cluster.AwaitFresh: a
+// node cut off from the Raft leader answers STALE instead of a possibly old
+// address (design rule 8), so the client asks another node; a node still
+// catching up (just restarted) answers once it has.
 
 // fresh replies the freshness error, if any, and reports whether to go on.
 func (x *cmdCtx) fresh() bool {
-	if err := x.s.o.Cluster.Fresh(); err != nil {
+	if err := x.s.o.Cluster.AwaitFresh(context.Background()); err != nil {
 		x.fail(err)
 		return false
 	}
