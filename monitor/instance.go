@@ -133,8 +133,12 @@ func (in *instance) view() InstanceView {
 	v.LastPingReply = ps.lastReply
 	// A link refused by the server (wrong password, missing password, an
 	// ACL without PING or INFO) is no usable link: shown disconnected, with
-	// the reason in LastError, so it is never taken for healthy.
-	refused := authErr != "" || refusedReply(ps.err) || refusedReply(cmdErr)
+	// the reason in LastError, so it is never taken for healthy. A refused
+	// AUTH alone is not that: when PING and INFO still work (a password
+	// sent to a server without one, or an unknown user while the default
+	// user is open) the link is usable, as Sentinel, which ignores AUTH's
+	// reply, uses it; LastError still names the AUTH failure.
+	refused := refusedReply(ps.err) || refusedReply(cmdErr)
 	v.Connected = ps.connected && in.cmd.up.Load() && !refused
 	v.PendingCommands = int(in.cmd.pending.Load())
 	if ps.inflight {
