@@ -97,7 +97,7 @@ func applySeed(st *State, c *Command, ev *events) {
 		if _, ok := st.Masters[sm.Name]; ok || sm.Quorum < 1 {
 			continue
 		}
-		m := &Master{Name: sm.Name, Addr: sm.Addr, Settings: sm.Settings, ConfigEpoch: sm.ConfigEpoch}
+		m := &Master{Name: sm.Name, Addr: sm.Addr, Settings: sm.Settings, ConfigEpoch: sm.ConfigEpoch, Created: c.Index}
 		ev.master = m.Name
 		for _, r := range sm.Replicas {
 			if r != m.Addr && !m.HasReplica(r) {
@@ -124,7 +124,7 @@ func applyMonitor(st *State, c *Command, ev *events) error {
 		}
 		return refuse(ErrDuplicateMaster, "Duplicate master name.")
 	}
-	m := &Master{Name: c.Master, Addr: c.Addr, Settings: DefaultSettings(c.Quorum)}
+	m := &Master{Name: c.Master, Addr: c.Addr, Settings: DefaultSettings(c.Quorum), Created: c.Index}
 	st.Masters[m.Name] = m
 	ev.add("+monitor", fmt.Sprintf("%s quorum %d", masterPrefix(m), m.Quorum))
 	return nil

@@ -56,6 +56,10 @@ type Command struct {
 	Payload   string     `json:"payload,omitempty"`   // announce
 
 	Seed *Seed `json:"seed,omitempty"`
+
+	// Index is the entry's log index, set by the FSM before apply (never
+	// encoded): the same on every node, so it may name things.
+	Index uint64 `json:"-"`
 }
 
 // Seed is the config file's view of the world, applied once per cluster.

@@ -40,6 +40,14 @@ func SettingArity(option string) int {
 	return 0
 }
 
+// IsCredential reports a SENTINEL SET option that is each node's own
+// (auth-user, auth-pass: the node's login to the master's instances, kept
+// by the node as in Sentinel, not replicated).
+func IsCredential(option string) bool {
+	o := strings.ToLower(option)
+	return o == "auth-user" || o == "auth-pass"
+}
+
 // ApplySetting validates one SENTINEL SET option and applies it to s.
 // It is pure; checks that need I/O (scripts executable, deny-scripts-reconfig)
 // are done by the caller before proposing. vals has SettingArity(option)

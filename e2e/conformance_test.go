@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -72,4 +74,58 @@ func TestConfReplicaFollowingWrongMasterIsFixed(t *testing.T) {
 	if m, ok := msg.(*redis.Message); err != nil || !ok || !strings.HasPrefix(m.Payload, "slave "+r1.Addr()+" ") {
 		t.Fatalf("+fix-slave-config: %v %v", msg, err)
 	}
+}
+
+// Suite 03-runtime-reconf "Sentinels (re)connection following SENTINEL SET
+// mymaster auth-pass" and "... following master ACL change": SENTINEL SET
+// auth-pass / auth-user change the credentials of the node asked only (as
+// in Sentinel; the suite expects an untouched sentinel to keep failing with
+// the old password), survive its restart (node/credentials.go), and do not
+// carry over to a master removed and monitored again.
+func TestConfAuthPassIsPerNode(t *testing.T) {
+	e := newFailoverEnv(t, 1000)
+	a, b := e.nodes[0], e.nodes[1]
+	rs := append([]*redistest.Server{e.set.Master}, e.set.Replicas...)
+	for _, r := range rs {
+		if _, err := r.Do("CONFIG", "SET", "masterauth", "pw"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Do("CONFIG", "SET", "requirepass", "pw"); err != nil {
+			t.Fatal(err)
+		}
+		r.Password = "pw"
+		// the nodes' links were authenticated before: drop them
+		if _, err := r.Do("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	disconnected := func(n *harness.Node) bool {
+		s, err := n.Do("SENTINEL", "MASTER", "mymaster")
+		return err == nil && strings.Contains(sentinelMap(s)["flags"], "disconnected")
+	}
+	waitFor(t, 10*time.Second, "every node refused by the master", func() bool {
+		for _, n := range e.nodes {
+			if !disconnected(n) {
+				return false
+			}
+		}
+		return true
+	})
+	mustDo(t, a, "SENTINEL", "SET", "mymaster", "auth-pass", "pw")
+	waitFor(t, 10*time.Second, "the node given the password connects", func() bool { return !disconnected(a) })
+	// A replicated setting would reach b within milliseconds.
+	for i := 0; i < 10; i++ {
+		if !disconnected(b) {
+			t.Fatal("a node that was not given the password connects")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	a.Kill()
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the password survives a restart", func() bool { return !disconnected(a) })
+	mustDo(t, a, "SENTINEL", "REMOVE", "mymaster")
+	mustDo(t, a, "SENTINEL", "MONITOR", "mymaster", e.set.Master.Host, itoa(e.set.Master.Port), "2")
+	waitFor(t, 10*time.Second, "a master monitored anew has no password", func() bool { return disconnected(a) })
 }

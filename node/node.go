@@ -57,6 +57,7 @@ type Node struct {
 	http     *httpapi.Server // nil without http-port
 	httpLns  []net.Listener
 	scripts  *userscript.Runner
+	creds    *credentials // this node's own auth-user/auth-pass (credentials.go)
 
 	changed  chan struct{}
 	shutdown chan struct{}
@@ -100,8 +101,12 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	creds, err := loadCredentials(dir)
+	if err != nil {
+		return nil, err
+	}
 	n := &Node{
-		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(),
+		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(), creds: creds,
 		changed: make(chan struct{}, 1), shutdown: make(chan struct{}),
 		metrics: httpapi.NewMetrics(),
 	}
@@ -163,7 +168,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	})
 	n.srv = sentinelproto.NewServer(sentinelproto.Options{
 		Config: cfg, MyID: myID, RunID: n.runID, Version: RedisVersion, RaftinelVersion: Version,
-		Cluster: n.store, Monitor: n.mon, Failover: manual{n.store}, Scripts: n.scripts, Logger: n.log,
+		Cluster: n.store, Monitor: n.mon, Failover: manual{n.store}, Scripts: n.scripts, Credentials: n, Logger: n.log,
 		Shutdown: n.requestShutdown, OnDebug: n.debugTimer,
 	})
 	if err := n.srv.LoadACL(); err != nil {

@@ -30,6 +30,7 @@ func (n *Node) syncLoop(ctx context.Context) {
 func (n *Node) syncTargets() {
 	var targets []monitor.Target
 	keep := map[string]bool{}
+	live := map[string]uint64{}
 	user, pass := n.cfg.SentinelUser, n.cfg.SentinelPass
 	n.store.Read(func(s *consensus.State) {
 		// SENTINEL CONFIG SET sentinel-user/-pass on any node applies to all.
@@ -42,12 +43,14 @@ func (n *Node) syncTargets() {
 		for _, name := range s.MasterNames() {
 			m := s.Masters[name]
 			keep[name] = true
+			live[name] = m.Created
+			authUser, authPass := n.creds.effective(name, m.Created, m.AuthUser, m.AuthPass)
 			base := monitor.Target{
 				Master: name, DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond,
 				// A copy: the FSM changes the state's map in place (SENTINEL SET
 				// rename-command), which must not change the monitor's target
 				// behind its back (renaming back would then look like no change).
-				AuthUser: m.AuthUser, AuthPass: m.AuthPass, Rename: maps.Clone(m.RenameCommands),
+				AuthUser: authUser, AuthPass: authPass, Rename: maps.Clone(m.RenameCommands),
 				RebootDownAfter: time.Duration(m.MasterRebootDownAfterPeriodMs) * time.Millisecond,
 			}
 			mt := base
@@ -62,6 +65,9 @@ func (n *Node) syncTargets() {
 	})
 	n.mon.SetTargets(targets)
 	n.observer.forget(keep)
+	if err := n.creds.forget(live, n.store.Fresh() == nil); err != nil {
+		n.log.Warn("saving node credentials failed", zap.Error(err))
+	}
 	if pass == "" {
 		pass = n.cfg.RequirePass
 	}
@@ -72,6 +78,30 @@ func (n *Node) syncTargets() {
 		}
 	}
 	n.mon.SetPeers(peers)
+}
+
+// SetCredentials implements sentinelproto.Credentials: SENTINEL SET
+// auth-user / auth-pass on this node, for this node only (credentials.go).
+// Like Sentinel, the node publishes +set.
+func (n *Node) SetCredentials(master string, created uint64, pairs []string) error {
+	if err := n.creds.set(master, created, pairs); err != nil {
+		return err
+	}
+	select {
+	case n.changed <- struct{}{}:
+	default:
+	}
+	prefix := ""
+	n.store.Read(func(s *consensus.State) {
+		if m := s.Masters[master]; m != nil {
+			prefix = fmt.Sprintf("master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
+		}
+	})
+	for i := 0; i+1 < len(pairs); i += 2 {
+		n.publish(consensus.Event{Master: master, Channel: "+set",
+			Payload: prefix + " " + pairs[i] + " " + consensus.SettingEventValue(pairs[i], pairs[i+1:i+2])})
+	}
+	return nil
 }
 
 // seed applies the config file's masters once per cluster: afterwards the

@@ -50,6 +50,15 @@ type Scripts interface {
 	Counts() (running, queued int)
 }
 
+// Credentials keeps this node's own AUTH credentials for a master's
+// instances: SENTINEL SET auth-user / auth-pass change them on this node
+// only, as in Sentinel, instead of going through the log.
+type Credentials interface {
+	// SetCredentials records validated auth-user / auth-pass pairs for the
+	// master incarnation created (consensus.Master.Created).
+	SetCredentials(master string, created uint64, pairs []string) error
+}
+
 // Failover is the leader-side failover engine, reached through the cluster
 // (SENTINEL FAILOVER is forwarded to the leader).
 type Failover interface {

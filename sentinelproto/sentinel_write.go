@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
+	"go.uber.org/zap"
 )
 
 // SENTINEL subcommands that change state. Each validates its arguments with
@@ -166,8 +167,8 @@ func cmdSentinelSet(x *cmdCtx) {
 	if m == nil {
 		return
 	}
-	settings := m.Settings // a copy: copyMaster cloned the map
-	var pairs []string
+	settings := m.Settings    // a copy: copyMaster cloned the map
+	var pairs, local []string // through the log; this node's credentials
 	var bad error
 	for j := 3; j < len(x.args); {
 		opt := x.arg(j)
@@ -188,12 +189,23 @@ func cmdSentinelSet(x *cmdCtx) {
 			bad = err
 			break
 		}
-		pairs = append(append(pairs, opt), vals...)
+		if x.s.o.Credentials != nil && consensus.IsCredential(opt) {
+			local = append(append(local, opt), vals...)
+		} else {
+			pairs = append(append(pairs, opt), vals...)
+		}
 		j += 1 + n
 	}
 	if len(pairs) > 0 {
 		if _, err := x.apply(consensus.Command{Op: consensus.OpSet, Master: m.Name, Pairs: pairs}); err != nil {
 			x.fail(err)
+			return
+		}
+	}
+	if len(local) > 0 {
+		if err := x.s.o.Credentials.SetCredentials(m.Name, m.Created, local); err != nil {
+			x.s.log.Warn("saving node credentials failed", zap.String("master", m.Name), zap.Error(err))
+			x.r.err("ERR Failed to save config file. Check server logs.")
 			return
 		}
 	}

@@ -25,6 +25,9 @@ type Options struct {
 	Monitor         Monitor
 	Failover        Failover
 	Scripts         Scripts // optional
+	// Credentials keeps SENTINEL SET auth-user/auth-pass on this node
+	// (optional: without it they go through the log).
+	Credentials Credentials
 	// HostCacheTTL is how long a hostname resolved for a reply is reused
 	// (announce-hostnames no); 0 = DefaultHostCacheTTL.
 	HostCacheTTL time.Duration
