@@ -2,8 +2,10 @@ package sentinelproto
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -76,7 +78,7 @@ func cmdSentinelMonitor(x *cmdCtx) {
 		x.fail(err)
 		return
 	}
-	x.r.ok()
+	x.okSaved()
 }
 
 // resolveHost is anetResolve: an IP literal (stored in canonical form, as
@@ -154,7 +156,7 @@ func cmdSentinelRemove(x *cmdCtx) {
 		x.fail(err)
 		return
 	}
-	x.r.ok()
+	x.okSaved()
 }
 
 // SENTINEL SET <name> <option> <value> [<option> <value> ...]
@@ -205,7 +207,7 @@ func cmdSentinelSet(x *cmdCtx) {
 	if len(local) > 0 {
 		if err := x.s.o.Credentials.SetCredentials(m.Name, m.Created, local); err != nil {
 			x.s.log.Warn("saving node credentials failed", zap.String("master", m.Name), zap.Error(err))
-			x.r.err("ERR Failed to save config file. Check server logs.")
+			x.r.err(errTextSaveFailed)
 			return
 		}
 	}
@@ -213,7 +215,46 @@ func cmdSentinelSet(x *cmdCtx) {
 		x.fail(bad)
 		return
 	}
+	x.okSaved()
+}
+
+// errTextSaveFailed is Sentinel's reply when it cannot rewrite its config
+// file after a change.
+const errTextSaveFailed = "ERR Failed to save config file. Check server logs."
+
+// okSaved replies +OK after a change after which Sentinel rewrites its
+// config file, or Sentinel's save error when the config file is no longer
+// a readable file. raftinel never writes the file (the change is in the
+// log, or in dir), but a node whose config file is gone or replaced (by a
+// directory, in Sentinel's suite) could not be restarted with it, which is
+// what the operator must hear; the change itself stays applied, as
+// Sentinel keeps its in-memory change.
+func (x *cmdCtx) okSaved() {
+	if f := x.s.cfg.File; f != "" {
+		if err := readableFile(f); err != nil {
+			x.s.log.Warn("config file is not a readable file: the node could not restart with it", zap.String("file", f), zap.Error(err))
+			x.r.err(errTextSaveFailed)
+			return
+		}
+	}
 	x.r.ok()
+}
+
+// readableFile checks that path is a regular file this process can open.
+func readableFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	return nil
 }
 
 // scriptError is a refusal of a script path (I/O checks ApplySetting leaves
@@ -271,5 +312,6 @@ func cmdSentinelFailover(x *cmdCtx) {
 }
 
 // SENTINEL FLUSHCONFIG: raftinel never rewrites its config file; the state
-// is always on disk in the Raft log.
-func cmdSentinelFlushConfig(x *cmdCtx) { x.r.ok() }
+// is always on disk in the Raft log. Like Sentinel it fails when the config
+// file cannot be saved (okSaved).
+func cmdSentinelFlushConfig(x *cmdCtx) { x.okSaved() }
