@@ -129,3 +129,41 @@ func TestConfAuthPassIsPerNode(t *testing.T) {
 	mustDo(t, a, "SENTINEL", "MONITOR", "mymaster", e.set.Master.Host, itoa(e.set.Master.Port), "2")
 	waitFor(t, 10*time.Second, "a master monitored anew has no password", func() bool { return disconnected(a) })
 }
+
+// Suite 00-base "SENTINEL RESET can resets the master": right after a
+// RESET, SENTINELS, SLAVES and REPLICAS are empty (Sentinel forgets the
+// master's sentinels and replicas and relearns them); the sentinels come
+// back once each has answered a PING since the reset (they are the Raft
+// members), the replicas at the master's next INFO.
+func TestConfResetForgetsSentinelsUntilHeardAgain(t *testing.T) {
+	e := newFailoverEnv(t, 1000)
+	n := e.nodes[0]
+	count := func(args ...string) int {
+		s, err := n.Do(args...)
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		k := 0 // maps in the flattened reply: each starts with "name"
+		for i, f := range strings.Split(s, "\n") {
+			if i%2 == 0 && f == "name" {
+				k++
+			}
+		}
+		return k
+	}
+	empty := false
+	for i := 0; i < 10 && !empty; i++ {
+		if got := mustDo(t, n, "SENTINEL", "RESET", "mymaster"); got != "1" {
+			t.Fatalf("RESET: %q", got)
+		}
+		empty = count("SENTINEL", "SENTINELS", "mymaster") == 0 &&
+			count("SENTINEL", "SLAVES", "mymaster") == 0 && count("SENTINEL", "REPLICAS", "mymaster") == 0
+	}
+	if !empty {
+		t.Fatal("sentinels or replicas listed right after every one of 10 RESETs")
+	}
+	waitFor(t, 10*time.Second, "the sentinels and replicas relearned", func() bool {
+		m := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
+		return m["num-other-sentinels"] == "2" && m["num-slaves"] == "2" && count("SENTINEL", "SENTINELS", "mymaster") == 2
+	})
+}

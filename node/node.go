@@ -356,6 +356,9 @@ func (n *Node) publish(e consensus.Event) {
 	if !n.ready.Load() {
 		return
 	}
+	if e.Channel == "+reset-master" {
+		n.srv.SentinelsReset(e.Master)
+	}
 	n.srv.Publish(e.Channel, e.Payload)
 	n.metrics.Event(e.Channel, e.Payload)
 	n.log.Info("event", zap.String("channel", e.Channel), zap.String("payload", e.Payload))

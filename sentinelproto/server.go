@@ -61,6 +61,7 @@ type Server struct {
 	mu      sync.Mutex
 	clients map[uint64]*client
 	closed  bool
+	resets  map[string]time.Time // SENTINEL RESET applied here, by master (knownPeers)
 	nextID  atomic.Uint64
 }
 
