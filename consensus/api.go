@@ -407,6 +407,28 @@ func (s *Store) TransferLeadership() error {
 	return s.raft.LeadershipTransfer().Error()
 }
 
+// TakeLeadership makes this node the leader: the leader hands leadership
+// over to it (a transfer, no election timeout), and it waits until it
+// leads, within ctx.
+func (s *Store) TakeLeadership(ctx context.Context) error {
+	if s.IsLeader() {
+		return nil
+	}
+	if _, err := s.Call(ctx, "raft-transfer-to", []byte(s.o.Advertise)); err != nil {
+		return err
+	}
+	for !s.IsLeader() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: leadership not taken: %v", ErrNotLeader, ctx.Err())
+		case <-s.done:
+			return ErrShutdown
+		case <-time.After(freshPoll):
+		}
+	}
+	return nil
+}
+
 // VerifyLeader confirms with a quorum that this node is still the leader,
 // right now. The failover engine calls it before destructive actions on
 // Redis, so a deposed leader acting on a stale state is caught.
@@ -434,4 +456,14 @@ func (s *Store) registerAdmin() {
 	s.HandleRPC("raft-add", func(_ context.Context, b []byte) ([]byte, error) { return nil, s.AddVoter(string(b)) })
 	s.HandleRPC("raft-remove", func(_ context.Context, b []byte) ([]byte, error) { return nil, s.RemoveServer(string(b)) })
 	s.HandleRPC("raft-transfer-leadership", func(context.Context, []byte) ([]byte, error) { return nil, s.TransferLeadership() })
+	s.HandleRPC("raft-transfer-to", func(_ context.Context, b []byte) ([]byte, error) {
+		if !s.IsLeader() {
+			return nil, ErrNotLeader
+		}
+		addr := string(b)
+		if addr == s.o.Advertise {
+			return nil, nil
+		}
+		return nil, s.raft.LeadershipTransferToServer(raft.ServerID(addr), raft.ServerAddress(addr)).Error()
+	})
 }

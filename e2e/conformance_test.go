@@ -167,3 +167,64 @@ func TestConfResetForgetsSentinelsUntilHeardAgain(t *testing.T) {
 		return m["num-other-sentinels"] == "2" && m["num-slaves"] == "2" && count("SENTINEL", "SENTINELS", "mymaster") == 2
 	})
 }
+
+// Suite 05-manual "SENTINEL SIMULATE-FAILURE <flag> works": the node that
+// has the flag and is sent SENTINEL FAILOVER exits (code 99) at the crash
+// point, as in Sentinel where the node asked runs the failover. Here the
+// leader runs failovers, so that node takes the leadership first; the
+// others then finish the failover it recorded.
+func TestConfSimulateFailureCrashesTheNodeAsked(t *testing.T) {
+	for _, flag := range []string{"crash-after-election", "crash-after-promotion"} {
+		t.Run(flag, func(t *testing.T) {
+			e := newFailoverEnv(t, 1000)
+			leader, err := e.cluster.WaitLeader(5 * time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := followers(e.cluster, leader)[0]
+			mustDo(t, f, "SENTINEL", "SIMULATE-FAILURE", flag)
+			_, _ = f.Do("SENTINEL", "FAILOVER", "mymaster") // it may exit before answering
+			if code, exited := f.WaitExit(10 * time.Second); !exited || code != 99 {
+				t.Fatalf("the node asked did not crash: exited %v, code %d", exited, code)
+			}
+			newMaster := e.waitNewMaster(t)
+			if err := f.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if got := masterAddr(f, "mymaster"); got != newMaster.Addr() {
+				t.Fatalf("restarted node answers %q, want %s", got, newMaster.Addr())
+			}
+		})
+	}
+}
+
+// Suite 12-master-reboot "Master reboot in very short time": a master that
+// restarts and stays LOADING past master-reboot-down-after-period is failed
+// over. A Redis master restarts with a new replication id (only replicas
+// keep theirs), so its replicas hold the history it had before the reboot;
+// they were refused as "different replication history" (design rule 10
+// compares with the master's history) and no failover ever happened.
+func TestConfMasterRebootInShortTimeFailsOver(t *testing.T) {
+	e := newFailoverEnv(t, 1000, "sentinel master-reboot-down-after-period mymaster 1000")
+	m := e.set.Master
+	for _, cmd := range [][]string{
+		{"EVAL", "for i = 1, 5000 do redis.call('SET', 'k' .. i, i) end", "0"},
+		{"CONFIG", "SET", "key-load-delay", "1500"}, // µs per key: ~7 s of LOADING
+		{"CONFIG", "SET", "loading-process-events-interval-bytes", "1024"},
+		{"SAVE"}, {"CONFIG", "REWRITE"},
+	} {
+		if _, err := m.Do(cmd...); err != nil {
+			t.Fatalf("%v: %v", cmd, err)
+		}
+	}
+	restarted := make(chan error, 1)
+	go func() { restarted <- m.Redis.Restart() }() // returns once loading is over
+	newMaster := e.waitNewMaster(t)
+	if err := <-restarted; err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 15*time.Second, "the rebooted master follows the new one", func() bool {
+		info, err := m.Info("replication")
+		return err == nil && info["role"] == "slave" && info["master_port"] == itoa(newMaster.Port)
+	})
+}

@@ -112,7 +112,7 @@ func (e *Engine) selectCandidate(ctx context.Context, m *consensus.Master) (*Can
 	views := e.refresh(ctx, m, m.Replicas, 300*time.Millisecond)
 	in := SelectInput{Now: time.Now(), DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond}
 	if mv, ok := e.r.Instance(m.Name, m.Addr.String()); ok {
-		in.MasterReplID = mv.ReplID
+		in.MasterReplID, in.MasterRebootReplID = mv.ReplID, mv.RebootReplID
 		if mv.SDown {
 			in.MasterDown = time.Since(mv.SDownSince)
 		}

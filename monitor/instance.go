@@ -234,7 +234,7 @@ func (in *instance) setCmdErr(e string) {
 // applyInfo parses an INFO reply into the view and reports it.
 func (in *instance) applyInfo(text string, now time.Time) InstanceView {
 	in.mu.Lock()
-	oldRole, oldLink := in.v.Role, in.v.MasterLinkUp
+	oldRole, oldLink, oldReplID := in.v.Role, in.v.MasterLinkUp, in.v.ReplID
 	ParseInfo(text, &in.v)
 	in.v.InfoRefresh = now
 	if in.v.Role != oldRole {
@@ -245,6 +245,9 @@ func (in *instance) applyInfo(text string, now time.Time) InstanceView {
 		if in.lastRunID != "" && in.lastRunID != in.v.RunID {
 			rebooted = true
 			if in.t.IsMaster && in.t.RebootDownAfter > 0 {
+				if !in.v.Reboot {
+					in.v.RebootReplID = oldReplID
+				}
 				in.v.Reboot = true
 				in.v.RebootSince = now
 			}

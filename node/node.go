@@ -168,7 +168,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	})
 	n.srv = sentinelproto.NewServer(sentinelproto.Options{
 		Config: cfg, MyID: myID, RunID: n.runID, Version: RedisVersion, RaftinelVersion: Version,
-		Cluster: n.store, Monitor: n.mon, Failover: manual{n.store}, Scripts: n.scripts, Credentials: n, Logger: n.log,
+		Cluster: n.store, Monitor: n.mon, Failover: manual{n}, Scripts: n.scripts, Credentials: n, Logger: n.log,
 		Shutdown: n.requestShutdown, OnDebug: n.debugTimer,
 	})
 	if err := n.srv.LoadACL(); err != nil {
@@ -186,10 +186,19 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 }
 
 // manual reaches the leader's failover engine from any node.
-type manual struct{ s *consensus.Store }
+type manual struct{ n *Node }
 
 func (m manual) Manual(ctx context.Context, master string) error {
-	_, err := m.s.Call(ctx, "failover", []byte(master))
+	if m.n.srv.SimulateFailureFlags() != 0 && !m.n.store.IsLeader() {
+		// Sentinel runs SENTINEL FAILOVER on the node asked, and
+		// SIMULATE-FAILURE crashes that node at the failover's crash points.
+		// Here the Raft leader runs every failover, so a node with the
+		// flags set takes the leadership first, to be the one that crashes.
+		if err := m.n.store.TakeLeadership(ctx); err != nil {
+			return err
+		}
+	}
+	_, err := m.n.store.Call(ctx, "failover", []byte(master))
 	return err
 }
 
