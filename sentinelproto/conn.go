@@ -40,6 +40,8 @@ type client struct {
 	authed     bool      // authenticated (at once when the default user is nopass)
 	user       *acl.User // the connection's ACL user, default until AUTH
 	name       string
+	libName    string // CLIENT SETINFO lib-name (7.2)
+	libVer     string // CLIENT SETINFO lib-ver (7.2)
 	lastCmd    string
 	lastAct    time.Time
 	argvMem    int

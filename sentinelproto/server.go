@@ -88,6 +88,7 @@ func NewServer(o Options) *Server {
 	s.pause.wake = make(chan struct{})
 	s.order = commandTable()
 	s.commands = indexCommands(s.order)
+	loadCommandDocs(s.allCommands())
 	raft := raftCommandTable()
 	for name, c := range indexCommands(raft) {
 		s.commands[name] = c // reachable, not listed by COMMAND
