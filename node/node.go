@@ -68,6 +68,9 @@ type Node struct {
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// tlsServer is the tls-port listener's configuration (nil: no tls-port).
 	tlsServer *tls.Config
+	// level is the logger's level, for SENTINEL CONFIG SET loglevel (nil:
+	// the logger was built without one, WithLogLevel).
+	level *zap.AtomicLevel
 }
 
 // Option adjusts a node before start (tests).
@@ -164,7 +167,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	n.srv = sentinelproto.NewServer(sentinelproto.Options{
 		Config: cfg, MyID: myID, RunID: n.runID, Version: RedisVersion, RaftinelVersion: Version,
 		Cluster: n.store, Monitor: n.mon, Failover: manual{n.store}, Scripts: n.scripts, Logger: n.log,
-		Shutdown: n.requestShutdown, OnDebug: n.debugTimer,
+		Shutdown: n.requestShutdown, OnDebug: n.debugTimer, OnLogLevel: n.setLogLevel,
 	})
 	if err := n.srv.LoadACL(); err != nil {
 		n.store.Close()

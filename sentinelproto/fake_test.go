@@ -185,6 +185,9 @@ type testEnv struct {
 	fo       *fakeFailover
 	cfg      *config.Config
 	shutdown chan struct{}
+
+	mu     sync.Mutex
+	levels []string // SENTINEL CONFIG SET loglevel values handed to OnLogLevel
 }
 
 var (
@@ -229,6 +232,11 @@ func newEnv(t testing.TB, tweak ...func(*config.Config)) *testEnv {
 	logger := zap.NewNop()
 	e.srv = NewServer(Options{Config: cfg, MyID: testMyID, RunID: testRunID, Version: "7.0.15",
 		RaftinelVersion: "0.1.0-test", Cluster: cl, Monitor: mon, Failover: e.fo, Logger: logger,
+		OnLogLevel: func(l string) {
+			e.mu.Lock()
+			e.levels = append(e.levels, l)
+			e.mu.Unlock()
+		},
 		Shutdown: func() {
 			select {
 			case e.shutdown <- struct{}{}:

@@ -29,9 +29,12 @@ type Options struct {
 	// (announce-hostnames no); 0 = DefaultHostCacheTTL.
 	HostCacheTTL time.Duration
 	// OnDebug is told every SENTINEL DEBUG <param> <ms> that was set.
-	OnDebug  func(param string, ms int64)
-	Logger   *zap.Logger
-	Shutdown func() // SHUTDOWN calls this (the node exits)
+	OnDebug func(param string, ms int64)
+	// OnLogLevel is told a SENTINEL CONFIG SET loglevel (debug, verbose,
+	// notice, warning or nothing) so that the node's logger follows it.
+	OnLogLevel func(level string)
+	Logger     *zap.Logger
+	Shutdown   func() // SHUTDOWN calls this (the node exits)
 }
 
 // applyTimeout bounds a change sent through the log on behalf of a client.
