@@ -303,12 +303,16 @@ func (n *Node) Run(ctx context.Context) error {
 	return err
 }
 
-// debugTimer applies a SENTINEL DEBUG timer that raftinel has.
+// debugTimer applies a SENTINEL DEBUG timer that raftinel has (the
+// protocol server itself gives default-down-after and
+// default-failover-timeout to the masters SENTINEL MONITOR creates).
 func (n *Node) debugTimer(param string, ms int64) {
 	d := time.Duration(ms) * time.Millisecond
 	switch param {
 	case "info-period":
 		n.mon.SetInfoPeriod(d)
+	case "ping-period":
+		n.mon.SetPingPeriod(d)
 	case "script-max-runtime":
 		n.scripts.SetLimits(d, 0)
 	case "script-retry-delay":

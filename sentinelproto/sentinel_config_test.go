@@ -78,3 +78,33 @@ func TestSentinelConfigMulti(t *testing.T) {
 		t.Fatalf("OnLogLevel got %v, want %v", levels, want)
 	}
 }
+
+// SENTINEL DEBUG as Redis 7.2: pairs applied left to right, a bad one
+// refused after the earlier ones took effect; the timers raftinel has are
+// handed to OnDebug, and default-down-after / default-failover-timeout are
+// the settings of the masters SENTINEL MONITOR creates from then on.
+func TestSentinelDebugTimers(t *testing.T) {
+	e := newEnv(t)
+	c := e.dial()
+	c.expect("-ERR Unknown option or number of arguments for SENTINEL DEBUG 'foo'\r\n", "SENTINEL", "DEBUG", "info-period", "5", "foo", "1")
+	c.expect("-ERR Invalid argument '-1' for SENTINEL DEBUG 'tilt-period'\r\n", "SENTINEL", "DEBUG", "ping-period", "7", "tilt-period", "-1")
+	if _, m := mapOf(t, c, "SENTINEL", "DEBUG"); m["INFO-PERIOD"] != "5" || m["PING-PERIOD"] != "7" || m["TILT-PERIOD"] != "30000" {
+		t.Fatalf("DEBUG after partial sets: %v", m)
+	}
+	c.expect("+OK\r\n", "SENTINEL", "MONITOR", "before", "127.0.0.1", "7001", "2")
+	c.expect("+OK\r\n", "SENTINEL", "DEBUG", "default-down-after", "1000", "DEFAULT-FAILOVER-TIMEOUT", "5000")
+	c.expect("+OK\r\n", "SENTINEL", "MONITOR", "after", "127.0.0.1", "7002", "2")
+	for name, want := range map[string][2]string{"before": {"30000", "180000"}, "after": {"1000", "5000"}, "mymaster": {"30000", "180000"}} {
+		_, m := mapOf(t, c, "SENTINEL", "MASTER", name)
+		if m["down-after-milliseconds"] != want[0] || m["failover-timeout"] != want[1] {
+			t.Errorf("%s: down-after %s failover-timeout %s, want %v", name, m["down-after-milliseconds"], m["failover-timeout"], want)
+		}
+	}
+	e.mu.Lock()
+	got := e.debugs
+	e.mu.Unlock()
+	want := []string{"info-period=5", "ping-period=7", "default-down-after=1000", "default-failover-timeout=5000"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("OnDebug got %v, want %v", got, want)
+	}
+}

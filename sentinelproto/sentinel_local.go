@@ -77,6 +77,26 @@ func (l *localState) get() globalConfig {
 	return l.cfg
 }
 
+// monitorDefaults are the settings a master created by SENTINEL MONITOR on
+// this node starts with when SENTINEL DEBUG default-down-after or
+// default-failover-timeout changed them (Sentinel creates masters with its
+// own defaults); nil with the built-in defaults.
+func (l *localState) monitorDefaults() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var pairs []string
+	def := consensus.DefaultSettings(1)
+	for _, p := range l.debug {
+		switch {
+		case p.name == "default-down-after" && p.value != def.DownAfterMs:
+			pairs = append(pairs, "down-after-milliseconds", strconv.FormatInt(p.value, 10))
+		case p.name == "default-failover-timeout" && p.value != def.FailoverTimeoutMs:
+			pairs = append(pairs, "failover-timeout", strconv.FormatInt(p.value, 10))
+		}
+	}
+	return pairs
+}
+
 // SENTINEL DEBUG [<param> <value> ...]: shows or sets the timers. Values
 // are kept and shown; Options.OnDebug applies those raftinel has
 // (docs/divergence.md lists which).
