@@ -56,3 +56,34 @@ func TestDebugTimersTakeEffect(t *testing.T) {
 		t.Fatalf("existing master changed: %v", mm)
 	}
 }
+
+// The conformance suite's init, and the way Sentinel deployments are
+// scripted: REMOVE on every node (errors ignored), then the same MONITOR
+// on every node. The nodes share one state, so the repeats must answer OK
+// (docs/divergence.md); a MONITOR of the name with another address or
+// quorum is still refused as by Sentinel.
+func TestMonitorOnEveryNode(t *testing.T) {
+	m := redistest.Start(t)
+	c := startCluster(t, 3, monitorLines("mymaster", m, 2, 5000)...)
+	if _, err := c.WaitLeader(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := strings.Cut(m.Addr(), ":")
+	for _, n := range c.Nodes {
+		_, _ = n.Do("SENTINEL", "REMOVE", "mymaster")
+	}
+	for _, n := range c.Nodes {
+		if s, err := n.Do("SENTINEL", "MONITOR", "mymaster", host, port, "2"); err != nil || s != "OK" {
+			t.Fatalf("MONITOR on %s: %q %v", n.Addr(), s, err)
+		}
+	}
+	for _, n := range c.Nodes {
+		waitFor(t, 5*time.Second, "mymaster on "+n.Addr(), func() bool { return masterAddr(n, "mymaster") == m.Addr() })
+	}
+	if _, err := c.Nodes[1].Do("SENTINEL", "MONITOR", "mymaster", host, port, "3"); err == nil || err.Error() != "ERR Duplicate master name." {
+		t.Fatalf("other quorum: %v", err)
+	}
+	if _, err := c.Nodes[2].Do("SENTINEL", "MONITOR", "mymaster", host, "1", "2"); err == nil || err.Error() != "ERR Duplicate master name." {
+		t.Fatalf("other address: %v", err)
+	}
+}
