@@ -28,6 +28,10 @@ type Options struct {
 	// HostCacheTTL is how long a hostname resolved for a reply is reused
 	// (announce-hostnames no); 0 = DefaultHostCacheTTL.
 	HostCacheTTL time.Duration
+	// RequestMemory bounds the bytes that unfinished and running requests of
+	// all connections hold together (limits.go); 0 = 1 GiB, Redis's
+	// client-query-buffer-limit.
+	RequestMemory int64
 	// OnDebug is told every SENTINEL DEBUG <param> <ms> that was set.
 	OnDebug func(param string, ms int64)
 	// OnLogLevel is told a SENTINEL CONFIG SET loglevel (debug, verbose,
@@ -55,6 +59,7 @@ type Server struct {
 	aclLog   *acl.Log
 	local    *localState
 	hosts    *hostCache
+	reqMem   *memBudget
 	pause    pauseState
 	stats    stats
 
@@ -86,6 +91,7 @@ func NewServer(o Options) *Server {
 		hub:     newHub(),
 		local:   newLocalState(o.Config),
 		hosts:   newHostCache(o.HostCacheTTL),
+		reqMem:  newMemBudget(o.RequestMemory),
 		clients: map[uint64]*client{},
 	}
 	s.pause.wake = make(chan struct{})
