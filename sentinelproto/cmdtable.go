@@ -2,7 +2,7 @@ package sentinelproto
 
 // Code generated from `COMMAND` of redis-sentinel 7.0.15 (command metadata;
 // the COMMAND DOCS texts are in commanddocs.json), plus client|setinfo from
-// Redis 7.2; edit by hand with care.
+// Redis 7.2 and Valkey 8's primary spellings; edit by hand with care.
 
 // commandTable lists Sentinel's 15 commands in the order one redis-sentinel
 // 7.0.15 process listed them (Redis's own order is its dict order, which
@@ -35,6 +35,11 @@ func commandTable() []*command {
 				{name: "sentinel|sentinels", arity: 3, flags: []string{"admin"}, acl: []string{"@admin", "@slow", "@dangerous"}},
 				{name: "sentinel|config", arity: -3, flags: []string{"admin"}, acl: []string{"@admin", "@slow", "@dangerous"}},
 				{name: "sentinel|get-master-addr-by-name", arity: 3, flags: []string{"admin"}, acl: []string{"@admin", "@slow", "@dangerous"}},
+				// Valkey 8's spellings of the four above (Valkey src/commands/sentinel-*primar*.json).
+				{name: "sentinel|get-primary-addr-by-name", arity: 3, flags: []string{"admin"}, acl: []string{"@admin", "@slow", "@dangerous"}},
+				{name: "sentinel|primary", arity: 3, flags: []string{"admin"}, acl: []string{"@admin", "@slow", "@dangerous"}},
+				{name: "sentinel|primaries", arity: 2, flags: []string{"admin"}, acl: []string{"@admin", "@slow", "@dangerous"}},
+				{name: "sentinel|is-primary-down-by-addr", arity: 6, flags: []string{"admin"}, acl: []string{"@admin", "@slow", "@dangerous"}},
 			}},
 		{name: "ping", arity: -1, flags: []string{"fast"}, acl: []string{"@fast", "@connection"}, tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"}},
 		{name: "hello", arity: -1, flags: []string{"noscript", "loading", "stale", "fast", "no_auth", "allow_busy"}, acl: []string{"@fast", "@connection"}},

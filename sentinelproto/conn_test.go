@@ -77,7 +77,7 @@ func TestCommandTable(t *testing.T) {
 		t.Fatalf("COMMAND: %d entries", len(l))
 	}
 	v, _ = parseFrame(c.do("COMMAND", "LIST", "FILTERBY", "PATTERN", "sentinel|g*"))
-	if l := v.([]any); len(l) != 1 || l[0] != "sentinel|get-master-addr-by-name" {
+	if l := v.([]any); len(l) != 2 || l[0] != "sentinel|get-master-addr-by-name" || l[1] != "sentinel|get-primary-addr-by-name" {
 		t.Fatalf("COMMAND LIST: %v", l)
 	}
 	v, _ = parseFrame(c.do("COMMAND", "DOCS", "ping"))

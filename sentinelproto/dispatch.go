@@ -78,6 +78,9 @@ var handlers = map[string]func(*cmdCtx){
 	"sentinel|failover": cmdSentinelFailover, "sentinel|flushconfig": cmdSentinelFlushConfig,
 	"sentinel|config": cmdSentinelConfig, "sentinel|is-master-down-by-addr": cmdSentinelIsMasterDown,
 	"sentinel|simulate-failure": cmdSentinelSimulateFailure, "sentinel|debug": cmdSentinelDebug,
+	// Valkey 8 spellings, answered exactly as the master ones.
+	"sentinel|primaries": cmdSentinelMasters, "sentinel|primary": cmdSentinelMaster,
+	"sentinel|get-primary-addr-by-name": cmdSentinelGetAddr, "sentinel|is-primary-down-by-addr": cmdSentinelIsMasterDown,
 }
 
 // indexCommands attaches handlers and builds the lookup maps.
