@@ -80,7 +80,9 @@ func TestLargeValidRequest(t *testing.T) {
 // the node goes on; small requests never need it.
 func TestRequestBudget(t *testing.T) {
 	e := newEnv(t)
-	e.srv.reqMem = newMemBudget(4 << 20) // before any connection
+	e.srv.reqMem.mu.Lock()
+	e.srv.reqMem.limit = 4 << 20
+	e.srv.reqMem.mu.Unlock()
 	a, b := e.dial(), e.dial()
 	// a: 3 MiB of a 3.5 MiB argument, held unfinished.
 	big := strings.Repeat("x", 3<<20+512<<10)
