@@ -136,7 +136,8 @@ func TestSlowSubscriberDisconnected(t *testing.T) {
 	fast := e.dial()
 	fast.expect(frame2("subscribe", "+sdown", ":1"), "SUBSCRIBE", "+sdown")
 	got := make(chan struct{}, 1<<16)
-	_ = fast.c.SetReadDeadline(time.Time{}) // expect's 5 s deadline would end the reader on a loaded machine
+	// expect's 5 s read deadline would end the reader on a loaded machine.
+	_ = fast.c.SetReadDeadline(time.Time{})
 	go func() { // the fast one reads everything
 		for {
 			if _, err := readFrame(fast.br); err != nil {
