@@ -40,12 +40,15 @@ func SettingArity(option string) int {
 	return 0
 }
 
-// IsCredential reports a SENTINEL SET option that is each node's own
-// (auth-user, auth-pass: the node's login to the master's instances, kept
-// by the node as in Sentinel, not replicated).
-func IsCredential(option string) bool {
-	o := strings.ToLower(option)
-	return o == "auth-user" || o == "auth-pass"
+// IsLinkSetting reports a SENTINEL SET option that is each node's own: how
+// the node talks to the master's instances (auth-user, auth-pass,
+// rename-command), kept by the node as in Sentinel, not replicated.
+func IsLinkSetting(option string) bool {
+	switch strings.ToLower(option) {
+	case "auth-user", "auth-pass", "rename-command":
+		return true
+	}
+	return false
 }
 
 // ApplySetting validates one SENTINEL SET option and applies it to s.

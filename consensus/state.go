@@ -107,7 +107,7 @@ type Master struct {
 	Settings
 	// Created is the log index of the entry that started monitoring it
 	// (MONITOR or the config-file seed): a master removed and monitored
-	// again under the same name is another one (node-local credentials
+	// again under the same name is another one (node-local link settings
 	// name it by this).
 	Created     uint64 `json:"created,omitempty"`
 	ConfigEpoch uint64 `json:"config_epoch"`

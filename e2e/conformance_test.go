@@ -80,7 +80,7 @@ func TestConfReplicaFollowingWrongMasterIsFixed(t *testing.T) {
 // mymaster auth-pass" and "... following master ACL change": SENTINEL SET
 // auth-pass / auth-user change the credentials of the node asked only (as
 // in Sentinel; the suite expects an untouched sentinel to keep failing with
-// the old password), survive its restart (node/credentials.go), and do not
+// the old password), survive its restart (node/linksettings.go), and do not
 // carry over to a master removed and monitored again.
 func TestConfAuthPassIsPerNode(t *testing.T) {
 	e := newFailoverEnv(t, 1000)
@@ -227,4 +227,33 @@ func TestConfMasterRebootInShortTimeFailsOver(t *testing.T) {
 		info, err := m.Info("replication")
 		return err == nil && info["role"] == "slave" && info["master_port"] == itoa(newMaster.Port)
 	})
+}
+
+// Suite 07-down-conditions "SDOWN is triggered if we rename PING to PONG",
+// asked of a node cut off from the majority (the unit kills three of five
+// sentinels first): rename-command, like the credentials, is how this node
+// talks to the instances, so it is set on this node without a leader; the
+// renamed PING gets an error, the master goes s_down here, and renaming it
+// back brings it up. (The unit's reads need raft-serve-stale yes: design
+// rule 8 refuses address queries on a node without a leader.)
+func TestConfRenameCommandOnANodeWithoutLeader(t *testing.T) {
+	e := newFailoverEnv(t, 1000, "raft-serve-stale yes")
+	n := e.nodes[0]
+	for _, o := range e.nodes[1:] {
+		o.Kill()
+	}
+	waitFor(t, 10*time.Second, "no leader left", func() bool {
+		info, err := n.Info("raft")
+		return err == nil && info["raft_state"] != "leader" && info["raft_leader"] == ""
+	})
+	flags := func() string { return sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["flags"] }
+	if s := mustDo(t, n, "SENTINEL", "SET", "mymaster", "rename-command", "PING", "PONG"); s != "OK" {
+		t.Fatalf("SET rename-command without a leader: %q", s)
+	}
+	waitFor(t, 10*time.Second, "the master s_down with PING renamed", func() bool { return strings.Contains(flags(), "s_down") })
+	mustDo(t, n, "SENTINEL", "SET", "mymaster", "rename-command", "PING", "PING")
+	waitFor(t, 10*time.Second, "the master up again", func() bool { return flags() == "master" })
+	if _, err := n.Do("SENTINEL", "SET", "mymaster", "quorum", "1"); err == nil || !strings.Contains(err.Error(), "TRYAGAIN") {
+		t.Fatalf("a replicated option without a leader: %v", err)
+	}
 }

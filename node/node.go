@@ -57,7 +57,7 @@ type Node struct {
 	http     *httpapi.Server // nil without http-port
 	httpLns  []net.Listener
 	scripts  *userscript.Runner
-	creds    *credentials // this node's own auth-user/auth-pass (credentials.go)
+	links    *linkSettings // this node's own auth-user/auth-pass/rename-command (linksettings.go)
 
 	changed  chan struct{}
 	shutdown chan struct{}
@@ -104,12 +104,12 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	creds, err := loadCredentials(dir)
+	links, err := loadLinkSettings(dir)
 	if err != nil {
 		return nil, err
 	}
 	n := &Node{
-		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(), creds: creds,
+		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(), links: links,
 		changed: make(chan struct{}, 1), shutdown: make(chan struct{}),
 		metrics: httpapi.NewMetrics(),
 	}
@@ -171,7 +171,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	})
 	n.srv = sentinelproto.NewServer(sentinelproto.Options{
 		Config: cfg, MyID: myID, RunID: n.runID, Version: RedisVersion, RaftinelVersion: Version,
-		Cluster: n.store, Monitor: n.mon, Failover: manual{n}, Scripts: n.scripts, Credentials: n, Logger: n.log,
+		Cluster: n.store, Monitor: n.mon, Failover: manual{n}, Scripts: n.scripts, LinkSettings: n, Logger: n.log,
 		Shutdown: n.requestShutdown, OnDebug: n.debugTimer, OnLogLevel: n.setLogLevel,
 	})
 	if err := n.srv.LoadACL(); err != nil {

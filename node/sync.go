@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
@@ -44,13 +43,13 @@ func (n *Node) syncTargets() {
 			m := s.Masters[name]
 			keep[name] = true
 			live[name] = m.Created
-			authUser, authPass := n.creds.effective(name, m.Created, m.AuthUser, m.AuthPass)
+			// A copy of the rename map (effective clones it): the FSM changes
+			// the state's map in place, which must not change the monitor's
+			// target behind its back (renaming back would look like no change).
+			l := n.links.effective(name, m.Created, link{User: m.AuthUser, Pass: m.AuthPass, Rename: m.RenameCommands})
 			base := monitor.Target{
 				Master: name, DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond,
-				// A copy: the FSM changes the state's map in place (SENTINEL SET
-				// rename-command), which must not change the monitor's target
-				// behind its back (renaming back would then look like no change).
-				AuthUser: authUser, AuthPass: authPass, Rename: maps.Clone(m.RenameCommands),
+				AuthUser: l.User, AuthPass: l.Pass, Rename: l.Rename,
 				RebootDownAfter: time.Duration(m.MasterRebootDownAfterPeriodMs) * time.Millisecond,
 			}
 			mt := base
@@ -65,8 +64,8 @@ func (n *Node) syncTargets() {
 	})
 	n.mon.SetTargets(targets)
 	n.observer.forget(keep)
-	if err := n.creds.forget(live, n.store.Fresh() == nil); err != nil {
-		n.log.Warn("saving node credentials failed", zap.Error(err))
+	if err := n.links.forget(live, n.store.Fresh() == nil); err != nil {
+		n.log.Warn("saving link settings failed", zap.Error(err))
 	}
 	if pass == "" {
 		pass = n.cfg.RequirePass
@@ -80,11 +79,11 @@ func (n *Node) syncTargets() {
 	n.mon.SetPeers(peers)
 }
 
-// SetCredentials implements sentinelproto.Credentials: SENTINEL SET
-// auth-user / auth-pass on this node, for this node only (credentials.go).
-// Like Sentinel, the node publishes +set.
-func (n *Node) SetCredentials(master string, created uint64, pairs []string) error {
-	if err := n.creds.set(master, created, pairs); err != nil {
+// SetLinkSettings implements sentinelproto.LinkSettings: SENTINEL SET
+// auth-user / auth-pass / rename-command on this node, for this node only
+// (linksettings.go). Like Sentinel, the node publishes +set.
+func (n *Node) SetLinkSettings(master string, created uint64, pairs []string) error {
+	if err := n.links.set(master, created, pairs); err != nil {
 		return err
 	}
 	select {
@@ -97,9 +96,11 @@ func (n *Node) SetCredentials(master string, created uint64, pairs []string) err
 			prefix = fmt.Sprintf("master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
 		}
 	})
-	for i := 0; i+1 < len(pairs); i += 2 {
+	for len(pairs) > 0 {
+		k := 1 + consensus.SettingArity(pairs[0])
 		n.publish(consensus.Event{Master: master, Channel: "+set",
-			Payload: prefix + " " + pairs[i] + " " + consensus.SettingEventValue(pairs[i], pairs[i+1:i+2])})
+			Payload: prefix + " " + pairs[0] + " " + consensus.SettingEventValue(pairs[0], pairs[1:k])})
+		pairs = pairs[k:]
 	}
 	return nil
 }

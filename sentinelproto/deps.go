@@ -50,13 +50,13 @@ type Scripts interface {
 	Counts() (running, queued int)
 }
 
-// Credentials keeps this node's own AUTH credentials for a master's
-// instances: SENTINEL SET auth-user / auth-pass change them on this node
-// only, as in Sentinel, instead of going through the log.
-type Credentials interface {
-	// SetCredentials records validated auth-user / auth-pass pairs for the
-	// master incarnation created (consensus.Master.Created).
-	SetCredentials(master string, created uint64, pairs []string) error
+// LinkSettings keeps how this node talks to a master's instances: SENTINEL
+// SET auth-user / auth-pass / rename-command change them on this node only,
+// as in Sentinel, instead of going through the log.
+type LinkSettings interface {
+	// SetLinkSettings records validated option pairs (consensus.IsLinkSetting)
+	// for the master incarnation created (consensus.Master.Created).
+	SetLinkSettings(master string, created uint64, pairs []string) error
 }
 
 // Failover is the leader-side failover engine, reached through the cluster

@@ -165,12 +165,19 @@ func cmdSentinelRemove(x *cmdCtx) {
 // those before the first bad one are applied (as one OpSet), then the error
 // is the reply.
 func cmdSentinelSet(x *cmdCtx) {
-	m := x.lookupMasterForWrite(2)
+	// Only options that go through the log need the leader's state first;
+	// this node's own (link settings) are set even when it cannot reach one.
+	var m *consensus.Master
+	if x.s.o.LinkSettings != nil && onlyLinkSettings(x.args[3:]) {
+		m = x.lookupMaster(2)
+	} else {
+		m = x.lookupMasterForWrite(2)
+	}
 	if m == nil {
 		return
 	}
 	settings := m.Settings    // a copy: copyMaster cloned the map
-	var pairs, local []string // through the log; this node's credentials
+	var pairs, local []string // through the log; this node's link settings
 	var bad error
 	for j := 3; j < len(x.args); {
 		opt := x.arg(j)
@@ -191,7 +198,7 @@ func cmdSentinelSet(x *cmdCtx) {
 			bad = err
 			break
 		}
-		if x.s.o.Credentials != nil && consensus.IsCredential(opt) {
+		if x.s.o.LinkSettings != nil && consensus.IsLinkSetting(opt) {
 			local = append(append(local, opt), vals...)
 		} else {
 			pairs = append(append(pairs, opt), vals...)
@@ -205,8 +212,8 @@ func cmdSentinelSet(x *cmdCtx) {
 		}
 	}
 	if len(local) > 0 {
-		if err := x.s.o.Credentials.SetCredentials(m.Name, m.Created, local); err != nil {
-			x.s.log.Warn("saving node credentials failed", zap.String("master", m.Name), zap.Error(err))
+		if err := x.s.o.LinkSettings.SetLinkSettings(m.Name, m.Created, local); err != nil {
+			x.s.log.Warn("saving link settings failed", zap.String("master", m.Name), zap.Error(err))
 			x.r.err(errTextSaveFailed)
 			return
 		}
@@ -216,6 +223,21 @@ func cmdSentinelSet(x *cmdCtx) {
 		return
 	}
 	x.okSaved()
+}
+
+// onlyLinkSettings reports option/value arguments of SENTINEL SET that are
+// all well-formed link settings (anything else takes the log's path, which
+// also reports the error).
+func onlyLinkSettings(args [][]byte) bool {
+	for len(args) > 0 {
+		opt := string(args[0])
+		n := consensus.SettingArity(opt)
+		if !consensus.IsLinkSetting(opt) || n == 0 || len(args) < 1+n {
+			return false
+		}
+		args = args[1+n:]
+	}
+	return true
 }
 
 // errTextSaveFailed is Sentinel's reply when it cannot rewrite its config

@@ -25,9 +25,9 @@ type Options struct {
 	Monitor         Monitor
 	Failover        Failover
 	Scripts         Scripts // optional
-	// Credentials keeps SENTINEL SET auth-user/auth-pass on this node
-	// (optional: without it they go through the log).
-	Credentials Credentials
+	// LinkSettings keeps SENTINEL SET auth-user/auth-pass/rename-command on
+	// this node (optional: without it they go through the log).
+	LinkSettings LinkSettings
 	// HostCacheTTL is how long a hostname resolved for a reply is reused
 	// (announce-hostnames no); 0 = DefaultHostCacheTTL.
 	HostCacheTTL time.Duration
