@@ -212,7 +212,15 @@ func (s *Store) Barrier(timeout time.Duration) error {
 // heard from a leader within StaleAfter and, after start or a stale
 // period, once it has caught up with the leader (catchup.go).
 func (s *Store) Fresh() error {
-	if s.o.ServeStale || s.IsLeader() {
+	if s.o.ServeStale {
+		return nil
+	}
+	return s.upToDate()
+}
+
+// upToDate is Fresh without raft-serve-stale.
+func (s *Store) upToDate() error {
+	if s.IsLeader() {
 		return nil
 	}
 	lc := s.raft.LastContact()
@@ -242,19 +250,24 @@ const freshPoll = 10 * time.Millisecond
 // only a few milliseconds off. A node without leader contact for longer
 // than raft-stale-after answers the error at once, and no query waits
 // longer than raft-stale-after; design rule 8 holds: nothing is answered
-// before the node has caught up.
+// before the node has caught up. With raft-serve-stale the same wait
+// happens (a node just restarted has not replayed its log yet: it would
+// answer from an empty state), then the answer is given anyway.
 func (s *Store) AwaitFresh(ctx context.Context) error {
 	deadline := time.Now().Add(s.o.StaleAfter)
 	for {
-		err := s.Fresh()
+		err := s.upToDate()
 		if err == nil || s.leaderlessFor() > s.o.StaleAfter || time.Now().After(deadline) {
+			if s.o.ServeStale {
+				return nil
+			}
 			return err
 		}
 		select {
 		case <-ctx.Done():
-			return err
+			return s.Fresh()
 		case <-s.done:
-			return err
+			return s.Fresh()
 		case <-time.After(freshPoll):
 		}
 	}

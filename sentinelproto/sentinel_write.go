@@ -169,6 +169,11 @@ func cmdSentinelSet(x *cmdCtx) {
 	// this node's own (link settings) are set even when it cannot reach one.
 	var m *consensus.Master
 	if x.s.o.LinkSettings != nil && onlyLinkSettings(x.args[3:]) {
+		// Still judged by the leader's state when one is reachable: right
+		// after a restart this node has not replayed its log yet.
+		ctx, cancel := context.WithTimeout(x.s.ctx, x.s.cfg.Raft.StaleAfter)
+		_ = x.s.o.Cluster.Sync(ctx)
+		cancel()
 		m = x.lookupMaster(2)
 	} else {
 		m = x.lookupMasterForWrite(2)
