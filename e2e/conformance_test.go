@@ -1,6 +1,10 @@
 package e2e
 
 import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -273,5 +277,35 @@ func TestConfRenameCommandOnANodeWithoutLeader(t *testing.T) {
 	waitFor(t, 10*time.Second, "the master up again", func() bool { return flags() == "master" })
 	if _, err := n.Do("SENTINEL", "SET", "mymaster", "quorum", "1"); err == nil || !strings.Contains(err.Error(), "TRYAGAIN") {
 		t.Fatalf("a replicated option without a leader: %v", err)
+	}
+}
+
+// Redis's suite counts anything a server writes to stderr as a crash (its
+// log_crashes reads each instance's stderr), and its 11-port-0 unit starts
+// a second node on a port in use. Like redis-server, a start-up failure is
+// written to the log file when one is configured, not to stderr.
+func TestConfStartupFailureGoesToTheLogFile(t *testing.T) {
+	busy := redistest.Start(t)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "sentinel.conf")
+	logf := filepath.Join(dir, "log.txt")
+	text := "bind 127.0.0.1\nport " + itoa(busy.Port) + "\ndir " + dir + "\nlogfile " + logf + "\n"
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(bg(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, conf)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() == 0 {
+		t.Fatalf("want a non-zero exit, got %v", err)
+	}
+	if stderr.Len() != 0 {
+		t.Fatalf("stderr: %q", stderr.String())
+	}
+	if b, err := os.ReadFile(logf); err != nil || !strings.Contains(string(b), "address already in use") {
+		t.Fatalf("log file: %q %v", b, err)
 	}
 }
