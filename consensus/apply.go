@@ -125,6 +125,13 @@ func applyMonitor(st *State, c *Command, ev *events) error {
 		return refuse(ErrDuplicateMaster, "Duplicate master name.")
 	}
 	m := &Master{Name: c.Master, Addr: c.Addr, Settings: DefaultSettings(c.Quorum)}
+	// Pairs are the proposing node's defaults for a new master (SENTINEL
+	// DEBUG default-down-after / default-failover-timeout); no +set event.
+	for p := c.Pairs; len(p) >= 2; p = p[2:] {
+		if err := ApplySetting(&m.Settings, p[0], p[1:2]); err != nil {
+			return err
+		}
+	}
 	st.Masters[m.Name] = m
 	ev.add("+monitor", fmt.Sprintf("%s quorum %d", masterPrefix(m), m.Quorum))
 	return nil

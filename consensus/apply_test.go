@@ -277,3 +277,21 @@ type memSink struct{ *bytes.Buffer }
 func (m *memSink) ID() string    { return "mem" }
 func (m *memSink) Cancel() error { return nil }
 func (m *memSink) Close() error  { return nil }
+
+// MONITOR may carry the proposing node's defaults for the new master
+// (SENTINEL DEBUG default-down-after / default-failover-timeout).
+func TestApplyMonitorDefaults(t *testing.T) {
+	st := NewState()
+	evs := mustApply(t, st, &Command{Op: OpMonitor, Master: "m", Addr: a(6379), Quorum: 2,
+		Pairs: []string{"down-after-milliseconds", "1000", "failover-timeout", "5000"}})
+	if channels(evs) != "+monitor" {
+		t.Fatalf("events %v", evs)
+	}
+	if s := st.Masters["m"].Settings; s.DownAfterMs != 1000 || s.FailoverTimeoutMs != 5000 || s.Quorum != 2 || s.ParallelSyncs != 1 {
+		t.Fatalf("settings %+v", s)
+	}
+	if _, _, err := apply(st, &Command{Op: OpMonitor, Master: "n", Addr: a(6380), Quorum: 2,
+		Pairs: []string{"down-after-milliseconds", "0"}}); err == nil || st.Masters["n"] != nil {
+		t.Fatalf("bad default accepted: %v", err)
+	}
+}

@@ -38,7 +38,7 @@ type Command struct {
 
 	Addr     Addr     `json:"addr,omitempty"`     // monitor / add-replica / switch-master / reconf
 	Quorum   int      `json:"quorum,omitempty"`   // monitor
-	Pairs    []string `json:"pairs,omitempty"`    // set: option, value, ...
+	Pairs    []string `json:"pairs,omitempty"`    // set, config: option, value, ...; monitor: initial settings
 	Pattern  string   `json:"pattern,omitempty"`  // reset
 	Down     bool     `json:"down,omitempty"`     // observe / odown
 	Agreeing int      `json:"agreeing,omitempty"` // odown: nodes agreeing

@@ -56,7 +56,7 @@ func newInstance(m *Monitor, t Target) *instance {
 		heapIdx:  -1,
 	}
 	in.v = InstanceView{Addr: t.Addr, MasterLastIOSec: -1, SlavePriority: 100, ReplicaAnnounced: true}
-	s := targetSettings(m.cfg, t)
+	s := m.targetSettings(t)
 	in.probe = newProbe(s, m.cfg.Dial, in)
 	in.cmd.set.Store(s)
 	return in
@@ -107,7 +107,7 @@ func (in *instance) update(t Target) {
 	in.t = t
 	in.mu.Unlock()
 	in.changedNow()
-	s := targetSettings(in.m.cfg, t)
+	s := in.m.targetSettings(t)
 	in.probe.update(s)
 	if old := in.cmd.set.Swap(s); old.connKey != s.connKey {
 		in.cmd.conn.kick()

@@ -22,8 +22,11 @@ type Monitor struct {
 	// infoPeriod overrides cfg.InfoPeriod at run time (SENTINEL DEBUG
 	// info-period); 0 = the configured one.
 	infoPeriod atomic.Int64
-	rep        Reporter
-	log        *zap.Logger
+	// pingCap bounds every target's ping period at run time (SENTINEL
+	// DEBUG ping-period, Sentinel's min(down-after, ping-period)); 0 = none.
+	pingCap atomic.Int64
+	rep     Reporter
+	log     *zap.Logger
 
 	mu     sync.Mutex
 	insts  map[instKey]*instance
@@ -253,6 +256,28 @@ func (m *Monitor) SetInfoPeriod(d time.Duration) {
 	for _, in := range m.insts {
 		poke(in.wakeInfo) // re-plan the next INFO with the new period
 	}
+}
+
+// SetPingPeriod bounds the ping period of every monitored instance at run
+// time (SENTINEL DEBUG ping-period): an instance is pinged at least every d,
+// or more often when its own period (ping-period, down-after/10) is
+// shorter. 0 removes the bound.
+func (m *Monitor) SetPingPeriod(d time.Duration) {
+	m.pingCap.Store(int64(d))
+	m.mu.Lock() // serialized with SetTargets, which also replaces settings
+	defer m.mu.Unlock()
+	for _, in := range m.insts {
+		in.probe.update(m.targetSettings(in.target()))
+	}
+}
+
+// targetSettings is targetSettings(m.cfg, t) under the run-time ping bound.
+func (m *Monitor) targetSettings(t Target) *linkSettings {
+	s := targetSettings(m.cfg, t)
+	if c := time.Duration(m.pingCap.Load()); c > 0 && c < s.period {
+		s.period = c
+	}
+	return s
 }
 
 // SetFastInfo switches INFO of every target of master to FastInfoPeriod

@@ -68,6 +68,9 @@ type Node struct {
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// tlsServer is the tls-port listener's configuration (nil: no tls-port).
 	tlsServer *tls.Config
+	// level is the logger's level, for SENTINEL CONFIG SET loglevel (nil:
+	// the logger was built without one, WithLogLevel).
+	level *zap.AtomicLevel
 }
 
 // Option adjusts a node before start (tests).
@@ -164,7 +167,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	n.srv = sentinelproto.NewServer(sentinelproto.Options{
 		Config: cfg, MyID: myID, RunID: n.runID, Version: RedisVersion, RaftinelVersion: Version,
 		Cluster: n.store, Monitor: n.mon, Failover: manual{n.store}, Scripts: n.scripts, Logger: n.log,
-		Shutdown: n.requestShutdown, OnDebug: n.debugTimer,
+		Shutdown: n.requestShutdown, OnDebug: n.debugTimer, OnLogLevel: n.setLogLevel,
 	})
 	if err := n.srv.LoadACL(); err != nil {
 		n.store.Close()
@@ -300,12 +303,16 @@ func (n *Node) Run(ctx context.Context) error {
 	return err
 }
 
-// debugTimer applies a SENTINEL DEBUG timer that raftinel has.
+// debugTimer applies a SENTINEL DEBUG timer that raftinel has (the
+// protocol server itself gives default-down-after and
+// default-failover-timeout to the masters SENTINEL MONITOR creates).
 func (n *Node) debugTimer(param string, ms int64) {
 	d := time.Duration(ms) * time.Millisecond
 	switch param {
 	case "info-period":
 		n.mon.SetInfoPeriod(d)
+	case "ping-period":
+		n.mon.SetPingPeriod(d)
 	case "script-max-runtime":
 		n.scripts.SetLimits(d, 0)
 	case "script-retry-delay":

@@ -5,6 +5,8 @@ set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
+# sentinelproto compares its replies with a live redis-sentinel 7.0.
+command -v redis-sentinel >/dev/null 2>&1 || need+=(redis-sentinel)
 # e2e/clients drives real Sentinel clients: redis-py (Debian's, run by
 # /usr/bin/python3) and ioredis/node-redis (npm ci by the test itself).
 /usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || need+=(python3-redis)

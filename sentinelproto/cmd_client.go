@@ -21,6 +21,29 @@ func cmdClientSetName(x *cmdCtx) {
 	x.r.ok()
 }
 
+// CLIENT SETINFO <lib-name|lib-ver> <value> (Redis 7.2): shown in CLIENT
+// LIST and CLIENT INFO; an empty value clears it.
+func cmdClientSetInfo(x *cmdCtx) {
+	var dst *string
+	switch {
+	case x.argIs(2, "lib-name"):
+		dst = &x.c.libName
+	case x.argIs(2, "lib-ver"):
+		dst = &x.c.libVer
+	default:
+		x.r.err("ERR Unrecognized option '" + cstr(x.args[2], -1) + "'")
+		return
+	}
+	if !validClientName(x.args[3]) {
+		x.r.err("ERR " + cstr(x.args[2], -1) + " cannot contain spaces, newlines or special characters.")
+		return
+	}
+	x.c.mu.Lock()
+	*dst = x.arg(3)
+	x.c.mu.Unlock()
+	x.r.ok()
+}
+
 func cmdClientGetName(x *cmdCtx) {
 	x.c.mu.Lock()
 	name := x.c.name
@@ -40,7 +63,8 @@ func (c *client) clientType() string {
 	return "normal"
 }
 
-// infoLine renders one CLIENT LIST line like Redis 7.0 (catClientInfoString).
+// infoLine renders one CLIENT LIST line like Redis 7.2 (catClientInfoString):
+// 7.0's fields, then lib-name and lib-ver.
 func (c *client) infoLine(now time.Time) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -69,10 +93,10 @@ func (c *client) infoLine(now time.Time) string {
 		cmd = "NULL"
 	}
 	qbuf, rbs := c.qbuf, c.rbs
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=0 multi=-1 qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=0 multi=-1 qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d lib-name=%s lib-ver=%s",
 		c.id, c.raddr, c.laddr, c.fd, c.name, int64(now.Sub(c.created).Seconds()), int64(now.Sub(c.lastAct).Seconds()),
 		flags, len(c.chans), len(c.pats), qbuf, rbs-qbuf, c.argvMem, rbs, rbs, rbs+c.argvMem,
-		cmd, c.user.Name(), redir, c.proto)
+		cmd, c.user.Name(), redir, c.proto, c.libName, c.libVer)
 }
 
 func cmdClientInfo(x *cmdCtx) { x.r.verbatim(x.c.infoLine(time.Now()) + "\n") }

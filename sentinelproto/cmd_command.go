@@ -59,29 +59,6 @@ func (r *reply) commandInfo(c *command) {
 	}
 }
 
-func (r *reply) commandDocs(c *command) {
-	kv := []string{"summary", c.summary, "since", c.since, "group", c.group}
-	if c.complexity != "" {
-		kv = append(kv, "complexity", c.complexity)
-	}
-	n := len(kv) / 2
-	if len(c.subs) > 0 {
-		n++
-	}
-	r.mapLen(n)
-	for _, s := range kv {
-		r.bulk(s)
-	}
-	if len(c.subs) > 0 {
-		r.bulk("subcommands")
-		r.mapLen(len(c.subs))
-		for _, sc := range c.subs {
-			r.bulk(sc.name)
-			r.commandDocs(sc)
-		}
-	}
-}
-
 // COMMAND
 func cmdCommandAll(x *cmdCtx) {
 	x.r.array(len(x.s.order))
@@ -109,15 +86,14 @@ func cmdCommandInfo(x *cmdCtx) {
 	}
 }
 
-// COMMAND DOCS [name ...]: summary, since, group, complexity and
-// subcommands (argument specs are left out).
+// COMMAND DOCS [name ...] (cmd_docs.go); unknown names are skipped.
 func cmdCommandDocs(x *cmdCtx) {
 	var cs []*command
 	if len(x.args) == 2 {
 		cs = x.s.order
 	} else {
 		for _, a := range x.args[2:] {
-			if c := x.s.findCommand(string(a)); c != nil {
+			if c := x.s.findCommand(string(a)); c != nil && c.doc != nil {
 				cs = append(cs, c)
 			}
 		}

@@ -10,11 +10,11 @@ import (
 func raftCommandTable() []*command {
 	sub := func(name string, arity int, summary string) *command {
 		return &command{name: "raft|" + name, arity: arity, flags: []string{"admin"},
-			acl: []string{"@admin", "@slow", "@dangerous"}, summary: summary, since: "raftinel", group: "raft"}
+			acl: []string{"@admin", "@slow", "@dangerous"}, doc: raftDoc(summary)}
 	}
 	return []*command{{
 		name: "raft", arity: -2, flags: []string{"admin"}, acl: []string{"@admin", "@slow", "@dangerous"},
-		summary: "A container for raftinel's Raft commands", since: "raftinel", group: "raft",
+		doc: raftDoc("A container for raftinel's Raft commands"),
 		subs: []*command{
 			sub("info", 2, "Show this node's Raft state"),
 			sub("members", 2, "List the Raft members"),
@@ -25,6 +25,10 @@ func raftCommandTable() []*command {
 			sub("help", 2, "Show this help"),
 		},
 	}}
+}
+
+func raftDoc(summary string) *cmdDoc {
+	return &cmdDoc{Summary: summary, Since: "raftinel", Group: "raft"}
 }
 
 func init() {

@@ -1,6 +1,7 @@
 package sentinelproto
 
 import (
+	"errors"
 	"net"
 	"sort"
 	"sync"
@@ -40,6 +41,8 @@ type client struct {
 	authed     bool      // authenticated (at once when the default user is nopass)
 	user       *acl.User // the connection's ACL user, default until AUTH
 	name       string
+	libName    string // CLIENT SETINFO lib-name (7.2)
+	libVer     string // CLIENT SETINFO lib-ver (7.2)
 	lastCmd    string
 	lastAct    time.Time
 	argvMem    int
@@ -70,7 +73,7 @@ func (s *Server) newClient(nc net.Conn) *client {
 		s:       s,
 		id:      s.nextID.Add(1),
 		nc:      nc,
-		rd:      newReqReader(cc),
+		rd:      newReqReader(cc, s.reqMem),
 		created: time.Now(),
 		raddr:   addrString(nc.RemoteAddr()),
 		laddr:   addrString(nc.LocalAddr()),
@@ -106,9 +109,14 @@ func (s *Server) serveConn(nc net.Conn) {
 		return
 	}
 	defer s.removeClient(c)
+	defer c.rd.release()
 	for {
 		args, err := c.rd.next(c.authRequired())
 		if err != nil {
+			if errors.Is(err, errBudget) {
+				s.log.Warn("closing client: request memory budget exhausted",
+					zap.Uint64("client", c.id), zap.String("addr", c.raddr))
+			}
 			if pe, ok := isProtoError(err); ok {
 				s.log.Debug("closing client after protocol error",
 					zap.Uint64("client", c.id), zap.String("addr", c.raddr), zap.String("error", pe.msg))

@@ -77,7 +77,7 @@ func TestCommandTable(t *testing.T) {
 		t.Fatalf("COMMAND: %d entries", len(l))
 	}
 	v, _ = parseFrame(c.do("COMMAND", "LIST", "FILTERBY", "PATTERN", "sentinel|g*"))
-	if l := v.([]any); len(l) != 1 || l[0] != "sentinel|get-master-addr-by-name" {
+	if l := v.([]any); len(l) != 2 || l[0] != "sentinel|get-master-addr-by-name" || l[1] != "sentinel|get-primary-addr-by-name" {
 		t.Fatalf("COMMAND LIST: %v", l)
 	}
 	v, _ = parseFrame(c.do("COMMAND", "DOCS", "ping"))
@@ -112,7 +112,7 @@ func TestClientCommands(t *testing.T) {
 	c.expect("+OK\r\n", "CLIENT", "SETNAME", "foo")
 	c.expect("$3\r\nfoo\r\n", "CLIENT", "GETNAME")
 	c.expect("-ERR wrong number of arguments for 'client|setname' command\r\n", "CLIENT", "SETNAME", "a", "b")
-	c.expect("-ERR unknown subcommand 'SETINFO'. Try CLIENT HELP.\r\n", "CLIENT", "SETINFO", "LIB-NAME", "x")
+	c.expect("+OK\r\n", "CLIENT", "SETINFO", "LIB-NAME", "x")
 	c.expect("-ERR unknown subcommand 'MAINT_NOTIFICATIONS'. Try CLIENT HELP.\r\n", "CLIENT", "MAINT_NOTIFICATIONS", "ON", "moving-endpoint-type", "internal-ip")
 	c.expect("+OK\r\n", "CLIENT", "TRACKING", "ON", "OPTIN")
 	c.expect("+OK\r\n", "CLIENT", "CACHING", "YES")
@@ -128,7 +128,7 @@ func TestClientCommands(t *testing.T) {
 	c.expect("-ERR syntax error\r\n", "CLIENT", "REPLY", "FOO")
 	info := c.do("CLIENT", "INFO")
 	if !strings.Contains(info, "id=1 addr=") || !strings.Contains(info, " name=foo ") ||
-		!strings.Contains(info, "cmd=client|info user=default redir=-1 resp=2\n") {
+		!strings.Contains(info, "cmd=client|info user=default redir=-1 resp=2 lib-name=x lib-ver=\n") {
 		t.Fatalf("CLIENT INFO: %q", info)
 	}
 	c.do("HELLO", "3")
@@ -179,12 +179,37 @@ func TestClientPause(t *testing.T) {
 	a.expect("+OK\r\n", "CLIENT", "UNPAUSE")
 }
 
+// CLIENT SETINFO (Redis 7.2): lib-name and lib-ver end CLIENT LIST and
+// CLIENT INFO lines; an empty value clears; names are checked like
+// CLIENT SETNAME's.
+func TestClientSetInfo(t *testing.T) {
+	e := newEnv(t)
+	c, other := e.dial(), e.dial()
+	c.expect("+OK\r\n", "CLIENT", "SETINFO", "LIB-NAME", "go-redis(,go1.26.8)")
+	c.expect("+OK\r\n", "client", "setinfo", "lib-ver", "9.23.0")
+	c.expect("-ERR Unrecognized option 'LIB-FOO'\r\n", "CLIENT", "SETINFO", "LIB-FOO", "x")
+	c.expect("-ERR LIB-VER cannot contain spaces, newlines or special characters.\r\n", "CLIENT", "SETINFO", "LIB-VER", "1 2")
+	c.expect("-ERR lib-name cannot contain spaces, newlines or special characters.\r\n", "CLIENT", "SETINFO", "lib-name", "a\nb")
+	c.expect("-ERR wrong number of arguments for 'client|setinfo' command\r\n", "CLIENT", "SETINFO", "LIB-NAME")
+	if info := c.do("CLIENT", "INFO"); !strings.HasSuffix(info, " resp=2 lib-name=go-redis(,go1.26.8) lib-ver=9.23.0\n\r\n") {
+		t.Fatalf("CLIENT INFO: %q", info)
+	}
+	list := other.do("CLIENT", "LIST")
+	if !strings.Contains(list, " lib-name=go-redis(,go1.26.8) lib-ver=9.23.0\n") || !strings.Contains(list, " lib-name= lib-ver=\n") {
+		t.Fatalf("CLIENT LIST: %q", list)
+	}
+	c.expect("+OK\r\n", "CLIENT", "SETINFO", "LIB-NAME", "")
+	if info := c.do("CLIENT", "INFO"); !strings.HasSuffix(info, " lib-name= lib-ver=9.23.0\n\r\n") {
+		t.Fatalf("CLIENT INFO after clearing: %q", info)
+	}
+}
+
 func TestAuth(t *testing.T) {
 	e := newEnv(t, func(c *config.Config) { c.RequirePass = "pw" })
 	c := e.dial()
 	c.expect("-NOAUTH Authentication required.\r\n", "PING")
 	c.expect("-NOAUTH Authentication required.\r\n", "SENTINEL", "MYID")
-	c.expect("-ERR unknown subcommand 'SETINFO'. Try CLIENT HELP.\r\n", "CLIENT", "SETINFO", "LIB-NAME", "x")
+	c.expect("-NOAUTH Authentication required.\r\n", "CLIENT", "SETINFO", "LIB-NAME", "x")
 	c.expect("-ERR wrong number of arguments for 'client|id' command\r\n", "CLIENT", "ID", "x")
 	c.expect("-NOAUTH Authentication required.\r\n", "SUBSCRIBE", "x")
 	c.expect("-ERR unknown command 'GET', with args beginning with: 'x' \r\n", "GET", "x")

@@ -16,23 +16,28 @@ import (
 	"github.com/raftinel/raftinel/config"
 )
 
-// Differential tests: the same requests to a real redis-sentinel 7.0 (the
-// Debian redis-server binary with --sentinel) and to this package must get
+// Differential tests: the same requests to a real redis-sentinel 7.0 (Debian's
+// redis-sentinel package, which scripts/deps.sh installs) and to this package must get
 // the same bytes. Only state-independent requests are compared (the real
 // sentinel's master is unreachable, ours is a fake); replies whose order
 // Redis leaves unspecified (dict order) are compared sorted.
 
-// startRealSentinel runs redis-server --sentinel on a free port; it is
-// killed by PID when the test ends. Skips unless the binary is 7.0.x.
+// startRealSentinel runs redis-sentinel on a free port; it is killed by PID
+// when the test ends. Without the binary the test is skipped, except under
+// CI (CI=true), where scripts/deps.sh installs it and its absence fails.
 func startRealSentinel(t *testing.T, conf ...string) string {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
+	bin, err := exec.LookPath("redis-sentinel")
 	if err != nil {
-		t.Skip("redis-server not installed (apt-get install -y redis-server)")
+		msg := "redis-sentinel not installed (apt-get install -y redis-sentinel): no live comparison"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
 	}
 	out, err := exec.Command(bin, "--version").Output()
 	if err != nil || !strings.Contains(string(out), "v=7.0.") {
-		t.Skipf("differential tests need redis 7.0.x, have %q", out)
+		t.Skipf("differential tests compare with redis-sentinel 7.0.x, have %q", out)
 	}
 	dir := t.TempDir()
 	port, deadPort := freePort(t), freePort(t)
@@ -44,7 +49,7 @@ func startRealSentinel(t *testing.T, conf ...string) string {
 	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, file, "--sentinel")
+	cmd := exec.Command(bin, file)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -157,11 +162,26 @@ func canonical(raw string) string {
 	return render(v)
 }
 
+// without72 removes, from a canonical (sorted) reply, the commands
+// redis-sentinel 7.0 lacks (notIn70: their COMMAND INFO entries or their
+// names), so that raftinel's additions compare equal to redis-sentinel 7.0.
+var without72 = func() *regexp.Regexp {
+	var names []string
+	for n := range notIn70 {
+		names = append(names, regexp.QuoteMeta(n))
+	}
+	alt := "(" + strings.Join(names, "|") + ")"
+	return regexp.MustCompile(` ?\[[^\[\]]*(\[[^\[\]]*\][^\[\]]*)*` + alt + `\]| ?` + alt + `\b`)
+}()
+
 func diff(t *testing.T, real, ours string, seqs [][]step) {
 	t.Helper()
 	for _, seq := range seqs {
 		want, got := exchange(t, real, seq), exchange(t, ours, seq)
 		for i := range seq {
+			if seq[i].sorted || seq[i].words {
+				got[i] = without72.ReplaceAllString(got[i], "")
+			}
 			if want[i] != got[i] {
 				t.Errorf("%q %q:\nredis-sentinel %q\n      raftinel %q", seq[i].args, seq[i].raw, want[i], got[i])
 			}
@@ -186,11 +206,13 @@ func TestDifferentialNoAuth(t *testing.T) {
 			s("SENTINEL", "HELP"), s("SENTINEL", "DEBUG"), s("SENTINEL", "DEBUG", "foo", "1"),
 			s("SENTINEL", "DEBUG", "info-period"), s("SENTINEL", "DEBUG", "info-period", "0"),
 			s("SENTINEL", "DEBUG", "INFO-PERIOD", "x"), s("SENTINEL", "DEBUG", "info-period", "10000", "ping-period", "x")},
-		{s("SENTINEL", "CONFIG", "GET", "*"), s("SENTINEL", "CONFIG", "GET", "nomatch"), s("SENTINEL", "CONFIG", "GET", "ANNOUNCE-*"),
-			s("SENTINEL", "CONFIG", "GET", "a", "b"), s("SENTINEL", "CONFIG", "GET"), s("SENTINEL", "CONFIG", "FOO", "x"),
+		// CONFIG GET/SET with several parameters and loglevel are 7.2's
+		// (TestSentinelConfig); the one-parameter forms are the same.
+		{s("SENTINEL", "CONFIG", "GET", "nomatch"), s("SENTINEL", "CONFIG", "GET", "ANNOUNCE-*"),
 			s("SENTINEL", "CONFIG", "SET", "foo", "bar"), s("SENTINEL", "CONFIG", "SET", "announce-port", "abc"),
 			s("SENTINEL", "CONFIG", "SET", "ANNOUNCE-PORT", "70000"), s("SENTINEL", "CONFIG", "SET", "announce-port", "-1"),
-			s("SENTINEL", "CONFIG", "SET", "resolve-hostnames", "maybe"), s("SENTINEL", "CONFIG", "SET", "announce-ip")},
+			s("SENTINEL", "CONFIG", "SET", "resolve-hostnames", "maybe"), s("SENTINEL", "CONFIG", "SET", "announce-port", "12"),
+			s("SENTINEL", "CONFIG", "GET", "announce-port")},
 		{s("SENTINEL", "SIMULATE-FAILURE", "help"), s("SENTINEL", "SIMULATE-FAILURE", "foo"), s("SENTINEL", "SIMULATE-FAILURE", "help", "foo"),
 			s("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "x", "0", "*"), s("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "1", "x", "*"),
 			s("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "10.0.0.1", "1", "0", "*"), s("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "foo", "99999", "0", "abc"),
@@ -209,7 +231,7 @@ func TestDifferentialNoAuth(t *testing.T) {
 			s("SENTINEL", "SET", "mymaster", "notification-script", "/bin/true"),
 			s("SENTINEL", "SET", "mymaster", "client-reconfig-script", "/bin/true"),
 			s("SENTINEL", "SET", "mymaster", "quorum", "2", "quorum"), s("SENTINEL", "SET", "mymaster", "quorum", "2")},
-		{s("CLIENT"), s("CLIENT", "FOO"), s("CLIENT", "SETINFO", "LIB-NAME", "x"), s("CLIENT", "GETNAME"),
+		{s("CLIENT"), s("CLIENT", "FOO"), s("CLIENT", "GETNAME"),
 			s("CLIENT", "SETNAME", "a", "b"), s("CLIENT", "SETNAME", "a b"), s("CLIENT", "SETNAME", "foo"), s("CLIENT", "GETNAME"),
 			s("CLIENT", "REPLY", "FOO"), s("CLIENT", "KILL", "1.2.3.4:5"), s("CLIENT", "KILL", "ID", "99999"),
 			s("CLIENT", "KILL", "ID", "abc"), s("CLIENT", "KILL", "FOO", "bar"), s("CLIENT", "KILL", "TYPE", "foo"),
@@ -242,7 +264,7 @@ func TestDifferentialNoAuth(t *testing.T) {
 		{s("PUBLISH", "foo", "bar"), s("PUBLISH", "__sentinel__:hello", "x"), s("PUBLISH", "a"), s("SHUTDOWN", "FOO"),
 			s("SHUTDOWN", "ABORT"), s("SHUTDOWN", "NOSAVE", "ABORT"), s("SHUTDOWN", "SAVE", "NOSAVE"),
 			s("INFO", "replication"), s("INFO", "a", "b", "c")},
-		{s("HELLO", "3"), s("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "nosuch"), s("SENTINEL", "CONFIG", "GET", "*"), s("SENTINEL", "DEBUG"),
+		{s("HELLO", "3"), s("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "nosuch"), s("SENTINEL", "CONFIG", "GET", "*-host*"), s("SENTINEL", "DEBUG"),
 			s("COMMAND", "INFO", "ping"), s("COMMAND", "INFO", "foo"), s("CLIENT", "TRACKINGINFO"), s("ACL", "GETUSER", "default"),
 			s("UNSUBSCRIBE"), s("SUBSCRIBE", "+sdown"), s("PING"), s("PING", "x"), s("CLIENT", "GETNAME"), s("SENTINEL", "MASTER", "nosuch"),
 			s("SENTINEL", "SIMULATE-FAILURE", "help"), s("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "10.0.0.1", "1", "0", "*"),
@@ -273,7 +295,7 @@ func TestDifferentialAuth(t *testing.T) {
 	diff(t, real, ours, [][]step{
 		{s("PING"), s("QUIT"), s("GET", "x"), s("HELLO", "3"), s("HELLO"), s("HELLO", "2"), s("HELLO", "4"),
 			s("HELLO", "3", "AUTH", "default", "bad"), s("AUTH", "bad"), s("AUTH", "default"), s("AUTH", "a", "b", "c"),
-			s("CLIENT", "ID"), s("CLIENT", "ID", "x"), s("CLIENT", "SETINFO", "LIB-NAME", "x"), s("SUBSCRIBE", "x"),
+			s("CLIENT", "ID"), s("CLIENT", "ID", "x"), s("SUBSCRIBE", "x"),
 			s("UNSUBSCRIBE"), s("COMMAND", "COUNT"), s("SENTINEL"), s("SENTINEL", "FOO"), s("SENTINEL", "MYID"),
 			s("SENTINEL", "SET", "m", "quorum"), s("PUBLISH", "a", "b"), s("PING", "a", "b"), s("SHUTDOWN"),
 			s("HELLO", "3", "AUTH", "default", "pw"), s("PING"), s("ACL", "LIST"), s("ACL", "GETUSER", "default"),

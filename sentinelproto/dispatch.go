@@ -14,20 +14,17 @@ import (
 
 // command is one entry of the command table (cmdtable.go).
 type command struct {
-	name       string // full name, lower case: "ping", "sentinel|set"
-	arity      int    // Redis arity: n exact, -n at least n
-	flags      []string
-	acl        []string
-	tips       []string
-	summary    string
-	since      string
-	group      string
-	complexity string
-	subs       []*command
-	subIndex   map[string]*command // by the part after '|'
-	parent     *command
-	fn         func(*cmdCtx)
-	aclc       *acl.Command // the command as the ACL registry knows it
+	name     string // full name, lower case: "ping", "sentinel|set"
+	arity    int    // Redis arity: n exact, -n at least n
+	flags    []string
+	acl      []string
+	tips     []string
+	doc      *cmdDoc // COMMAND DOCS (commanddocs.json)
+	subs     []*command
+	subIndex map[string]*command // by the part after '|'
+	parent   *command
+	fn       func(*cmdCtx)
+	aclc     *acl.Command // the command as the ACL registry knows it
 }
 
 func (c *command) has(flag string) bool {
@@ -64,7 +61,7 @@ var handlers = map[string]func(*cmdCtx){
 	"client|trackinginfo": cmdClientTrackingInfo, "client|caching": cmdClientCaching,
 	"client|getredir": cmdClientGetRedir, "client|unblock": cmdClientUnblock,
 	"client|no-evict": cmdClientNoEvict, "client|pause": cmdClientPause,
-	"client|unpause": cmdClientUnpause, "client|help": cmdClientHelp,
+	"client|unpause": cmdClientUnpause, "client|help": cmdClientHelp, "client|setinfo": cmdClientSetInfo,
 
 	"acl|whoami": cmdACLWhoami, "acl|users": cmdACLUsers, "acl|list": cmdACLList, "acl|cat": cmdACLCat,
 	"acl|getuser": cmdACLGetUser, "acl|genpass": cmdACLGenPass, "acl|log": cmdACLLog,
@@ -81,6 +78,9 @@ var handlers = map[string]func(*cmdCtx){
 	"sentinel|failover": cmdSentinelFailover, "sentinel|flushconfig": cmdSentinelFlushConfig,
 	"sentinel|config": cmdSentinelConfig, "sentinel|is-master-down-by-addr": cmdSentinelIsMasterDown,
 	"sentinel|simulate-failure": cmdSentinelSimulateFailure, "sentinel|debug": cmdSentinelDebug,
+	// Valkey 8 spellings, answered exactly as the master ones.
+	"sentinel|primaries": cmdSentinelMasters, "sentinel|primary": cmdSentinelMaster,
+	"sentinel|get-primary-addr-by-name": cmdSentinelGetAddr, "sentinel|is-primary-down-by-addr": cmdSentinelIsMasterDown,
 }
 
 // indexCommands attaches handlers and builds the lookup maps.

@@ -17,11 +17,12 @@
 // state (AUTH, HELLO, CLIENT), ACL users and the ACL LOG (package acl
 // holds the model; access.go wires it), SENTINEL CONFIG announce-* values,
 // SENTINEL DEBUG timers, SIMULATE-FAILURE flags and the
-// IS-MASTER-DOWN-BY-ADDR vote. The other SENTINEL CONFIG parameters are
-// cluster-wide and go through the log like SENTINEL SET.
+// IS-MASTER-DOWN-BY-ADDR vote, and the loglevel. The other SENTINEL CONFIG
+// parameters are cluster-wide and go through the log like SENTINEL SET.
 //
-// Requests are read by reqReader (bounded by MaxRequestBytes, Redis's
-// framing and error texts) and replies are built per command and written
+// Requests are read by reqReader (Redis's framing, limits and error texts;
+// what requests hold in memory is bounded by one budget shared by all
+// connections, limits.go) and replies are built per command and written
 // with redcon's Writer; a connection's writes are serialized by its mutex so
 // that Pub/Sub pushes, which arrive asynchronously, never split a reply.
 package sentinelproto

@@ -95,7 +95,13 @@ func (f *fakeCluster) applyLocked(cmd *consensus.Command, events *[]consensus.Ev
 			}
 			return consensus.Result{}, &consensus.Error{Kind: consensus.ErrDuplicateMaster, Msg: "Duplicate master name."}
 		}
-		f.st.Masters[cmd.Master] = &consensus.Master{Name: cmd.Master, Addr: cmd.Addr, Settings: consensus.DefaultSettings(cmd.Quorum)}
+		nm := &consensus.Master{Name: cmd.Master, Addr: cmd.Addr, Settings: consensus.DefaultSettings(cmd.Quorum)}
+		for p := cmd.Pairs; len(p) >= 2; p = p[2:] {
+			if err := consensus.ApplySetting(&nm.Settings, p[0], p[1:2]); err != nil {
+				return consensus.Result{}, err
+			}
+		}
+		f.st.Masters[cmd.Master] = nm
 		ev("+monitor", "master %s %s %d quorum %d", cmd.Master, cmd.Addr.Host, cmd.Addr.Port, cmd.Quorum)
 	case consensus.OpRemove:
 		if m == nil {
@@ -185,6 +191,10 @@ type testEnv struct {
 	fo       *fakeFailover
 	cfg      *config.Config
 	shutdown chan struct{}
+
+	mu     sync.Mutex
+	levels []string // SENTINEL CONFIG SET loglevel values handed to OnLogLevel
+	debugs []string // "param=ms" handed to OnDebug
 }
 
 var (
@@ -229,6 +239,16 @@ func newEnv(t testing.TB, tweak ...func(*config.Config)) *testEnv {
 	logger := zap.NewNop()
 	e.srv = NewServer(Options{Config: cfg, MyID: testMyID, RunID: testRunID, Version: "7.0.15",
 		RaftinelVersion: "0.1.0-test", Cluster: cl, Monitor: mon, Failover: e.fo, Logger: logger,
+		OnDebug: func(p string, ms int64) {
+			e.mu.Lock()
+			e.debugs = append(e.debugs, fmt.Sprintf("%s=%d", p, ms))
+			e.mu.Unlock()
+		},
+		OnLogLevel: func(l string) {
+			e.mu.Lock()
+			e.levels = append(e.levels, l)
+			e.mu.Unlock()
+		},
 		Shutdown: func() {
 			select {
 			case e.shutdown <- struct{}{}:

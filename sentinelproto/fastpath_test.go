@@ -10,7 +10,7 @@ import (
 // another, an empty argument stays nil, a large one gets its own copy.
 func TestReaderArgumentsAreIndependent(t *testing.T) {
 	req := "*4\r\n$3\r\nabc\r\n$0\r\n\r\n$3\r\ndef\r\n$200\r\n" + strings.Repeat("x", 200) + "\r\n"
-	rr := newReqReader(strings.NewReader(req + req))
+	rr := newReqReader(strings.NewReader(req+req), nil)
 	first, err := rr.next(false)
 	if err != nil {
 		t.Fatal(err)

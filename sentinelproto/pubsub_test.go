@@ -76,7 +76,7 @@ func TestRueidisSequence(t *testing.T) {
 	if got := c.read(); !strings.HasPrefix(got, "%6\r\n") {
 		t.Fatalf("HELLO: %q", got)
 	}
-	want.WriteString("+OK\r\n-ERR unknown subcommand 'SETINFO'. Try CLIENT HELP.\r\n-ERR unknown subcommand 'SETINFO'. Try CLIENT HELP.\r\n")
+	want.WriteString("+OK\r\n+OK\r\n+OK\r\n")
 	for _, ch := range chans {
 		want.WriteString(frame3("unsubscribe", ch, ":0"))
 	}
@@ -136,6 +136,8 @@ func TestSlowSubscriberDisconnected(t *testing.T) {
 	fast := e.dial()
 	fast.expect(frame2("subscribe", "+sdown", ":1"), "SUBSCRIBE", "+sdown")
 	got := make(chan struct{}, 1<<16)
+	// expect's 5 s read deadline would end the reader on a loaded machine.
+	_ = fast.c.SetReadDeadline(time.Time{})
 	go func() { // the fast one reads everything
 		for {
 			if _, err := readFrame(fast.br); err != nil {
@@ -230,8 +232,8 @@ func TestGoRedisSequence(t *testing.T) {
 	if got := c.read(); !strings.HasPrefix(got, "%6\r\n") {
 		t.Fatalf("hello: %q", got)
 	}
-	c.expect("-ERR unknown subcommand 'setinfo'. Try CLIENT HELP.\r\n")
-	c.expect("-ERR unknown subcommand 'setinfo'. Try CLIENT HELP.\r\n")
+	c.expect("+OK\r\n")
+	c.expect("+OK\r\n")
 	c.expect("*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6379\r\n", "sentinel", "get-master-addr-by-name", "mymaster")
 	if got := c.do("sentinel", "sentinels", "mymaster"); !strings.HasPrefix(got, "*2\r\n%14\r\n$4\r\nname\r\n") {
 		t.Fatalf("sentinels: %q", got)

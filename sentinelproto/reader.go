@@ -6,35 +6,18 @@ import (
 	"io"
 )
 
-// MaxRequestBytes bounds one request: a command with all its arguments, as
-// it travels on the wire. A client that sends more without completing the
-// command gets `-ERR Protocol error: request too large` and is disconnected,
-// so no client can make a node buffer more than this per connection. The
-// largest legitimate Sentinel command (SENTINEL SET with script paths and
-// passwords) is a few kilobytes; 1 MiB leaves ample room.
-const MaxRequestBytes = 1 << 20
-
-// Limits Redis applies while reading requests (networking.c).
-const (
-	inlineMax      = 64 * 1024 // PROTO_INLINE_MAX_SIZE: a line without '\n'
-	maxMultibulk   = 1 << 20   // larger counts cannot fit in MaxRequestBytes anyway
-	unauthMaxArgs  = 10        // before AUTH: at most 10 arguments ...
-	unauthMaxBulk  = 16384     // ... of at most 16 KiB each
-	readChunk      = 16 * 1024
-	maxBufferBytes = MaxRequestBytes + inlineMax
-)
-
 // protoError is a malformed request. The reply is `-ERR Protocol error: <msg>`
 // and the connection is closed afterwards, as Redis does.
 type protoError struct{ msg string }
 
 func (e *protoError) Error() string { return "Protocol error: " + e.msg }
 
-var errRequestTooLarge = &protoError{"request too large"}
+var errNoProgress = io.ErrNoProgress
 
 // reqReader splits the byte stream of one connection into commands, with the
 // framing and error texts of Redis (processMultibulkBuffer and
-// processInlineBuffer). It keeps at most one request in memory.
+// processInlineBuffer), within the limits of limits.go. It keeps at most one
+// request in memory.
 //
 // Why not redcon.Reader: its buffer only shrinks when it happens to be empty
 // at a read boundary, so a client that pipelines steadily with a partial
@@ -47,16 +30,18 @@ type reqReader struct {
 	buf        []byte
 	start, end int
 	beforeRead func() // called before a read that may block (flush replies)
+	budget     *memBudget
+	charged    int64 // bytes of the current request (arguments and overhead)
+	held       int64 // budget taken for it: what passes freeRequestBytes
 
 	// multibulk state of the request being read
-	need    int      // arguments still expected, 0 = between requests
-	args    [][]byte // arguments read so far
-	reqSize int      // bytes consumed by this request so far
-	slab    []byte   // backing store of arguments (keep)
+	need int      // arguments still expected, 0 = between requests
+	args [][]byte // arguments read so far
+	slab []byte   // backing store of arguments (keep)
 }
 
-func newReqReader(r io.Reader) *reqReader {
-	return &reqReader{r: r, buf: make([]byte, readChunk)}
+func newReqReader(r io.Reader, budget *memBudget) *reqReader {
+	return &reqReader{r: r, buf: make([]byte, readChunk), budget: budget}
 }
 
 // buffered is the number of bytes read from the connection but not yet
@@ -69,6 +54,7 @@ func (rr *reqReader) capacity() int { return len(rr.buf) }
 // next returns the arguments of the next command. unauth applies Redis's
 // limits for clients that have not authenticated yet.
 func (rr *reqReader) next(unauth bool) ([][]byte, error) {
+	rr.release()
 	for {
 		var args [][]byte
 		var done bool
@@ -106,7 +92,6 @@ func (rr *reqReader) requestStart(unauth bool) (args [][]byte, done bool, err er
 	if n > unauthMaxArgs && unauth {
 		return nil, false, &protoError{"unauthenticated multibulk length"}
 	}
-	rr.reqSize = len(line) + 2
 	if n <= 0 {
 		return nil, false, nil // Redis ignores *0 and *-1
 	}
@@ -232,24 +217,31 @@ func (rr *reqReader) bulk(unauth bool) ([][]byte, bool, error) {
 		return nil, false, err
 	}
 	n, ok := parseLong(line[1:])
-	if !ok || n < 0 || n > MaxRequestBytes {
+	if !ok || n < 0 || n > protoMaxBulkLen {
 		return nil, false, &protoError{"invalid bulk length"}
 	}
 	if n > unauthMaxBulk && unauth {
 		return nil, false, &protoError{"unauthenticated bulk length"}
 	}
-	rr.reqSize += len(line) + 2 + int(n) + 2
-	if rr.reqSize > MaxRequestBytes {
-		return nil, false, errRequestTooLarge
-	}
-	for rr.buffered() < int(n)+2 {
-		if err := rr.fill(); err != nil {
+	if n >= bigArg {
+		arg, err := rr.readBig(int(n))
+		if err != nil {
 			return nil, false, err
 		}
+		rr.args = append(rr.args, arg)
+	} else {
+		if err := rr.charge(int(n) + argOverhead); err != nil {
+			return nil, false, err
+		}
+		for rr.buffered() < int(n)+2 {
+			if err := rr.fill(); err != nil {
+				return nil, false, err
+			}
+		}
+		// Like Redis, the two bytes after the data are skipped unchecked.
+		rr.args = append(rr.args, rr.keep(rr.buf[rr.start:rr.start+int(n)]))
+		rr.start += int(n) + 2
 	}
-	// Like Redis, the two bytes after the data are skipped unchecked.
-	rr.args = append(rr.args, rr.keep(rr.buf[rr.start:rr.start+int(n)]))
-	rr.start += int(n) + 2
 	rr.need--
 	if rr.need > 0 {
 		return nil, false, nil
@@ -346,7 +338,7 @@ func (rr *reqReader) fill() error {
 			rr.start, rr.end = 0, n
 		} else {
 			if len(rr.buf) >= maxBufferBytes {
-				return errRequestTooLarge
+				return &protoError{"request too large"} // cannot happen: lines and small arguments fit
 			}
 			nb := make([]byte, min(len(rr.buf)*2, maxBufferBytes))
 			copy(nb, rr.buf[:rr.end])

@@ -1,8 +1,14 @@
 package sentinelproto
 
 import (
+	"errors"
+	"io"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // Request framing and the limits that keep one client from exhausting the
@@ -26,16 +32,14 @@ func TestFraming(t *testing.T) {
 		{"*+1\r\n", "-ERR Protocol error: invalid multibulk length\r\n"},
 		{"*1\r\n$-1\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
 		{"*1\r\n$01\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
-		{"*1\r\n$2000000\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
-		{"*9999999\r\n", "-ERR Protocol error: invalid multibulk length\r\n"},
+		{"*1\r\n$536870913\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
+		{"*2147483648\r\n", "-ERR Protocol error: invalid multibulk length\r\n"},
 		{"PING \"a\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n"},
 		{"*2\r\n$4\r\nPING\r\n\x00\r\n", "-ERR Protocol error: expected '$', got '\x00'\r\n"},
 		{"*2\r\n$4\r\nPING\r\n\n\r\n", "-ERR Protocol error: expected '$', got ' '\r\n"},
 		{strings.Repeat("x", inlineMax+10), "-ERR Protocol error: too big inline request\r\n"},
 		{"*" + strings.Repeat("1", inlineMax+10), "-ERR Protocol error: too big mbulk count string\r\n"},
 		{"*1\r\n$" + strings.Repeat("1", inlineMax+10), "-ERR Protocol error: too big bulk count string\r\n"},
-		// Many arguments adding up to more than MaxRequestBytes.
-		{"*3\r\n" + "$600000\r\n" + strings.Repeat("a", 600000) + "\r\n$600000\r\n", "-ERR Protocol error: request too large\r\n"},
 	} {
 		d := e.dial()
 		d.sendRaw(tc.req)
@@ -50,12 +54,55 @@ func TestFraming(t *testing.T) {
 	e.dial().expect("+PONG\r\n", "PING")
 }
 
+// Requests far above the old 1 MiB cap, as Redis takes them: an 8 MiB
+// CLIENT SETNAME, a PING with 3 MiB arguments pipelined behind it; then the
+// budget they held is given back.
 func TestLargeValidRequest(t *testing.T) {
 	e := newEnv(t)
 	c := e.dial()
-	big := strings.Repeat("b", MaxRequestBytes-100)
-	c.expect("$"+itoa(int64(len(big)))+"\r\n"+big+"\r\n", "PING", big)
+	name := strings.Repeat("n", 8<<20)
+	mid := strings.Repeat("m", 3<<20+7)
+	c.sendRaw(encode("CLIENT", "SETNAME", name) + encode("PING", mid) + encode("CLIENT", "GETNAME"))
+	c.expect("+OK\r\n")
+	c.expect("$" + itoa(int64(len(mid))) + "\r\n" + mid + "\r\n")
+	if got := c.read(); got != "$"+itoa(int64(len(name)))+"\r\n"+name+"\r\n" {
+		t.Fatalf("GETNAME: %d bytes", len(got))
+	}
 	c.expect("+PONG\r\n", "PING")
+	if n := e.srv.reqMem.inUse(); n != 0 {
+		t.Fatalf("budget held after the requests: %d", n)
+	}
+}
+
+// The shared request budget: a request may use it whole, but what requests
+// hold together never passes it; the connection whose request would pass
+// it is closed without a reply (as Redis at its query buffer limit) and
+// the node goes on; small requests never need it.
+func TestRequestBudget(t *testing.T) {
+	e := newEnv(t)
+	e.srv.reqMem.mu.Lock()
+	e.srv.reqMem.limit = 4 << 20
+	e.srv.reqMem.mu.Unlock()
+	a, b := e.dial(), e.dial()
+	// a: 3 MiB of a 3.5 MiB argument, held unfinished.
+	big := strings.Repeat("x", 3<<20+512<<10)
+	a.sendRaw("*2\r\n$4\r\nPING\r\n$" + itoa(int64(len(big))) + "\r\n" + big[:3<<20])
+	redistest.WaitFor(t, 5*time.Second, "request budget", func() bool { return e.srv.reqMem.inUse() >= 2<<20 })
+	// b: another 3 MiB argument passes the budget: closed, no reply.
+	b.sendRaw(encode("PING", strings.Repeat("y", 3<<20)))
+	// Closed with bytes unread: a reset, or an end of file.
+	_ = b.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, b.br); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("connection over the budget kept (%v, budget in use %d)", err, e.srv.reqMem.inUse())
+	}
+	// Small requests are served meanwhile.
+	e.dial().expect("+PONG\r\n", "PING")
+	// a completes and gets its reply; the budget is free again.
+	a.sendRaw(big[3<<20:] + "\r\n")
+	a.expect("$" + itoa(int64(len(big))) + "\r\n" + big + "\r\n")
+	a.expect("+PONG\r\n", "PING")
+	redistest.WaitFor(t, 5*time.Second, "request budget", func() bool { return e.srv.reqMem.inUse() == 0 })
+	e.dial().expect("$"+itoa(3<<20)+"\r\n"+strings.Repeat("z", 3<<20)+"\r\n", "PING", strings.Repeat("z", 3<<20))
 }
 
 // pathological feeds commands so that every read ends one byte into the
@@ -87,7 +134,7 @@ func (p *pathological) Read(b []byte) (int, error) {
 
 func TestReaderBufferStaysBounded(t *testing.T) {
 	src := &pathological{data: []byte(encode("PING"))}
-	rr := newReqReader(src)
+	rr := newReqReader(src, nil)
 	for i := 0; i < 500000; i++ {
 		args, err := rr.next(false)
 		if err != nil || len(args) != 1 || string(args[0]) != "PING" {

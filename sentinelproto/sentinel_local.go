@@ -6,11 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"go.uber.org/zap"
-
 	"github.com/raftinel/raftinel/config"
 	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/internal/glob"
 )
 
 // Node-local SENTINEL subcommands: CONFIG, DEBUG, SIMULATE-FAILURE and
@@ -24,6 +21,7 @@ type globalConfig struct {
 	announceIP                          string
 	announcePort                        int
 	sentinelUser, sentinelPass          string
+	logLevel                            string // debug|verbose|notice|warning|nothing
 }
 
 // vote is this node's IS-MASTER-DOWN-BY-ADDR answer for one master.
@@ -52,7 +50,10 @@ func newLocalState(c *config.Config) *localState {
 	l.cfg = globalConfig{
 		resolveHostnames: c.ResolveHostnames, announceHostnames: c.AnnounceHostnames,
 		announceIP: c.AnnounceIP, announcePort: c.AnnouncePort,
-		sentinelUser: c.SentinelUser, sentinelPass: c.SentinelPass,
+		sentinelUser: c.SentinelUser, sentinelPass: c.SentinelPass, logLevel: strings.ToLower(c.LogLevel),
+	}
+	if l.cfg.logLevel == "" {
+		l.cfg.logLevel = "notice"
 	}
 	info, ping := int64(10000), int64(1000)
 	if c.Monitor.InfoPeriod > 0 {
@@ -76,101 +77,24 @@ func (l *localState) get() globalConfig {
 	return l.cfg
 }
 
-// configParams lists CONFIG GET's parameters in Sentinel's order.
-func (g globalConfig) params() []string {
-	yn := func(b bool) string {
-		if b {
-			return "yes"
+// monitorDefaults are the settings a master created by SENTINEL MONITOR on
+// this node starts with when SENTINEL DEBUG default-down-after or
+// default-failover-timeout changed them (Sentinel creates masters with its
+// own defaults); nil with the built-in defaults.
+func (l *localState) monitorDefaults() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var pairs []string
+	def := consensus.DefaultSettings(1)
+	for _, p := range l.debug {
+		switch {
+		case p.name == "default-down-after" && p.value != def.DownAfterMs:
+			pairs = append(pairs, "down-after-milliseconds", strconv.FormatInt(p.value, 10))
+		case p.name == "default-failover-timeout" && p.value != def.FailoverTimeoutMs:
+			pairs = append(pairs, "failover-timeout", strconv.FormatInt(p.value, 10))
 		}
-		return "no"
 	}
-	return []string{
-		"resolve-hostnames", yn(g.resolveHostnames), "announce-hostnames", yn(g.announceHostnames),
-		"announce-ip", g.announceIP, "announce-port", strconv.Itoa(g.announcePort),
-		"sentinel-user", g.sentinelUser, "sentinel-pass", g.sentinelPass,
-	}
-}
-
-// SENTINEL CONFIG GET <pattern> | SET <param> <value> (7.0 shapes)
-func cmdSentinelConfig(x *cmdCtx) {
-	switch {
-	case len(x.args) == 4 && x.argIs(2, "get"):
-		kv := x.s.globalConfig().params()
-		var out []string
-		for i := 0; i < len(kv); i += 2 {
-			if glob.MatchFold(x.arg(3), kv[i]) {
-				out = append(out, kv[i], kv[i+1])
-			}
-		}
-		x.r.pairs(out)
-	case len(x.args) == 5 && x.argIs(2, "set"):
-		x.s.configSet(x)
-	default:
-		x.r.err("ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.")
-	}
-}
-
-// globalConfig is this node's config-file values overridden by those set
-// cluster-wide through the log (SENTINEL CONFIG SET of resolve-hostnames,
-// announce-hostnames, sentinel-user, sentinel-pass on any node).
-func (s *Server) globalConfig() globalConfig {
-	g := s.local.get()
-	if s.o.Cluster == nil {
-		return g
-	}
-	s.o.Cluster.Read(func(st *consensus.State) {
-		if v, ok := st.ConfigValue("resolve-hostnames"); ok {
-			g.resolveHostnames = v == "yes"
-		}
-		if v, ok := st.ConfigValue("announce-hostnames"); ok {
-			g.announceHostnames = v == "yes"
-		}
-		if v, ok := st.ConfigValue("sentinel-user"); ok {
-			g.sentinelUser = v
-		}
-		if v, ok := st.ConfigValue("sentinel-pass"); ok {
-			g.sentinelPass = v
-		}
-	})
-	return g
-}
-
-// configSet is SENTINEL CONFIG SET <param> <value>. announce-ip and
-// announce-port are this node's own address and stay node-local; the
-// other parameters go through the log so every node takes them
-// (docs/divergence.md).
-func (s *Server) configSet(x *cmdCtx) {
-	param, val := strings.ToLower(x.arg(3)), x.arg(4)
-	invalid := func() { x.r.err("ERR Invalid value '" + val + "' to SENTINEL CONFIG SET '" + x.arg(3) + "'") }
-	switch param {
-	case "resolve-hostnames", "announce-hostnames", "sentinel-user", "sentinel-pass":
-		if check := consensus.ConfigParams[param]; !check(val) {
-			invalid()
-			return
-		}
-		if _, err := x.apply(consensus.Command{Op: consensus.OpConfig, Pairs: []string{param, val}}); err != nil {
-			x.fail(err)
-			return
-		}
-		s.log.Info("sentinel config set", zap.String("param", param), zap.Uint64("client", x.c.id))
-	case "announce-ip":
-		s.local.mu.Lock()
-		s.local.cfg.announceIP = val
-		s.local.mu.Unlock()
-	case "announce-port":
-		n, ok := parseLong(x.args[4])
-		if !ok || n < 0 || n > 65535 {
-			invalid()
-			return
-		}
-		s.local.mu.Lock()
-		s.local.cfg.announcePort = int(n)
-		s.local.mu.Unlock()
-	default:
-		x.r.err("ERR Invalid argument '" + x.arg(3) + "' to SENTINEL CONFIG SET")
-		return
-	}
-	x.r.ok()
+	return pairs
 }
 
 // SENTINEL DEBUG [<param> <value> ...]: shows or sets the timers. Values

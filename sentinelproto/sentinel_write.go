@@ -70,7 +70,7 @@ func cmdSentinelMonitor(x *cmdCtx) {
 		return
 	}
 	_, err := x.apply(consensus.Command{Op: consensus.OpMonitor, Master: x.arg(2),
-		Addr: consensus.Addr{Host: host, Port: int(port)}, Quorum: int(quorum)})
+		Addr: consensus.Addr{Host: host, Port: int(port)}, Quorum: int(quorum), Pairs: x.s.local.monitorDefaults()})
 	if err != nil {
 		x.fail(err)
 		return

@@ -217,13 +217,13 @@ func TestApplyErrors(t *testing.T) {
 func TestSentinelConfig(t *testing.T) {
 	e := newEnv(t)
 	c := e.dial()
-	c.expect("*12\r\n$17\r\nresolve-hostnames\r\n$2\r\nno\r\n$18\r\nannounce-hostnames\r\n$2\r\nno\r\n$11\r\nannounce-ip\r\n$0\r\n\r\n$13\r\nannounce-port\r\n$1\r\n0\r\n$13\r\nsentinel-user\r\n$0\r\n\r\n$13\r\nsentinel-pass\r\n$0\r\n\r\n", "SENTINEL", "CONFIG", "GET", "*")
+	c.expect("*14\r\n$17\r\nresolve-hostnames\r\n$2\r\nno\r\n$18\r\nannounce-hostnames\r\n$2\r\nno\r\n$11\r\nannounce-ip\r\n$0\r\n\r\n$13\r\nannounce-port\r\n$1\r\n0\r\n$13\r\nsentinel-user\r\n$0\r\n\r\n$13\r\nsentinel-pass\r\n$0\r\n\r\n$8\r\nloglevel\r\n$6\r\nnotice\r\n", "SENTINEL", "CONFIG", "GET", "*")
 	c.expect("*0\r\n", "SENTINEL", "CONFIG", "GET", "nomatch")
 	c.expect("*2\r\n$11\r\nannounce-ip\r\n$0\r\n\r\n", "SENTINEL", "CONFIG", "GET", "ANNOUNCE-IP")
-	only := "-ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.\r\n"
-	c.expect(only, "SENTINEL", "CONFIG", "GET", "a", "b")
+	only := "-ERR Only SENTINEL CONFIG GET <param> [<param> <param> ...] / SET <param> <value> [<param> <value> ...] are supported.\r\n"
 	c.expect(only, "SENTINEL", "CONFIG", "FOO", "x")
 	c.expect(only, "SENTINEL", "CONFIG", "SET", "announce-ip")
+	c.expect("-ERR wrong number of arguments for 'sentinel|config' command\r\n", "SENTINEL", "CONFIG", "GET")
 	c.expect("-ERR Invalid argument 'foo' to SENTINEL CONFIG SET\r\n", "SENTINEL", "CONFIG", "SET", "foo", "bar")
 	c.expect("-ERR Invalid value 'abc' to SENTINEL CONFIG SET 'announce-port'\r\n", "SENTINEL", "CONFIG", "SET", "announce-port", "abc")
 	c.expect("-ERR Invalid value '70000' to SENTINEL CONFIG SET 'ANNOUNCE-PORT'\r\n", "SENTINEL", "CONFIG", "SET", "ANNOUNCE-PORT", "70000")

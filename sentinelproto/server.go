@@ -28,10 +28,17 @@ type Options struct {
 	// HostCacheTTL is how long a hostname resolved for a reply is reused
 	// (announce-hostnames no); 0 = DefaultHostCacheTTL.
 	HostCacheTTL time.Duration
+	// RequestMemory bounds the bytes that unfinished and running requests of
+	// all connections hold together (limits.go); 0 = 1 GiB, Redis's
+	// client-query-buffer-limit.
+	RequestMemory int64
 	// OnDebug is told every SENTINEL DEBUG <param> <ms> that was set.
-	OnDebug  func(param string, ms int64)
-	Logger   *zap.Logger
-	Shutdown func() // SHUTDOWN calls this (the node exits)
+	OnDebug func(param string, ms int64)
+	// OnLogLevel is told a SENTINEL CONFIG SET loglevel (debug, verbose,
+	// notice, warning or nothing) so that the node's logger follows it.
+	OnLogLevel func(level string)
+	Logger     *zap.Logger
+	Shutdown   func() // SHUTDOWN calls this (the node exits)
 }
 
 // applyTimeout bounds a change sent through the log on behalf of a client.
@@ -52,6 +59,7 @@ type Server struct {
 	aclLog   *acl.Log
 	local    *localState
 	hosts    *hostCache
+	reqMem   *memBudget
 	pause    pauseState
 	stats    stats
 
@@ -83,11 +91,13 @@ func NewServer(o Options) *Server {
 		hub:     newHub(),
 		local:   newLocalState(o.Config),
 		hosts:   newHostCache(o.HostCacheTTL),
+		reqMem:  newMemBudget(o.RequestMemory),
 		clients: map[uint64]*client{},
 	}
 	s.pause.wake = make(chan struct{})
 	s.order = commandTable()
 	s.commands = indexCommands(s.order)
+	loadCommandDocs(s.allCommands())
 	raft := raftCommandTable()
 	for name, c := range indexCommands(raft) {
 		s.commands[name] = c // reachable, not listed by COMMAND

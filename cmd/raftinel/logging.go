@@ -6,6 +6,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/raftinel/raftinel/node"
 )
 
 // reopenFile is a log file that SIGHUP reopens (logrotate moves the old one).
@@ -47,21 +49,10 @@ func (r *reopenFile) Sync() error {
 	return r.f.Sync()
 }
 
-// zapLevel maps Redis's loglevel names.
-func zapLevel(l string) zapcore.Level {
-	switch l {
-	case "debug", "verbose":
-		return zapcore.DebugLevel
-	case "warning":
-		return zapcore.WarnLevel
-	case "nothing":
-		return zapcore.FatalLevel + 1
-	}
-	return zapcore.InfoLevel
-}
-
-// newLogger writes to logfile, or stderr when it is empty.
-func newLogger(logfile, level string) (*zap.Logger, *reopenFile, error) {
+// newLogger writes to logfile, or stderr when it is empty, at a level that
+// SENTINEL CONFIG SET loglevel can change (node.WithLogLevel).
+func newLogger(logfile, level string) (*zap.Logger, zap.AtomicLevel, *reopenFile, error) {
+	lvl := zap.NewAtomicLevelAt(node.LogLevel(level))
 	enc := zap.NewProductionEncoderConfig()
 	enc.EncodeTime = zapcore.ISO8601TimeEncoder
 	var ws zapcore.WriteSyncer = zapcore.Lock(os.Stderr)
@@ -69,10 +60,10 @@ func newLogger(logfile, level string) (*zap.Logger, *reopenFile, error) {
 	if logfile != "" {
 		var err error
 		if rf, err = openLog(logfile); err != nil {
-			return nil, nil, err
+			return nil, lvl, nil, err
 		}
 		ws = rf
 	}
-	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), ws, zapLevel(level))
-	return zap.New(core), rf, nil
+	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), ws, lvl)
+	return zap.New(core), lvl, rf, nil
 }

@@ -55,7 +55,7 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "raftinel: %v\n", err)
 		return 1
 	}
-	log, logFile, err := newLogger(cfg.Path(cfg.LogFile), cfg.LogLevel)
+	log, level, logFile, err := newLogger(cfg.Path(cfg.LogFile), cfg.LogLevel)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "raftinel: logfile %s: %v\n", cfg.LogFile, err)
 		return 1
@@ -67,7 +67,7 @@ func run(args []string) int {
 	for _, d := range cfg.Ignored {
 		log.Debug("directive accepted and ignored", zap.String("directive", d.Directive), zap.Int("line", d.Line))
 	}
-	n, err := node.New(cfg, log)
+	n, err := node.New(cfg, log, node.WithLogLevel(level))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "raftinel: %v\n", err)
 		return 1
