@@ -322,7 +322,29 @@ func (s *Store) RaftInfo() [][2]string {
 		{"raft_secret", yn(s.o.Secret != "")},
 		{"raft_address", s.o.Advertise},
 		{"raft_cluster_id", fmt.Sprintf("%x", s.cid.get())},
+		{"raft_log_version", strconv.Itoa(LogVersion)},
+		{"raft_cluster_log_version", strconv.Itoa(s.ClusterLogVersion())},
 	}
+}
+
+// ClusterLogVersion is the highest log entry version every current member
+// reads, as the members registered it (a member not registered yet, or
+// registered before versions, counts as 1). A release that introduces a
+// new entry version writes it only once this reaches it (rolling
+// upgrades, docs/operations.md).
+func (s *Store) ClusterLogVersion() int {
+	v := LogVersion
+	servers := s.configuredServers()
+	s.Read(func(st *State) {
+		for _, srv := range servers {
+			n := st.Nodes[string(srv.ID)].LogVersion
+			if string(srv.ID) == s.o.Advertise {
+				n = LogVersion
+			}
+			v = min(v, max(n, 1))
+		}
+	})
+	return v
 }
 
 func lowerState(st raft.RaftState) string {
@@ -341,6 +363,9 @@ func lowerState(st raft.RaftState) string {
 func (s *Store) AddVoter(addr string) error {
 	if _, err := ParseAddr(addr); err != nil {
 		return fmt.Errorf("invalid address %q: %w", addr, err)
+	}
+	if !s.auth.on {
+		return NoSecretError()
 	}
 	if !s.IsLeader() {
 		return ErrNotLeader

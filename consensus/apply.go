@@ -21,7 +21,7 @@ func apply(st *State, c *Command) ([]Event, Result, error) {
 		applySeed(st, c, &ev)
 	case OpNode:
 		if c.Node != "" && c.Addr.Host != "" {
-			st.Nodes[c.Addr.String()] = NodeInfo{MyID: c.Node, Addr: c.Addr.String()}
+			st.Nodes[c.Addr.String()] = NodeInfo{MyID: c.Node, Addr: c.Addr.String(), LogVersion: c.LogVersion}
 		}
 	case OpMonitor:
 		err = applyMonitor(st, c, &ev)

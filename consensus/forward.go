@@ -52,7 +52,8 @@ var (
 		"invalid-port": ErrInvalidPort, "invalid-quorum": ErrInvalidQuorum,
 		"invalid-setting": ErrInvalidSetting, "unknown-setting": ErrUnknownSetting,
 		"inprog": ErrFailoverInProgress, "epoch-mismatch": ErrEpochMismatch,
-		"unknown-command": ErrUnknownCommand, "auth": ErrAuth, "timeout": ErrTimeout,
+		"unknown-command": ErrUnknownCommand, "unknown-entry": ErrUnknownEntry, "auth": ErrAuth,
+		"no-secret": ErrNoSecret, "timeout": ErrTimeout,
 		"shutdown": ErrShutdown,
 	}
 )
@@ -124,11 +125,10 @@ func readFrame(r io.Reader, v any) error {
 
 // rpcClient keeps a few idle authenticated streams per peer.
 type rpcClient struct {
-	mu     sync.Mutex
-	idle   map[string][]net.Conn
-	secret []byte
-	cid    *clusterID
-	dial   func(network, addr string, timeout time.Duration) (net.Conn, error)
+	mu   sync.Mutex
+	idle map[string][]net.Conn
+	auth peerAuth
+	dial func(network, addr string, timeout time.Duration) (net.Conn, error)
 }
 
 func (c *rpcClient) call(ctx context.Context, addr string, req *rpcRequest) (*rpcResponse, error) {
@@ -168,7 +168,7 @@ func (c *rpcClient) get(ctx context.Context, addr string) (net.Conn, error) {
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
 		timeout = time.Until(dl)
 	}
-	return dialStream(c.dial, addr, headerRPC, c.secret, c.cid, timeout)
+	return dialStream(c.dial, addr, headerRPC, c.auth, timeout)
 }
 
 func (c *rpcClient) put(addr string, conn net.Conn) {
