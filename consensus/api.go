@@ -403,6 +403,9 @@ func (s *Store) TransferLeadership() error {
 	return s.raft.LeadershipTransfer().Error()
 }
 
+// Term is the current Raft term.
+func (s *Store) Term() uint64 { return s.raft.CurrentTerm() }
+
 // VerifyLeader confirms with a quorum that this node is still the leader,
 // right now. The failover engine calls it before destructive actions on
 // Redis, so a deposed leader acting on a stale state is caught.
