@@ -31,7 +31,7 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	resp, err := s.toLeader(ctx, &rpcRequest{Kind: rpcApply, Data: data}, func() (*rpcResponse, error) {
+	resp, err := s.toLeader(ctx, &rpcRequest{Kind: rpcApply, Data: data, Client: clientOf(ctx)}, func() (*rpcResponse, error) {
 		res, err := s.applyLocal(cmd)
 		r := &rpcResponse{Index: res.Index, Value: res.Value}
 		encodeError(err, r)
@@ -49,8 +49,9 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 
 // Call runs a registered leader-side handler (HandleRPC) on the leader.
 func (s *Store) Call(ctx context.Context, kind string, data []byte) ([]byte, error) {
-	resp, err := s.toLeader(ctx, &rpcRequest{Kind: kind, Data: data}, func() (*rpcResponse, error) {
-		return s.handleRPC(&rpcRequest{Kind: kind, Data: data}), nil
+	req := &rpcRequest{Kind: kind, Data: data, Client: clientOf(ctx)}
+	resp, err := s.toLeader(ctx, req, func() (*rpcResponse, error) {
+		return s.handleRPC(req, ""), nil
 	})
 	if err != nil {
 		return nil, err

@@ -46,6 +46,7 @@ func applyToMaster(st *State, m *Master, c *Command, ev *events) error {
 	case OpRemove:
 		delete(st.Masters, m.Name)
 		ev.add("-monitor", masterPrefix(m))
+		ev.list[len(ev.list)-1].NotificationScript = m.NotificationScript
 	case OpSet:
 		return applySet(m, c, ev)
 	case OpObserve:

@@ -20,6 +20,11 @@ var (
 	ErrUnknownEntry       = errors.New("log entry this node cannot apply")
 	ErrAuth               = errors.New("peer authentication failed")
 	ErrNoSecret           = errors.New("raft-secret is not set")
-	ErrTimeout            = errors.New("timed out waiting for the log")
-	ErrShutdown           = errors.New("node is shutting down")
+	// ErrRefused: the leader's own configuration refuses a forwarded
+	// change (admit.go); ErrNoPerm: its ACL does. Both come as an *Error
+	// whose Msg is the reply text.
+	ErrRefused  = errors.New("refused by the leader's configuration")
+	ErrNoPerm   = errors.New("refused by the leader's ACL")
+	ErrTimeout  = errors.New("timed out waiting for the log")
+	ErrShutdown = errors.New("node is shutting down")
 )

@@ -50,6 +50,10 @@ type Options struct {
 	// this build cannot apply (LogVersion): the node must stop. It must
 	// not block.
 	OnHalt func(error)
+	// Admit checks a change another node forwarded to this one, the
+	// leader, against this node's own configuration (admit.go); nil
+	// admits everything.
+	Admit func(Proposal) error
 	// Dial replaces net.DialTimeout for Raft and RPC streams (tests).
 	Dial func(network, addr string, timeout time.Duration) (net.Conn, error)
 }

@@ -6,6 +6,12 @@
 // Data flows one way: probes (monitor) -> observations -> log (consensus)
 // -> decisions (failover, on the leader) -> actions on Redis -> log ->
 // replies and events (sentinelproto).
+//
+// Each node applies its own rules to what arrives from elsewhere: it runs a
+// master's script only if its own config allows it (scripts.go), and as
+// leader it admits a change another node forwarded only if its own
+// deny-scripts-reconfig, script checks and ACL allow it (admit.go;
+// docs/security.md).
 package node
 
 import (
@@ -131,7 +137,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	n.mux = consensus.NewMuxWith(consensus.MuxOptions{MaxConns: cfg.MaxClients, Logger: n.log}, lns...)
 	n.store, err = consensus.Open(consensus.Options{
 		MyID: myID, Advertise: n.addr, Dir: dir, Peers: cfg.Raft.Peers, Join: cfg.Raft.Join,
-		Secret: cfg.Raft.Secret, Insecure: cfg.Raft.Insecure, OnHalt: n.haltApply,
+		Secret: cfg.Raft.Secret, Insecure: cfg.Raft.Insecure, OnHalt: n.haltApply, Admit: n.admit,
 		HeartbeatTimeout: cfg.Raft.HeartbeatTimeout, ElectionTimeout: cfg.Raft.ElectionTimeout,
 		LeaderLeaseTimeout: cfg.Raft.LeaderLeaseTimeout, CommitTimeout: cfg.Raft.CommitTimeout,
 		SnapshotInterval: cfg.Raft.SnapshotInterval, SnapshotThreshold: cfg.Raft.SnapshotThreshold,
@@ -375,7 +381,7 @@ func (n *Node) publish(e consensus.Event) {
 	n.srv.Publish(e.Channel, e.Payload)
 	n.metrics.Event(e.Channel, e.Payload)
 	n.log.Info("event", zap.String("channel", e.Channel), zap.String("payload", e.Payload))
-	n.runScripts(e.Master, e.Channel, e.Payload)
+	n.runScripts(e)
 }
 
 // errStopped is returned by loops when the node stops.
