@@ -78,7 +78,11 @@ type Config struct {
 func (c *Config) Errorf(directive, format string, a ...any) *Error {
 	reason := fmt.Sprintf(format, a...)
 	if l := c.origins[strings.ToLower(directive)]; l != nil {
-		return l.fail(l.args[0], reason)
+		written := l.args[0]
+		if strings.EqualFold(written, "sentinel") && len(l.args) > 1 {
+			written += " " + l.args[1]
+		}
+		return l.fail(written, reason)
 	}
 	file := c.File
 	if file == "" {

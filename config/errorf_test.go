@@ -55,3 +55,11 @@ func TestCheckPeerAuth(t *testing.T) {
 		}
 	}
 }
+
+// A global sentinel statement is found again by Errorf too.
+func TestErrorfFindsSentinelStatements(t *testing.T) {
+	c := mustParse(t, "port 7000\nsentinel myid 0123456789012345678901234567890123456789\n")
+	if got := c.Errorf("sentinel myid", "contradicts dir/myid").Error(); got != "s.conf:2: 'sentinel myid': contradicts dir/myid" {
+		t.Errorf("%q", got)
+	}
+}

@@ -108,7 +108,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	}
 	myID, err := loadIdentity(dir, cfg.MyID)
 	if err != nil {
-		return nil, err
+		return nil, cfg.Errorf("sentinel myid", "%v", err)
 	}
 	n := &Node{
 		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(),
@@ -180,7 +180,11 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	if err := n.srv.LoadACL(); err != nil {
 		n.store.Close()
 		n.mux.Close()
-		return nil, err
+		directive := "user"
+		if cfg.ACLFile != "" {
+			directive = "aclfile"
+		}
+		return nil, cfg.Errorf(directive, "%v", err)
 	}
 	if err := n.openHTTP(); err != nil {
 		n.store.Close()
