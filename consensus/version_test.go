@@ -126,3 +126,31 @@ func TestClusterStopsAtAnEntryOfALaterVersion(t *testing.T) {
 		t.Fatal("the restarted node skipped the entry")
 	}
 }
+
+// Every member registers the entry version it reads; the cluster's is the
+// lowest (what a release may write, docs/operations.md).
+func TestMembersRegisterTheirLogVersion(t *testing.T) {
+	nodes := newCluster(t, 3, nil)
+	leaderOf(t, nodes)
+	waitFor(t, 5*time.Second, "every member registered", func() bool {
+		for _, n := range nodes {
+			ok := true
+			n.store.Read(func(s *State) {
+				for _, o := range nodes {
+					ok = ok && s.Nodes[o.addr].LogVersion == LogVersion
+				}
+			})
+			if !ok || n.store.ClusterLogVersion() != LogVersion {
+				return false
+			}
+		}
+		return true
+	})
+	info := map[string]string{}
+	for _, kv := range nodes[0].store.RaftInfo() {
+		info[kv[0]] = kv[1]
+	}
+	if info["raft_log_version"] != itoa(LogVersion) || info["raft_cluster_log_version"] != itoa(LogVersion) {
+		t.Fatalf("INFO raft: %v", info)
+	}
+}
