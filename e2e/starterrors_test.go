@@ -30,8 +30,8 @@ func TestStartErrorsAreClear(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, damage := range map[string]func() error{
-		"deleted":   func() error { return os.Remove(db) },
-		"emptied":   func() error { return os.Truncate(db, 0) },
+		"deleted": func() error { return os.Remove(db) },
+		"emptied": func() error { return os.Truncate(db, 0) },
 		"overwritten": func() error {
 			b := append([]byte(nil), orig...)
 			for i := 0; i < 8192 && i < len(b); i++ {
