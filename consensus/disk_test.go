@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // filledNode runs a single node, commits a few entries and stops it,
@@ -146,5 +147,39 @@ func TestCompactedLogWithoutSnapshotIsRefused(t *testing.T) {
 	err := reopen(t, n)
 	if !errors.Is(err, ErrStateLost) || !strings.Contains(err.Error(), "snapshots") {
 		t.Fatalf("without snapshots: %v", err)
+	}
+}
+
+// A node added by RAFT ADD (its raft-join target unreachable) learns the
+// cluster id from the leader, and a joined node stores it once it holds
+// the log, so that a later loss of raft.db is recognised.
+func TestAddedNodeLearnsAndKeepsTheClusterID(t *testing.T) {
+	nodes := newCluster(t, 3, nil)
+	l := leaderOf(t, nodes)
+	want := l.store.cid.get()
+	closed := listen(t)
+	closedAddr := closed.Addr().String()
+	closed.Close()
+	ln := listen(t)
+	addr := ln.Addr().String()
+	ln.Close()
+	n := &testNode{addr: addr, dir: t.TempDir(), o: fastOptions()}
+	n.o.MyID = strings.Repeat("4", 40)
+	n.o.Join = closedAddr
+	startNode(t, n)
+	defer n.stop()
+	if err := l.store.AddVoter(addr); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the cluster id learned and stored", func() bool {
+		got, err := loadClusterID(n.dir)
+		return err == nil && got == want && n.store.cid.get() == want
+	})
+	n.stop()
+	if err := os.Remove(filepath.Join(n.dir, "raft.db")); err != nil {
+		t.Fatal(err)
+	}
+	if err := reopen(t, n); !errors.Is(err, ErrStateLost) {
+		t.Fatalf("added node without its raft.db: %v", err)
 	}
 }

@@ -268,39 +268,58 @@ func (s *Store) emit(index uint64, evs []Event) {
 	}
 }
 
-// joinLoop asks the raft-join address to add this node until it is a member.
+// joinLoop asks the raft-join address to add this node until it is a
+// member, learning the cluster id from the answer. A node that became a
+// member otherwise (RAFT ADD by an operator) asks the leader, to learn the
+// id. The id is stored in dir only once this node is a member, that is
+// once it holds the cluster's log: a dir with an id but no Raft state is
+// one whose state was lost (disk.go).
 func (s *Store) joinLoop() {
+	var id [clusterIDLen]byte
+	learned := false
 	for attempt := 0; ; attempt++ {
-		if s.isMember() {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		resp, err := s.rpc.call(ctx, s.o.Join, &rpcRequest{Kind: rpcJoin, Data: []byte(s.o.Advertise)})
-		cancel()
-		if err == nil {
-			err = decodeError(resp)
-		}
-		if err == nil {
-			var id [clusterIDLen]byte
-			if len(resp.Data) == clusterIDLen && copy(id[:], resp.Data) > 0 && id != ([clusterIDLen]byte{}) {
-				if serr := storeClusterID(s.o.Dir, id); serr != nil {
-					s.log.Warn("storing the cluster id failed", zap.Error(serr))
+		member := s.isMember()
+		if member && learned {
+			if id != ([clusterIDLen]byte{}) {
+				if err := storeClusterID(s.o.Dir, id); err != nil {
+					s.log.Warn("storing the cluster id failed", zap.Error(err))
 				}
-				s.cid.set(id)
 			}
-			s.log.Info("joined raft cluster", zap.String("via", s.o.Join), zap.String("cluster", fmt.Sprintf("%x", id)))
 			return
 		}
-		if attempt%10 == 0 {
-			s.log.Warn("raft join failed, retrying", zap.String("via", s.o.Join), zap.Error(err))
+		via := s.o.Join
+		if member {
+			via = s.LeaderAddr()
+		}
+		if !learned && via != "" {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			resp, err := s.rpc.call(ctx, via, &rpcRequest{Kind: rpcJoin, Data: []byte(s.o.Advertise)})
+			cancel()
+			if err == nil {
+				err = decodeError(resp)
+			}
+			switch {
+			case err == nil:
+				if len(resp.Data) == clusterIDLen {
+					copy(id[:], resp.Data)
+					s.cid.set(id)
+				}
+				learned = true
+				s.log.Info("joined raft cluster", zap.String("via", via), zap.String("cluster", fmt.Sprintf("%x", id)))
+			case attempt%10 == 0:
+				s.log.Warn("raft join failed, retrying", zap.String("via", via), zap.Error(err))
+			}
 		}
 		select {
 		case <-s.done:
 			return
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(joinRetry):
 		}
 	}
 }
+
+// joinRetry spaces join attempts and membership checks.
+const joinRetry = 200 * time.Millisecond
 
 func (s *Store) isMember() bool {
 	for _, srv := range s.configuredServers() {
