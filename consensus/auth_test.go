@@ -53,13 +53,15 @@ func TestPeerHandshakeRevealsNothingBeforeProof(t *testing.T) {
 	var nonces [][]byte
 	for _, kind := range []byte{headerRaft, headerRPC} {
 		c := rawPeer(t, nodes[0].addr, kind)
-		hello, err := readAll(c, 300*time.Millisecond)
-		var ne net.Error
-		if !errors.As(err, &ne) || !ne.Timeout() {
-			t.Fatalf("kind %d: the greeting was not followed by silence: %v", kind, err)
+		hello := make([]byte, 1+nonceLen)
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadFull(c, hello); err != nil || hello[0] != handshakeVersion {
+			t.Fatalf("kind %d: greeting %x (%v)", kind, hello, err)
 		}
-		if len(hello) != 1+nonceLen || hello[0] != handshakeVersion {
-			t.Fatalf("kind %d: greeting %x, want the version and a %d-byte nonce only", kind, hello, nonceLen)
+		more, err := readAll(c, 300*time.Millisecond)
+		var ne net.Error
+		if len(more) != 0 || !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("kind %d: the version and nonce were followed by %x (%v), want silence until the peer's proof", kind, more, err)
 		}
 		id := nodes[0].store.cid.get()
 		if bytes.Contains(hello, id[:4]) {
