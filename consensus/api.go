@@ -31,7 +31,7 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	resp, err := s.toLeader(ctx, &rpcRequest{Kind: rpcApply, Data: data}, func() (*rpcResponse, error) {
+	resp, err := s.toLeader(ctx, &rpcRequest{Kind: rpcApply, Data: data, Client: clientOf(ctx)}, func() (*rpcResponse, error) {
 		res, err := s.applyLocal(cmd)
 		r := &rpcResponse{Index: res.Index, Value: res.Value}
 		encodeError(err, r)
@@ -49,8 +49,9 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 
 // Call runs a registered leader-side handler (HandleRPC) on the leader.
 func (s *Store) Call(ctx context.Context, kind string, data []byte) ([]byte, error) {
-	resp, err := s.toLeader(ctx, &rpcRequest{Kind: kind, Data: data}, func() (*rpcResponse, error) {
-		return s.handleRPC(&rpcRequest{Kind: kind, Data: data}), nil
+	req := &rpcRequest{Kind: kind, Data: data, Client: clientOf(ctx)}
+	resp, err := s.toLeader(ctx, req, func() (*rpcResponse, error) {
+		return s.handleRPC(req, ""), nil
 	})
 	if err != nil {
 		return nil, err
@@ -364,7 +365,29 @@ func (s *Store) RaftInfo() [][2]string {
 		{"raft_secret", yn(s.o.Secret != "")},
 		{"raft_address", s.o.Advertise},
 		{"raft_cluster_id", fmt.Sprintf("%x", s.cid.get())},
+		{"raft_log_version", strconv.Itoa(LogVersion)},
+		{"raft_cluster_log_version", strconv.Itoa(s.ClusterLogVersion())},
 	}
+}
+
+// ClusterLogVersion is the highest log entry version every current member
+// reads, as the members registered it (a member not registered yet, or
+// registered before versions, counts as 1). A release that introduces a
+// new entry version writes it only once this reaches it (rolling
+// upgrades, docs/operations.md).
+func (s *Store) ClusterLogVersion() int {
+	v := LogVersion
+	servers := s.configuredServers()
+	s.Read(func(st *State) {
+		for _, srv := range servers {
+			n := st.Nodes[string(srv.ID)].LogVersion
+			if string(srv.ID) == s.o.Advertise {
+				n = LogVersion
+			}
+			v = min(v, max(n, 1))
+		}
+	})
+	return v
 }
 
 func lowerState(st raft.RaftState) string {
@@ -383,6 +406,9 @@ func lowerState(st raft.RaftState) string {
 func (s *Store) AddVoter(addr string) error {
 	if _, err := ParseAddr(addr); err != nil {
 		return fmt.Errorf("invalid address %q: %w", addr, err)
+	}
+	if !s.auth.on {
+		return NoSecretError()
 	}
 	if !s.IsLeader() {
 		return ErrNotLeader
@@ -441,6 +467,9 @@ func (s *Store) TakeLeadership(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Term is the current Raft term.
+func (s *Store) Term() uint64 { return s.raft.CurrentTerm() }
 
 // VerifyLeader confirms with a quorum that this node is still the leader,
 // right now. The failover engine calls it before destructive actions on

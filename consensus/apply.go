@@ -21,7 +21,7 @@ func apply(st *State, c *Command) ([]Event, Result, error) {
 		applySeed(st, c, &ev)
 	case OpNode:
 		if c.Node != "" && c.Addr.Host != "" {
-			st.Nodes[c.Addr.String()] = NodeInfo{MyID: c.Node, Addr: c.Addr.String()}
+			st.Nodes[c.Addr.String()] = NodeInfo{MyID: c.Node, Addr: c.Addr.String(), LogVersion: c.LogVersion}
 		}
 	case OpMonitor:
 		err = applyMonitor(st, c, &ev)
@@ -46,6 +46,7 @@ func applyToMaster(st *State, m *Master, c *Command, ev *events) error {
 	case OpRemove:
 		delete(st.Masters, m.Name)
 		ev.add("-monitor", masterPrefix(m))
+		ev.list[len(ev.list)-1].NotificationScript = m.NotificationScript
 	case OpSet:
 		return applySet(m, c, ev)
 	case OpObserve:

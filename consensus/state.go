@@ -157,6 +157,9 @@ type State struct {
 type NodeInfo struct {
 	MyID string `json:"myid"`
 	Addr string `json:"addr"`
+	// LogVersion is the highest log entry version the node reads (0: a
+	// node from before versions, which reads 1).
+	LogVersion int `json:"log_version,omitempty"`
 }
 
 // NodeByID finds a registered node by myid.

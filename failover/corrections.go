@@ -138,8 +138,8 @@ func (e *Engine) selectCandidate(ctx context.Context, m *consensus.Master) (*Can
 }
 
 // corrections demotes stray masters and re-points misconfigured replicas
-// (design rule 7, spec §6.10). Demotion is destructive, so leadership is
-// verified with a quorum first.
+// (design rule 7, spec §6.10). Demotion is destructive: guard.go checks
+// leadership and the epoch fence first.
 func (e *Engine) corrections(ctx context.Context, m *consensus.Master) {
 	views := e.views(m, m.Replicas...)
 	now := time.Now()
@@ -152,7 +152,7 @@ func (e *Engine) corrections(ctx context.Context, m *consensus.Master) {
 	if len(demote)+len(fix) == 0 {
 		return
 	}
-	if err := e.c.VerifyLeader(); err != nil {
+	if e.guard(basisOf(m), "correct instances") != nil {
 		return
 	}
 	for _, r := range demote {

@@ -59,6 +59,7 @@ type Engine struct {
 	// needed to resume is in the log; this only rate-limits and remembers
 	// what was observed.
 	leading  bool
+	term     uint64                          // Raft term leading began in (guard.go)
 	samples  map[string][]Sample             // replica addr -> recent witness samples, oldest first
 	sampled  map[string]time.Time            // master -> last witness sampling
 	vetoed   map[string]string               // master -> why the last ODOWN evaluation was vetoed (logged once per change)
@@ -139,7 +140,7 @@ func (e *Engine) Run(ctx context.Context) {
 
 // step runs one evaluation; it reports whether anything is in motion.
 func (e *Engine) step(ctx context.Context) bool {
-	if !e.c.IsLeader() {
+	if !e.c.IsLeader() || (e.isLeading() && e.c.Term() != e.leadingTerm()) {
 		e.mu.Lock()
 		if e.leading {
 			e.leading = false
@@ -154,11 +155,12 @@ func (e *Engine) step(ctx context.Context) bool {
 	e.mu.Unlock()
 	if !leading {
 		// A new leader first applies everything its predecessor committed.
+		term := e.c.Term()
 		if err := e.c.Barrier(2 * time.Second); err != nil {
 			return true
 		}
 		e.mu.Lock()
-		e.leading = true
+		e.leading, e.term = true, term
 		e.mu.Unlock()
 		e.log.Info("failover engine leading")
 	}
@@ -225,6 +227,18 @@ func (e *Engine) evaluate(ctx context.Context, m *consensus.Master, voters map[s
 	e.corrections(ctx, m)
 	e.fence(ctx, m)
 	return suspect
+}
+
+func (e *Engine) isLeading() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.leading
+}
+
+func (e *Engine) leadingTerm() uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.term
 }
 
 // propose commits a command, logging refusals; it reports success.

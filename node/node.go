@@ -6,6 +6,12 @@
 // Data flows one way: probes (monitor) -> observations -> log (consensus)
 // -> decisions (failover, on the leader) -> actions on Redis -> log ->
 // replies and events (sentinelproto).
+//
+// Each node applies its own rules to what arrives from elsewhere: it runs a
+// master's script only if its own config allows it (scripts.go), and as
+// leader it admits a change another node forwarded only if its own
+// deny-scripts-reconfig, script checks and ACL allow it (admit.go;
+// docs/security.md).
 package node
 
 import (
@@ -62,9 +68,10 @@ type Node struct {
 	changed  chan struct{}
 	shutdown chan struct{}
 	once     sync.Once
-	ready    atomic.Bool // set once New has built every part; raft may apply before
-	pending  sync.Map    // replica additions in flight, "master/addr"
-	sighted  sync.Map    // "master/addr" -> when this follower first saw it unknown
+	halted   atomic.Pointer[error] // why the log cannot be applied (haltApply)
+	ready    atomic.Bool           // set once New has built every part; raft may apply before
+	pending  sync.Map              // replica additions in flight, "master/addr"
+	sighted  sync.Map              // "master/addr" -> when this follower first saw it unknown
 	// Dial lets tests cut this node off from Redis addresses.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// tlsServer is the tls-port listener's configuration (nil: no tls-port).
@@ -91,18 +98,21 @@ func init() {
 // Errors name what is wrong in one line (port in use, unwritable dir).
 func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	if cfg.Port <= 0 && cfg.TLS.Port <= 0 {
-		return nil, fmt.Errorf("port %d: raftinel needs a TCP port (port or tls-port) for clients and peers", cfg.Port)
+		return nil, cfg.Errorf("port", "port %d: raftinel needs a TCP port (port or tls-port) for clients and peers", cfg.Port)
+	}
+	if err := cfg.CheckPeerAuth(); err != nil {
+		return nil, err
 	}
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("dir %s: %w", cfg.Dir, err)
+		return nil, cfg.Errorf("dir", "%s: %v", cfg.Dir, err)
 	}
 	if err := checkWritable(dir); err != nil {
-		return nil, err
+		return nil, cfg.Errorf("dir", "%v", err)
 	}
 	myID, err := loadIdentity(dir, cfg.MyID)
 	if err != nil {
-		return nil, err
+		return nil, cfg.Errorf("sentinel myid", "%v", err)
 	}
 	links, err := loadLinkSettings(dir)
 	if err != nil {
@@ -132,9 +142,10 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n.mux = consensus.NewMux(lns...)
+	n.mux = consensus.NewMuxWith(consensus.MuxOptions{MaxConns: cfg.MaxClients, Logger: n.log}, lns...)
 	n.store, err = consensus.Open(consensus.Options{
-		MyID: myID, Advertise: n.addr, Dir: dir, Peers: cfg.Raft.Peers, Join: cfg.Raft.Join, Secret: cfg.Raft.Secret,
+		MyID: myID, Advertise: n.addr, Dir: dir, Peers: cfg.Raft.Peers, Join: cfg.Raft.Join,
+		Secret: cfg.Raft.Secret, Insecure: cfg.Raft.Insecure, OnHalt: n.haltApply, Admit: n.admit,
 		HeartbeatTimeout: cfg.Raft.HeartbeatTimeout, ElectionTimeout: cfg.Raft.ElectionTimeout,
 		LeaderLeaseTimeout: cfg.Raft.LeaderLeaseTimeout, CommitTimeout: cfg.Raft.CommitTimeout,
 		SnapshotInterval: cfg.Raft.SnapshotInterval, SnapshotThreshold: cfg.Raft.SnapshotThreshold,
@@ -177,7 +188,11 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	if err := n.srv.LoadACL(); err != nil {
 		n.store.Close()
 		n.mux.Close()
-		return nil, err
+		directive := "user"
+		if cfg.ACLFile != "" {
+			directive = "aclfile"
+		}
+		return nil, cfg.Errorf(directive, "%v", err)
 	}
 	if err := n.openHTTP(); err != nil {
 		n.store.Close()
@@ -197,7 +212,12 @@ func (m manual) Manual(ctx context.Context, master string) error {
 		// SIMULATE-FAILURE crashes that node at the failover's crash points.
 		// Here the Raft leader runs every failover, so a node with the
 		// flags set takes the leadership first, to be the one that crashes.
-		if err := m.n.store.TakeLeadership(ctx); err != nil {
+		// The transfer is this node's own change, not the client's (the
+		// leader admits it as such).
+		tctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := m.n.store.TakeLeadership(tctx)
+		cancel()
+		if err != nil {
 			return err
 		}
 	}
@@ -264,7 +284,11 @@ func listenAll(cfg *config.Config, tlsCfg *tls.Config) ([]net.Listener, error) {
 				if optional {
 					continue
 				}
-				return fail(fmt.Errorf("listen on %s %d: %w", p.name, p.n, err))
+				directive := p.name
+				if b != "" {
+					directive = "bind" // the address is the likelier culprit
+				}
+				return fail(cfg.Errorf(directive, "listen on %s %d: %v", p.name, p.n, err))
 			}
 			if p.tls != nil {
 				ln = tls.NewListener(ln, p.tls)
@@ -273,7 +297,7 @@ func listenAll(cfg *config.Config, tlsCfg *tls.Config) ([]net.Listener, error) {
 		}
 	}
 	if len(lns) == 0 {
-		return nil, fmt.Errorf("listen on port %d: no bind address is available", cfg.Port)
+		return nil, cfg.Errorf("bind", "listen on port %d: no bind address is available", cfg.Port)
 	}
 	return lns, nil
 }
@@ -314,6 +338,9 @@ func (n *Node) Run(ctx context.Context) error {
 	cancel()
 	err := n.close()
 	wg.Wait()
+	if h := n.halted.Load(); h != nil {
+		return *h
+	}
 	return err
 }
 
@@ -335,6 +362,15 @@ func (n *Node) debugTimer(param string, ms int64) {
 }
 
 func (n *Node) requestShutdown() { n.once.Do(func() { close(n.shutdown) }) }
+
+// haltApply stops the node when its log holds an entry this build cannot
+// apply (consensus.LogVersion): Run returns the error, so the process
+// exits with it instead of running on a state that differs from the
+// cluster's.
+func (n *Node) haltApply(err error) {
+	n.halted.CompareAndSwap(nil, &err)
+	n.requestShutdown()
+}
 
 // close hands leadership over (so a planned stop does not cost an
 // election timeout), then stops everything.
@@ -378,7 +414,7 @@ func (n *Node) publish(e consensus.Event) {
 	n.srv.Publish(e.Channel, e.Payload)
 	n.metrics.Event(e.Channel, e.Payload)
 	n.log.Info("event", zap.String("channel", e.Channel), zap.String("payload", e.Payload))
-	n.runScripts(e.Master, e.Channel, e.Payload)
+	n.runScripts(e)
 }
 
 // errStopped is returned by loops when the node stops.

@@ -170,7 +170,7 @@ func (n *Node) SDown(t monitor.Target, down bool) {
 	if payload != "" {
 		n.srv.Publish(ch, payload)
 		n.log.Info("event", zap.String("channel", ch), zap.String("payload", payload))
-		n.runScripts(t.Master, ch, payload)
+		n.runScripts(consensus.Event{Master: t.Master, Channel: ch, Payload: payload})
 	}
 	if t.IsMaster {
 		n.observer.set(t.Master, t.Addr, down)

@@ -12,6 +12,9 @@ command -v redis-sentinel >/dev/null 2>&1 || need+=(redis-sentinel)
 /usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || need+=(python3-redis)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+# deploy/check runs the Kubernetes init script under busybox sh, as the
+# Alpine-based image does.
+command -v busybox >/dev/null 2>&1 || need+=(busybox)
 # nft: the partition tests (internal/netfault) drop packets; they need root
 # and skip without it, so only root installs it.
 if [ "$(id -u)" = 0 ] && ! command -v nft >/dev/null 2>&1 && [ ! -x /usr/sbin/nft ]; then

@@ -1,6 +1,6 @@
 // Package sentinelproto speaks the Redis Sentinel protocol over RESP2/RESP3,
-// so that every Sentinel client (go-redis, redis-py, ioredis, node-redis,
-// rueidis, Jedis, Lettuce, redis-cli) works against raftinel unchanged.
+// so that Sentinel clients work against raftinel unchanged (e2e/clients runs
+// redis-cli, go-redis, rueidis, redis-py, ioredis and node-redis).
 //
 // The package decides nothing. What a client is told about masters,
 // replicas, epochs and failovers comes from the replicated state

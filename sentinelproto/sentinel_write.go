@@ -25,7 +25,7 @@ const resolveTimeout = 2 * time.Second
 func (x *cmdCtx) apply(cmd consensus.Command) (consensus.Result, error) {
 	cmd.AtMs = time.Now().UnixMilli()
 	cmd.Node = x.s.o.MyID
-	ctx, cancel := x.s.applyCtx()
+	ctx, cancel := x.applyCtx()
 	defer cancel()
 	return x.s.o.Cluster.Apply(ctx, &cmd)
 }
@@ -34,7 +34,7 @@ func (x *cmdCtx) apply(cmd consensus.Command) (consensus.Result, error) {
 // command that validates against the state never judges a master by a
 // lagging follower's copy (a MONITOR just committed elsewhere).
 func (x *cmdCtx) lookupMasterForWrite(i int) *consensus.Master {
-	ctx, cancel := x.s.applyCtx()
+	ctx, cancel := x.applyCtx()
 	defer cancel()
 	if err := x.s.o.Cluster.Sync(ctx); err != nil {
 		x.fail(err)
@@ -329,7 +329,7 @@ func cmdSentinelFailover(x *cmdCtx) {
 	if x.lookupMasterForWrite(2) == nil {
 		return
 	}
-	ctx, cancel := x.s.applyCtx()
+	ctx, cancel := x.applyCtx()
 	defer cancel()
 	if err := x.s.o.Failover.Manual(ctx, x.arg(2)); err != nil {
 		x.fail(err)

@@ -57,7 +57,7 @@ func run(args []string) int {
 	}
 	log, level, logFile, err := newLogger(cfg.Path(cfg.LogFile), cfg.LogLevel)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "raftinel: logfile %s: %v\n", cfg.LogFile, err)
+		fmt.Fprintf(os.Stderr, "raftinel: %v\n", cfg.Errorf("logfile", "logfile %s: %v", cfg.LogFile, err))
 		return 1
 	}
 	defer log.Sync()
@@ -85,7 +85,7 @@ func run(args []string) int {
 	}
 	if cfg.PidFile != "" {
 		if err := os.WriteFile(cfg.Path(cfg.PidFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			return fail(fmt.Errorf("pidfile %s: %w", cfg.PidFile, err))
+			return fail(cfg.Errorf("pidfile", "pidfile %s: %v", cfg.PidFile, err))
 		}
 		defer os.Remove(cfg.Path(cfg.PidFile))
 	}
