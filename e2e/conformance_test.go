@@ -309,3 +309,64 @@ func TestConfStartupFailureGoesToTheLogFile(t *testing.T) {
 		t.Fatalf("log file: %q %v", b, err)
 	}
 }
+
+// Every unit of the suite starts by sending SENTINEL REMOVE and then
+// SENTINEL MONITOR of the same master to every sentinel, and waits until
+// each lists all replicas and the other sentinels. (The issue's "num-slaves
+// stays below 4" was a cascade: a failing 03 left requirepass and ACLs on
+// the Redis instances, so no node could read INFO; this checks the init
+// itself.)
+func TestConfRemoveMonitorRediscoversReplicas(t *testing.T) {
+	e := newFailoverEnv(t, 1000)
+	m := e.set.Master
+	for _, n := range e.nodes {
+		_, _ = n.Do("SENTINEL", "REMOVE", "mymaster") // the first one removes it
+	}
+	for _, n := range e.nodes {
+		mustDo(t, n, "SENTINEL", "MONITOR", "mymaster", m.Host, itoa(m.Port), "2")
+		mustDo(t, n, "SENTINEL", "SET", "mymaster", "down-after-milliseconds", "2000")
+	}
+	waitFor(t, 15*time.Second, "every node lists both replicas and the two other nodes", func() bool {
+		for _, n := range e.nodes {
+			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
+			if mm := sentinelMap(s); err != nil || mm["num-slaves"] != "2" || mm["num-other-sentinels"] != "2" {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// Suite 00-base "Failover works if we configure for absolute agreement":
+// with quorum = every node, nodes that were down and restarted must count
+// in the agreement: each catches up (consensus/reach.go), re-confirms the
+// master down with its own probes and commits its observation.
+func TestConfAbsoluteAgreementAfterRestarts(t *testing.T) {
+	e := newFailoverEnv(t, 1000)
+	leader, err := e.cluster.WaitLeader(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustDo(t, leader, "SENTINEL", "SET", "mymaster", "quorum", "3")
+	fs := followers(e.cluster, leader)
+	for _, f := range fs {
+		f.Kill()
+	}
+	time.Sleep(3 * time.Second) // down for a while: the leader's retries back off
+	for _, f := range fs {
+		if err := f.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 10*time.Second, "every node answers quorum 3", func() bool {
+		for _, n := range e.nodes {
+			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
+			if err != nil || sentinelMap(s)["quorum"] != "3" {
+				return false
+			}
+		}
+		return true
+	})
+	e.set.Master.Kill()
+	e.waitNewMaster(t)
+}
