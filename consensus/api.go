@@ -213,7 +213,15 @@ func (s *Store) Barrier(timeout time.Duration) error {
 // heard from a leader within StaleAfter and, after start or a stale
 // period, once it has caught up with the leader (catchup.go).
 func (s *Store) Fresh() error {
-	if s.o.ServeStale || s.IsLeader() {
+	if s.o.ServeStale {
+		return nil
+	}
+	return s.upToDate()
+}
+
+// upToDate is Fresh without raft-serve-stale.
+func (s *Store) upToDate() error {
+	if s.IsLeader() {
 		return nil
 	}
 	lc := s.raft.LastContact()
@@ -230,6 +238,40 @@ func (s *Store) Fresh() error {
 		return fmt.Errorf("%w: catching up with the leader", ErrStale)
 	}
 	return nil
+}
+
+// freshPoll is how often AwaitFresh checks whether the node caught up.
+const freshPoll = 10 * time.Millisecond
+
+// AwaitFresh is Fresh for a client's address query. While this node is
+// still confirming that it is up to date (it started, or regained contact
+// with a leader, less than raft-stale-after ago and is catching up) it
+// waits for that instead of answering -STALE at once: Sentinel's clients
+// (and its test suite) ask a restarted node right away, and the answer is
+// only a few milliseconds off. A node without leader contact for longer
+// than raft-stale-after answers the error at once, and no query waits
+// longer than raft-stale-after; design rule 8 holds: nothing is answered
+// before the node has caught up. With raft-serve-stale the same wait
+// happens (a node just restarted has not replayed its log yet: it would
+// answer from an empty state), then the answer is given anyway.
+func (s *Store) AwaitFresh(ctx context.Context) error {
+	deadline := time.Now().Add(s.o.StaleAfter)
+	for {
+		err := s.upToDate()
+		if err == nil || s.leaderlessFor() > s.o.StaleAfter || time.Now().After(deadline) {
+			if s.o.ServeStale {
+				return nil
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return s.Fresh()
+		case <-s.done:
+			return s.Fresh()
+		case <-time.After(freshPoll):
+		}
+	}
 }
 
 // leaderlessFor is how long this node has been without a leader, counting
@@ -404,6 +446,28 @@ func (s *Store) TransferLeadership() error {
 	return s.raft.LeadershipTransfer().Error()
 }
 
+// TakeLeadership makes this node the leader: the leader hands leadership
+// over to it (a transfer, no election timeout), and it waits until it
+// leads, within ctx.
+func (s *Store) TakeLeadership(ctx context.Context) error {
+	if s.IsLeader() {
+		return nil
+	}
+	if _, err := s.Call(ctx, "raft-transfer-to", []byte(s.o.Advertise)); err != nil {
+		return err
+	}
+	for !s.IsLeader() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: leadership not taken: %v", ErrNotLeader, ctx.Err())
+		case <-s.done:
+			return ErrShutdown
+		case <-time.After(freshPoll):
+		}
+	}
+	return nil
+}
+
 // Term is the current Raft term.
 func (s *Store) Term() uint64 { return s.raft.CurrentTerm() }
 
@@ -434,4 +498,14 @@ func (s *Store) registerAdmin() {
 	s.HandleRPC("raft-add", func(_ context.Context, b []byte) ([]byte, error) { return nil, s.AddVoter(string(b)) })
 	s.HandleRPC("raft-remove", func(_ context.Context, b []byte) ([]byte, error) { return nil, s.RemoveServer(string(b)) })
 	s.HandleRPC("raft-transfer-leadership", func(context.Context, []byte) ([]byte, error) { return nil, s.TransferLeadership() })
+	s.HandleRPC("raft-transfer-to", func(_ context.Context, b []byte) ([]byte, error) {
+		if !s.IsLeader() {
+			return nil, ErrNotLeader
+		}
+		addr := string(b)
+		if addr == s.o.Advertise {
+			return nil, nil
+		}
+		return nil, s.raft.LeadershipTransferToServer(raft.ServerID(addr), raft.ServerAddress(addr)).Error()
+	})
 }

@@ -80,6 +80,10 @@ type Command struct {
 	Seed *Seed `json:"seed,omitempty"`
 
 	LogVersion int `json:"log_version,omitempty"` // node: the highest entry version the node reads
+
+	// Index is the entry's log index, set by the FSM before apply (never
+	// encoded): the same on every node, so it may name things.
+	Index uint64 `json:"-"`
 }
 
 // Seed is the config file's view of the world, applied once per cluster.

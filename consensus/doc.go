@@ -19,6 +19,15 @@
 //     connection tells them apart (0x01 Raft, 0x02 RPC, anything else RESP).
 //     Accept errors are retried, silent connections closed, and every
 //     connection counts toward maxclients.
+//   - transport.go / reach.go: the Raft transport over the mux. After a
+//     replication call to a peer fails, the leader's next one waits until
+//     the peer answers a probe (an authenticated RPC ping every 50 ms)
+//     instead of failing at once: hashicorp/raft backs off up to ~10 s per
+//     failed AppendEntries, so a follower back from a restart or a long
+//     cut got its log seconds late. Waiting is what a slow network does
+//     to an RPC anyway, so safety is untouched; the wait ends when this
+//     node stops leading, the peer leaves the configuration or the store
+//     closes. Votes and TimeoutNow are never held.
 //   - handshake.go / clusterid.go: peer streams are authenticated by
 //     raft-secret, a mutual HMAC challenge over nonces from both sides, the
 //     role, the stream kind and a version byte; nothing about the cluster
@@ -50,7 +59,10 @@
 // Where it departs from a textbook Raft service: reads are served from the
 // local FSM without a read index (clients of Sentinel tolerate a few ms of
 // lag); instead a node refuses address queries once it has not heard from
-// a leader for raft-stale-after. Writes that validate against the state
+// a leader for raft-stale-after, and after start or a stale period until
+// it has caught up with the leader (catchup.go). AwaitFresh, used for
+// client queries, waits for that catch-up (at most raft-stale-after)
+// rather than answering -STALE to a node that is merely just restarted. Writes that validate against the state
 // first call Sync, which makes the leader run a Barrier and the follower
 // wait for that index.
 package consensus

@@ -26,6 +26,7 @@ const (
 	rpcApply = "apply"
 	rpcJoin  = "join"
 	rpcSync  = "sync"
+	rpcPing  = "ping" // liveness probe of the peer gate (reach.go), answered by any member
 )
 
 type rpcRequest struct {
@@ -219,6 +220,9 @@ func (s *Store) handleRPC(req *rpcRequest, from string) *rpcResponse {
 	ctx, cancel := context.WithTimeout(context.Background(), s.applyTimeout)
 	defer cancel()
 	var resp rpcResponse
+	if req.Kind == rpcPing {
+		return &resp
+	}
 	if req.Kind == rpcJoin {
 		// Any member takes a join: the leader adds the node (forwarded
 		// when this one is a follower); the answer carries the cluster id.

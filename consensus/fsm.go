@@ -61,6 +61,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 		}
 		return &applyResponse{err: err}
 	}
+	c.Index = l.Index
 	f.mu.Lock()
 	evs, res, err := apply(f.st, c)
 	f.index = l.Index

@@ -66,6 +66,7 @@ type Store struct {
 	raft         *raft.Raft
 	fsm          *fsm
 	trans        *raft.NetworkTransport
+	gate         *peerGate // replication to an unreachable peer waits for it (reach.go)
 	boltStore    *raftboltdb.BoltStore
 	rpc          *rpcClient
 	cid          *clusterID
@@ -186,7 +187,8 @@ func Open(o Options) (*Store, error) {
 		s.log.Info("raft bootstrapped", zap.Strings("peers", peers))
 	}
 	s.cid.set(id)
-	r, err := raft.NewRaft(rc, s.fsm, bolt, bolt, snaps, s.trans)
+	s.gate = newPeerGate(s.done, s.probePeer, s.IsLeader, s.inConfiguration)
+	r, err := raft.NewRaft(rc, s.fsm, bolt, bolt, snaps, &gatedTransport{NetworkTransport: s.trans, gate: s.gate})
 	if err != nil {
 		s.trans.Close()
 		bolt.Close()

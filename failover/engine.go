@@ -59,17 +59,17 @@ type Engine struct {
 	// needed to resume is in the log; this only rate-limits and remembers
 	// what was observed.
 	leading  bool
-	term     uint64               // Raft term leading began in (guard.go)
-	samples  map[string][]Sample  // replica addr -> recent witness samples, oldest first
-	sampled  map[string]time.Time // master -> last witness sampling
-	vetoed   map[string]string    // master -> why the last ODOWN evaluation was vetoed (logged once per change)
-	strayAt  map[string]time.Time // addr -> first seen as a stray master
-	misconf  map[string]time.Time // addr -> first seen following another master
-	acted    map[string]time.Time // action key -> last time (rate limit)
-	paused   map[string]uint64    // master -> epoch whose old master we paused
-	delayLog map[string]int64     // master -> next-start time already logged
-	fenced   map[string]string    // addr -> run id whose fence settings were applied
-	quorumAt map[string]time.Time // master -> since when a quorum says it is down
+	term     uint64                          // Raft term leading began in (guard.go)
+	samples  map[string][]Sample             // replica addr -> recent witness samples, oldest first
+	sampled  map[string]time.Time            // master -> last witness sampling
+	vetoed   map[string]string               // master -> why the last ODOWN evaluation was vetoed (logged once per change)
+	strayAt  map[string]map[string]time.Time // master -> addr -> first seen as a stray master
+	misconf  map[string]map[string]time.Time // master -> addr -> first seen following another master
+	acted    map[string]time.Time            // action key -> last time (rate limit)
+	paused   map[string]uint64               // master -> epoch whose old master we paused
+	delayLog map[string]int64                // master -> next-start time already logged
+	fenced   map[string]string               // addr -> run id whose fence settings were applied
+	quorumAt map[string]time.Time            // master -> since when a quorum says it is down
 }
 
 // New returns an engine; Run drives it.
@@ -95,8 +95,8 @@ func (e *Engine) reset() {
 	e.samples = map[string][]Sample{}
 	e.sampled = map[string]time.Time{}
 	e.vetoed = map[string]string{}
-	e.strayAt = map[string]time.Time{}
-	e.misconf = map[string]time.Time{}
+	e.strayAt = map[string]map[string]time.Time{}
+	e.misconf = map[string]map[string]time.Time{}
 	e.acted = map[string]time.Time{}
 	e.paused = map[string]uint64{}
 	e.delayLog = map[string]int64{}

@@ -116,7 +116,7 @@ func (in *instance) checkSDown(now time.Time) {
 		return
 	}
 	if in.v.Reboot && ps.lastPong.After(in.v.RebootSince) {
-		in.v.Reboot = false
+		in.v.Reboot, in.v.RebootReplID = false, ""
 	}
 	x := SDownInput{
 		PingPendingSince: ps.pendingSince,

@@ -63,6 +63,7 @@ type Node struct {
 	http     *httpapi.Server // nil without http-port
 	httpLns  []net.Listener
 	scripts  *userscript.Runner
+	links    *linkSettings // this node's own auth-user/auth-pass/rename-command (linksettings.go)
 
 	changed  chan struct{}
 	shutdown chan struct{}
@@ -113,8 +114,12 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	if err != nil {
 		return nil, cfg.Errorf("sentinel myid", "%v", err)
 	}
+	links, err := loadLinkSettings(dir)
+	if err != nil {
+		return nil, err
+	}
 	n := &Node{
-		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(),
+		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(), links: links,
 		changed: make(chan struct{}, 1), shutdown: make(chan struct{}),
 		metrics: httpapi.NewMetrics(),
 	}
@@ -177,7 +182,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	})
 	n.srv = sentinelproto.NewServer(sentinelproto.Options{
 		Config: cfg, MyID: myID, RunID: n.runID, Version: RedisVersion, RaftinelVersion: Version,
-		Cluster: n.store, Monitor: n.mon, Failover: manual{n.store}, Scripts: n.scripts, Logger: n.log,
+		Cluster: n.store, Monitor: n.mon, Failover: manual{n}, Scripts: n.scripts, LinkSettings: n, Logger: n.log,
 		Shutdown: n.requestShutdown, OnDebug: n.debugTimer, OnLogLevel: n.setLogLevel,
 	})
 	if err := n.srv.LoadACL(); err != nil {
@@ -199,10 +204,24 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 }
 
 // manual reaches the leader's failover engine from any node.
-type manual struct{ s *consensus.Store }
+type manual struct{ n *Node }
 
 func (m manual) Manual(ctx context.Context, master string) error {
-	_, err := m.s.Call(ctx, "failover", []byte(master))
+	if m.n.srv.SimulateFailureFlags() != 0 && !m.n.store.IsLeader() {
+		// Sentinel runs SENTINEL FAILOVER on the node asked, and
+		// SIMULATE-FAILURE crashes that node at the failover's crash points.
+		// Here the Raft leader runs every failover, so a node with the
+		// flags set takes the leadership first, to be the one that crashes.
+		// The transfer is this node's own change, not the client's (the
+		// leader admits it as such).
+		tctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := m.n.store.TakeLeadership(tctx)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	_, err := m.n.store.Call(ctx, "failover", []byte(master))
 	return err
 }
 
@@ -388,6 +407,9 @@ func (n *Node) poke() {
 func (n *Node) publish(e consensus.Event) {
 	if !n.ready.Load() {
 		return
+	}
+	if e.Channel == "+reset-master" {
+		n.srv.SentinelsReset(e.Master)
 	}
 	n.srv.Publish(e.Channel, e.Payload)
 	n.metrics.Event(e.Channel, e.Payload)

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
@@ -30,6 +29,7 @@ func (n *Node) syncLoop(ctx context.Context) {
 func (n *Node) syncTargets() {
 	var targets []monitor.Target
 	keep := map[string]bool{}
+	live := map[string]uint64{}
 	user, pass := n.cfg.SentinelUser, n.cfg.SentinelPass
 	n.store.Read(func(s *consensus.State) {
 		// SENTINEL CONFIG SET sentinel-user/-pass on any node applies to all.
@@ -42,12 +42,14 @@ func (n *Node) syncTargets() {
 		for _, name := range s.MasterNames() {
 			m := s.Masters[name]
 			keep[name] = true
+			live[name] = m.Created
+			// A copy of the rename map (effective clones it): the FSM changes
+			// the state's map in place, which must not change the monitor's
+			// target behind its back (renaming back would look like no change).
+			l := n.links.effective(name, m.Created, link{User: m.AuthUser, Pass: m.AuthPass, Rename: m.RenameCommands})
 			base := monitor.Target{
 				Master: name, DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond,
-				// A copy: the FSM changes the state's map in place (SENTINEL SET
-				// rename-command), which must not change the monitor's target
-				// behind its back (renaming back would then look like no change).
-				AuthUser: m.AuthUser, AuthPass: m.AuthPass, Rename: maps.Clone(m.RenameCommands),
+				AuthUser: l.User, AuthPass: l.Pass, Rename: l.Rename,
 				RebootDownAfter: time.Duration(m.MasterRebootDownAfterPeriodMs) * time.Millisecond,
 			}
 			mt := base
@@ -62,6 +64,9 @@ func (n *Node) syncTargets() {
 	})
 	n.mon.SetTargets(targets)
 	n.observer.forget(keep)
+	if err := n.links.forget(live, n.store.Fresh() == nil); err != nil {
+		n.log.Warn("saving link settings failed", zap.Error(err))
+	}
 	if pass == "" {
 		pass = n.cfg.RequirePass
 	}
@@ -72,6 +77,32 @@ func (n *Node) syncTargets() {
 		}
 	}
 	n.mon.SetPeers(peers)
+}
+
+// SetLinkSettings implements sentinelproto.LinkSettings: SENTINEL SET
+// auth-user / auth-pass / rename-command on this node, for this node only
+// (linksettings.go). Like Sentinel, the node publishes +set.
+func (n *Node) SetLinkSettings(master string, created uint64, pairs []string) error {
+	if err := n.links.set(master, created, pairs); err != nil {
+		return err
+	}
+	select {
+	case n.changed <- struct{}{}:
+	default:
+	}
+	prefix := ""
+	n.store.Read(func(s *consensus.State) {
+		if m := s.Masters[master]; m != nil {
+			prefix = fmt.Sprintf("master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
+		}
+	})
+	for len(pairs) > 0 {
+		k := 1 + consensus.SettingArity(pairs[0])
+		n.publish(consensus.Event{Master: master, Channel: "+set",
+			Payload: prefix + " " + pairs[0] + " " + consensus.SettingEventValue(pairs[0], pairs[1:k])})
+		pairs = pairs[k:]
+	}
+	return nil
 }
 
 // seed applies the config file's masters once per cluster: afterwards the

@@ -25,6 +25,9 @@ type Options struct {
 	Monitor         Monitor
 	Failover        Failover
 	Scripts         Scripts // optional
+	// LinkSettings keeps SENTINEL SET auth-user/auth-pass/rename-command on
+	// this node (optional: without it they go through the log).
+	LinkSettings LinkSettings
 	// HostCacheTTL is how long a hostname resolved for a reply is reused
 	// (announce-hostnames no); 0 = DefaultHostCacheTTL.
 	HostCacheTTL time.Duration
@@ -66,6 +69,7 @@ type Server struct {
 	mu      sync.Mutex
 	clients map[uint64]*client
 	closed  bool
+	resets  map[string]time.Time // SENTINEL RESET applied here, by master (knownPeers)
 	nextID  atomic.Uint64
 }
 

@@ -151,6 +151,19 @@ func (n *Node) Term(timeout time.Duration) int {
 	}
 }
 
+// WaitExit waits (bounded) for the process to exit by itself and returns
+// its exit code; false when it still runs after timeout.
+func (n *Node) WaitExit(timeout time.Duration) (int, bool) {
+	ch := make(chan int, 1)
+	go func() { ch <- n.proc.wait() }()
+	select {
+	case code := <-ch:
+		return code, true
+	case <-time.After(timeout):
+		return 0, false
+	}
+}
+
 // Do sends one command over a fresh connection.
 func (n *Node) Do(args ...string) (string, error) { return DoAuth(n.Addr(), n.Password, args...) }
 
