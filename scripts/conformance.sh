@@ -13,7 +13,12 @@
 # time on a machine.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# The kit: $RAFTINEL_CONFORMANCE, else the workspace's ../shared/conformance,
+# else the unmodified copy in third_party/redis-sentinel-suite.
 suite="${RAFTINEL_CONFORMANCE:-../shared/conformance}"
+if [ -z "${RAFTINEL_CONFORMANCE:-}" ] && [ ! -f "$suite/run.sh" ]; then
+  suite=third_party/redis-sentinel-suite
+fi
 if [ ! -f "$suite/run.sh" ]; then
   echo "conformance: no runner at $suite/run.sh (set RAFTINEL_CONFORMANCE to the directory holding run.sh and redis-7.2.6/)" >&2
   exit 1
