@@ -155,8 +155,7 @@ func TestCompactedLogWithoutSnapshotIsRefused(t *testing.T) {
 // the log, so that a later loss of raft.db is recognised.
 func TestAddedNodeLearnsAndKeepsTheClusterID(t *testing.T) {
 	nodes := newCluster(t, 3, nil)
-	l := leaderOf(t, nodes)
-	want := l.store.cid.get()
+	want := leaderOf(t, nodes).store.cid.get()
 	closed := listen(t)
 	closedAddr := closed.Addr().String()
 	closed.Close()
@@ -168,9 +167,12 @@ func TestAddedNodeLearnsAndKeepsTheClusterID(t *testing.T) {
 	n.o.Join = closedAddr
 	startNode(t, n)
 	defer n.stop()
-	if err := l.store.AddVoter(addr); err != nil {
-		t.Fatal(err)
-	}
+	// The leader may change under load while the configuration commits
+	// (leadership lost while committing log): add through whichever node
+	// leads until it sticks.
+	waitFor(t, 10*time.Second, "the node added", func() bool {
+		return leaderOf(t, nodes).store.AddVoter(addr) == nil
+	})
 	waitFor(t, 5*time.Second, "the cluster id learned and stored", func() bool {
 		got, err := loadClusterID(n.dir)
 		return err == nil && got == want && n.store.cid.get() == want
