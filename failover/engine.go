@@ -30,6 +30,10 @@ type Config struct {
 	// to kill a leader in the middle of a failover.
 	Simulate func() int64
 	Crash    func(point string)
+	// Tilted reports TILT (monitor/tilt.go): right after a stall of this
+	// process its views are not re-confirmed yet, so the leader starts no
+	// failover and makes no corrections; nil = never.
+	Tilted func() bool
 }
 
 // SIMULATE-FAILURE flags, as Sentinel numbers them.
@@ -220,14 +224,19 @@ func (e *Engine) evaluate(ctx context.Context, m *consensus.Master, voters map[s
 			e.propose(ctx, &consensus.Command{Op: consensus.OpODown, Master: m.Name, Down: down, Agreeing: agreeing})
 			return true
 		}
-		if down {
+		if down && !e.tilted() {
 			e.maybeStart(ctx, m)
 		}
 	}
-	e.corrections(ctx, m)
+	if !e.tilted() {
+		e.corrections(ctx, m)
+	}
 	e.fence(ctx, m)
 	return suspect
 }
+
+// tilted reports TILT (Config.Tilted).
+func (e *Engine) tilted() bool { return e.cfg.Tilted != nil && e.cfg.Tilted() }
 
 func (e *Engine) isLeading() bool {
 	e.mu.Lock()

@@ -206,7 +206,17 @@ func exchangeOne(ctx context.Context, c *rconn, s *linkSettings, sink authSink, 
 // A node that has no cluster yet asks the addresses it heard of whether
 // they are raftinel nodes with it (INFO server).
 func (m *Monitor) QueryPeer(ctx context.Context, p Peer, args ...string) (any, error) {
-	s := peerSettings(m.cfg, p)
+	return m.query(ctx, peerSettings(m.cfg, p), args)
+}
+
+// QueryInstance sends one command (renamed) to a Redis instance that need
+// not be monitored, on a fresh connection with t's AUTH, and closes it. A
+// node seeding its cluster asks the config file's masters for their role.
+func (m *Monitor) QueryInstance(ctx context.Context, t Target, args ...string) (any, error) {
+	return m.query(ctx, targetSettings(m.cfg, t), args)
+}
+
+func (m *Monitor) query(ctx context.Context, s *linkSettings, args []string) (any, error) {
 	c, err := dialConn(ctx, m.cfg.Dial, s)
 	if err != nil {
 		return nil, err

@@ -105,8 +105,17 @@ func (n *Node) seed(ctx context.Context) {
 			}
 			return
 		}
+		if n.store.LeaderAddr() == "" { // nobody to propose to yet (an election, or no cluster yet)
+			if wait(ctx, 200*time.Millisecond) != nil {
+				return
+			}
+			continue
+		}
+		// The topology as Redis reports it now, not as the file wrote it
+		// (seedcheck.go).
+		checked := n.checkSeed(ctx, seed)
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		_, err := n.store.Apply(cctx, &consensus.Command{Op: consensus.OpSeed, Node: n.myID, Seed: seed, AtMs: time.Now().UnixMilli()})
+		_, err := n.store.Apply(cctx, &consensus.Command{Op: consensus.OpSeed, Node: n.myID, Seed: checked, AtMs: time.Now().UnixMilli()})
 		cancel()
 		if err == nil {
 			continue
