@@ -7,6 +7,10 @@
 // -> decisions (failover, on the leader) -> actions on Redis -> log ->
 // replies and events (sentinelproto).
 //
+// hello.go publishes Sentinel's hello messages; formation.go feeds a node
+// without a cluster (raft-bootstrap-expect) with addresses to ask and
+// seedcheck.go makes the first seed follow the master Redis reports.
+//
 // Each node applies its own rules to what arrives from elsewhere: it runs a
 // master's script only if its own config allows it (scripts.go), and as
 // leader it admits a change another node forwarded only if its own
