@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,8 @@ const DefaultHelloPeriod = 2 * time.Second
 type hellos struct {
 	period atomic.Int64 // ns; 0 = DefaultHelloPeriod
 	now    chan struct{}
+
+	errs sync.Map // "master/addr" -> last PUBLISH error ("" = none)
 
 	mu    sync.Mutex
 	links []formationLink // while forming: where to publish (formation.go)
@@ -113,12 +116,31 @@ func (n *Node) publishHellos(ctx context.Context) {
 				}
 				return h.String()
 			})
-			if err != nil && ctx.Err() == nil {
-				n.log.Debug("hello not published", zap.String("master", j.master), zap.String("addr", j.addr), zap.Error(err))
-			}
+			n.helloResult(j.master, j.addr, err)
 		}()
 	}
 	wg.Wait()
+}
+
+// helloResult logs a hello that Redis refused (an ACL without +publish,
+// say) once per instance and error, and its recovery; a link failure is
+// not news here.
+func (n *Node) helloResult(master, addr string, err error) {
+	var refused monitor.RedisError
+	if err != nil && !errors.As(err, &refused) {
+		return // the link's trouble, which the monitor reports (INFO links)
+	}
+	key, msg := master+"/"+addr, ""
+	if err != nil {
+		msg = err.Error()
+	}
+	old, _ := n.hello.errs.Swap(key, msg)
+	switch prev, _ := old.(string); {
+	case msg != "" && msg != prev:
+		n.log.Warn("hello not published", zap.String("master", master), zap.String("addr", addr), zap.String("err", msg))
+	case msg == "" && prev != "":
+		n.log.Info("hello published again", zap.String("master", master), zap.String("addr", addr))
+	}
 }
 
 // onTilt publishes TILT transitions (Sentinel's +tilt/-tilt, which name no
