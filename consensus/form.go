@@ -51,8 +51,8 @@ type formation struct {
 	hints   map[string]*hint
 	reports map[string]formationReport
 	verdict formationVerdict
-	done    bool // this node is a member and knows its cluster id
-	refused map[string]bool
+	done    bool            // this node is a member and knows its cluster id
+	refused map[string]bool // addresses already logged (refused handshake, other announced address)
 }
 
 // savedFormation is the formation file.
@@ -297,7 +297,17 @@ func (f *formation) askHint(ctx context.Context, addr string) {
 	f.heard(*rep)
 	switch {
 	case rep.Addr != addr:
-		s.FormationHint(rep.Addr) // its own address is asked directly
+		// Its Raft address is what it announces: asked directly, and
+		// worth a word when it cannot be what others dial.
+		f.mu.Lock()
+		first := !f.refused["alias "+addr]
+		f.refused["alias "+addr] = true
+		f.mu.Unlock()
+		if first {
+			s.log.Info("raft formation: a raftinel node announces another address (its Raft address); set announce-ip (or bind) on it if the others cannot reach that one",
+				zap.String("asked", addr), zap.String("announced", rep.Addr))
+		}
+		s.FormationHint(rep.Addr)
 	case rep.Formed:
 		f.mu.Lock()
 		f.reports[addr] = *rep
