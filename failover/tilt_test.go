@@ -52,7 +52,7 @@ func TestNoFailoverStartInTilt(t *testing.T) {
 	cl := votersState{&leaderState{st: st, term: 1}, []string{"n1"}}
 	var tilt atomic.Bool
 	tilt.Store(true)
-	e := New(Config{MyID: "n1", FenceMinReplicas: -1, Tilted: tilt.Load}, cl, noRedis{})
+	e := New(Config{MyID: "n1", FenceMinReplicas: -1, TiltHolds: func(m string) bool { return m == "mymaster" && tilt.Load() }}, cl, noRedis{})
 	ctx := context.Background()
 	for range 3 {
 		e.step(ctx)

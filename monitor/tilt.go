@@ -28,12 +28,13 @@ import (
 //     unread in the socket. This holds back this node's down opinions by at
 //     most one down-after, the time fresh probes need to re-confirm them.
 //   - TILT (INFO sentinel_tilt:1, +tilt/-tilt, IS-MASTER-DOWN-BY-ADDR
-//     answers down=0, the leader starts no failover and makes no
-//     corrections) lasts until every monitored instance is re-confirmed by
-//     probes after the stall -- a reply received after it, or down-after
-//     of silence after it, or already SDOWN -- and at most tilt-period
-//     (30 s, SENTINEL DEBUG tilt-period). Usually that is one PING round
-//     trip; it can never hide a real failure for longer than down-after.
+//     answers down=0) lasts until every monitored instance is re-confirmed
+//     by probes after the stall -- a reply received after it, or
+//     down-after of silence after it, or already SDOWN -- and at most
+//     tilt-period (30 s, SENTINEL DEBUG tilt-period). Usually that is one
+//     PING round trip. The leader starts no failover and makes no
+//     correction for a master until that master's instances are
+//     re-confirmed (TiltHolds): never longer than its down-after.
 
 // TILT defaults (Sentinel's SENTINEL DEBUG values).
 const (
@@ -205,20 +206,35 @@ func (m *Monitor) runTilt(ctx context.Context) {
 func (m *Monitor) checkTiltExit(now time.Time) {
 	t := &m.tilt
 	end := t.lastStall()
-	if now.Sub(end) >= t.periodDur() || m.reconfirmed(end, now) {
+	if now.Sub(end) >= t.periodDur() || m.reconfirmed(end, now, "") {
 		m.log.Info("-tilt", zap.Duration("after", now.Sub(end)))
 		t.exit()
 	}
 }
 
-// reconfirmed reports whether every monitored instance's verdict rests on
-// evidence from after end: a reply received after it, down-after of
-// silence after it, or SDOWN already (kept through the stall).
-func (m *Monitor) reconfirmed(end, now time.Time) bool {
+// TiltHolds reports whether decisions about master must still wait: the
+// node is in TILT and some instance of master is not re-confirmed since
+// the stall. A master whose instances all answered again is not held by
+// another's slower re-confirmation.
+func (m *Monitor) TiltHolds(master string) bool {
+	if !m.tilt.on.Load() {
+		return false
+	}
+	now, end := time.Now(), m.tilt.lastStall()
+	return now.Sub(end) < m.tilt.periodDur() && !m.reconfirmed(end, now, master)
+}
+
+// reconfirmed reports whether every monitored instance (of master, or all
+// with "") has a verdict that rests on evidence from after end: a reply
+// received after it, down-after of silence after it, or SDOWN already
+// (kept through the stall).
+func (m *Monitor) reconfirmed(end, now time.Time, master string) bool {
 	m.mu.Lock()
 	insts := make([]*instance, 0, len(m.insts))
-	for _, in := range m.insts {
-		insts = append(insts, in)
+	for k, in := range m.insts {
+		if master == "" || k.master == master {
+			insts = append(insts, in)
+		}
 	}
 	m.mu.Unlock()
 	for _, in := range insts {

@@ -170,3 +170,31 @@ func TestSilenceAcrossAStallStillDetected(t *testing.T) {
 	}
 	t.Logf("SDOWN %v after the end of the stall (down-after %v)", at.Sub(stallEnd).Round(time.Millisecond), D)
 }
+
+// The leader's hold is per master: one whose instances answered again is
+// not held by another master's instance that stays silent.
+func TestTiltHoldsPerMaster(t *testing.T) {
+	t.Parallel()
+	a, b := redistest.StartSet(t, 0), redistest.StartSet(t, 0)
+	log, _ := testLogger(t)
+	m := New(Config{MyID: testID}, nil, log)
+	m.SetTargets(append(setTargets(a, "a", 5*time.Second), setTargets(b, "b", time.Minute)...))
+	run(t, m)
+	waitHealthy(t, m, "a", a.Master.Addr())
+	waitHealthy(t, m, "b", b.Master.Addr())
+	if m.TiltHolds("a") || m.TiltHolds("b") {
+		t.Fatal("held without a stall")
+	}
+	b.Master.Stop()
+	t.Cleanup(b.Master.Resume)
+	time.Sleep(300 * time.Millisecond) // b's PING is pending
+	injectStall(m, 3*time.Second)
+	redistest.WaitFor(t, 2*time.Second, "TILT", func() bool { on, _ := m.Tilt(); return on })
+	redistest.WaitFor(t, 5*time.Second, "a re-confirmed", func() bool { return !m.TiltHolds("a") })
+	if !m.TiltHolds("b") {
+		t.Fatal("b released although its master is silent and not SDOWN")
+	}
+	if on, _ := m.Tilt(); !on {
+		t.Fatal("TILT over while b is not re-confirmed")
+	}
+}

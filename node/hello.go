@@ -154,9 +154,3 @@ func (n *Node) onTilt(e monitor.TiltEvent) {
 	n.metrics.Event(ch, payload)
 	n.log.Warn("event", zap.String("channel", ch), zap.String("payload", payload), zap.Duration("stall", e.Stall))
 }
-
-// tilted reports TILT to the failover engine.
-func (n *Node) tilted() bool {
-	on, _ := n.mon.Tilt()
-	return on
-}

@@ -165,7 +165,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	n.eng = failover.New(failover.Config{
 		MyID: myID, ReplicaWitness: cfg.Failover.ReplicaWitness, PauseTimeout: cfg.Failover.PauseTimeout,
 		DemoteDelay: cfg.Failover.DemoteDelay, Logger: n.log,
-		FenceMinReplicas: cfg.Failover.FenceMinReplicas, FenceMaxLag: cfg.Failover.FenceMaxLag, Tilted: n.tilted,
+		FenceMinReplicas: cfg.Failover.FenceMinReplicas, FenceMaxLag: cfg.Failover.FenceMaxLag, TiltHolds: n.mon.TiltHolds,
 		Simulate: func() int64 { return n.srv.SimulateFailureFlags() },
 		Crash: func(point string) {
 			// Sentinel's SIMULATE-FAILURE exits at once with 99, no cleanup.
