@@ -31,6 +31,9 @@ const (
 	seedInfoTimeout = time.Second            // one INFO
 	seedInfoTries   = 3                      // attempts on a configured master that does not answer
 	seedInfoRetry   = 300 * time.Millisecond // between two attempts
+	// seedCheckFresh: a check older than this when the seed can be
+	// proposed is made again.
+	seedCheckFresh = time.Second
 )
 
 // roleOf is what a seed check learns from one instance: its role and, for
