@@ -52,7 +52,7 @@ type formation struct {
 	reports map[string]formationReport
 	verdict formationVerdict
 	done    bool            // this node is a member and knows its cluster id
-	refused map[string]bool // addresses already logged (refused handshake, other announced address)
+	refused map[string]bool // what was logged already (once)
 }
 
 // savedFormation is the formation file.
@@ -269,16 +269,16 @@ func (f *formation) askHint(ctx context.Context, addr string) {
 		if err == nil && !ok {
 			result = "not raftinel"
 		}
+		if err != nil && f.once("info "+addr) {
+			s.log.Info("raft formation: cannot ask an address whether it is a raftinel node (INFO server); asked again every second",
+				zap.String("addr", addr), zap.Error(err))
+		}
 		if err == nil && ok {
 			r, err := s.ask(ctx, addr)
 			switch {
 			case errors.Is(err, ErrAuth):
 				result = "refused"
-				f.mu.Lock()
-				first := !f.refused[addr]
-				f.refused[addr] = true
-				f.mu.Unlock()
-				if first {
+				if f.once(addr) {
 					s.log.Warn("raft formation: a raftinel node does not share this node's raft-secret; not a candidate", zap.String("addr", addr), zap.Error(err))
 				}
 			case err == nil:
@@ -299,11 +299,7 @@ func (f *formation) askHint(ctx context.Context, addr string) {
 	case rep.Addr != addr:
 		// Its Raft address is what it announces: asked directly, and
 		// worth a word when it cannot be what others dial.
-		f.mu.Lock()
-		first := !f.refused["alias "+addr]
-		f.refused["alias "+addr] = true
-		f.mu.Unlock()
-		if first {
+		if f.once("alias " + addr) {
 			s.log.Info("raft formation: a raftinel node announces another address (its Raft address); set announce-ip (or bind) on it if the others cannot reach that one",
 				zap.String("asked", addr), zap.String("announced", rep.Addr))
 		}
@@ -322,6 +318,17 @@ func (f *formation) askHint(ctx context.Context, addr string) {
 		delete(f.hints, addr)
 		f.mu.Unlock()
 	}
+}
+
+// once reports whether key is logged for the first time.
+func (f *formation) once(key string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.refused[key] {
+		return false
+	}
+	f.refused[key] = true
+	return true
 }
 
 // heard takes the addresses a report names as hints.
