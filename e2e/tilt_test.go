@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // stallFor stops a raftinel process (SIGSTOP) for d, then resumes it.
@@ -78,5 +79,39 @@ func TestTiltDoesNotHideARealFailure(t *testing.T) {
 	t.Logf("new master %s answered by every node %v after the stalled node resumed (down-after 1 s)", nm.Addr(), time.Since(resumed).Round(time.Millisecond))
 	if tilt.count() != 1 {
 		t.Fatalf("+tilt published %d times on the stalled node", tilt.count())
+	}
+}
+
+// INFO shows TILT while an instance is not re-confirmed (a replica that
+// stopped answering is, once it has been silent for down-after after the
+// stall), and SENTINEL DEBUG tilt-trigger takes effect: a stall shorter
+// than it is no TILT.
+func TestTiltInInfoAndDebugTrigger(t *testing.T) {
+	set := redistest.StartSet(t, 1)
+	n := startNode(t, append(append([]string{}, fastLines...), monitorLines("mymaster", set.Master, 1, 2000)...)...)
+	waitReplicasKnown(t, []*harness.Node{n}, 1)
+	tilt := watchChannel(t, n, "+tilt")
+	untilt := watchChannel(t, n, "-tilt")
+	set.Replicas[0].Stop()
+	t.Cleanup(set.Replicas[0].Resume)
+	stallFor(n, 3*time.Second)
+	waitFor(t, 5*time.Second, "INFO sentinel_tilt:1", func() bool {
+		info, err := n.Info("sentinel")
+		return err == nil && info["sentinel_tilt"] == "1" && info["sentinel_tilt_since_seconds"] != "-1"
+	})
+	if untilt.count() != 0 {
+		t.Fatal("-tilt before the silent replica was re-confirmed")
+	}
+	waitFor(t, 10*time.Second, "-tilt once the replica is SDOWN", func() bool { return untilt.count() == 1 })
+	if info, _ := n.Info("sentinel"); info["sentinel_tilt"] != "0" {
+		t.Fatalf("INFO after -tilt: %v", info)
+	}
+	set.Replicas[0].Resume()
+
+	mustDo(t, n, "SENTINEL", "DEBUG", "tilt-trigger", "10000")
+	stallFor(n, 3*time.Second)
+	time.Sleep(time.Second) // the detector ticks every 100 ms
+	if tilt.count() != 1 {
+		t.Fatalf("+tilt after a 3 s stall with tilt-trigger 10000 (%d in all)", tilt.count())
 	}
 }
