@@ -72,6 +72,7 @@ type Store struct {
 	raft         *raft.Raft
 	fsm          *fsm
 	trans        *raft.NetworkTransport
+	gtrans       *gatedTransport
 	gate         *peerGate // replication to an unreachable peer waits for it (reach.go)
 	boltStore    *raftboltdb.BoltStore
 	rpc          *rpcClient
@@ -204,7 +205,8 @@ func Open(o Options) (*Store, error) {
 	}
 	s.cid.set(id)
 	s.gate = newPeerGate(s.done, s.probePeer, s.IsLeader, s.inConfiguration)
-	r, err := raft.NewRaft(rc, s.fsm, bolt, bolt, snaps, &gatedTransport{NetworkTransport: s.trans, gate: s.gate})
+	s.gtrans = &gatedTransport{NetworkTransport: s.trans, gate: s.gate}
+	r, err := raft.NewRaft(rc, s.fsm, bolt, bolt, snaps, s.gtrans)
 	if err != nil {
 		s.trans.Close()
 		bolt.Close()
@@ -385,6 +387,9 @@ func (s *Store) Close() error {
 			err = s.raft.Shutdown().Error()
 		}
 		s.trans.Close()
+		if s.gtrans != nil {
+			s.gtrans.hb.stop()
+		}
 		s.rpc.close()
 		if cerr := s.boltStore.Close(); err == nil {
 			err = cerr
