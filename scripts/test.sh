@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
+go mod tidy -diff # go.mod lists what the code imports, nothing else
 go vet ./...
 go test -race -timeout 30m ./...
 (cd deploy/check && go vet ./... && go test -v -count=1 ./...)
