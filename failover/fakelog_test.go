@@ -14,7 +14,9 @@ import (
 // consensus does not export its pure apply function yet, so fakeApply
 // below models the entries the engine proposes with the same refusals
 // (the epoch fence of apply_failover.go); any other entry fails the test
-// loudly. Leadership (IsLeader, VerifyLeader, Term) is set by the test,
+// loudly. There is one log: an entry proposed while the node does not lead
+// is committed as if forwarded to the leader, as consensus.Store.Apply
+// does. Leadership (IsLeader, VerifyLeader, Term) is set by the test,
 // also from inside a fakeRedis hook to depose the leader mid-step.
 type fakeLog struct {
 	mu        sync.Mutex
@@ -35,9 +37,8 @@ func (l *fakeLog) Read(fn func(*consensus.State)) { l.mu.Lock(); defer l.mu.Unlo
 func (l *fakeLog) Apply(_ context.Context, cmd *consensus.Command) (consensus.Result, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.leader {
-		return consensus.Result{}, consensus.ErrNotLeader
-	}
+	// On a follower consensus.Store.Apply forwards to the leader: the
+	// entry is committed all the same.
 	if err := fakeApply(l.st, cmd); err != nil {
 		l.refused = append(l.refused, *cmd)
 		return consensus.Result{}, err
