@@ -23,9 +23,9 @@
 //
 // Tests: the engine's scenarios (a full failover, a leader deposed mid-way,
 // failover-timeout, a replica that never syncs, a promotion failing half
-// way, SIMULATE-FAILURE crash points) run without processes against fakes
-// of the log and of Redis (engine_test.go, fakelog_test.go,
-// fakeredis_test.go), stepping the engine and ageing committed timestamps
-// instead of sleeping; guard_test.go checks the guard against a real
-// redis-server.
+// way, SIMULATE-FAILURE crash points, a coordinated SENTINEL FAILOVER,
+// corrections) run without processes against fakes of the log and of Redis
+// (engine*_test.go, fakelog_test.go, fakeredis_test.go), stepping the
+// engine and ageing committed timestamps instead of sleeping; guard_test.go
+// checks the guard against a real redis-server.
 package failover
