@@ -193,6 +193,5 @@ func (e *Engine) unpause(ctx context.Context, fc basis, f *consensus.Failover) {
 
 // announce publishes an event on every node through the log.
 func (e *Engine) announce(ctx context.Context, name, channel string, r, master consensus.Addr) {
-	payload := "slave " + r.String() + " " + r.Host + " " + strconv.Itoa(r.Port) + " @ " + name + " " + master.Host + " " + strconv.Itoa(master.Port)
-	e.propose(ctx, &consensus.Command{Op: consensus.OpAnnounce, Master: name, Channel: channel, Payload: payload})
+	e.propose(ctx, &consensus.Command{Op: consensus.OpAnnounce, Master: name, Channel: channel, Payload: consensus.ReplicaPayload(r, name, master)})
 }

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
@@ -62,7 +61,7 @@ func (n *Node) SetLinkSettings(master string, created uint64, pairs []string) er
 	prefix := ""
 	n.store.Read(func(s *consensus.State) {
 		if m := s.Masters[master]; m != nil {
-			prefix = fmt.Sprintf("master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
+			prefix = consensus.MasterPayload(m.Name, m.Addr)
 		}
 	})
 	for len(pairs) > 0 {
@@ -146,9 +145,9 @@ func (n *Node) SDown(t monitor.Target, down bool) {
 			return
 		}
 		if t.IsMaster {
-			payload = fmt.Sprintf("master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
+			payload = consensus.MasterPayload(m.Name, m.Addr)
 		} else if a, err := consensus.ParseAddr(t.Addr); err == nil {
-			payload = fmt.Sprintf("slave %s %s %d @ %s %s %d", t.Addr, a.Host, a.Port, m.Name, m.Addr.Host, m.Addr.Port)
+			payload = consensus.ReplicaPayload(a, m.Name, m.Addr)
 		}
 	})
 	if payload != "" {
