@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // filledNode runs a single node, commits a few entries and stops it,
@@ -170,10 +172,10 @@ func TestAddedNodeLearnsAndKeepsTheClusterID(t *testing.T) {
 	// The leader may change under load while the configuration commits
 	// (leadership lost while committing log): add through whichever node
 	// leads until it sticks.
-	waitFor(t, 10*time.Second, "the node added", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the node added", func() bool {
 		return leaderOf(t, nodes).store.AddVoter(addr) == nil
 	})
-	waitFor(t, 5*time.Second, "the cluster id learned and stored", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "the cluster id learned and stored", func() bool {
 		got, err := loadClusterID(n.dir)
 		return err == nil && got == want && n.store.cid.get() == want
 	})

@@ -113,10 +113,6 @@ func startCluster(t *testing.T, size int, lines ...string) *harness.Cluster {
 	return c
 }
 
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	redistest.WaitFor(t, timeout, what, cond)
-}
 
 // sentinelAddrs returns the nodes' addresses for a client's sentinel list.
 func sentinelAddrs(nodes ...*harness.Node) []string {
