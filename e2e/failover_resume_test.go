@@ -19,24 +19,42 @@ func TestFailoverResumesAfterLeaderCrash(t *testing.T) {
 	for _, point := range []string{"crash-after-election", "crash-after-promotion"} {
 		t.Run(point, func(t *testing.T) {
 			e := newFailoverEnv(t, 1000)
-			leader, err := e.cluster.WaitLeader(5 * time.Second)
-			if err != nil {
+			if _, err := e.cluster.WaitLeader(5 * time.Second); err != nil {
 				t.Fatal(err)
 			}
-			// only the current leader crashes; the next one must finish
-			if s := mustDo(t, leader, "SENTINEL", "SIMULATE-FAILURE", point); s != "OK" {
-				t.Fatalf("SIMULATE-FAILURE: %q", s)
-			}
-			var rest []*harness.Node
+			// Every node is armed: leadership may move between arming and
+			// the failover (it did under load), and whichever node leads
+			// the failover crashes at the point. Once one has crashed, the
+			// survivors are disarmed (HELP resets the flags, as in
+			// Sentinel) before a new leader can reach the point: it needs
+			// an election first.
 			for _, n := range e.nodes {
-				if n != leader {
-					rest = append(rest, n)
+				if s := mustDo(t, n, "SENTINEL", "SIMULATE-FAILURE", point); s != "OK" {
+					t.Fatalf("SIMULATE-FAILURE: %q", s)
 				}
 			}
-			w := watchSwitches(t, rest)
+			w := watchSwitches(t, e.nodes)
 			old := e.set.Master
 			old.Kill()
-			redistest.WaitFor(t, 10*time.Second, "the leader exits at "+point, func() bool { return !leader.Running() })
+			var crashed *harness.Node
+			redistest.WaitFor(t, 10*time.Second, "a leader exits at "+point, func() bool {
+				for _, n := range e.nodes {
+					if !n.Running() {
+						crashed = n
+						return true
+					}
+				}
+				return false
+			})
+			var rest []*harness.Node
+			for _, n := range e.nodes {
+				if n != crashed {
+					rest = append(rest, n)
+					if _, err := n.Do("SENTINEL", "SIMULATE-FAILURE", "help"); err != nil {
+						t.Fatalf("disarm %s: %v", n.Addr(), err)
+					}
+				}
+			}
 			var newMaster *redistest.Server
 			redistest.WaitFor(t, 15*time.Second, "the survivors finish the failover", func() bool {
 				for _, r := range e.set.Replicas {
@@ -62,6 +80,11 @@ func TestFailoverResumesAfterLeaderCrash(t *testing.T) {
 				m := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
 				if m["config-epoch"] != "1" {
 					t.Fatalf("config-epoch %s on %s: the failover must finish in the epoch it started", m["config-epoch"], n.Addr())
+				}
+			}
+			for _, n := range rest {
+				if !n.Running() {
+					t.Fatalf("%s crashed too: the failover must finish under the next leader", n.Addr())
 				}
 			}
 			if w.count() != len(rest) {
