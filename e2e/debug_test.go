@@ -75,17 +75,17 @@ func TestMonitorOnEveryNode(t *testing.T) {
 		_, _ = n.Do("SENTINEL", "REMOVE", "mymaster")
 	}
 	for _, n := range c.Nodes {
-		if s, err := n.Do("SENTINEL", "MONITOR", "mymaster", host, port, "2"); err != nil || s != "OK" {
+		if s, err := doWrite(t, n, "SENTINEL", "MONITOR", "mymaster", host, port, "2"); err != nil || s != "OK" {
 			t.Fatalf("MONITOR on %s: %q %v", n.Addr(), s, err)
 		}
 	}
 	for _, n := range c.Nodes {
 		redistest.WaitFor(t, 5*time.Second, "mymaster on "+n.Addr(), func() bool { return masterAddr(n, "mymaster") == m.Addr() })
 	}
-	if _, err := c.Nodes[1].Do("SENTINEL", "MONITOR", "mymaster", host, port, "3"); err == nil || err.Error() != "ERR Duplicate master name." {
+	if _, err := doWrite(t, c.Nodes[1], "SENTINEL", "MONITOR", "mymaster", host, port, "3"); err == nil || err.Error() != "ERR Duplicate master name." {
 		t.Fatalf("other quorum: %v", err)
 	}
-	if _, err := c.Nodes[2].Do("SENTINEL", "MONITOR", "mymaster", host, "1", "2"); err == nil || err.Error() != "ERR Duplicate master name." {
+	if _, err := doWrite(t, c.Nodes[2], "SENTINEL", "MONITOR", "mymaster", host, "1", "2"); err == nil || err.Error() != "ERR Duplicate master name." {
 		t.Fatalf("other address: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,6 +80,20 @@ func mustDo(t *testing.T, n *harness.Node, args ...string) string {
 		t.Fatalf("%v: %v", args, err)
 	}
 	return s
+}
+
+// doWrite sends a change as a client should: -TRYAGAIN (no leader for
+// now, a leader change under load) is retried for a bounded time; any
+// other answer is returned.
+func doWrite(t *testing.T, n *harness.Node, args ...string) (string, error) {
+	t.Helper()
+	var s string
+	var err error
+	redistest.WaitFor(t, 15*time.Second, fmt.Sprintf("%v without -TRYAGAIN", args), func() bool {
+		s, err = n.Do(args...)
+		return err == nil || !strings.HasPrefix(err.Error(), "TRYAGAIN")
+	})
+	return s, err
 }
 
 // Issue 2, acceptance 2: go-redis through this node only; a ReplicaOnly
