@@ -72,7 +72,7 @@ func TestMonitorOnEveryNode(t *testing.T) {
 	}
 	host, port, _ := strings.Cut(m.Addr(), ":")
 	for _, n := range c.Nodes {
-		_, _ = n.Do("SENTINEL", "REMOVE", "mymaster")
+		_, _ = doWrite(t, n, "SENTINEL", "REMOVE", "mymaster")
 	}
 	for _, n := range c.Nodes {
 		if s, err := doWrite(t, n, "SENTINEL", "MONITOR", "mymaster", host, port, "2"); err != nil || s != "OK" {
