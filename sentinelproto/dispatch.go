@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/raftinel/raftinel/acl"
+	"github.com/raftinel/raftinel/resp"
 )
 
 // command is one entry of the command table (cmdtable.go).
@@ -160,10 +160,10 @@ func cstr(b []byte, max int) string {
 // cmdCtx is one command being run.
 type cmdCtx struct {
 	s    *Server
-	c    *client
+	c    *resp.Conn
 	cmd  *command
 	args [][]byte
-	r    *reply
+	r    reply
 }
 
 func (x *cmdCtx) arg(i int) string { return string(x.args[i]) }
@@ -173,80 +173,67 @@ func (x *cmdCtx) argIs(i int, word string) bool { return strings.EqualFold(strin
 // fail replies the mapped error text of err.
 func (x *cmdCtx) fail(err error) { x.r.err(errorText(err)) }
 
+// session is the handler's per-connection state: the context of the
+// command being run, reused from one command to the next (a connection
+// runs one command at a time), so that running one allocates nothing.
+type session struct {
+	x cmdCtx
+}
+
 // pubsubAllowed are the commands a RESP2 subscriber may run.
 var pubsubAllowed = map[string]bool{
 	"ping": true, "subscribe": true, "unsubscribe": true, "psubscribe": true, "punsubscribe": true,
 }
 
-// replyInline is the reply size that needs no allocation of its own.
-const replyInline = 64
-
-// execute runs one command and queues its reply.
-func (s *Server) execute(c *client, argv [][]byte) {
-	// One allocation for the command's context and its reply, including
-	// the reply's first bytes (most replies fit; sendReply copies them).
-	st := &struct {
-		x   cmdCtx
-		r   reply
-		buf [replyInline]byte
-	}{}
-	r, x := &st.r, &st.x
-	r.b, r.proto = st.buf[:0], c.protocol()
-	*x = cmdCtx{s: s, c: c, args: argv, r: r}
-	s.run(x)
-	if r.isErr {
-		s.stats.errors.Add(1)
-	}
-	c.sendReply(r)
-}
-
-// run applies processCommand's checks in Redis's order, then the handler.
-func (s *Server) run(x *cmdCtx) {
-	cmd, msg := s.lookup(x.args)
+// ServeRESP runs one command (resp.Handler): processCommand's checks in
+// Redis's order, then the handler.
+func (s *Server) ServeRESP(c *resp.Conn, args [][]byte, r *resp.Reply) {
+	x := &c.Data().(*session).x
+	*x = cmdCtx{s: s, c: c, args: args, r: reply{r}}
+	cmd, msg := s.lookup(args)
 	if cmd == nil {
 		x.r.err(msg)
 		return
 	}
-	if !cmd.arityOK(len(x.args)) {
+	if !cmd.arityOK(len(args)) {
 		x.r.err(fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.name))
 		return
 	}
-	c := x.c
-	c.mu.Lock()
-	authed, subscribed := c.authed, c.proto == 2 && c.subCount() > 0
-	c.lastCmd = cmd.name // before the checks, so the ACL LOG's client info names it, as in Redis
-	c.mu.Unlock()
-	if !authed && !cmd.has("no_auth") && s.acl.AuthRequired() {
+	// Before the checks, so that the ACL LOG's client info names it, as in Redis.
+	c.SetCommand(&cmd.name)
+	if !c.Authed() && !cmd.has("no_auth") && s.acl.AuthRequired() {
 		x.r.err(errTextNoAuth)
 		return
 	}
 	if !s.checkPerm(x, cmd) {
 		return
 	}
-	if subscribed && !pubsubAllowed[cmd.name] {
+	if c.Proto() == 2 && c.SubCount() > 0 && !pubsubAllowed[cmd.name] {
 		x.r.err(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
 		return
 	}
-	s.pause.wait(c.done)
 	x.cmd = cmd
-	argvMem := 0
-	for _, a := range x.args {
-		argvMem += len(a)
+	if s.rs.Paused() {
+		c.Detach(func(*resp.Reply) {
+			s.rs.WaitPause(c)
+			s.call(x)
+		})
+		return
 	}
-	c.mu.Lock()
-	now := time.Now() // one clock read for lastAct and the ops meter
-	c.lastCmd, c.lastAct, c.argvMem = cmd.name, now, argvMem
-	c.qbuf, c.rbs = c.rd.buffered(), c.rd.capacity()
-	c.mu.Unlock()
-	s.stats.commands.Add(1)
-	s.stats.opsRate.addAt(now, 1)
+	s.call(x)
+}
+
+// call runs the command's handler; a panic is logged and answered with an
+// internal error, never passed on.
+func (s *Server) call(x *cmdCtx) {
+	x.c.Executing(x.args)
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("command panicked", zap.String("command", cmd.name),
+			s.log.Error("command panicked", zap.String("command", x.cmd.name),
 				zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
-			x.r.b = x.r.b[:0]
+			x.r.Discard()
 			x.r.err(errTextInternal)
 		}
 	}()
-	cmd.fn(x)
+	x.cmd.fn(x)
 }

@@ -108,18 +108,17 @@ func (s *Server) infoServer() [][2]string {
 
 func (s *Server) infoClients() [][2]string {
 	tracking := 0
-	for _, c := range s.clientList() {
-		c.mu.Lock()
-		if c.track.on {
+	clients := s.rs.Clients()
+	for _, c := range clients {
+		if c.Session().Tracking.On {
 			tracking++
 		}
-		c.mu.Unlock()
 	}
 	return [][2]string{
-		{"connected_clients", strconv.Itoa(s.numClients())},
+		{"connected_clients", strconv.Itoa(len(clients))},
 		{"cluster_connections", "0"},
 		{"maxclients", strconv.Itoa(s.cfg.MaxClients)},
-		{"client_recent_max_input_buffer", itoa(s.stats.maxInput.Load())},
+		{"client_recent_max_input_buffer", itoa(s.rs.Stats().MaxInputBuffer)},
 		{"client_recent_max_output_buffer", "0"},
 		{"blocked_clients", "0"},
 		{"tracking_clients", strconv.Itoa(tracking)},
@@ -128,22 +127,22 @@ func (s *Server) infoClients() [][2]string {
 }
 
 func (s *Server) infoStats() [][2]string {
-	st := &s.stats
-	chans, pats := s.hub.counts()
-	kbps := func(m *meter) string { return fmt.Sprintf("%.2f", float64(m.rate())/1024) }
+	st := s.rs.Stats()
+	chans, pats := st.PubSubChannels, st.PubSubPatterns
+	kbps := func(n int64) string { return fmt.Sprintf("%.2f", float64(n)/1024) }
 	kv := [][2]string{
-		{"total_connections_received", itoa(st.connections.Load())},
-		{"total_commands_processed", itoa(st.commands.Load())},
-		{"instantaneous_ops_per_sec", itoa(st.opsRate.rate())},
-		{"total_net_input_bytes", itoa(st.netIn.Load())},
-		{"total_net_output_bytes", itoa(st.netOut.Load())},
+		{"total_connections_received", itoa(st.Connections)},
+		{"total_commands_processed", itoa(st.Commands)},
+		{"instantaneous_ops_per_sec", itoa(st.OpsPerSec)},
+		{"total_net_input_bytes", itoa(st.NetIn)},
+		{"total_net_output_bytes", itoa(st.NetOut)},
 		{"total_net_repl_input_bytes", "0"},
 		{"total_net_repl_output_bytes", "0"},
-		{"instantaneous_input_kbps", kbps(&st.inRate)},
-		{"instantaneous_output_kbps", kbps(&st.outRate)},
+		{"instantaneous_input_kbps", kbps(st.InPerSec)},
+		{"instantaneous_output_kbps", kbps(st.OutPerSec)},
 		{"instantaneous_input_repl_kbps", "0.00"},
 		{"instantaneous_output_repl_kbps", "0.00"},
-		{"rejected_connections", itoa(st.rejected.Load())},
+		{"rejected_connections", itoa(st.Rejected)},
 	}
 	for _, k := range []string{"sync_full", "sync_partial_ok", "sync_partial_err", "expired_keys"} {
 		kv = append(kv, [2]string{k, "0"})
@@ -162,10 +161,10 @@ func (s *Server) infoStats() [][2]string {
 		kv = append(kv, [2]string{k, "0"})
 	}
 	return append(kv,
-		[2]string{"total_error_replies", itoa(st.errors.Load())},
+		[2]string{"total_error_replies", itoa(st.Errors)},
 		[2]string{"dump_payload_sanitizations", "0"},
-		[2]string{"total_reads_processed", itoa(st.reads.Load())},
-		[2]string{"total_writes_processed", itoa(st.writes.Load())},
+		[2]string{"total_reads_processed", itoa(st.Reads)},
+		[2]string{"total_writes_processed", itoa(st.Writes)},
 		[2]string{"io_threaded_reads_processed", "0"},
 		[2]string{"io_threaded_writes_processed", "0"},
 		[2]string{"reply_buffer_shrinks", "0"},

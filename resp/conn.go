@@ -1,0 +1,415 @@
+package resp
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// User is the account a connection is authenticated as. The handler owns
+// the model (package acl for raftinel); the server only shows its name in
+// CLIENT LIST.
+type User interface{ Name() string }
+
+type userRef struct{ u User }
+
+// Tracking is CLIENT TRACKING state. A server without keys never
+// invalidates anything, but the flags are kept and reported as Redis does.
+type Tracking struct {
+	On, BCast, OptIn, OptOut, NoLoop bool
+	Redirect                         int64
+	Prefixes                         []string
+}
+
+// Session is what commands set on a connection and CLIENT LIST shows.
+type Session struct {
+	Name, LibName, LibVer string // CLIENT SETNAME, CLIENT SETINFO lib-name/lib-ver
+	Tracking              Tracking
+	NoEvict               bool
+}
+
+// ReplyMode is CLIENT REPLY's argument.
+type ReplyMode int
+
+// Reply modes.
+const (
+	ReplyOn ReplyMode = iota
+	ReplyOff
+	ReplySkip
+)
+
+// Conn is one client connection. Its commands run one at a time, in order;
+// Pub/Sub pushes are written by a goroutine of their own (pubsub.go).
+//
+// Locks: wmu serializes output (a frame is appended whole; a flush may
+// block on the socket); mu guards the state below it and is never held
+// during I/O, so CLIENT LIST or INFO never wait for a slow client. When both
+// are needed, wmu is taken first. The fields read on every command (and by
+// CLIENT LIST from other connections) are atomics.
+type Conn struct {
+	s            *Server
+	id           uint64
+	nc           net.Conn
+	rd           *reqReader
+	created      time.Time
+	raddr, laddr string
+	fd           int
+	done         chan struct{} // closed when the connection is closed
+	closeOnce    sync.Once
+	data         any
+
+	proto   atomic.Int32
+	authed  atomic.Bool // authenticated (at once when no password is required)
+	user    atomic.Pointer[userRef]
+	lastCmd atomic.Pointer[string]
+	lastAct atomic.Int64 // unix ns
+	argvMem atomic.Int64
+	qbuf    atomic.Int64 // request buffer use and size, for CLIENT LIST
+	rbs     atomic.Int64
+	subs    atomic.Int32 // channels + patterns subscribed
+
+	wmu       sync.Mutex
+	out       []byte // replies not yet written
+	unflushed int    // bytes in out not yet flushed
+
+	mu         sync.Mutex
+	sess       Session
+	chans      map[string]uint64 // subscribed channel -> subscription sequence
+	pats       map[string]uint64 // subscribed pattern -> subscription sequence
+	subSeq     uint64
+	push       chan pubMsg // created by the first subscription
+	replyOff   bool        // CLIENT REPLY OFF
+	skipThis   bool        // CLIENT REPLY SKIP: drop this command's reply
+	skipNext   bool        // ... and move to skipThis after the command
+	closeAfter bool        // close once the current reply is flushed
+
+	rep      Reply        // the command's reply, reused
+	detached func(*Reply) // set by Detach during ServeRESP
+}
+
+func (s *Server) newConn(nc net.Conn) *Conn {
+	cc := &countingConn{Conn: nc, st: &s.stats}
+	now := time.Now()
+	c := &Conn{
+		s:       s,
+		id:      s.nextID.Add(1),
+		nc:      nc,
+		rd:      newReqReader(cc, s.budget),
+		created: now,
+		raddr:   addrString(nc.RemoteAddr()),
+		laddr:   addrString(nc.LocalAddr()),
+		fd:      connFD(nc),
+		done:    make(chan struct{}),
+		chans:   map[string]uint64{},
+		pats:    map[string]uint64{},
+	}
+	c.proto.Store(2)
+	c.authed.Store(!s.authRequired())
+	c.lastAct.Store(now.UnixNano())
+	c.rd.beforeRead = c.beforeRead
+	return c
+}
+
+// ID is the connection's CLIENT ID.
+func (c *Conn) ID() uint64 { return c.id }
+
+// RemoteAddr is the client's address, host:port.
+func (c *Conn) RemoteAddr() string { return c.raddr }
+
+// LocalAddr is the server side's address, host:port.
+func (c *Conn) LocalAddr() string { return c.laddr }
+
+// Server is the server the connection belongs to.
+func (c *Conn) Server() *Server { return c.s }
+
+// Data is what the handler attached with SetData (OnConnect).
+func (c *Conn) Data() any { return c.data }
+
+// SetData attaches the handler's per-connection value; call it from
+// Options.OnConnect only (it is not synchronized).
+func (c *Conn) SetData(v any) { c.data = v }
+
+// Proto is the protocol version (2 or 3).
+func (c *Conn) Proto() int { return int(c.proto.Load()) }
+
+// SetProto switches the protocol (HELLO).
+func (c *Conn) SetProto(p int) { c.proto.Store(int32(p)) }
+
+// Authed reports whether the connection has authenticated (or needed not).
+func (c *Conn) Authed() bool { return c.authed.Load() }
+
+// User is the connection's user (nil until the handler sets one).
+func (c *Conn) User() User {
+	if r := c.user.Load(); r != nil {
+		return r.u
+	}
+	return nil
+}
+
+// SetUser sets the connection's user; authed marks it authenticated.
+func (c *Conn) SetUser(u User, authed bool) {
+	c.user.Store(&userRef{u})
+	if authed {
+		c.authed.Store(true)
+	}
+}
+
+// SetCommand records the name of the command being run, for CLIENT LIST's
+// cmd= (name must not change afterwards: a command table's entry).
+func (c *Conn) SetCommand(name *string) { c.lastCmd.Store(name) }
+
+// Executing is called by the handler once a command passed its checks and
+// runs: it counts the command (INFO total_commands_processed) and records
+// the activity for CLIENT LIST.
+func (c *Conn) Executing(args [][]byte) {
+	argvMem := 0
+	for _, a := range args {
+		argvMem += len(a)
+	}
+	now := time.Now()
+	c.argvMem.Store(int64(argvMem))
+	c.lastAct.Store(now.UnixNano())
+	st := &c.s.stats
+	st.commands.Add(1)
+	st.opsRate.addAt(now.Unix(), 1)
+}
+
+// SubCount is the number of channels and patterns subscribed.
+func (c *Conn) SubCount() int { return int(c.subs.Load()) }
+
+// Session returns a copy of the connection's session state.
+func (c *Conn) Session() Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sess
+}
+
+// UpdateSession changes the session state under the connection's lock.
+func (c *Conn) UpdateSession(f func(*Session)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f(&c.sess)
+}
+
+// SetReplyMode applies CLIENT REPLY ON|OFF|SKIP.
+func (c *Conn) SetReplyMode(m ReplyMode) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch m {
+	case ReplyOn:
+		c.replyOff, c.skipThis, c.skipNext = false, false, false
+	case ReplyOff:
+		c.replyOff = true
+	case ReplySkip:
+		if !c.replyOff {
+			c.skipNext = true
+		}
+	}
+}
+
+// CloseAfterReply closes the connection once the current command's reply
+// is written (QUIT, SHUTDOWN, CLIENT KILL of itself).
+func (c *Conn) CloseAfterReply() {
+	c.mu.Lock()
+	c.closeAfter = true
+	c.mu.Unlock()
+}
+
+func (c *Conn) closing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closeAfter
+}
+
+// Detach lets the command being run finish on a goroutine of its own: call
+// it from ServeRESP, which then returns at once; f runs later with the
+// command's Reply, and the connection's next command waits until it
+// returns. The arguments given to ServeRESP stay valid until f returns.
+// Commands that may block (a write through the log, a DNS lookup, a
+// pause) use it, so that they never hold up other connections.
+func (c *Conn) Detach(f func(r *Reply)) { c.detached = f }
+
+// Done is closed when the connection is closed.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Close closes the connection; safe from any goroutine, any number of times.
+func (c *Conn) Close() {
+	c.closeOnce.Do(func() {
+		_ = c.nc.Close()
+		close(c.done)
+	})
+}
+
+// run executes one command and queues its reply.
+func (c *Conn) run(args [][]byte) {
+	r := &c.rep
+	r.reset(c.Proto())
+	c.qbuf.Store(int64(c.rd.buffered()))
+	c.rbs.Store(int64(c.rd.capacity()))
+	c.s.h.ServeRESP(c, args, r)
+	if f := c.detached; f != nil {
+		c.detached = nil
+		f(r)
+	}
+	if r.isErr {
+		c.s.stats.errors.Add(1)
+	}
+	c.sendReply(r)
+	if cap(r.b) > 64*1024 {
+		r.b = nil // a big reply's buffer is not kept for the next ones
+	}
+}
+
+// beforeRead runs before a read that may block: send what is pending and
+// arm the idle timeout (not for subscribers, like Redis).
+func (c *Conn) beforeRead() {
+	c.flush()
+	if t := c.s.o.IdleTimeout; t > 0 {
+		if c.SubCount() > 0 {
+			_ = c.nc.SetReadDeadline(time.Time{})
+		} else {
+			_ = c.nc.SetReadDeadline(time.Now().Add(t))
+		}
+	}
+}
+
+// flushAt is how much output may wait in memory before it is written even
+// though more commands are pending: a client that pipelines requests
+// without reading replies is slowed down by its own socket instead of
+// growing the node's memory.
+const flushAt = 64 * 1024
+
+// writeLocked appends a complete frame to the output buffer (wmu held).
+func (c *Conn) writeLocked(b []byte) {
+	c.out = append(c.out, b...)
+	c.unflushed += len(b)
+}
+
+// write appends a complete frame to the output buffer.
+func (c *Conn) write(b []byte) {
+	c.wmu.Lock()
+	c.writeLocked(b)
+	c.wmu.Unlock()
+}
+
+// flushLocked sends the output buffer (wmu held); a failed write closes the
+// connection.
+func (c *Conn) flushLocked() {
+	if c.unflushed == 0 {
+		return
+	}
+	_, err := c.rd.r.(*countingConn).Write(c.out)
+	c.out, c.unflushed = c.out[:0], 0
+	if cap(c.out) > 4*flushAt {
+		c.out = nil
+	}
+	if err != nil {
+		c.Close()
+	}
+}
+
+func (c *Conn) flush() {
+	c.wmu.Lock()
+	c.flushLocked()
+	c.wmu.Unlock()
+}
+
+// sendReply hands a command's reply to the connection, honouring CLIENT
+// REPLY OFF/SKIP.
+func (c *Conn) sendReply(r *Reply) {
+	c.mu.Lock()
+	send := !c.replyOff && !c.skipThis
+	c.skipThis = c.skipNext
+	c.skipNext = false
+	c.mu.Unlock()
+	c.wmu.Lock()
+	if send {
+		c.writeLocked(r.b)
+	}
+	if c.unflushed > flushAt {
+		c.flushLocked()
+	}
+	c.wmu.Unlock()
+}
+
+// Info renders the connection's CLIENT LIST line like Redis 7.2
+// (catClientInfoString): 7.0's fields, then lib-name and lib-ver.
+func (c *Conn) Info(now time.Time) string {
+	c.mu.Lock()
+	sess := c.sess
+	nsub, npsub := len(c.chans), len(c.pats)
+	c.mu.Unlock()
+	flags := ""
+	if nsub+npsub > 0 {
+		flags += "P"
+	}
+	if sess.Tracking.On {
+		flags += "t"
+		if sess.Tracking.BCast {
+			flags += "B"
+		}
+	}
+	if sess.NoEvict {
+		flags += "e"
+	}
+	if flags == "" {
+		flags = "N"
+	}
+	redir := int64(-1)
+	if sess.Tracking.On {
+		redir = sess.Tracking.Redirect
+	}
+	cmd := "NULL"
+	if p := c.lastCmd.Load(); p != nil {
+		cmd = *p
+	}
+	user := ""
+	if u := c.User(); u != nil {
+		user = u.Name()
+	}
+	qbuf, rbs, argvMem := c.qbuf.Load(), c.rbs.Load(), c.argvMem.Load()
+	idle := now.Sub(time.Unix(0, c.lastAct.Load()))
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=0 multi=-1 qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d lib-name=%s lib-ver=%s",
+		c.id, c.raddr, c.laddr, c.fd, sess.Name, int64(now.Sub(c.created).Seconds()), int64(idle.Seconds()),
+		flags, nsub, npsub, qbuf, rbs-qbuf, argvMem, rbs, rbs, rbs+argvMem,
+		cmd, user, redir, c.Proto(), sess.LibName, sess.LibVer)
+}
+
+// Type is Redis's getClientType for the clients this server has: pubsub or
+// normal.
+func (c *Conn) Type() string {
+	if c.SubCount() > 0 {
+		return "pubsub"
+	}
+	return "normal"
+}
+
+func sortConns(cs []*Conn) {
+	sort.Slice(cs, func(i, j int) bool { return cs[i].id < cs[j].id })
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
+}
+
+// connFD returns the socket's descriptor for CLIENT LIST, or -1.
+func connFD(nc net.Conn) int {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	_ = raw.Control(func(f uintptr) { fd = int(f) })
+	return fd
+}
