@@ -139,6 +139,14 @@ type bufferedConn struct {
 
 func (b *bufferedConn) Read(p []byte) (int, error) { return b.r.Read(p) }
 
+// Unwrap hands over the connection under the peek buffer with the bytes
+// already read from it, for a server that takes over the socket (the RESP
+// server's event loop); b must not be read afterwards.
+func (b *bufferedConn) Unwrap() (net.Conn, []byte) {
+	pre, _ := b.r.Peek(b.r.Buffered())
+	return b.Conn, pre
+}
+
 // subListener is a net.Listener fed by the mux.
 type subListener struct {
 	addr   net.Addr

@@ -53,13 +53,16 @@ const (
 type Conn struct {
 	s            *Server
 	id           uint64
-	nc           net.Conn
+	nc           net.Conn      // goroutine mode: the connection (nil in the event loop)
+	cc           *countingConn // goroutine mode: nc, counted
+	lp           *loop         // event-loop mode: the loop that owns the socket (nil otherwise)
 	rd           *reqReader
 	created      time.Time
 	raddr, laddr string
 	fd           int
 	done         chan struct{} // closed when the connection is closed
 	closeOnce    sync.Once
+	dead         atomic.Bool // Close was called
 	data         any
 
 	proto   atomic.Int32
@@ -72,9 +75,10 @@ type Conn struct {
 	rbs     atomic.Int64
 	subs    atomic.Int32 // channels + patterns subscribed
 
-	wmu       sync.Mutex
-	out       []byte // replies not yet written
-	unflushed int    // bytes in out not yet flushed
+	wmu    sync.Mutex
+	out    []byte // replies; out[outOff:] not yet written
+	outOff int
+	ev     evState // event-loop mode: socket, interest, drain signal (under wmu)
 
 	mu         sync.Mutex
 	sess       Session
@@ -85,10 +89,12 @@ type Conn struct {
 	replyOff   bool        // CLIENT REPLY OFF
 	skipThis   bool        // CLIENT REPLY SKIP: drop this command's reply
 	skipNext   bool        // ... and move to skipThis after the command
-	closeAfter bool        // close once the current reply is flushed
+	replyMode  atomic.Bool // any of the three is set (sendReply's fast path)
+	closeAfter atomic.Bool // close once the current reply is flushed
 
 	rep      Reply        // the command's reply, reused
 	detached func(*Reply) // set by Detach during ServeRESP
+	busy     bool         // event-loop mode: a detached command runs (loop goroutine only)
 }
 
 func (s *Server) newConn(nc net.Conn) *Conn {
@@ -98,6 +104,7 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 		s:       s,
 		id:      s.nextID.Add(1),
 		nc:      nc,
+		cc:      cc,
 		rd:      newReqReader(cc, s.budget),
 		created: now,
 		raddr:   addrString(nc.RemoteAddr()),
@@ -170,12 +177,22 @@ func (c *Conn) Executing(args [][]byte) {
 	for _, a := range args {
 		argvMem += len(a)
 	}
-	now := time.Now()
+	now := c.clock()
 	c.argvMem.Store(int64(argvMem))
 	c.lastAct.Store(now.UnixNano())
 	st := &c.s.stats
 	st.commands.Add(1)
 	st.opsRate.addAt(now.Unix(), 1)
+}
+
+// clock is the time for a command's bookkeeping: the event loop's time of
+// its last wake-up (one clock read per batch of requests, as Redis's
+// cached clock), else now.
+func (c *Conn) clock() time.Time {
+	if c.lp != nil && !c.busy {
+		return time.Unix(0, c.lp.now.Load())
+	}
+	return time.Now()
 }
 
 // SubCount is the number of channels and patterns subscribed.
@@ -209,21 +226,14 @@ func (c *Conn) SetReplyMode(m ReplyMode) {
 			c.skipNext = true
 		}
 	}
+	c.replyMode.Store(c.replyOff || c.skipThis || c.skipNext)
 }
 
 // CloseAfterReply closes the connection once the current command's reply
 // is written (QUIT, SHUTDOWN, CLIENT KILL of itself).
-func (c *Conn) CloseAfterReply() {
-	c.mu.Lock()
-	c.closeAfter = true
-	c.mu.Unlock()
-}
+func (c *Conn) CloseAfterReply() { c.closeAfter.Store(true) }
 
-func (c *Conn) closing() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closeAfter
-}
+func (c *Conn) closing() bool { return c.closeAfter.Load() }
 
 // Detach lets the command being run finish on a goroutine of its own: call
 // it from ServeRESP, which then returns at once; f runs later with the
@@ -239,13 +249,21 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 // Close closes the connection; safe from any goroutine, any number of times.
 func (c *Conn) Close() {
 	c.closeOnce.Do(func() {
-		_ = c.nc.Close()
+		c.dead.Store(true)
 		close(c.done)
+		if c.lp != nil {
+			c.lp.post(func() { c.lp.closeConn(c) })
+			return
+		}
+		_ = c.nc.Close()
 	})
 }
 
-// run executes one command and queues its reply.
-func (c *Conn) run(args [][]byte) {
+// run executes one command and queues its reply. done is false when the
+// command detached in event-loop mode: it finishes on a goroutine of its
+// own, and the connection's next command waits. backlog reports more than
+// flushAt bytes of output the socket did not take.
+func (c *Conn) run(args [][]byte) (done, backlog bool) {
 	r := &c.rep
 	r.reset(c.Proto())
 	c.qbuf.Store(int64(c.rd.buffered()))
@@ -253,15 +271,26 @@ func (c *Conn) run(args [][]byte) {
 	c.s.h.ServeRESP(c, args, r)
 	if f := c.detached; f != nil {
 		c.detached = nil
+		if c.lp != nil {
+			c.lp.detach(c, f)
+			return false, false
+		}
+		c.flush() // it may block: the replies before it go out first
 		f(r)
 	}
+	return true, c.finish(r)
+}
+
+// finish counts and queues a command's reply (see sendReply for backlog).
+func (c *Conn) finish(r *Reply) (backlog bool) {
 	if r.isErr {
 		c.s.stats.errors.Add(1)
 	}
-	c.sendReply(r)
+	backlog = c.sendReply(r)
 	if cap(r.b) > 64*1024 {
 		r.b = nil // a big reply's buffer is not kept for the next ones
 	}
+	return backlog
 }
 
 // beforeRead runs before a read that may block: send what is pending and
@@ -284,10 +313,10 @@ func (c *Conn) beforeRead() {
 const flushAt = 64 * 1024
 
 // writeLocked appends a complete frame to the output buffer (wmu held).
-func (c *Conn) writeLocked(b []byte) {
-	c.out = append(c.out, b...)
-	c.unflushed += len(b)
-}
+func (c *Conn) writeLocked(b []byte) { c.out = append(c.out, b...) }
+
+// pending is the output not yet written (wmu held).
+func (c *Conn) pending() int { return len(c.out) - c.outOff }
 
 // write appends a complete frame to the output buffer.
 func (c *Conn) write(b []byte) {
@@ -297,18 +326,29 @@ func (c *Conn) write(b []byte) {
 }
 
 // flushLocked sends the output buffer (wmu held); a failed write closes the
-// connection.
+// connection. In event-loop mode the write does not block: what the socket
+// does not take now is written by the loop when it can.
 func (c *Conn) flushLocked() {
-	if c.unflushed == 0 {
+	if c.pending() == 0 {
 		return
 	}
-	_, err := c.rd.r.(*countingConn).Write(c.out)
-	c.out, c.unflushed = c.out[:0], 0
-	if cap(c.out) > 4*flushAt {
-		c.out = nil
+	if c.lp != nil {
+		c.lp.flushLocked(c)
+		return
 	}
+	_, err := c.cc.Write(c.out[c.outOff:])
+	c.resetOut()
 	if err != nil {
 		c.Close()
+	}
+}
+
+// resetOut empties the output buffer once written (wmu held), dropping a
+// big one.
+func (c *Conn) resetOut() {
+	c.out, c.outOff = c.out[:0], 0
+	if cap(c.out) > 4*flushAt {
+		c.out = nil
 	}
 }
 
@@ -319,21 +359,28 @@ func (c *Conn) flush() {
 }
 
 // sendReply hands a command's reply to the connection, honouring CLIENT
-// REPLY OFF/SKIP.
-func (c *Conn) sendReply(r *Reply) {
-	c.mu.Lock()
-	send := !c.replyOff && !c.skipThis
-	c.skipThis = c.skipNext
-	c.skipNext = false
-	c.mu.Unlock()
+// REPLY OFF/SKIP; past flushAt bytes it writes. backlog reports more than
+// flushAt bytes still unwritten (event-loop mode: the socket is full).
+func (c *Conn) sendReply(r *Reply) (backlog bool) {
+	send := true
+	if c.replyMode.Load() {
+		c.mu.Lock()
+		send = !c.replyOff && !c.skipThis
+		c.skipThis = c.skipNext
+		c.skipNext = false
+		c.replyMode.Store(c.replyOff || c.skipThis || c.skipNext)
+		c.mu.Unlock()
+	}
 	c.wmu.Lock()
 	if send {
 		c.writeLocked(r.b)
 	}
-	if c.unflushed > flushAt {
+	if c.pending() > flushAt {
 		c.flushLocked()
 	}
+	backlog = c.pending() > flushAt
 	c.wmu.Unlock()
+	return backlog
 }
 
 // Info renders the connection's CLIENT LIST line like Redis 7.2

@@ -171,7 +171,7 @@ func (c *Conn) pushLoop() {
 		}
 		c.wmu.Lock()
 		c.writeMsg(m)
-		for more := true; more && c.unflushed < flushAt; {
+		for more := true; more && c.pending() < flushAt; {
 			select {
 			case m = <-c.push:
 				c.writeMsg(m)
@@ -180,6 +180,9 @@ func (c *Conn) pushLoop() {
 			}
 		}
 		c.flushLocked()
+		if c.lp != nil {
+			c.lp.waitDrainLocked(c) // the loop's writes do not block: wait here instead
+		}
 		c.wmu.Unlock()
 	}
 }

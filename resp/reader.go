@@ -47,7 +47,8 @@ type reqReader struct {
 	r          io.Reader
 	buf        []byte
 	start, end int
-	beforeRead func() // called before a read that may block (flush replies)
+	beforeRead func()        // called before a read that may block (flush replies)
+	newBuf     func() []byte // a fresh read buffer after takeBuf (nil: allocate readChunk)
 	budget     *memBudget
 	charged    int64 // bytes of the current request (arguments and overhead)
 	held       int64 // budget taken for it: what passes freeRequestBytes
@@ -71,6 +72,20 @@ func (rr *reqReader) buffered() int { return rr.end - rr.start }
 
 // capacity is the size of the read buffer (CLIENT LIST qbuf + qbuf-free).
 func (rr *reqReader) capacity() int { return len(rr.buf) }
+
+// idle reports that nothing is buffered and no request is half read: the
+// read buffer can be given back (takeBuf) until the next read.
+func (rr *reqReader) idle() bool {
+	return rr.need == 0 && rr.bulkLen < 0 && rr.big == nil && rr.start == rr.end && rr.buf != nil
+}
+
+// takeBuf removes the read buffer (idle only); fill gets a new one from
+// newBuf. The arguments of the last request must no longer be used.
+func (rr *reqReader) takeBuf() []byte {
+	b := rr.buf
+	rr.buf, rr.start, rr.end = nil, 0, 0
+	return b
+}
 
 // next returns the arguments of the next command, valid until the next
 // call. unauth applies Redis's limits for clients that have not
@@ -389,6 +404,13 @@ func (rr *reqReader) neverEnds(tooBig string) error {
 // fill reads more bytes, compacting or growing the buffer within
 // maxBufferBytes.
 func (rr *reqReader) fill() error {
+	if rr.buf == nil {
+		if rr.newBuf != nil {
+			rr.buf = rr.newBuf()
+		} else {
+			rr.buf = make([]byte, readChunk)
+		}
+	}
 	if rr.need > 0 && (rr.start == rr.end || rr.end == len(rr.buf)) {
 		rr.spill() // the buffer moves: arguments read so far are copied out
 	}

@@ -47,6 +47,10 @@ type Options struct {
 	// are matched against them once, when subscribing, so that Publish
 	// does a map lookup instead of glob matching.
 	KnownChannels []string
+	// NoEventLoop serves every connection from a goroutine of its own
+	// (on Linux, plain TCP connections are otherwise served by one event
+	// loop, loop_linux.go; TLS ones always have a goroutine).
+	NoEventLoop bool
 }
 
 // Server serves RESP on listeners handed to Serve: it reads requests with
@@ -60,6 +64,9 @@ type Server struct {
 	budget *memBudget
 	pause  pauseState
 	stats  stats
+
+	lpOnce sync.Once
+	lp     *loop // nil: no event loop (yet)
 
 	mu     sync.Mutex
 	conns  map[uint64]*Conn
@@ -105,7 +112,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			return err
 		}
 		delay = 0
-		go s.serveConn(nc)
+		s.serveNew(nc)
 	}
 }
 
@@ -129,12 +136,16 @@ func (s *Server) Close() error {
 	for _, c := range cs {
 		c.Close()
 	}
+	if s.lp != nil {
+		s.lp.stop()
+	}
 	return nil
 }
 
 // admit registers a new connection, or answers and closes it (protected
-// mode, maxclients, server closed); false when refused.
-func (s *Server) admit(nc net.Conn) (*Conn, bool) {
+// mode, maxclients, server closed); false when refused. prepare, when set,
+// adjusts the connection before anyone else can see it.
+func (s *Server) admit(nc net.Conn, prepare func(*Conn)) (*Conn, bool) {
 	s.stats.connections.Add(1)
 	if s.o.Refuse != nil {
 		if msg := s.o.Refuse(nc.RemoteAddr()); len(msg) > 0 {
@@ -144,6 +155,9 @@ func (s *Server) admit(nc net.Conn) (*Conn, bool) {
 		}
 	}
 	c := s.newConn(nc)
+	if prepare != nil {
+		prepare(c)
+	}
 	if s.o.OnConnect != nil {
 		s.o.OnConnect(c)
 	}
@@ -156,9 +170,13 @@ func (s *Server) admit(nc net.Conn) (*Conn, bool) {
 	if closed || full {
 		if full {
 			s.stats.rejected.Add(1)
-			_, _ = nc.Write([]byte("-ERR max number of clients reached\r\n"))
+			c.write([]byte("-ERR max number of clients reached\r\n"))
+			c.flush()
 		}
-		_ = nc.Close()
+		c.Close()
+		if c.lp != nil {
+			c.lp.post(func() { c.lp.closeConn(c) })
+		}
 		return nil, false
 	}
 	return c, true
@@ -174,10 +192,12 @@ func (s *Server) remove(c *Conn) {
 
 // serveConn runs one connection on its own goroutine.
 func (s *Server) serveConn(nc net.Conn) {
-	c, ok := s.admit(nc)
-	if !ok {
-		return
+	if c, ok := s.admit(nc, nil); ok {
+		s.serveConnAdmitted(c)
 	}
+}
+
+func (s *Server) serveConnAdmitted(c *Conn) {
 	defer s.remove(c)
 	defer c.rd.release()
 	for {

@@ -60,10 +60,15 @@ func (s *Server) members() []consensus.Member { return s.o.Cluster.Members() }
 
 // view is this node's view of an instance of master.
 func (s *Server) view(master string, a consensus.Addr) (monitor.InstanceView, bool) {
+	return s.viewKey(master, a.String())
+}
+
+// viewKey is view with the address as host:port.
+func (s *Server) viewKey(master, addr string) (monitor.InstanceView, bool) {
 	if s.o.Monitor == nil {
 		return monitor.InstanceView{}, false
 	}
-	return s.o.Monitor.Instance(master, a.String())
+	return s.o.Monitor.Instance(master, addr)
 }
 
 func (s *Server) peerView(id string) (monitor.PeerView, bool) {

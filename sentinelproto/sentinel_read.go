@@ -110,6 +110,17 @@ func cmdSentinelGetAddr(x *cmdCtx) {
 	if !x.fresh() {
 		return
 	}
+	if v := x.s.rendered(); v != nil {
+		mv := v.masters[string(x.args[2])]
+		switch {
+		case mv == nil:
+			x.r.nullArray()
+			return
+		case mv.addrReply != nil:
+			x.r.Raw(mv.addrReply)
+			return
+		} // stored by hostname: shown as below
+	}
 	var addr consensus.Addr
 	found := false
 	x.s.o.Cluster.Read(func(st *consensus.State) {

@@ -3,6 +3,7 @@ package sentinelproto
 import (
 	"context"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -58,6 +59,8 @@ type Server struct {
 	aclLog   *acl.Log
 	local    *localState
 	hosts    *hostCache
+	sv       atomic.Pointer[renderedState] // replies rendered from the state (snapshot.go)
+	static   staticServerInfo
 }
 
 // NewServer returns a Server; nothing runs until Serve.
@@ -92,6 +95,7 @@ func NewServer(o Options) *Server {
 	s.acl = acl.NewRegistry(aclTable(s.order, raft))
 	s.acl.SetRequirePass(o.Config.RequirePass)
 	s.aclLog = acl.NewLog(0)
+	s.static = newStaticServerInfo(o, o.Config)
 	s.rs = resp.NewServer(resp.Options{
 		Handler: s, Logger: o.Logger, MaxClients: o.Config.MaxClients, IdleTimeout: o.Config.Timeout,
 		RequestMemory: o.RequestMemory, KnownChannels: knownEvents,
