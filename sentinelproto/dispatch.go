@@ -188,6 +188,14 @@ type session struct {
 	last    *command
 	a0, a1  []byte
 	scratch []byte // a reply body being built (INFO), reused
+	kvw     kv     // instance maps being built, reused
+}
+
+// kv is the connection's reusable map builder, empty.
+func (x *cmdCtx) kv() *kv {
+	w := &x.ss().kvw
+	w.b, w.n = w.b[:0], 0
+	return w
 }
 
 // ss is the connection's session.

@@ -38,8 +38,10 @@ func cmdSentinelMasters(x *cmdCtx) {
 	masters := x.s.allMasters()
 	members, now := len(x.s.members()), time.Now()
 	x.r.array(len(masters))
+	w := x.kv()
 	for _, m := range masters {
-		x.r.pairs(x.s.masterMap(m, members, now))
+		x.s.masterMap(w, m, members, now)
+		w.put(x.r)
 	}
 }
 
@@ -49,7 +51,9 @@ func cmdSentinelMaster(x *cmdCtx) {
 		return
 	}
 	if m := x.lookupMaster(2); m != nil {
-		x.r.pairs(x.s.masterMap(m, len(x.s.members()), time.Now()))
+		w := x.kv()
+		x.s.masterMap(w, m, len(x.s.members()), time.Now())
+		w.put(x.r)
 	}
 }
 
@@ -64,18 +68,21 @@ func cmdSentinelReplicas(x *cmdCtx) {
 		return
 	}
 	now := time.Now()
-	var out [][]string
-	for _, a := range m.Replicas {
-		v, ok := x.s.view(m.Name, a)
+	keys := x.s.replicaKeys(m)
+	w := x.kv()
+	body, n := x.ss().scratch[:0], 0
+	for i, a := range m.Replicas {
+		v, ok := x.s.viewKey(m.Name, keys[i])
 		if ok && !v.InfoRefresh.IsZero() && !v.ReplicaAnnounced {
 			continue
 		}
-		out = append(out, x.s.replicaMap(m, a, v, ok, now))
+		x.s.replicaMap(w, m, a, keys[i], v, ok, now)
+		body = w.append(body, x.r.RESP3())
+		n++
 	}
-	x.r.array(len(out))
-	for _, kv := range out {
-		x.r.pairs(kv)
-	}
+	x.r.array(n)
+	x.r.Raw(body)
+	x.ss().keepScratch(body)
 }
 
 // peers are the other members of the Raft configuration.
@@ -100,8 +107,10 @@ func cmdSentinelSentinels(x *cmdCtx) {
 	x.s.o.Cluster.Read(func(st *consensus.State) { nmasters = len(st.Masters) })
 	peers, now := x.s.peers(), time.Now()
 	x.r.array(len(peers))
+	w := x.kv()
 	for _, p := range peers {
-		x.r.pairs(x.s.sentinelMap(m, p, max(nmasters, 1), now))
+		x.s.sentinelMap(w, m, p, max(nmasters, 1), now)
+		w.put(x.r)
 	}
 }
 

@@ -173,3 +173,31 @@ func (s *Server) masterViews() []*masterView {
 	})
 	return out
 }
+
+// replicaKeys returns the host:port strings of m's replicas, from the
+// rendered state when it has them.
+func (s *Server) replicaKeys(m *consensus.Master) []string {
+	keys := make([]string, len(m.Replicas))
+	var mv *masterView
+	if v := s.rendered(); v != nil {
+		mv = v.masters[m.Name]
+	}
+	for i, a := range m.Replicas {
+		if mv != nil && i < len(mv.replicas) && mv.replicas[i].addr == a {
+			keys[i] = mv.replicas[i].key
+		} else {
+			keys[i] = a.String()
+		}
+	}
+	return keys
+}
+
+// addrKey is the host:port string of m's address (see replicaKeys).
+func (s *Server) addrKey(m *consensus.Master) string {
+	if v := s.rendered(); v != nil {
+		if mv := v.masters[m.Name]; mv != nil && mv.addr.addr == m.Addr {
+			return mv.addr.key
+		}
+	}
+	return m.Addr.String()
+}
