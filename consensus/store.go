@@ -143,6 +143,7 @@ func Open(o Options) (*Store, error) {
 		bolt.Close()
 		return nil, fmt.Errorf("raft timers: %w", err)
 	}
+	restoreTimers := bootTimers(rc)
 
 	existing, err := raft.HasExistingState(bolt, bolt, snaps)
 	if err != nil {
@@ -183,6 +184,7 @@ func Open(o Options) (*Store, error) {
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	s.raft = r
+	restoreTimers(r, s.done, s.log)
 	s.rpcLn = newAuthListener(o.Mux.RPC(), headerRPC, secret, s.cid, onRefuse)
 	go s.acceptRPC()
 	go s.commitPusher()

@@ -57,8 +57,19 @@ func (o *observer) poke() {
 	}
 }
 
+// Observer timings: while something is left to do (a proposal not yet
+// committed, this node out of contact with the leader), it looks again
+// every observerRetry; otherwise it waits to be poked (an opinion changed,
+// an entry was applied), or for the moment a held-back "down" may be
+// proposed, with observerIdleCheck as a safety net. It used to look every
+// 50 ms whatever happened: 20 wake-ups a second per node for nothing.
+const (
+	observerRetry     = 50 * time.Millisecond
+	observerIdleCheck = time.Second
+)
+
 func (o *observer) run(ctx context.Context) {
-	t := time.NewTicker(50 * time.Millisecond)
+	t := time.NewTimer(observerIdleCheck)
 	defer t.Stop()
 	for {
 		select {
@@ -67,11 +78,20 @@ func (o *observer) run(ctx context.Context) {
 		case <-o.wake:
 		case <-t.C:
 		}
-		o.sync(ctx)
+		next := o.sync(ctx)
+		if !t.Stop() {
+			select {
+			case <-t.C:
+			default:
+			}
+		}
+		t.Reset(next)
 	}
 }
 
-func (o *observer) sync(ctx context.Context) {
+// sync proposes what differs between the opinions and the committed
+// observations; it returns when to look again.
+func (o *observer) sync(ctx context.Context) time.Duration {
 	fresh := o.store.Fresh() == nil
 	now := time.Now()
 	o.mu.Lock()
@@ -86,8 +106,9 @@ func (o *observer) sync(ctx context.Context) {
 	}
 	o.mu.Unlock()
 	if !fresh {
-		return
+		return observerRetry
 	}
+	next := observerIdleCheck
 	type change struct {
 		master string
 		addr   consensus.Addr
@@ -101,7 +122,8 @@ func (o *observer) sync(ctx context.Context) {
 				continue
 			}
 			down := op.down
-			if down && freshFor < time.Duration(m.DownAfterMs)*time.Millisecond {
+			if hold := time.Duration(m.DownAfterMs)*time.Millisecond - freshFor; down && hold > 0 {
+				next = min(next, hold)
 				continue // re-confirm after regaining contact
 			}
 			if m.Observations[o.myID].Down != down {
@@ -115,8 +137,10 @@ func (o *observer) sync(ctx context.Context) {
 		cancel()
 		if err != nil {
 			o.log.Debug("observation not committed yet", zap.String("master", c.master), zap.Error(err))
+			next = observerRetry
 		}
 	}
+	return next
 }
 
 // forget drops opinions of masters that are no longer monitored.

@@ -6,12 +6,13 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
+
+	"github.com/raftinel/raftinel/internal/rawio"
 )
 
 // The event loop serves every plain TCP connection of a Server from one
@@ -42,18 +43,15 @@ type evState struct {
 type loop struct {
 	s    *Server
 	epfd int
-	wake int // eventfd: tasks are waiting
-
-	mu      sync.Mutex
-	tasks   []func()
-	woken   bool
-	stopped bool
+	mb   *rawio.Mailbox // work from other goroutines
+	w    *rawio.Waiter
 
 	// Owned by the loop goroutine.
 	conns     map[int]*Conn
 	free      [][]byte // idle read buffers, reused by whichever connection reads next
 	lastSweep time.Time
-	now       atomic.Int64 // unix ns, read after each wait (Conn.clock)
+	now       atomic.Int64  // unix ns, read after each wait (Conn.clock)
+	done      chan struct{} // closed when the loop goroutine has returned
 }
 
 // eventLoop returns the server's loop, started at the first connection
@@ -74,21 +72,11 @@ func (s *Server) eventLoop() *loop {
 }
 
 func newLoop(s *Server) (*loop, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	epfd, mb, w, err := rawio.NewLoop()
 	if err != nil {
 		return nil, err
 	}
-	wake, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		unix.Close(epfd)
-		return nil, err
-	}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wake, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wake)}); err != nil {
-		unix.Close(epfd)
-		unix.Close(wake)
-		return nil, err
-	}
-	lp := &loop{s: s, epfd: epfd, wake: wake, conns: map[int]*Conn{}, lastSweep: time.Now()}
+	lp := &loop{s: s, epfd: epfd, mb: mb, w: w, conns: map[int]*Conn{}, lastSweep: time.Now(), done: make(chan struct{})}
 	lp.now.Store(time.Now().UnixNano())
 	go lp.run()
 	return lp, nil
@@ -100,10 +88,12 @@ func unwrapTCP(nc net.Conn) (*net.TCPConn, []byte, bool) {
 	switch c := nc.(type) {
 	case *net.TCPConn:
 		return c, nil, true
+	case interface{ Raw() *net.TCPConn }: // rawio.Conn
+		return c.Raw(), nil, true
 	case interface{ Unwrap() (net.Conn, []byte) }:
 		inner, pre := c.Unwrap()
-		tcp, ok := inner.(*net.TCPConn)
-		return tcp, pre, ok
+		tcp, _, ok := unwrapTCP(inner)
+		return tcp, pre, ok && tcp != nil
 	}
 	return nil, nil, false
 }
@@ -201,7 +191,7 @@ func (f *fdReader) Read(p []byte) (int, error) {
 	f.allow = false
 	fd := f.c.ev.sock // the loop goroutine is the only one that closes it
 	for {
-		n, err := sysRead(fd, p)
+		n, err := rawio.Read(fd, p)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -219,6 +209,7 @@ func (f *fdReader) Read(p []byte) (int, error) {
 }
 
 func (lp *loop) run() {
+	defer close(lp.done)
 	events := make([]unix.EpollEvent, 256)
 	for {
 		n, err := lp.wait(events)
@@ -230,8 +221,8 @@ func (lp *loop) run() {
 		for i := 0; i < n; i++ {
 			ev := &events[i]
 			fd := int(ev.Fd)
-			if fd == lp.wake {
-				if !lp.runTasks() {
+			if fd == lp.mb.FD() {
+				if !lp.mb.Run() {
 					lp.shutdown()
 					return
 				}
@@ -258,28 +249,17 @@ func (lp *loop) run() {
 	}
 }
 
-// epollEvent is an epoll_event.
-type epollEvent = unix.EpollEvent
-
-// wait waits in epoll_wait: the thread blocks in the kernel, after a look
-// that does not block (under load something is usually ready). Waiting
-// through Go's netpoller instead (the epoll descriptor is pollable, so the
-// loop goroutine could park like any other) measured about 15 % more CPU
-// per unpipelined request: a park and a wake-up per idle moment.
+// wait waits for events (rawio.Waiter: a short blocking epoll_wait under
+// load, the Go netpoller when idle). Parking in the netpoller on every
+// idle moment measured about 15 % more CPU per unpipelined request than
+// blocking in epoll_wait; blocking in it when idle cost an idle node more
+// than its work (the runtime's monitor thread).
 func (lp *loop) wait(events []unix.EpollEvent) (int, error) {
-	if n, err := pollNow(lp.epfd, events); n > 0 || (err != nil && err != unix.EINTR) {
-		return n, err
-	}
-	timeout := -1
+	var until time.Time
 	if lp.s.o.IdleTimeout > 0 {
-		timeout = 1000 // sweep idle clients every second, only when a timeout is set
+		until = time.Now().Add(time.Second) // sweep idle clients every second, only when a timeout is set
 	}
-	for {
-		n, err := unix.EpollWait(lp.epfd, events, timeout)
-		if err != unix.EINTR {
-			return n, err
-		}
-	}
+	return lp.w.Wait(events, until)
 }
 
 // process runs every complete request buffered for c (after one read when
@@ -342,7 +322,7 @@ func (lp *loop) writable(c *Conn) {
 // goroutine); the rest waits for EPOLLOUT.
 func (lp *loop) flushLocked(c *Conn) {
 	for c.pending() > 0 && c.ev.sock >= 0 {
-		n, err := sysWrite(c.ev.sock, c.out[c.outOff:])
+		n, err := rawio.Write(c.ev.sock, c.out[c.outOff:])
 		if n > 0 {
 			c.outOff += n
 			lp.s.stats.countOut(lp.now.Load()/1e9, n)
@@ -495,51 +475,15 @@ func (lp *loop) putBuf(b []byte) {
 }
 
 // post runs f on the loop goroutine.
-func (lp *loop) post(f func()) {
-	lp.mu.Lock()
-	if lp.stopped {
-		lp.mu.Unlock()
-		return
-	}
-	lp.tasks = append(lp.tasks, f)
-	wake := !lp.woken
-	lp.woken = true
-	lp.mu.Unlock()
-	if wake {
-		one := [8]byte{1}
-		_, _ = unix.Write(lp.wake, one[:])
-	}
-}
-
-// runTasks runs what other goroutines posted; false once stopped.
-func (lp *loop) runTasks() bool {
-	var b [8]byte
-	_, _ = unix.Read(lp.wake, b[:])
-	lp.mu.Lock()
-	tasks := lp.tasks
-	lp.tasks = nil
-	lp.woken = false
-	stopped := lp.stopped
-	lp.mu.Unlock()
-	for _, f := range tasks {
-		f()
-	}
-	return !stopped
-}
+func (lp *loop) post(f func()) { lp.mb.Post(f) }
 
 // stop ends the loop after closing its connections.
-func (lp *loop) stop() {
-	lp.post(func() {
-		lp.mu.Lock()
-		lp.stopped = true
-		lp.mu.Unlock()
-	})
-}
+func (lp *loop) stop() { lp.mb.Stop() }
 
 func (lp *loop) shutdown() {
 	for _, c := range lp.conns {
 		lp.closeConn(c)
 	}
-	_ = unix.Close(lp.epfd)
-	_ = unix.Close(lp.wake)
+	_ = lp.w.Close()
+	_ = lp.mb.Close()
 }

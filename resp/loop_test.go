@@ -143,3 +143,26 @@ func (p *peeked) Read(b []byte) (int, error) {
 }
 
 func (p *peeked) Unwrap() (net.Conn, []byte) { return p.Conn, p.pre }
+
+// Close ends the event loop: its goroutine returns, its sockets are closed.
+func TestLoopStops(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("no event loop")
+	}
+	e := newEnv(t)
+	c := e.dial()
+	c.Expect("+PONG\r\n", "PING")
+	lp := e.srv.lp
+	if lp == nil {
+		t.Fatal("no event loop")
+	}
+	_ = e.srv.Close()
+	select {
+	case <-lp.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the loop goroutine did not return")
+	}
+	if !c.EOF() {
+		t.Fatal("connection still open")
+	}
+}
