@@ -7,18 +7,18 @@ import (
 	"go.uber.org/zap"
 )
 
-// A node whose Raft has no leader yet starts with short election timers
+// A node whose Raft has no leader yet starts with shorter election timers
 // (bootHeartbeatTimeout), so that a fresh cluster elects its first leader
-// within about bootHeartbeatTimeout..2x of its last node starting instead
-// of one to two raft-heartbeat-timeouts; once a leader is known (or after
-// bootTimersFor) the configured timers are reloaded, and with them the
-// heartbeat period (a tenth of the heartbeat timeout), which is what an
-// idle cluster spends its CPU on. hashicorp/raft cannot reload the leader
-// lease and requires it to be at most the heartbeat timeout, so the lease
-// is capped at bootHeartbeatTimeout: with the default 300 ms timeout a
-// leader hears from each follower every 30-60 ms, well within it.
+// sooner than one to two raft-heartbeat-timeouts after its nodes start;
+// once a leader is known (or after bootTimersFor) the configured timers
+// are reloaded, and with them the heartbeat period (a tenth of the
+// heartbeat timeout), which is what an idle cluster spends its CPU on.
+// hashicorp/raft cannot reload the leader lease and requires it to be at
+// most the heartbeat timeout, so the start timers go no lower than the
+// lease (200 ms by default): a shorter lease made loaded machines' leaders
+// step down (a 150 ms lease did in the e2e suite under load).
 const (
-	bootHeartbeatTimeout = 150 * time.Millisecond
+	bootHeartbeatTimeout = 200 * time.Millisecond
 	bootTimersFor        = 5 * time.Second
 )
 
@@ -26,12 +26,12 @@ const (
 // function, run on the started Raft, restores them when a leader is known.
 // Timers already shorter (tests) are left alone.
 func bootTimers(rc *raft.Config) func(r *raft.Raft, done <-chan struct{}, log *zap.Logger) {
-	if rc.HeartbeatTimeout <= bootHeartbeatTimeout {
+	boot := max(bootHeartbeatTimeout, rc.LeaderLeaseTimeout)
+	if rc.HeartbeatTimeout <= boot {
 		return func(*raft.Raft, <-chan struct{}, *zap.Logger) {}
 	}
 	hb, el := rc.HeartbeatTimeout, rc.ElectionTimeout
-	rc.HeartbeatTimeout, rc.ElectionTimeout = bootHeartbeatTimeout, bootHeartbeatTimeout
-	rc.LeaderLeaseTimeout = min(rc.LeaderLeaseTimeout, bootHeartbeatTimeout)
+	rc.HeartbeatTimeout, rc.ElectionTimeout = boot, boot
 	return func(r *raft.Raft, done <-chan struct{}, log *zap.Logger) {
 		go func() {
 			t := time.NewTicker(10 * time.Millisecond)
