@@ -41,7 +41,7 @@ func TestCommandLineForms(t *testing.T) {
 		{"override file directive", []string{"--sentinel", "down-after-milliseconds", "m", "500"}, func(c *Config) bool {
 			return c.Masters[0].DownAfter.Milliseconds() == 500
 		}},
-		{"raftinel directive", []string{"--raft-peers", "a:1", "b:1"}, func(c *Config) bool { return len(c.Raft.Peers) == 2 }},
+		{"raftinel directive", []string{"--raft-peers", "a:1", "127.0.0.1:26379"}, func(c *Config) bool { return len(c.Raft.Peers) == 2 }},
 		{"no args", nil, func(c *Config) bool { return c.Port == 26379 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

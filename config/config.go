@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -62,6 +64,53 @@ type Config struct {
 	// Ignored lists Redis server directives that were accepted but have no
 	// meaning for raftinel, so the caller can log them.
 	Ignored []IgnoredDirective
+
+	// origins: where each server and raftinel directive was set, so that
+	// checks made when the node starts (Errorf) name the line.
+	origins map[string]*line
+}
+
+// Errorf is a configuration error about directive found after parsing (a
+// port that cannot be bound, TLS files that do not load, a node of several
+// without raft-secret): it names the file and the line that set the
+// directive, like a parse error, or only the file when the directive was
+// left at its default.
+func (c *Config) Errorf(directive, format string, a ...any) *Error {
+	reason := fmt.Sprintf(format, a...)
+	if l := c.origins[strings.ToLower(directive)]; l != nil {
+		written := l.args[0]
+		if strings.EqualFold(written, "sentinel") && len(l.args) > 1 {
+			written += " " + l.args[1]
+		}
+		return l.fail(written, reason)
+	}
+	file := c.File
+	if file == "" {
+		file = "(config)"
+	}
+	return &Error{File: file, Directive: directive, Reason: reason}
+}
+
+// CheckPeerAuth refuses a node of a multi-node cluster (raft-peers with
+// other nodes, raft-join, or raft-bootstrap-expect above 1) without raft-secret, unless raft-insecure yes
+// says so: anyone who reaches the port would control the cluster. It is
+// checked when the node starts (node.New), not by Parse, so that a file
+// can be loaded and inspected without its secret (which may arrive on the
+// command line).
+func (c *Config) CheckPeerAuth() error {
+	if c.Raft.Secret != "" || c.Raft.Insecure || (len(c.Raft.Peers) <= 1 && c.Raft.Join == "" && c.Raft.BootstrapExpect <= 1) {
+		return nil
+	}
+	directive := "raft-peers"
+	switch {
+	case c.Raft.Join != "":
+		directive = "raft-join"
+	case c.Raft.BootstrapExpect > 1:
+		directive = "raft-bootstrap-expect"
+	}
+	return c.Errorf(directive, "raft-secret is not set: a node of a multi-node cluster must authenticate its peers; "+
+		"add the same `raft-secret <random string>` line to every node's config (e.g. from `openssl rand -hex 32`), "+
+		"or `raft-insecure yes` to run unauthenticated")
 }
 
 // IgnoredDirective is one accepted-but-unused Redis directive.
@@ -131,7 +180,9 @@ type KnownSentinel struct {
 type Raft struct {
 	Peers              []string      // raft-peers host:port ... (self included)
 	Join               string        // raft-join host:port
+	BootstrapExpect    int           // raft-bootstrap-expect N (0 = off)
 	Secret             string        // raft-secret
+	Insecure           bool          // raft-insecure: several nodes without raft-secret
 	HeartbeatTimeout   time.Duration // raft-heartbeat-timeout
 	ElectionTimeout    time.Duration // raft-election-timeout
 	LeaderLeaseTimeout time.Duration // raft-leader-lease-timeout

@@ -25,10 +25,14 @@ type Error struct {
 	Err       error  // underlying cause (read errors), for errors.Is
 }
 
-// Error renders one line: `<file>:<line>: '<directive>': <reason>`.
+// Error renders one line: `<file>:<line>: '<directive>': <reason>`
+// (`<file>: '<directive>': <reason>` for a directive at its default).
 // Control characters are escaped so the message stays on one line.
 func (e *Error) Error() string {
 	if e.Line <= 0 {
+		if e.Directive != "" {
+			return oneLine(e.File) + ": '" + oneLine(e.Directive) + "': " + oneLine(e.Reason)
+		}
 		return oneLine(e.File) + ": " + oneLine(e.Reason)
 	}
 	return oneLine(e.File) + ":" + strconv.Itoa(e.Line) + ": '" +

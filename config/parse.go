@@ -71,6 +71,7 @@ func Parse(r io.Reader, file string, args []string) (*Config, error) {
 	if e := p.crossCheck(); e != nil {
 		return nil, e
 	}
+	p.cfg.origins = p.seen
 	return p.cfg, nil
 }
 

@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -12,6 +14,13 @@ var raftinelDirectives = map[string]handler{
 	"raft-peers":  raftPeersValue,
 	"raft-join":   raftJoinValue,
 	"raft-secret": raftSecretValue,
+	// raft-bootstrap-expect N: form the cluster with the N raftinel nodes
+	// (this one included) found through the hello channel of the masters
+	// this file monitors, instead of listing them in raft-peers.
+	"raft-bootstrap-expect": intValue(1, 1000, func(c *Config, v int64) { c.Raft.BootstrapExpect = int(v) }),
+	// raft-insecure yes: a multi-node cluster without raft-secret, its
+	// peer streams unauthenticated (logged loudly at start).
+	"raft-insecure": boolValue(func(c *Config, v bool) { c.Raft.Insecure = v }),
 
 	// hashicorp/raft refuses timeouts under 5 ms (commit: 1 ms); refusing
 	// them here names the line instead of failing at start-up.
@@ -20,12 +29,13 @@ var raftinelDirectives = map[string]handler{
 	"raft-leader-lease-timeout": millis(5, func(c *Config, d time.Duration) { c.Raft.LeaderLeaseTimeout = d }),
 	"raft-commit-timeout":       millis(1, func(c *Config, d time.Duration) { c.Raft.CommitTimeout = d }),
 	"raft-snapshot-interval":    millis(5, func(c *Config, d time.Duration) { c.Raft.SnapshotInterval = d }),
-	"raft-snapshot-threshold":   count(func(c *Config, n uint64) { c.Raft.SnapshotThreshold = n }),
-	"raft-trailing-logs":        count(func(c *Config, n uint64) { c.Raft.TrailingLogs = n }),
+	"raft-snapshot-threshold":   count(1, func(c *Config, n uint64) { c.Raft.SnapshotThreshold = n }),
+	"raft-trailing-logs":        count(1, func(c *Config, n uint64) { c.Raft.TrailingLogs = n }),
 	"raft-stale-after":          millis(1, func(c *Config, d time.Duration) { c.Raft.StaleAfter = d }),
 	"raft-serve-stale":          boolValue(func(c *Config, v bool) { c.Raft.ServeStale = v }),
 
-	"ping-period":        millis(0, func(c *Config, d time.Duration) { c.Monitor.PingPeriod = d }), // 0 = auto
+	// Without the directive the period is automatic (Monitor.PingPeriod 0).
+	"ping-period":        millis(1, func(c *Config, d time.Duration) { c.Monitor.PingPeriod = d }),
 	"info-period":        millis(1, func(c *Config, d time.Duration) { c.Monitor.InfoPeriod = d }),
 	"sdown-check-period": millis(1, func(c *Config, d time.Duration) { c.Monitor.SDownCheckPeriod = d }),
 
@@ -53,15 +63,15 @@ func millis(min int64, set func(*Config, time.Duration)) handler {
 	}
 }
 
-// count is a non-negative integer.
-func count(set func(*Config, uint64)) handler {
+// count is an integer, at least min.
+func count(min int64, set func(*Config, uint64)) handler {
 	return func(p *parser, vals []string) string {
 		if len(vals) != 1 {
 			return reasonArgCount
 		}
 		n, ok := parseNumber(vals[0])
-		if !ok || n < 0 {
-			return "argument must be a non-negative integer"
+		if !ok || n < min {
+			return fmt.Sprintf("argument must be a whole number, at least %d", min)
 		}
 		set(p.cfg, uint64(n))
 		return ""
@@ -123,12 +133,23 @@ func (p *parser) crossCheck() *Error {
 	rules := []rule{
 		{c.Raft.Join != "" && len(c.Raft.Peers) > 0, []string{"raft-peers", "raft-join"},
 			"raft-peers and raft-join cannot be used together: raft-peers bootstraps a new cluster, raft-join joins a running one"},
+		{c.Raft.BootstrapExpect > 0 && len(c.Raft.Peers) > 0, []string{"raft-peers", "raft-bootstrap-expect"},
+			"raft-peers and raft-bootstrap-expect cannot be used together: raft-peers lists the members, raft-bootstrap-expect finds them"},
+		{c.Raft.BootstrapExpect > 0 && c.Raft.Join != "", []string{"raft-join", "raft-bootstrap-expect"},
+			"raft-join and raft-bootstrap-expect cannot be used together: raft-join joins a running cluster, raft-bootstrap-expect forms a new one"},
 		{c.Raft.ElectionTimeout < c.Raft.HeartbeatTimeout, []string{"raft-election-timeout", "raft-heartbeat-timeout"},
 			fmt.Sprintf("raft-election-timeout (%v) must not be shorter than raft-heartbeat-timeout (%v)", c.Raft.ElectionTimeout, c.Raft.HeartbeatTimeout)},
 		{c.Raft.LeaderLeaseTimeout > c.Raft.HeartbeatTimeout, []string{"raft-leader-lease-timeout", "raft-heartbeat-timeout"},
 			fmt.Sprintf("raft-leader-lease-timeout (%v) must not be longer than raft-heartbeat-timeout (%v)", c.Raft.LeaderLeaseTimeout, c.Raft.HeartbeatTimeout)},
 		{c.HTTPPort != 0 && (c.HTTPPort == c.Port || c.HTTPPort == c.TLS.Port), []string{"http-port", "port", "tls-port"},
 			fmt.Sprintf("http-port %d is already used by port or tls-port", c.HTTPPort)},
+		{c.Port == 0 && c.TLS.Port == 0, []string{"port", "tls-port"},
+			"port 0 disables the plain port and there is no tls-port: raftinel needs a TCP port for clients and peers"},
+		{c.TLS.Port > 0 && (c.TLS.CertFile == "" || c.TLS.KeyFile == ""), []string{"tls-port", "tls-cert-file", "tls-key-file"},
+			"tls-port needs tls-cert-file and tls-key-file (the certificate and key the port presents)"},
+		{len(c.Raft.Peers) > 0 && !slices.Contains(c.Raft.Peers, c.RaftAddr()), []string{"raft-peers", "announce-ip", "announce-port", "bind", "port", "tls-port"},
+			fmt.Sprintf("raft-peers %s does not include this node's address %s (set from announce-ip/announce-port, else bind and port): list every initial member, this node included",
+				strings.Join(c.Raft.Peers, " "), c.RaftAddr())},
 		{c.Port == 0 && c.TLS.Port > 0 && !c.TLS.Replication, []string{"port", "tls-port", "tls-replication"},
 			"port 0 (TLS only) needs tls-replication yes: other nodes reach this one on tls-port, over TLS"},
 		// redis-server's own check, with its own words.
@@ -154,7 +175,7 @@ func (p *parser) blame(directives []string, reason string) *Error {
 		}
 	}
 	if last == nil {
-		return &Error{File: p.cfg.File, Reason: reason}
+		return &Error{File: p.cfg.File, Directive: directives[0], Reason: reason}
 	}
 	return last.fail(last.args[0], reason)
 }

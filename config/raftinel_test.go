@@ -9,17 +9,19 @@ import (
 func TestRaftinelDirectives(t *testing.T) {
 	c := mustParse(t, `
 raft-peers 10.0.0.1:26379 sentinel-1.sentinel:26379 [::1]:26379
+sentinel announce-ip 10.0.0.1
 raft-secret "s e c r e t"
+raft-insecure yes
 raft-heartbeat-timeout 1000
 raft-election-timeout 1500
 raft-leader-lease-timeout 500
 raft-commit-timeout 10
 raft-snapshot-interval 60000
-raft-snapshot-threshold 0
+raft-snapshot-threshold 1
 raft-trailing-logs 100
 raft-stale-after 3000
 raft-serve-stale yes
-ping-period 0
+ping-period 1
 info-period 2000
 sdown-check-period 50
 replica-witness no
@@ -31,15 +33,15 @@ http-port 9121
 `)
 	wantRaft := Raft{
 		Peers:  []string{"10.0.0.1:26379", "sentinel-1.sentinel:26379", "[::1]:26379"},
-		Secret: "s e c r e t", HeartbeatTimeout: time.Second, ElectionTimeout: 1500 * time.Millisecond,
+		Secret: "s e c r e t", Insecure: true, HeartbeatTimeout: time.Second, ElectionTimeout: 1500 * time.Millisecond,
 		LeaderLeaseTimeout: 500 * time.Millisecond, CommitTimeout: 10 * time.Millisecond,
-		SnapshotInterval: time.Minute, SnapshotThreshold: 0, TrailingLogs: 100,
+		SnapshotInterval: time.Minute, SnapshotThreshold: 1, TrailingLogs: 100,
 		StaleAfter: 3 * time.Second, ServeStale: true,
 	}
 	if !reflect.DeepEqual(c.Raft, wantRaft) {
 		t.Errorf("Raft:\n got %+v\nwant %+v", c.Raft, wantRaft)
 	}
-	if want := (Monitor{PingPeriod: 0, InfoPeriod: 2 * time.Second, SDownCheckPeriod: 50 * time.Millisecond}); c.Monitor != want {
+	if want := (Monitor{PingPeriod: time.Millisecond, InfoPeriod: 2 * time.Second, SDownCheckPeriod: 50 * time.Millisecond}); c.Monitor != want {
 		t.Errorf("Monitor = %+v, want %+v", c.Monitor, want)
 	}
 	if want := (Failover{ReplicaWitness: false, PauseTimeout: 7 * time.Second, FenceMinReplicas: 1, FenceMaxLag: 2}); c.Failover != want {
@@ -59,9 +61,12 @@ http-port 9121
 	if c.Failover.FenceMinReplicas != -1 || c.Failover.FenceMaxLag != 10 {
 		t.Errorf("fencing defaults: %+v, want off (-1) and max lag 10", c.Failover)
 	}
+	if c = mustParse(t, "raft-bootstrap-expect 3\nraft-secret s\n"); c.Raft.BootstrapExpect != 3 {
+		t.Errorf("BootstrapExpect = %d", c.Raft.BootstrapExpect)
+	}
 	// A later raft-peers line replaces the earlier one.
-	c = mustParse(t, "raft-peers 10.0.0.1:1 10.0.0.2:1\nraft-peers 10.0.0.3:1\n")
-	if !reflect.DeepEqual(c.Raft.Peers, []string{"10.0.0.3:1"}) {
+	c = mustParse(t, "raft-peers 10.0.0.1:1 10.0.0.2:1\nraft-peers 10.0.0.3:1 127.0.0.1:26379\n")
+	if !reflect.DeepEqual(c.Raft.Peers, []string{"10.0.0.3:1", "127.0.0.1:26379"}) {
 		t.Errorf("Peers = %q", c.Raft.Peers)
 	}
 }
@@ -70,6 +75,7 @@ func TestRaftinelErrors(t *testing.T) {
 	const ms5 = "argument must be a whole number of milliseconds, at least 5"
 	const ms1 = "argument must be a whole number of milliseconds, at least 1"
 	const ms0 = "argument must be a whole number of milliseconds, at least 0"
+	const atLeast1 = "argument must be a whole number, at least 1"
 	runErrCases(t, []errCase{
 		{"peers none", "raft-peers", nil, 1, "raft-peers", "wrong number of arguments"},
 		{"peers no port", "raft-peers 10.0.0.1", nil, 1, "raft-peers", "invalid peer address '10.0.0.1': expected host:port"},
@@ -83,6 +89,12 @@ func TestRaftinelErrors(t *testing.T) {
 		{"join bad", "raft-join a", nil, 1, "raft-join", "invalid address 'a': expected host:port"},
 		{"peers and join", "raft-join a:1\nport 1\nraft-peers b:1 c:1\n", nil, 3, "raft-peers",
 			"raft-peers and raft-join cannot be used together: raft-peers bootstraps a new cluster, raft-join joins a running one"},
+		{"expect zero", "raft-bootstrap-expect 0", nil, 1, "raft-bootstrap-expect", "argument must be between 1 and 1000 inclusive"},
+		{"expect text", "raft-bootstrap-expect three", nil, 1, "raft-bootstrap-expect", "argument couldn't be parsed into an integer"},
+		{"expect and peers", "port 1\nraft-peers a:1 127.0.0.1:1\nraft-bootstrap-expect 3\n", nil, 3, "raft-bootstrap-expect",
+			"raft-peers and raft-bootstrap-expect cannot be used together: raft-peers lists the members, raft-bootstrap-expect finds them"},
+		{"expect and join", "raft-bootstrap-expect 3\nraft-join a:1\n", nil, 2, "raft-join",
+			"raft-join and raft-bootstrap-expect cannot be used together: raft-join joins a running cluster, raft-bootstrap-expect forms a new one"},
 		{"secret empty", `raft-secret ""`, nil, 1, "raft-secret", "raft-secret must not be empty"},
 		{"secret arity", "raft-secret a b", nil, 1, "raft-secret", "wrong number of arguments"},
 		{"heartbeat small", "raft-heartbeat-timeout 4", nil, 1, "raft-heartbeat-timeout", ms5},
@@ -91,11 +103,14 @@ func TestRaftinelErrors(t *testing.T) {
 		{"lease small", "raft-leader-lease-timeout -1", nil, 1, "raft-leader-lease-timeout", ms5},
 		{"commit zero", "raft-commit-timeout 0", nil, 1, "raft-commit-timeout", ms1},
 		{"snapshot interval", "raft-snapshot-interval 1", nil, 1, "raft-snapshot-interval", ms5},
-		{"snapshot threshold", "raft-snapshot-threshold -1", nil, 1, "raft-snapshot-threshold", "argument must be a non-negative integer"},
-		{"trailing logs", "raft-trailing-logs x", nil, 1, "raft-trailing-logs", "argument must be a non-negative integer"},
+		{"snapshot threshold", "raft-snapshot-threshold -1", nil, 1, "raft-snapshot-threshold", atLeast1},
+		{"snapshot threshold zero", "raft-snapshot-threshold 0", nil, 1, "raft-snapshot-threshold", atLeast1},
+		{"trailing logs", "raft-trailing-logs x", nil, 1, "raft-trailing-logs", atLeast1},
+		{"trailing logs zero", "raft-trailing-logs 0", nil, 1, "raft-trailing-logs", atLeast1},
 		{"stale after", "raft-stale-after 0", nil, 1, "raft-stale-after", ms1},
 		{"serve stale", "raft-serve-stale maybe", nil, 1, "raft-serve-stale", "argument must be 'yes' or 'no'"},
-		{"ping period", "ping-period -1", nil, 1, "ping-period", ms0},
+		{"ping period", "ping-period -1", nil, 1, "ping-period", ms1},
+		{"ping period zero", "ping-period 0", nil, 1, "ping-period", ms1},
 		{"info period", "info-period 0", nil, 1, "info-period", ms1},
 		{"sdown period", "sdown-check-period 0", nil, 1, "sdown-check-period", ms1},
 		{"witness", "replica-witness 1", nil, 1, "replica-witness", "argument must be 'yes' or 'no'"},
@@ -107,14 +122,27 @@ func TestRaftinelErrors(t *testing.T) {
 		{"http port", "http-port 65536", nil, 1, "http-port", "argument must be between 0 and 65535 inclusive"},
 		{"http port clash", "http-port 26379", nil, 1, "http-port", "http-port 26379 is already used by port or tls-port"},
 		{"http port clash later port", "http-port 9000\nport 9000", nil, 2, "port", "http-port 9000 is already used by port or tls-port"},
-		{"tls only without tls-replication", "port 0\ntls-port 26380", nil, 2, "tls-port",
+		{"tls only without tls-replication", "port 0\ntls-port 26380" + certs, nil, 2, "tls-port",
 			"port 0 (TLS only) needs tls-replication yes: other nodes reach this one on tls-port, over TLS"},
+		{"no port at all", "port 0", nil, 1, "port",
+			"port 0 disables the plain port and there is no tls-port: raftinel needs a TCP port for clients and peers"},
+		{"tls-port without certificates", "tls-port 26380", nil, 1, "tls-port",
+			"tls-port needs tls-cert-file and tls-key-file (the certificate and key the port presents)"},
+		{"tls-port without key", "tls-port 26380\ntls-cert-file c.crt", nil, 2, "tls-cert-file",
+			"tls-port needs tls-cert-file and tls-key-file (the certificate and key the port presents)"},
+		{"peers without this node", "port 7000\nraft-peers 127.0.0.1:7001 127.0.0.1:7002", nil, 2, "raft-peers",
+			"raft-peers 127.0.0.1:7001 127.0.0.1:7002 does not include this node's address 127.0.0.1:7000 (set from announce-ip/announce-port, else bind and port): list every initial member, this node included"},
+		{"peers without this node, port later", "raft-peers 127.0.0.1:7001 127.0.0.1:7002\nport 7001\nbind 127.0.0.2", nil, 3, "bind",
+			"raft-peers 127.0.0.1:7001 127.0.0.1:7002 does not include this node's address 127.0.0.2:7001 (set from announce-ip/announce-port, else bind and port): list every initial member, this node included"},
 		{"election below heartbeat", "raft-heartbeat-timeout 1000", nil, 1, "raft-heartbeat-timeout",
 			"raft-election-timeout (300ms) must not be shorter than raft-heartbeat-timeout (1s)"},
 		{"lease above heartbeat", "raft-election-timeout 1000\nraft-leader-lease-timeout 400\n", nil, 2, "raft-leader-lease-timeout",
 			"raft-leader-lease-timeout (400ms) must not be longer than raft-heartbeat-timeout (300ms)"},
 	})
 }
+
+// certs are the lines a tls-port needs to be accepted.
+const certs = "\ntls-cert-file c.crt\ntls-key-file c.key"
 
 func TestRaftAddr(t *testing.T) {
 	for _, tc := range []struct{ conf, want string }{
@@ -128,10 +156,10 @@ func TestRaftAddr(t *testing.T) {
 		{"port 1\nsentinel announce-port 2", "127.0.0.1:2"},
 		{"sentinel announce-ip sentinel-0.sentinel\nsentinel announce-port 30000", "sentinel-0.sentinel:30000"},
 		{"sentinel announce-ip fd00::1", "[fd00::1]:26379"},
-		{"tls-port 26380", "127.0.0.1:26379"},
-		{"tls-port 26380\ntls-replication yes", "127.0.0.1:26380"},
-		{"port 0\ntls-port 26380\ntls-replication yes", "127.0.0.1:26380"},
-		{"tls-port 26380\ntls-replication yes\nsentinel announce-port 30000", "127.0.0.1:30000"},
+		{"tls-port 26380" + certs, "127.0.0.1:26379"},
+		{"tls-port 26380\ntls-replication yes" + certs, "127.0.0.1:26380"},
+		{"port 0\ntls-port 26380\ntls-replication yes" + certs, "127.0.0.1:26380"},
+		{"tls-port 26380\ntls-replication yes\nsentinel announce-port 30000" + certs, "127.0.0.1:30000"},
 	} {
 		if got := mustParse(t, tc.conf).RaftAddr(); got != tc.want {
 			t.Errorf("%q: RaftAddr() = %q, want %q", tc.conf, got, tc.want)

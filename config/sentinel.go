@@ -100,6 +100,11 @@ func (p *parser) runSentinelPasses() *Error {
 			if reason != "" {
 				return l.fail(directive, reason)
 			}
+			// Global statements (one per file) are found again by
+			// Errorf, e.g. "sentinel myid".
+			if sentinelPass(l.args[1]) == passGlobal {
+				p.seen[strings.ToLower(directive)] = l
+			}
 		}
 	}
 	return nil

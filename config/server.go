@@ -123,6 +123,12 @@ func bindValue(p *parser, vals []string) string {
 		p.cfg.Bind = nil
 		return ""
 	}
+	for _, v := range vals {
+		a := strings.TrimPrefix(v, "-")
+		if a != "*" && a != "::*" && !isIPLiteral(a) && !isHostname(a) {
+			return "invalid bind address " + quote(v) + ": not an IP address or a host name"
+		}
+	}
 	p.cfg.Bind = append([]string(nil), vals...)
 	return ""
 }

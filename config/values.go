@@ -69,13 +69,19 @@ func isIPLiteral(s string) bool {
 
 // isHostname checks DNS-name syntax: dot-separated labels of letters,
 // digits, '-' and '_' (seen in real deployments), each 1..63 bytes, 253 in
-// all, optional trailing dot. It does not resolve anything.
+// all, optional trailing dot, the last label not all digits (RFC 3696 2:
+// "999.1.1.1" is a bad IP address, not a name). It does not resolve
+// anything.
 func isHostname(s string) bool {
 	s = strings.TrimSuffix(s, ".")
 	if s == "" || len(s) > 253 {
 		return false
 	}
-	for _, label := range strings.Split(s, ".") {
+	labels := strings.Split(s, ".")
+	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
+		return false
+	}
+	for _, label := range labels {
 		if label == "" || len(label) > 63 {
 			return false
 		}

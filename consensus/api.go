@@ -36,7 +36,7 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	resp, err := s.toLeader(ctx, &rpcRequest{Kind: rpcApply, Data: data}, func() (*rpcResponse, error) {
+	resp, err := s.toLeader(ctx, &rpcRequest{Kind: rpcApply, Data: data, Client: clientOf(ctx)}, func() (*rpcResponse, error) {
 		res, err := s.applyLocal(cmd)
 		r := &rpcResponse{Index: res.Index, Value: res.Value}
 		encodeError(err, r)
@@ -54,8 +54,9 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 
 // Call runs a registered leader-side handler (HandleRPC) on the leader.
 func (s *Store) Call(ctx context.Context, kind string, data []byte) ([]byte, error) {
-	resp, err := s.toLeader(ctx, &rpcRequest{Kind: kind, Data: data}, func() (*rpcResponse, error) {
-		return s.handleRPC(&rpcRequest{Kind: kind, Data: data}), nil
+	req := &rpcRequest{Kind: kind, Data: data, Client: clientOf(ctx)}
+	resp, err := s.toLeader(ctx, req, func() (*rpcResponse, error) {
+		return s.handleRPC(req, ""), nil
 	})
 	if err != nil {
 		return nil, err
@@ -217,7 +218,15 @@ func (s *Store) Barrier(timeout time.Duration) error {
 // heard from a leader within StaleAfter and, after start or a stale
 // period, once it has caught up with the leader (catchup.go).
 func (s *Store) Fresh() error {
-	if s.o.ServeStale || s.IsLeader() {
+	if s.o.ServeStale {
+		return nil
+	}
+	return s.upToDate()
+}
+
+// upToDate is Fresh without raft-serve-stale.
+func (s *Store) upToDate() error {
+	if s.IsLeader() {
 		return nil
 	}
 	lc := s.raft.LastContact()
@@ -234,6 +243,40 @@ func (s *Store) Fresh() error {
 		return fmt.Errorf("%w: catching up with the leader", ErrStale)
 	}
 	return nil
+}
+
+// freshPoll is how often AwaitFresh checks whether the node caught up.
+const freshPoll = 10 * time.Millisecond
+
+// AwaitFresh is Fresh for a client's address query. While this node is
+// still confirming that it is up to date (it started, or regained contact
+// with a leader, less than raft-stale-after ago and is catching up) it
+// waits for that instead of answering -STALE at once: Sentinel's clients
+// (and its test suite) ask a restarted node right away, and the answer is
+// only a few milliseconds off. A node without leader contact for longer
+// than raft-stale-after answers the error at once, and no query waits
+// longer than raft-stale-after; design rule 8 holds: nothing is answered
+// before the node has caught up. With raft-serve-stale the same wait
+// happens (a node just restarted has not replayed its log yet: it would
+// answer from an empty state), then the answer is given anyway.
+func (s *Store) AwaitFresh(ctx context.Context) error {
+	deadline := time.Now().Add(s.o.StaleAfter)
+	for {
+		err := s.upToDate()
+		if err == nil || s.leaderlessFor() > s.o.StaleAfter || time.Now().After(deadline) {
+			if s.o.ServeStale {
+				return nil
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return s.Fresh()
+		case <-s.done:
+			return s.Fresh()
+		case <-time.After(freshPoll):
+		}
+	}
 }
 
 // leaderlessFor is how long this node has been without a leader, counting
@@ -311,7 +354,7 @@ func (s *Store) RaftInfo() [][2]string {
 		}
 		return "no"
 	}
-	return [][2]string{
+	return append([][2]string{
 		{"raft_state", lowerState(s.raft.State())},
 		{"raft_leader", leader},
 		{"raft_term", st["term"]},
@@ -327,7 +370,29 @@ func (s *Store) RaftInfo() [][2]string {
 		{"raft_secret", yn(s.o.Secret != "")},
 		{"raft_address", s.o.Advertise},
 		{"raft_cluster_id", fmt.Sprintf("%x", s.cid.get())},
-	}
+		{"raft_log_version", strconv.Itoa(LogVersion)},
+		{"raft_cluster_log_version", strconv.Itoa(s.ClusterLogVersion())},
+	}, s.formationInfo()...)
+}
+
+// ClusterLogVersion is the highest log entry version every current member
+// reads, as the members registered it (a member not registered yet, or
+// registered before versions, counts as 1). A release that introduces a
+// new entry version writes it only once this reaches it (rolling
+// upgrades, docs/operations.md).
+func (s *Store) ClusterLogVersion() int {
+	v := LogVersion
+	servers := s.configuredServers()
+	s.Read(func(st *State) {
+		for _, srv := range servers {
+			n := st.Nodes[string(srv.ID)].LogVersion
+			if string(srv.ID) == s.o.Advertise {
+				n = LogVersion
+			}
+			v = min(v, max(n, 1))
+		}
+	})
+	return v
 }
 
 func lowerState(st raft.RaftState) string {
@@ -346,6 +411,9 @@ func lowerState(st raft.RaftState) string {
 func (s *Store) AddVoter(addr string) error {
 	if _, err := ParseAddr(addr); err != nil {
 		return fmt.Errorf("invalid address %q: %w", addr, err)
+	}
+	if !s.auth.on {
+		return NoSecretError()
 	}
 	if !s.IsLeader() {
 		return ErrNotLeader
@@ -383,6 +451,31 @@ func (s *Store) TransferLeadership() error {
 	return s.raft.LeadershipTransfer().Error()
 }
 
+// TakeLeadership makes this node the leader: the leader hands leadership
+// over to it (a transfer, no election timeout), and it waits until it
+// leads, within ctx.
+func (s *Store) TakeLeadership(ctx context.Context) error {
+	if s.IsLeader() {
+		return nil
+	}
+	if _, err := s.Call(ctx, "raft-transfer-to", []byte(s.o.Advertise)); err != nil {
+		return err
+	}
+	for !s.IsLeader() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: leadership not taken: %v", ErrNotLeader, ctx.Err())
+		case <-s.done:
+			return ErrShutdown
+		case <-time.After(freshPoll):
+		}
+	}
+	return nil
+}
+
+// Term is the current Raft term.
+func (s *Store) Term() uint64 { return s.raft.CurrentTerm() }
+
 // VerifyLeader confirms with a quorum that this node is still the leader,
 // right now. The failover engine calls it before destructive actions on
 // Redis, so a deposed leader acting on a stale state is caught.
@@ -410,4 +503,14 @@ func (s *Store) registerAdmin() {
 	s.HandleRPC("raft-add", func(_ context.Context, b []byte) ([]byte, error) { return nil, s.AddVoter(string(b)) })
 	s.HandleRPC("raft-remove", func(_ context.Context, b []byte) ([]byte, error) { return nil, s.RemoveServer(string(b)) })
 	s.HandleRPC("raft-transfer-leadership", func(context.Context, []byte) ([]byte, error) { return nil, s.TransferLeadership() })
+	s.HandleRPC("raft-transfer-to", func(_ context.Context, b []byte) ([]byte, error) {
+		if !s.IsLeader() {
+			return nil, ErrNotLeader
+		}
+		addr := string(b)
+		if addr == s.o.Advertise {
+			return nil, nil
+		}
+		return nil, s.raft.LeadershipTransferToServer(raft.ServerID(addr), raft.ServerAddress(addr)).Error()
+	})
 }

@@ -21,7 +21,7 @@ func apply(st *State, c *Command) ([]Event, Result, error) {
 		applySeed(st, c, &ev)
 	case OpNode:
 		if c.Node != "" && c.Addr.Host != "" {
-			st.Nodes[c.Addr.String()] = NodeInfo{MyID: c.Node, Addr: c.Addr.String()}
+			st.Nodes[c.Addr.String()] = NodeInfo{MyID: c.Node, Addr: c.Addr.String(), LogVersion: c.LogVersion}
 		}
 	case OpMonitor:
 		err = applyMonitor(st, c, &ev)
@@ -46,6 +46,7 @@ func applyToMaster(st *State, m *Master, c *Command, ev *events) error {
 	case OpRemove:
 		delete(st.Masters, m.Name)
 		ev.add("-monitor", masterPrefix(m))
+		ev.list[len(ev.list)-1].NotificationScript = m.NotificationScript
 	case OpSet:
 		return applySet(m, c, ev)
 	case OpObserve:
@@ -97,7 +98,7 @@ func applySeed(st *State, c *Command, ev *events) {
 		if _, ok := st.Masters[sm.Name]; ok || sm.Quorum < 1 {
 			continue
 		}
-		m := &Master{Name: sm.Name, Addr: sm.Addr, Settings: sm.Settings, ConfigEpoch: sm.ConfigEpoch}
+		m := &Master{Name: sm.Name, Addr: sm.Addr, Settings: sm.Settings, ConfigEpoch: sm.ConfigEpoch, Created: c.Index}
 		ev.master = m.Name
 		for _, r := range sm.Replicas {
 			if r != m.Addr && !m.HasReplica(r) {
@@ -124,7 +125,7 @@ func applyMonitor(st *State, c *Command, ev *events) error {
 		}
 		return refuse(ErrDuplicateMaster, "Duplicate master name.")
 	}
-	m := &Master{Name: c.Master, Addr: c.Addr, Settings: DefaultSettings(c.Quorum)}
+	m := &Master{Name: c.Master, Addr: c.Addr, Settings: DefaultSettings(c.Quorum), Created: c.Index}
 	// Pairs are the proposing node's defaults for a new master (SENTINEL
 	// DEBUG default-down-after / default-failover-timeout); no +set event.
 	for p := c.Pairs; len(p) >= 2; p = p[2:] {

@@ -278,6 +278,42 @@ func (m *memSink) ID() string    { return "mem" }
 func (m *memSink) Cancel() error { return nil }
 func (m *memSink) Close() error  { return nil }
 
+// A master's Created is the index of the entry that created it: an
+// idempotent MONITOR keeps it, REMOVE + MONITOR of the same name gives a new
+// one (node-local credentials of the removed master do not carry over).
+func TestMasterCreatedIsTheMonitorEntryIndex(t *testing.T) {
+	f := newFSM()
+	entry := func(i uint64, c *Command) {
+		b, err := c.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := f.Apply(&raft.Log{Index: i, Data: b}).(*applyResponse); r.err != nil {
+			t.Fatalf("entry %d: %v", i, r.err)
+		}
+	}
+	created := func() uint64 {
+		var c uint64
+		f.read(func(s *State) { c = s.Masters["m"].Created })
+		return c
+	}
+	entry(7, &Command{Op: OpMonitor, Master: "m", Addr: a(6379), Quorum: 2})
+	entry(8, &Command{Op: OpMonitor, Master: "m", Addr: a(6379), Quorum: 2})
+	if c := created(); c != 7 {
+		t.Fatalf("created %d after an idempotent MONITOR, want 7", c)
+	}
+	entry(9, &Command{Op: OpRemove, Master: "m"})
+	entry(10, &Command{Op: OpMonitor, Master: "m", Addr: a(6379), Quorum: 2})
+	if c := created(); c != 10 {
+		t.Fatalf("created %d after REMOVE + MONITOR, want 10", c)
+	}
+	entry(11, &Command{Op: OpRemove, Master: "m"})
+	entry(12, &Command{Op: OpSeed, Seed: &Seed{Masters: []SeedMaster{{Name: "m", Addr: a(6379), Settings: DefaultSettings(2)}}}})
+	if c := created(); c != 12 {
+		t.Fatalf("created %d by the seed, want 12", c)
+	}
+}
+
 // MONITOR may carry the proposing node's defaults for the new master
 // (SENTINEL DEBUG default-down-after / default-failover-timeout).
 func TestApplyMonitorDefaults(t *testing.T) {

@@ -1,9 +1,28 @@
 package consensus
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
+
+// LogVersion is the version of the log entry format this build writes, and
+// the highest it reads. Every entry carries the version it was written in
+// (Command.V). A node that meets an entry of a later version, an Op it does
+// not know, or a field it cannot decode stops applying there (fsm.go)
+// instead of skipping it: skipping would leave it with a different state
+// from the nodes that applied it. Rolling upgrades (docs/operations.md): a
+// release that introduces version N+1 writes it only once every member has
+// registered that it reads N+1 (NodeInfo.LogVersion, ClusterLogVersion).
+const LogVersion = 1
+
+// knownOps are the Ops this build applies.
+var knownOps = map[Op]bool{
+	OpSeed: true, OpMonitor: true, OpRemove: true, OpSet: true, OpReset: true,
+	OpObserve: true, OpODown: true, OpAddReplica: true, OpFailoverStart: true,
+	OpFailoverState: true, OpSwitchMaster: true, OpReconf: true, OpFailoverEnd: true,
+	OpFailoverAbort: true, OpAnnounce: true, OpNode: true, OpConfig: true,
+}
 
 // Op names one kind of log entry. Every change of replicated state is one of
 // these; Apply (fsm.go) is the only code that interprets them.
@@ -31,6 +50,9 @@ const (
 
 // Command is one log entry. Only the fields of its Op are set.
 type Command struct {
+	// V is the entry format version (LogVersion when written by this
+	// build); 0 is an entry written before versions existed, read as 1.
+	V      int    `json:"v,omitempty"`
 	Op     Op     `json:"op"`
 	AtMs   int64  `json:"at,omitempty"`   // proposer's wall clock; Apply never reads a clock
 	Node   string `json:"node,omitempty"` // proposing node's myid
@@ -56,6 +78,12 @@ type Command struct {
 	Payload   string     `json:"payload,omitempty"`   // announce
 
 	Seed *Seed `json:"seed,omitempty"`
+
+	LogVersion int `json:"log_version,omitempty"` // node: the highest entry version the node reads
+
+	// Index is the entry's log index, set by the FSM before apply (never
+	// encoded): the same on every node, so it may name things.
+	Index uint64 `json:"-"`
 }
 
 // Seed is the config file's view of the world, applied once per cluster.
@@ -79,14 +107,34 @@ type Result struct {
 	Value int64  // op specific: RESET count
 }
 
-// Encode serialises a command for the log.
-func (c *Command) Encode() ([]byte, error) { return json.Marshal(c) }
+// Encode serialises a command for the log, stamped with LogVersion unless
+// it already carries a version.
+func (c *Command) Encode() ([]byte, error) {
+	cc := *c
+	if cc.V == 0 {
+		cc.V = LogVersion
+	}
+	return json.Marshal(&cc)
+}
 
-// DecodeCommand parses a log entry.
+// DecodeCommand parses a log entry. An entry this build cannot apply
+// exactly as written (malformed, a later version, an unknown Op or an
+// unknown field) is an error wrapping ErrUnknownEntry.
 func DecodeCommand(b []byte) (*Command, error) {
 	var c Command
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("decode log entry: %w", err)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%w: cannot decode it (%v)", ErrUnknownEntry, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: trailing data after the entry", ErrUnknownEntry)
+	}
+	if c.V > LogVersion {
+		return nil, fmt.Errorf("%w: entry version %d, this build reads up to %d", ErrUnknownEntry, c.V, LogVersion)
+	}
+	if !knownOps[c.Op] {
+		return nil, fmt.Errorf("%w: unknown op %q", ErrUnknownEntry, c.Op)
 	}
 	return &c, nil
 }

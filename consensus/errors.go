@@ -17,7 +17,14 @@ var (
 	ErrFailoverInProgress = errors.New("failover already in progress")
 	ErrEpochMismatch      = errors.New("failover epoch does not match")
 	ErrUnknownCommand     = errors.New("unknown log command")
+	ErrUnknownEntry       = errors.New("log entry this node cannot apply")
 	ErrAuth               = errors.New("peer authentication failed")
-	ErrTimeout            = errors.New("timed out waiting for the log")
-	ErrShutdown           = errors.New("node is shutting down")
+	ErrNoSecret           = errors.New("raft-secret is not set")
+	// ErrRefused: the leader's own configuration refuses a forwarded
+	// change (admit.go); ErrNoPerm: its ACL does. Both come as an *Error
+	// whose Msg is the reply text.
+	ErrRefused  = errors.New("refused by the leader's configuration")
+	ErrNoPerm   = errors.New("refused by the leader's ACL")
+	ErrTimeout  = errors.New("timed out waiting for the log")
+	ErrShutdown = errors.New("node is shutting down")
 )

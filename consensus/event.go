@@ -6,4 +6,7 @@ type Event struct {
 	Channel string
 	Payload string
 	Master  string // the master the event is about ("" for global events)
+	// NotificationScript is the master's notification-script on -monitor:
+	// the entry removed the master, so the state no longer holds it.
+	NotificationScript string
 }

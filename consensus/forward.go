@@ -10,6 +10,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // Forwarding: a follower hands a write (or a registered leader-only request
@@ -24,11 +26,13 @@ const (
 	rpcApply = "apply"
 	rpcJoin  = "join"
 	rpcSync  = "sync"
+	rpcPing  = "ping" // liveness probe of the peer gate (reach.go), answered by any member
 )
 
 type rpcRequest struct {
-	Kind string `json:"kind"`
-	Data []byte `json:"data"`
+	Kind   string  `json:"kind"`
+	Data   []byte  `json:"data"`
+	Client *Client `json:"client,omitempty"` // the client a change is made for (admit.go)
 }
 
 type rpcResponse struct {
@@ -52,7 +56,8 @@ var (
 		"invalid-port": ErrInvalidPort, "invalid-quorum": ErrInvalidQuorum,
 		"invalid-setting": ErrInvalidSetting, "unknown-setting": ErrUnknownSetting,
 		"inprog": ErrFailoverInProgress, "epoch-mismatch": ErrEpochMismatch,
-		"unknown-command": ErrUnknownCommand, "auth": ErrAuth, "timeout": ErrTimeout,
+		"unknown-command": ErrUnknownCommand, "unknown-entry": ErrUnknownEntry, "auth": ErrAuth,
+		"no-secret": ErrNoSecret, "refused": ErrRefused, "no-perm": ErrNoPerm, "timeout": ErrTimeout,
 		"shutdown": ErrShutdown,
 	}
 )
@@ -124,11 +129,10 @@ func readFrame(r io.Reader, v any) error {
 
 // rpcClient keeps a few idle authenticated streams per peer.
 type rpcClient struct {
-	mu     sync.Mutex
-	idle   map[string][]net.Conn
-	secret []byte
-	cid    *clusterID
-	dial   func(network, addr string, timeout time.Duration) (net.Conn, error)
+	mu   sync.Mutex
+	idle map[string][]net.Conn
+	auth peerAuth
+	dial func(network, addr string, timeout time.Duration) (net.Conn, error)
 }
 
 func (c *rpcClient) call(ctx context.Context, addr string, req *rpcRequest) (*rpcResponse, error) {
@@ -168,7 +172,7 @@ func (c *rpcClient) get(ctx context.Context, addr string) (net.Conn, error) {
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
 		timeout = time.Until(dl)
 	}
-	return dialStream(c.dial, addr, headerRPC, c.secret, c.cid, timeout)
+	return dialStream(c.dial, addr, headerRPC, c.auth, timeout)
 }
 
 func (c *rpcClient) put(addr string, conn net.Conn) {
@@ -203,17 +207,22 @@ func (s *Store) serveRPC(conn net.Conn) {
 		if err := readFrame(conn, &req); err != nil {
 			return
 		}
-		resp := s.handleRPC(&req)
+		resp := s.handleRPC(&req, conn.RemoteAddr().String())
 		if err := writeFrame(conn, resp); err != nil {
 			return
 		}
 	}
 }
 
-func (s *Store) handleRPC(req *rpcRequest) *rpcResponse {
+// handleRPC serves a request, forwarded from the node at from ("" when it
+// is this node's own).
+func (s *Store) handleRPC(req *rpcRequest, from string) *rpcResponse {
 	ctx, cancel := context.WithTimeout(context.Background(), s.applyTimeout)
 	defer cancel()
 	var resp rpcResponse
+	if req.Kind == rpcPing {
+		return &resp
+	}
 	if req.Kind == rpcJoin {
 		// Any member takes a join: the leader adds the node (forwarded
 		// when this one is a follower); the answer carries the cluster id.
@@ -222,6 +231,9 @@ func (s *Store) handleRPC(req *rpcRequest) *rpcResponse {
 		id := s.cid.get()
 		resp.Data = id[:]
 		return &resp
+	}
+	if req.Kind == rpcFormation {
+		return s.serveFormation(req.Data) // any node answers (form.go)
 	}
 	if !s.IsLeader() {
 		encodeError(ErrNotLeader, &resp)
@@ -233,6 +245,13 @@ func (s *Store) handleRPC(req *rpcRequest) *rpcResponse {
 		if err != nil {
 			encodeError(err, &resp)
 			break
+		}
+		if from != "" {
+			if err := s.admit(Proposal{Cmd: cmd, Client: req.Client, From: from}); err != nil {
+				s.log.Warn("forwarded change refused", zap.String("from", from), zap.String("op", string(cmd.Op)), zap.String("master", cmd.Master), zap.Error(err))
+				encodeError(err, &resp)
+				break
+			}
 		}
 		res, err := s.applyLocal(cmd)
 		resp.Index, resp.Value = res.Index, res.Value
@@ -250,6 +269,13 @@ func (s *Store) handleRPC(req *rpcRequest) *rpcResponse {
 		if h == nil {
 			encodeError(fmt.Errorf("%w: rpc %q", ErrUnknownCommand, req.Kind), &resp)
 			break
+		}
+		if from != "" {
+			if err := s.admit(Proposal{Kind: req.Kind, Data: req.Data, Client: req.Client, From: from}); err != nil {
+				s.log.Warn("forwarded request refused", zap.String("from", from), zap.String("kind", req.Kind), zap.Error(err))
+				encodeError(err, &resp)
+				break
+			}
 		}
 		data, err := h(ctx, req.Data)
 		resp.Data = data

@@ -29,6 +29,14 @@ type fsm struct {
 
 	emit    func(index uint64, evs []Event)
 	changed func() // after every apply or restore
+	halt    func(error)
+
+	// halted is set by the first entry this build cannot apply (command.go,
+	// LogVersion). From then on nothing is applied, the applied index stays
+	// before that entry and no snapshot is taken (it would record the entry
+	// as applied and let Raft compact it away), so the node, upgraded and
+	// restarted, applies it from the log.
+	halted error
 }
 
 // applyResponse is what raft.ApplyFuture.Response() returns.
@@ -41,11 +49,24 @@ func newFSM() *fsm { return &fsm{st: NewState(), applied: make(chan struct{})} }
 
 // Apply implements raft.FSM.
 func (f *fsm) Apply(l *raft.Log) any {
+	f.mu.RLock()
+	halted := f.halted
+	f.mu.RUnlock()
+	if halted != nil {
+		return &applyResponse{err: halted}
+	}
 	c, err := DecodeCommand(l.Data)
 	if err != nil {
-		f.advance(l.Index)
+		err = fmt.Errorf("log entry %d: %w; this node stops applying the log: upgrade it to a raftinel that reads the entry and restart it (docs/operations.md, \"Rolling upgrades\")", l.Index, err)
+		f.mu.Lock()
+		f.halted = err
+		f.mu.Unlock()
+		if f.halt != nil {
+			f.halt(err)
+		}
 		return &applyResponse{err: err}
 	}
+	c.Index = l.Index
 	f.mu.Lock()
 	evs, res, err := apply(f.st, c)
 	f.index = l.Index
@@ -96,8 +117,9 @@ func (f *fsm) read(fn func(*State)) {
 // snapshotData is what a snapshot holds: the state and the index of the
 // last entry it includes (so a restored node knows what it has applied).
 type snapshotData struct {
-	Index uint64 `json:"index"`
-	State *State `json:"state"`
+	Version int    `json:"version,omitempty"` // LogVersion of the writer (0: before versions)
+	Index   uint64 `json:"index"`
+	State   *State `json:"state"`
 }
 
 // Snapshot implements raft.FSM: the state is serialised under the read lock
@@ -105,7 +127,10 @@ type snapshotData struct {
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	b, err := json.Marshal(snapshotData{Index: f.index, State: f.st})
+	if f.halted != nil {
+		return nil, fmt.Errorf("no snapshot: %w", f.halted)
+	}
+	b, err := json.Marshal(snapshotData{Version: LogVersion, Index: f.index, State: f.st})
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
@@ -115,9 +140,20 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 // Restore implements raft.FSM.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
+	f.mu.RLock()
+	halted := f.halted
+	f.mu.RUnlock()
+	if halted != nil {
+		return fmt.Errorf("no restore: %w", halted)
+	}
 	data := snapshotData{State: NewState()}
-	if err := json.NewDecoder(rc).Decode(&data); err != nil {
-		return fmt.Errorf("restore snapshot: %w", err)
+	dec := json.NewDecoder(rc)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&data); err != nil {
+		return fmt.Errorf("restore snapshot: %w: cannot decode it (%v)", ErrUnknownEntry, err)
+	}
+	if data.Version > LogVersion {
+		return fmt.Errorf("restore snapshot: %w: snapshot version %d, this build reads up to %d", ErrUnknownEntry, data.Version, LogVersion)
 	}
 	st := data.State
 	if st.Masters == nil {

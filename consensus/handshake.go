@@ -10,123 +10,145 @@ import (
 	"time"
 )
 
-// Peer authentication for Raft and RPC streams. Two checks:
+// Peer authentication of Raft and RPC streams.
 //
-//   - Cluster identity: each side sends its cluster id (16 bytes, zero when
-//     it has none yet, see clusterid.go). Two non-zero ids that differ end
-//     the stream: a node of another raftinel cluster that reuses an address
-//     (a recycled pod IP, a port reused by another test) can never send
-//     this cluster heartbeats, votes or entries.
-//   - raft-secret: the secret never crosses the wire: both sides send a
-//     random nonce and prove they know the secret with an HMAC over both
-//     nonces and the stream kind, so a proof cannot be replayed on another
-//     connection or for another stream kind. A node with a secret refuses a
-//     peer without one in both directions.
+// Every stream starts with a mutual challenge over raft-secret; nothing
+// about the cluster (whether a secret is set, the cluster id, the
+// configuration) crosses the wire before the peer has proved it knows the
+// secret. The secret itself never crosses it:
 //
-//	server -> client: flag (1: secret required) + server nonce (16) + server cluster id (16)
-//	client -> server: client cluster id (16)
-//	client -> server: client nonce (16) + HMAC(secret, "c"|kind|Ns|Nc)   [if flag = 1]
-//	server -> client: HMAC(secret, "s"|kind|Ns|Nc)                       [if flag = 1]
-
+//	server -> client: version (1) + server nonce Ns (16)
+//	client -> server: version v (1) + client nonce Nc (16) + HMAC(secret, "c" | v | kind | Ns | Nc)
+//	server -> client: HMAC(secret, "s" | v | kind | Ns | Nc) + server cluster id (16)   [client proof checked]
+//	client -> server: client cluster id (16)                                           [server proof checked]
+//
+// Both nonces are fresh random values of each connection and both proofs
+// cover both, the stream kind and the version, and carry the sender's role:
+// a recorded proof is worth nothing on another connection, for another
+// stream kind, or reflected back to its sender (replay-safe). The server
+// announces the highest version it speaks; the client answers with the one
+// it chose (the lower of the two), so a later change of this exchange can
+// be negotiated. The first handshake (raftinel 0.1) started with a flag
+// byte 0 or 1, so versions start at 2.
+//
+// The cluster id (clusterid.go) then refuses streams from another raftinel
+// cluster that reaches a reused address. A node with raft-insecure yes
+// runs the same exchange with an empty key: it talks only to other
+// insecure nodes. A node without either serves no peer stream at all
+// (store.go).
+//
+// raft-secret authenticates the opening of a stream, not every frame: an
+// attacker who can rewrite packets on the path needs TLS as well
+// (tls-replication yes), which protects the stream after it.
 const (
-	nonceLen         = 16
+	handshakeVersion    byte = 2 // highest version spoken
+	handshakeMinVersion byte = 2 // lowest version accepted
+	nonceLen                 = 16
+	// handshakeTimeout bounds the whole exchange: a peer that stalls in
+	// the middle of it is dropped.
 	handshakeTimeout = 5 * time.Second
 )
 
-func mac(secret []byte, role byte, kind byte, ns, nc []byte) []byte {
-	h := hmac.New(sha256.New, secret)
-	h.Write([]byte{role, kind})
+func mac(key []byte, role, version, kind byte, ns, nc []byte) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte("raftinel-peer\x00"))
+	h.Write([]byte{role, version, kind})
 	h.Write(ns)
 	h.Write(nc)
 	return h.Sum(nil)
 }
 
 // serverHandshake runs on an accepted stream whose header byte (kind) has
-// been read.
-func serverHandshake(c net.Conn, kind byte, secret []byte, cid *clusterID) error {
+// been read. Its errors wrap ErrAuth and name the peer's address; nothing
+// is sent to a peer that failed.
+func serverHandshake(c net.Conn, kind byte, key []byte, cid *clusterID) error {
 	_ = c.SetDeadline(time.Now().Add(handshakeTimeout))
 	defer c.SetDeadline(time.Time{})
 	ns := make([]byte, nonceLen)
 	if _, err := rand.Read(ns); err != nil {
 		return err
 	}
-	flag := byte(0)
-	if len(secret) > 0 {
-		flag = 1
+	if _, err := c.Write(append([]byte{handshakeVersion}, ns...)); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrAuth, c.RemoteAddr(), err)
+	}
+	buf := make([]byte, 1+nonceLen+sha256.Size)
+	if _, err := io.ReadFull(c, buf); err != nil {
+		return fmt.Errorf("%w: %s: no proof of raft-secret (%v)", ErrAuth, c.RemoteAddr(), err)
+	}
+	v, nc, proof := buf[0], buf[1:1+nonceLen], buf[1+nonceLen:]
+	if v < handshakeMinVersion || v > handshakeVersion {
+		return fmt.Errorf("%w: %s: unsupported handshake version %d (an older or newer raftinel?)", ErrAuth, c.RemoteAddr(), v)
+	}
+	if !hmac.Equal(proof, mac(key, 'c', v, kind, ns, nc)) {
+		return fmt.Errorf("%w: wrong raft-secret from %s", ErrAuth, c.RemoteAddr())
 	}
 	own := cid.get()
-	hello := append(append([]byte{flag}, ns...), own[:]...)
-	if _, err := c.Write(hello); err != nil {
-		return err
+	if _, err := c.Write(append(mac(key, 's', v, kind, ns, nc), own[:]...)); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrAuth, c.RemoteAddr(), err)
 	}
 	var theirs [clusterIDLen]byte
 	if _, err := io.ReadFull(c, theirs[:]); err != nil {
-		return fmt.Errorf("%w: %v", ErrAuth, err)
+		return fmt.Errorf("%w: %s: %v", ErrAuth, c.RemoteAddr(), err)
 	}
 	if !compatible(own, theirs) {
 		return fmt.Errorf("%w: %s belongs to another raftinel cluster (%x, ours %x)", ErrAuth, c.RemoteAddr(), theirs, own)
 	}
-	if flag == 0 {
-		return nil
-	}
-	buf := make([]byte, nonceLen+sha256.Size)
-	if _, err := io.ReadFull(c, buf); err != nil {
-		return fmt.Errorf("%w: %v", ErrAuth, err)
-	}
-	nc, proof := buf[:nonceLen], buf[nonceLen:]
-	if !hmac.Equal(proof, mac(secret, 'c', kind, ns, nc)) {
-		return fmt.Errorf("%w: wrong raft-secret from %s", ErrAuth, c.RemoteAddr())
-	}
-	_, err := c.Write(mac(secret, 's', kind, ns, nc))
-	return err
+	return nil
 }
 
 // clientHandshake runs on a dialed stream after writing the header byte.
-func clientHandshake(c net.Conn, kind byte, secret []byte, cid *clusterID) error {
+func clientHandshake(c net.Conn, kind byte, key []byte, cid *clusterID) error {
 	_ = c.SetDeadline(time.Now().Add(handshakeTimeout))
 	defer c.SetDeadline(time.Time{})
-	hdr := make([]byte, 1+nonceLen+clusterIDLen)
-	if _, err := io.ReadFull(c, hdr); err != nil {
-		return fmt.Errorf("%w: %v", ErrAuth, err)
+	hello := make([]byte, 1+nonceLen)
+	if _, err := io.ReadFull(c, hello); err != nil {
+		return fmt.Errorf("%w: peer %s: %v", ErrAuth, c.RemoteAddr(), err)
 	}
-	flag, ns := hdr[0], hdr[1:1+nonceLen]
-	var theirs [clusterIDLen]byte
-	copy(theirs[:], hdr[1+nonceLen:])
-	own := cid.get()
-	if _, err := c.Write(own[:]); err != nil {
-		return err
-	}
-	if !compatible(own, theirs) {
-		return fmt.Errorf("%w: peer %s belongs to another raftinel cluster (%x, ours %x)", ErrAuth, c.RemoteAddr(), theirs, own)
-	}
-	switch {
-	case flag == 0 && len(secret) == 0:
-		return nil
-	case flag == 0:
-		return fmt.Errorf("%w: peer %s has no raft-secret", ErrAuth, c.RemoteAddr())
-	case len(secret) == 0:
-		return fmt.Errorf("%w: peer %s requires raft-secret", ErrAuth, c.RemoteAddr())
+	v, ns := min(hello[0], handshakeVersion), hello[1:]
+	if v < handshakeMinVersion {
+		return fmt.Errorf("%w: peer %s speaks handshake version %d, this node needs %d or later (upgrade it)", ErrAuth, c.RemoteAddr(), hello[0], handshakeMinVersion)
 	}
 	nc := make([]byte, nonceLen)
 	if _, err := rand.Read(nc); err != nil {
 		return err
 	}
-	if _, err := c.Write(append(nc, mac(secret, 'c', kind, ns, nc)...)); err != nil {
-		return err
+	if _, err := c.Write(append(append([]byte{v}, nc...), mac(key, 'c', v, kind, ns, nc)...)); err != nil {
+		return fmt.Errorf("%w: peer %s: %v", ErrAuth, c.RemoteAddr(), err)
 	}
-	proof := make([]byte, sha256.Size)
-	if _, err := io.ReadFull(c, proof); err != nil {
-		return fmt.Errorf("%w: peer %s refused our raft-secret", ErrAuth, c.RemoteAddr())
+	reply := make([]byte, sha256.Size+clusterIDLen)
+	if _, err := io.ReadFull(c, reply); err != nil {
+		return fmt.Errorf("%w: peer %s refused this node's raft-secret", ErrAuth, c.RemoteAddr())
 	}
-	if !hmac.Equal(proof, mac(secret, 's', kind, ns, nc)) {
+	if !hmac.Equal(reply[:sha256.Size], mac(key, 's', v, kind, ns, nc)) {
 		return fmt.Errorf("%w: peer %s has a different raft-secret", ErrAuth, c.RemoteAddr())
+	}
+	var theirs [clusterIDLen]byte
+	copy(theirs[:], reply[sha256.Size:])
+	own := cid.get()
+	if _, err := c.Write(own[:]); err != nil {
+		return fmt.Errorf("%w: peer %s: %v", ErrAuth, c.RemoteAddr(), err)
+	}
+	if !compatible(own, theirs) {
+		return fmt.Errorf("%w: peer %s belongs to another raftinel cluster (%x, ours %x)", ErrAuth, c.RemoteAddr(), theirs, own)
 	}
 	return nil
 }
 
+// peerAuth is how this node authenticates peer streams: with the key
+// (raft-secret, or empty with raft-insecure yes), or, when off, not at all:
+// it then serves and dials no peer stream.
+type peerAuth struct {
+	on  bool
+	key []byte
+	cid *clusterID
+}
+
 // dialStream dials addr (a hostname is resolved now, at dial time), writes
 // the header byte and authenticates.
-func dialStream(dial func(network, addr string, timeout time.Duration) (net.Conn, error), addr string, kind byte, secret []byte, cid *clusterID, timeout time.Duration) (net.Conn, error) {
+func dialStream(dial func(network, addr string, timeout time.Duration) (net.Conn, error), addr string, kind byte, auth peerAuth, timeout time.Duration) (net.Conn, error) {
+	if !auth.on {
+		return nil, fmt.Errorf("%w: %v: this node talks to no peer", ErrAuth, ErrNoSecret)
+	}
 	if dial == nil {
 		dial = net.DialTimeout
 	}
@@ -138,7 +160,7 @@ func dialStream(dial func(network, addr string, timeout time.Duration) (net.Conn
 		c.Close()
 		return nil, err
 	}
-	if err := clientHandshake(c, kind, secret, cid); err != nil {
+	if err := clientHandshake(c, kind, auth.key, auth.cid); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -150,15 +172,14 @@ func dialStream(dial func(network, addr string, timeout time.Duration) (net.Conn
 type authListener struct {
 	net.Listener
 	kind     byte
-	secret   []byte
-	cid      *clusterID
+	auth     peerAuth
 	onRefuse func(error)
 	out      chan net.Conn
 	done     chan struct{}
 }
 
-func newAuthListener(ln net.Listener, kind byte, secret []byte, cid *clusterID, onRefuse func(error)) *authListener {
-	a := &authListener{Listener: ln, kind: kind, secret: secret, cid: cid, onRefuse: onRefuse, out: make(chan net.Conn), done: make(chan struct{})}
+func newAuthListener(ln net.Listener, kind byte, auth peerAuth, onRefuse func(error)) *authListener {
+	a := &authListener{Listener: ln, kind: kind, auth: auth, onRefuse: onRefuse, out: make(chan net.Conn), done: make(chan struct{})}
 	go a.loop()
 	return a
 }
@@ -171,7 +192,11 @@ func (a *authListener) loop() {
 			return
 		}
 		go func() {
-			if err := serverHandshake(c, a.kind, a.secret, a.cid); err != nil {
+			err := fmt.Errorf("%w: stream from %s refused: %v", ErrAuth, c.RemoteAddr(), ErrNoSecret)
+			if a.auth.on {
+				err = serverHandshake(c, a.kind, a.auth.key, a.auth.cid)
+			}
+			if err != nil {
 				if a.onRefuse != nil {
 					a.onRefuse(err)
 				}

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // The Sentinel port carries three kinds of streams. The first byte of a new
@@ -17,6 +20,35 @@ const (
 	headerRPC  byte = 0x02 // forwarded writes and joins (forward.go)
 )
 
+// DefaultFirstByteTimeout is how long a new connection may stay silent
+// before its first byte (which says what it is) before it is closed: a
+// client or peer sends at once; a connection that never does only holds a
+// slot. Generous, for a person typing into an interactive client.
+const DefaultFirstByteTimeout = 10 * time.Second
+
+// Accept errors (EMFILE under a connection flood, say) are retried after a
+// pause that doubles from acceptRetryMin up to acceptRetryMax: the
+// listener stays open, and serves again once descriptors are free.
+const (
+	acceptRetryMin = 5 * time.Millisecond
+	acceptRetryMax = time.Second
+)
+
+// maxClientsReply is what a connection over the limit reads (Redis's
+// words); a peer reads it as a failed handshake.
+const maxClientsReply = "-ERR max number of clients reached\r\n"
+
+// MuxOptions bound the connections of a Mux.
+type MuxOptions struct {
+	// MaxConns bounds the open connections of every kind (clients, Raft
+	// and RPC streams, and those not yet routed); 0 = no bound.
+	// raftinel passes maxclients.
+	MaxConns int
+	// FirstByteTimeout (DefaultFirstByteTimeout when 0).
+	FirstByteTimeout time.Duration
+	Logger           *zap.Logger
+}
+
 // Mux splits one listener into a RESP listener, a Raft listener and an RPC
 // listener.
 type Mux struct {
@@ -26,16 +58,23 @@ type Mux struct {
 	rpc    *subListener
 	once   sync.Once
 	closed chan struct{}
-	// peekTimeout bounds how long a connection may stay silent before its
-	// first byte; RESP clients (redis-cli interactive) may idle, so this
-	// is long.
-	peekTimeout time.Duration
+	o      MuxOptions
+	conns  atomic.Int64 // open connections, every kind
 }
 
 // NewMux wraps one listener per bound address (at least one). Call Serve
 // to start routing.
-func NewMux(lns ...net.Listener) *Mux {
-	m := &Mux{lns: lns, closed: make(chan struct{}), peekTimeout: 0}
+func NewMux(lns ...net.Listener) *Mux { return NewMuxWith(MuxOptions{}, lns...) }
+
+// NewMuxWith is NewMux with bounds.
+func NewMuxWith(o MuxOptions, lns ...net.Listener) *Mux {
+	if o.FirstByteTimeout <= 0 {
+		o.FirstByteTimeout = DefaultFirstByteTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	m := &Mux{lns: lns, closed: make(chan struct{}), o: o}
 	m.resp = newSubListener(lns[0].Addr(), m.closed)
 	m.raft = newSubListener(lns[0].Addr(), m.closed)
 	m.rpc = newSubListener(lns[0].Addr(), m.closed)
@@ -70,6 +109,8 @@ func (m *Mux) Serve() error {
 }
 
 func (m *Mux) serve(ln net.Listener) error {
+	var delay time.Duration
+	var lastLog time.Time
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -78,23 +119,44 @@ func (m *Mux) serve(ln net.Listener) error {
 				return nil
 			default:
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(10 * time.Millisecond)
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return err
 			}
-			m.Close()
-			return err
+			delay = min(max(2*delay, acceptRetryMin), acceptRetryMax)
+			if time.Since(lastLog) >= acceptRetryMax {
+				lastLog = time.Now()
+				m.o.Logger.Warn("accept failed, retrying", zap.String("addr", ln.Addr().String()), zap.Duration("retry_in", delay), zap.Error(err))
+			}
+			select {
+			case <-m.closed:
+				return nil
+			case <-time.After(delay):
+			}
+			continue
 		}
-		go m.route(c)
+		delay = 0
+		if n := m.conns.Add(1); m.o.MaxConns > 0 && n > int64(m.o.MaxConns) {
+			m.conns.Add(-1)
+			go refuseFull(c)
+			continue
+		}
+		go m.route(&countedConn{Conn: c, n: &m.conns})
 	}
 }
 
+// refuseFull answers a connection over MaxConns and closes it.
+func refuseFull(c net.Conn) {
+	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = c.Write([]byte(maxClientsReply))
+	c.Close()
+}
+
+// Conns is the number of open connections of every kind.
+func (m *Mux) Conns() int { return int(m.conns.Load()) }
+
 func (m *Mux) route(c net.Conn) {
 	br := bufio.NewReaderSize(c, 512)
-	if m.peekTimeout > 0 {
-		_ = c.SetReadDeadline(time.Now().Add(m.peekTimeout))
-	}
+	_ = c.SetReadDeadline(time.Now().Add(m.o.FirstByteTimeout))
 	b, err := br.Peek(1)
 	if err != nil {
 		c.Close()
@@ -115,6 +177,18 @@ func (m *Mux) route(c net.Conn) {
 	if !target.deliver(&bufferedConn{Conn: c, r: br}) {
 		c.Close()
 	}
+}
+
+// countedConn gives its slot back when closed.
+type countedConn struct {
+	net.Conn
+	n    *atomic.Int64
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.n.Add(-1) })
+	return c.Conn.Close()
 }
 
 // Close stops the mux and every sub-listener.

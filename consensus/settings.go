@@ -40,6 +40,17 @@ func SettingArity(option string) int {
 	return 0
 }
 
+// IsLinkSetting reports a SENTINEL SET option that is each node's own: how
+// the node talks to the master's instances (auth-user, auth-pass,
+// rename-command), kept by the node as in Sentinel, not replicated.
+func IsLinkSetting(option string) bool {
+	switch strings.ToLower(option) {
+	case "auth-user", "auth-pass", "rename-command":
+		return true
+	}
+	return false
+}
+
 // ApplySetting validates one SENTINEL SET option and applies it to s.
 // It is pure; checks that need I/O (scripts executable, deny-scripts-reconfig)
 // are done by the caller before proposing. vals has SettingArity(option)

@@ -105,6 +105,11 @@ type Master struct {
 	Name string `json:"name"`
 	Addr Addr   `json:"addr"` // the current master
 	Settings
+	// Created is the log index of the entry that started monitoring it
+	// (MONITOR or the config-file seed): a master removed and monitored
+	// again under the same name is another one (node-local link settings
+	// name it by this).
+	Created     uint64 `json:"created,omitempty"`
 	ConfigEpoch uint64 `json:"config_epoch"`
 	LeaderEpoch uint64 `json:"leader_epoch"`
 	Leader      string `json:"leader,omitempty"` // node that ran the last failover
@@ -152,6 +157,9 @@ type State struct {
 type NodeInfo struct {
 	MyID string `json:"myid"`
 	Addr string `json:"addr"`
+	// LogVersion is the highest log entry version the node reads (0: a
+	// node from before versions, which reads 1).
+	LogVersion int `json:"log_version,omitempty"`
 }
 
 // NodeByID finds a registered node by myid.

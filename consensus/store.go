@@ -25,7 +25,17 @@ type Options struct {
 	Dir       string // raft.db and snapshots/
 	Peers     []string
 	Join      string
-	Secret    string
+	Secret    string // raft-secret: the key of the peer handshake
+	// Insecure (raft-insecure yes) lets a node without Secret serve and
+	// dial unauthenticated peer streams. Without either, the node is a
+	// single node that serves no peer stream at all.
+	Insecure bool
+	// BootstrapExpect > 1 (raft-bootstrap-expect) forms the cluster by
+	// discovery when the dir holds no Raft state (formation.go).
+	BootstrapExpect int
+	// IsRaftinel asks addr whether it is a raftinel node (INFO server),
+	// before formation asks it over an authenticated stream.
+	IsRaftinel func(ctx context.Context, addr string) (bool, error)
 
 	HeartbeatTimeout   time.Duration
 	ElectionTimeout    time.Duration
@@ -42,6 +52,14 @@ type Options struct {
 	Logger  *zap.Logger
 	OnEvent func(Event) // called for every event of a newly applied entry
 	OnApply func()      // called after every applied entry or restored snapshot
+	// OnHalt is called once, from the FSM, when the log holds an entry
+	// this build cannot apply (LogVersion): the node must stop. It must
+	// not block.
+	OnHalt func(error)
+	// Admit checks a change another node forwarded to this one, the
+	// leader, against this node's own configuration (admit.go); nil
+	// admits everything.
+	Admit func(Proposal) error
 	// Dial replaces net.DialTimeout for Raft and RPC streams (tests).
 	Dial func(network, addr string, timeout time.Duration) (net.Conn, error)
 }
@@ -54,14 +72,18 @@ type Store struct {
 	raft         *raft.Raft
 	fsm          *fsm
 	trans        *raft.NetworkTransport
+	gtrans       *gatedTransport
+	gate         *peerGate // replication to an unreachable peer waits for it (reach.go)
 	boltStore    *raftboltdb.BoltStore
 	rpc          *rpcClient
 	cid          *clusterID
+	auth         peerAuth
 	rpcLn        *authListener
 	bootIndex    uint64
 	applyTimeout time.Duration
 	started      time.Time
-	cu           catchUp // freshness after a stale period (catchup.go)
+	cu           catchUp    // freshness after a stale period (catchup.go)
+	form         *formation // nil unless forming by discovery (form.go)
 
 	mu       sync.RWMutex
 	handlers map[string]Handler
@@ -73,6 +95,9 @@ type Store struct {
 
 // Open starts Raft on the mux: it bootstraps (raft-peers or single node)
 // when the dir holds no state, or joins (raft-join), then serves RPCs.
+// A node that is, or is to be, one of several refuses to start without
+// raft-secret (or an explicit raft-insecure), and damaged or partly lost
+// Raft state is an error naming the file (disk.go).
 func Open(o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
@@ -83,6 +108,9 @@ func Open(o Options) (*Store, error) {
 	if len(o.Peers) > 0 && !slices.Contains(o.Peers, o.Advertise) {
 		return nil, fmt.Errorf("raft-peers %v does not include this node's address %s (announce-ip/announce-port or bind/port)", o.Peers, o.Advertise)
 	}
+	if !o.authenticates() && (len(o.Peers) > 1 || o.Join != "" || o.BootstrapExpect > 1) {
+		return nil, NoSecretError()
+	}
 	if err := os.MkdirAll(filepath.Join(o.Dir, "snapshots"), 0o700); err != nil {
 		return nil, fmt.Errorf("dir %s is not writable: %w", o.Dir, err)
 	}
@@ -92,20 +120,17 @@ func Open(o Options) (*Store, error) {
 		done: make(chan struct{}), started: time.Now(), push: make(chan struct{}, 1),
 	}
 	s.cid = &clusterID{}
-	s.rpc = &rpcClient{secret: []byte(o.Secret), dial: o.Dial, cid: s.cid}
+	s.auth = peerAuth{on: o.authenticates(), key: []byte(o.Secret), cid: s.cid}
+	s.rpc = &rpcClient{auth: s.auth, dial: o.Dial}
 	s.registerAdmin()
 	hl := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Info, Output: zapWriter{s.log}})
 
-	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(o.Dir, "raft.db")})
+	d, err := openDisk(o.Dir, hl)
 	if err != nil {
-		return nil, fmt.Errorf("dir %s: open raft.db: %w", o.Dir, err)
+		return nil, err
 	}
+	bolt, snaps := d.bolt, d.snaps
 	s.boltStore = bolt
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(o.Dir, 2, hl)
-	if err != nil {
-		bolt.Close()
-		return nil, fmt.Errorf("dir %s: snapshots: %w", o.Dir, err)
-	}
 	last, err := bolt.LastIndex()
 	if err != nil {
 		bolt.Close()
@@ -114,12 +139,12 @@ func Open(o Options) (*Store, error) {
 	s.bootIndex = last
 	s.fsm.emit = s.emit
 	s.fsm.changed = o.OnApply
+	s.fsm.halt = s.halt
 
-	onRefuse := func(err error) { s.log.Warn("peer refused", zap.Error(err)) }
-	secret := []byte(o.Secret)
+	refusals := &refusalLog{log: s.log, every: refusalLogEvery}
 	sl := &streamLayer{
-		Listener:  newAuthListener(o.Mux.Raft(), headerRaft, secret, s.cid, onRefuse),
-		advertise: o.Advertise, secret: secret, dial: o.Dial, cid: s.cid,
+		Listener:  newAuthListener(o.Mux.Raft(), headerRaft, s.auth, refusals.refused),
+		advertise: o.Advertise, auth: s.auth, dial: o.Dial,
 	}
 	s.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: sl, MaxPool: 3, Timeout: 2 * time.Second, Logger: hl,
@@ -145,25 +170,20 @@ func Open(o Options) (*Store, error) {
 	}
 	restoreTimers := bootTimers(rc)
 
-	existing, err := raft.HasExistingState(bolt, bolt, snaps)
-	if err != nil {
-		bolt.Close()
-		return nil, fmt.Errorf("dir %s: %w", o.Dir, err)
+	id := d.id
+	if !d.existing && o.Join == "" && o.BootstrapExpect > 1 {
+		// No bootstrap now: formation.go bootstraps the voters it agrees on.
+		if s.form, err = newFormation(s, o.BootstrapExpect); err != nil {
+			bolt.Close()
+			return nil, err
+		}
+	} else if d.existing && o.BootstrapExpect > 1 {
+		s.log.Info("raft-bootstrap-expect ignored: this node already has Raft state")
 	}
-	id, err := loadClusterID(o.Dir)
-	if err != nil {
-		bolt.Close()
-		return nil, err
-	}
-	if !existing && o.Join == "" {
+	if !d.existing && o.Join == "" && s.form == nil {
 		peers := o.Peers
 		if len(peers) == 0 {
 			peers = []string{o.Advertise}
-		}
-		id = deriveClusterID(peers)
-		if err := storeClusterID(o.Dir, id); err != nil {
-			bolt.Close()
-			return nil, fmt.Errorf("dir %s: %w", o.Dir, err)
 		}
 		var cfg raft.Configuration
 		for _, p := range peers {
@@ -175,24 +195,75 @@ func Open(o Options) (*Store, error) {
 			bolt.Close()
 			return nil, fmt.Errorf("bootstrap: %w", err)
 		}
+		// The id is written once the state exists: a dir with an id and
+		// no state is one whose state was lost (disk.go).
+		id = deriveClusterID(peers)
+		if err := storeClusterID(o.Dir, id); err != nil {
+			bolt.Close()
+			return nil, fmt.Errorf("dir %s: %w", o.Dir, err)
+		}
 		s.log.Info("raft bootstrapped", zap.Strings("peers", peers))
 	}
 	s.cid.set(id)
-	r, err := raft.NewRaft(rc, s.fsm, bolt, bolt, snaps, s.trans)
+	s.gate = newPeerGate(s.done, s.probePeer, s.IsLeader, s.inConfiguration)
+	s.gtrans = &gatedTransport{NetworkTransport: s.trans, gate: s.gate}
+	r, err := raft.NewRaft(rc, s.fsm, bolt, bolt, snaps, s.gtrans)
 	if err != nil {
+		s.trans.Close()
 		bolt.Close()
 		return nil, fmt.Errorf("start raft: %w", err)
 	}
 	s.raft = r
+	if !s.auth.on && len(s.configuredServers()) > 1 {
+		// raft-peers says one node, but the state holds several members
+		// (added with RAFT ADD under raft-insecure, say).
+		s.Close()
+		return nil, NoSecretError()
+	}
+	if o.Insecure && o.Secret == "" {
+		s.log.Warn("raft-insecure yes: peer streams are NOT authenticated; anyone who can reach this port can change every setting, steer clients and run scripts on every node; set raft-secret")
+	}
 	restoreTimers(r, s.done, s.log)
-	s.rpcLn = newAuthListener(o.Mux.RPC(), headerRPC, secret, s.cid, onRefuse)
+	s.rpcLn = newAuthListener(o.Mux.RPC(), headerRPC, s.auth, refusals.refused)
 	go s.acceptRPC()
 	go s.commitPusher()
-	if !existing && o.Join != "" {
+	if !d.existing && o.Join != "" {
 		go s.joinLoop()
+	}
+	if s.form != nil {
+		go s.formationLoop()
 	}
 	go s.registerLoop()
 	return s, nil
+}
+
+// halt is the FSM's report of an entry it cannot apply.
+func (s *Store) halt(err error) {
+	s.log.Error("log apply stopped", zap.Error(err))
+	if s.o.OnHalt != nil {
+		s.o.OnHalt(err)
+	}
+}
+
+// authenticates reports whether the node serves and dials peer streams:
+// with raft-secret, or unauthenticated by the explicit raft-insecure.
+func (o *Options) authenticates() bool { return o.Secret != "" || o.Insecure }
+
+// NoSecretError is the one-line refusal of a node of several without
+// raft-secret.
+func NoSecretError() error {
+	return fmt.Errorf("%w: a node of a multi-node cluster (raft-peers with other nodes, raft-join, or several members in its state) "+
+		"must authenticate its peers: add the same `raft-secret <random string>` line to every node's config "+
+		"(e.g. from `openssl rand -hex 32`), or `raft-insecure yes` to run unauthenticated", ErrNoSecret)
+}
+
+// configuredServers is the current Raft configuration's servers.
+func (s *Store) configuredServers() []raft.Server {
+	f := s.raft.GetConfiguration()
+	if f.Error() != nil {
+		return nil
+	}
+	return f.Configuration().Servers
 }
 
 func setIf(dst *time.Duration, v time.Duration) {
@@ -222,46 +293,61 @@ func (s *Store) emit(index uint64, evs []Event) {
 	}
 }
 
-// joinLoop asks the raft-join address to add this node until it is a member.
+// joinLoop asks the raft-join address to add this node until it is a
+// member, learning the cluster id from the answer. A node that became a
+// member otherwise (RAFT ADD by an operator) asks the leader, to learn the
+// id. The id is stored in dir only once this node is a member, that is
+// once it holds the cluster's log: a dir with an id but no Raft state is
+// one whose state was lost (disk.go).
 func (s *Store) joinLoop() {
+	var id [clusterIDLen]byte
+	learned := false
 	for attempt := 0; ; attempt++ {
-		if s.isMember() {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		resp, err := s.rpc.call(ctx, s.o.Join, &rpcRequest{Kind: rpcJoin, Data: []byte(s.o.Advertise)})
-		cancel()
-		if err == nil {
-			err = decodeError(resp)
-		}
-		if err == nil {
-			var id [clusterIDLen]byte
-			if len(resp.Data) == clusterIDLen && copy(id[:], resp.Data) > 0 && id != ([clusterIDLen]byte{}) {
-				if serr := storeClusterID(s.o.Dir, id); serr != nil {
-					s.log.Warn("storing the cluster id failed", zap.Error(serr))
+		member := s.isMember()
+		if member && learned {
+			if id != ([clusterIDLen]byte{}) {
+				if err := storeClusterID(s.o.Dir, id); err != nil {
+					s.log.Warn("storing the cluster id failed", zap.Error(err))
 				}
-				s.cid.set(id)
 			}
-			s.log.Info("joined raft cluster", zap.String("via", s.o.Join), zap.String("cluster", fmt.Sprintf("%x", id)))
 			return
 		}
-		if attempt%10 == 0 {
-			s.log.Warn("raft join failed, retrying", zap.String("via", s.o.Join), zap.Error(err))
+		via := s.o.Join
+		if member {
+			via = s.LeaderAddr()
+		}
+		if !learned && via != "" {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			resp, err := s.rpc.call(ctx, via, &rpcRequest{Kind: rpcJoin, Data: []byte(s.o.Advertise)})
+			cancel()
+			if err == nil {
+				err = decodeError(resp)
+			}
+			switch {
+			case err == nil:
+				if len(resp.Data) == clusterIDLen {
+					copy(id[:], resp.Data)
+					s.cid.set(id)
+				}
+				learned = true
+				s.log.Info("joined raft cluster", zap.String("via", via), zap.String("cluster", fmt.Sprintf("%x", id)))
+			case attempt%10 == 0:
+				s.log.Warn("raft join failed, retrying", zap.String("via", via), zap.Error(err))
+			}
 		}
 		select {
 		case <-s.done:
 			return
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(joinRetry):
 		}
 	}
 }
 
+// joinRetry spaces join attempts and membership checks.
+const joinRetry = 200 * time.Millisecond
+
 func (s *Store) isMember() bool {
-	f := s.raft.GetConfiguration()
-	if f.Error() != nil {
-		return false
-	}
-	for _, srv := range f.Configuration().Servers {
+	for _, srv := range s.configuredServers() {
 		if string(srv.ID) == s.o.Advertise {
 			return true
 		}
@@ -275,13 +361,13 @@ func (s *Store) registerLoop() {
 	for {
 		var have NodeInfo
 		s.Read(func(st *State) { have = st.Nodes[s.o.Advertise] })
-		if have.MyID == s.o.MyID {
+		if have.MyID == s.o.MyID && have.LogVersion == LogVersion {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		host, port, _ := net.SplitHostPort(s.o.Advertise)
 		a, _ := ParseAddr(net.JoinHostPort(host, port))
-		_, err := s.Apply(ctx, &Command{Op: OpNode, Node: s.o.MyID, Addr: a, AtMs: time.Now().UnixMilli()})
+		_, err := s.Apply(ctx, &Command{Op: OpNode, Node: s.o.MyID, Addr: a, LogVersion: LogVersion, AtMs: time.Now().UnixMilli()})
 		cancel()
 		if err == nil {
 			continue
@@ -303,6 +389,9 @@ func (s *Store) Close() error {
 			err = s.raft.Shutdown().Error()
 		}
 		s.trans.Close()
+		if s.gtrans != nil {
+			s.gtrans.hb.stop()
+		}
 		s.rpc.close()
 		if cerr := s.boltStore.Close(); err == nil {
 			err = cerr

@@ -37,11 +37,15 @@ func listen(t *testing.T) net.Listener {
 	return ln
 }
 
+// testSecret is the raft-secret of the test clusters.
+const testSecret = "test-secret"
+
 func fastOptions() Options {
 	return Options{
 		HeartbeatTimeout: 100 * time.Millisecond, ElectionTimeout: 100 * time.Millisecond,
 		LeaderLeaseTimeout: 80 * time.Millisecond, CommitTimeout: 5 * time.Millisecond,
 		StaleAfter: 500 * time.Millisecond, ApplyTimeout: 3 * time.Second,
+		Secret: testSecret,
 	}
 }
 
@@ -58,7 +62,9 @@ func startNode(t *testing.T, n *testNode) {
 	o.Mux = n.mux
 	o.Dir = n.dir
 	o.Advertise = n.addr
-	o.Logger = zap.NewNop()
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
 	o.OnEvent = func(e Event) { n.mu.Lock(); n.evs = append(n.evs, e); n.mu.Unlock() }
 	s, err := Open(o)
 	if err != nil {
@@ -244,27 +250,30 @@ func TestClusterRestartKeepsStateAndDoesNotReplayEvents(t *testing.T) {
 }
 
 func TestSecretMismatchCannotJoinOrApply(t *testing.T) {
-	nodes := newCluster(t, 1, func(i int, o *Options) { o.Secret = "s3cret" })
+	nodes := newCluster(t, 1, nil)
 	leaderOf(t, nodes)
-	for _, secret := range []string{"", "wrong"} {
+	for _, wrong := range []func(o *Options){
+		func(o *Options) { o.Secret = "wrong" },
+		func(o *Options) { o.Secret, o.Insecure = "", true },
+	} {
 		ln := listen(t)
 		addr := ln.Addr().String()
 		ln.Close()
 		n := &testNode{addr: addr, dir: t.TempDir(), o: fastOptions()}
 		n.o.MyID = fmt.Sprintf("%040d", 9)
 		n.o.Join = nodes[0].addr
-		n.o.Secret = secret
+		wrong(&n.o)
 		startNode(t, n)
 		time.Sleep(300 * time.Millisecond) // give the join loop several attempts
 		for _, m := range nodes[0].store.Members() {
 			if m.Addr == addr {
-				t.Fatalf("node with secret %q joined", secret)
+				t.Fatalf("node with secret %q insecure %v joined", n.o.Secret, n.o.Insecure)
 			}
 		}
 		// and it cannot push writes through the leader either
 		_, err := n.store.rpc.call(context.Background(), nodes[0].addr, &rpcRequest{Kind: rpcApply, Data: []byte(`{"op":"monitor"}`)})
 		if !errors.Is(err, ErrAuth) {
-			t.Fatalf("rpc with secret %q: %v", secret, err)
+			t.Fatalf("rpc with secret %q insecure %v: %v", n.o.Secret, n.o.Insecure, err)
 		}
 		n.stop()
 	}
@@ -275,7 +284,6 @@ func TestSecretMismatchCannotJoinOrApply(t *testing.T) {
 	n := &testNode{addr: addr, dir: t.TempDir(), o: fastOptions()}
 	n.o.MyID = fmt.Sprintf("%040d", 8)
 	n.o.Join = nodes[0].addr
-	n.o.Secret = "s3cret"
 	startNode(t, n)
 	defer n.stop()
 	waitFor(t, 3*time.Second, "join with the right secret", func() bool {

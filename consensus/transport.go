@@ -14,13 +14,12 @@ import (
 type streamLayer struct {
 	net.Listener
 	advertise string
-	secret    []byte
-	cid       *clusterID
+	auth      peerAuth
 	dial      func(network, addr string, timeout time.Duration) (net.Conn, error)
 }
 
 func (s *streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-	return dialStream(s.dial, string(addr), headerRaft, s.secret, s.cid, timeout)
+	return dialStream(s.dial, string(addr), headerRaft, s.auth, timeout)
 }
 
 func (s *streamLayer) Addr() net.Addr { return advertisedAddr(s.advertise) }

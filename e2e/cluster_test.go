@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -245,38 +246,104 @@ func TestClusterFiveNodesLoseQuorum(t *testing.T) {
 	}
 }
 
-// Issue 3, acceptance 5: a node with a wrong or missing raft-secret cannot
-// join, vote or apply.
+// Issue 3, acceptance 5, and issue 14: a node with a wrong or missing
+// raft-secret cannot join, vote or apply; the cluster logs the refusal with
+// the stranger's address. Without any secret a joining node does not even
+// start.
 func TestClusterSecretRefusesStrangers(t *testing.T) {
 	m := redistest.Start(t)
 	c := startCluster(t, 3, append([]string{"raft-secret s3cret", "sentinel monitor mymaster " + m.Host + " " + itoa(m.Port) + " 2"}, fastLines...)...)
 	leader, _ := c.WaitLeader(5 * time.Second)
-	for _, secret := range []string{"", "wrong"} {
-		lines := append([]string{"raft-join " + leader.Addr()}, fastLines...)
-		if secret != "" {
-			lines = append(lines, "raft-secret "+secret)
-		}
+
+	n, b := refusedStart(t, harness.NodeOptions{Bin: bin, Dir: filepath.Join(t.TempDir(), "node"),
+		Lines: append([]string{"raft-join " + leader.Addr()}, fastLines...)})
+	if !strings.Contains(string(b), n.Conf+":4: 'raft-join': raft-secret is not set") || !strings.Contains(string(b), "raft-insecure yes") {
+		t.Fatalf("refusal without a secret:\n%s", b)
+	}
+
+	for _, secret := range []string{"raft-secret wrong", "raft-insecure yes"} {
+		lines := append([]string{"raft-join " + leader.Addr(), secret}, fastLines...)
 		n := startNode(t, lines...)
 		t0 := time.Now()
 		waitFor(t, 10*time.Second, "the refusal in the stranger's log", func() bool {
 			b, _ := os.ReadFile(n.Log)
 			return strings.Contains(string(b), "raft join failed") && strings.Contains(string(b), "raft-secret")
 		})
-		t.Logf("secret %q refused after %v", secret, time.Since(t0))
+		t.Logf("%q refused after %v", secret, time.Since(t0))
 		// not a member anywhere, and its writes go nowhere
 		info := harness.ParseInfo(mustDo(t, leader, "INFO", "raft"))
 		if info["raft_members"] != "3" {
-			t.Fatalf("secret %q: members %s", secret, info["raft_members"])
+			t.Fatalf("%q: members %s", secret, info["raft_members"])
 		}
 		if _, err := n.Do("SENTINEL", "MONITOR", "evil", m.Host, itoa(m.Port), "1"); err == nil {
-			t.Fatalf("secret %q: write accepted", secret)
+			t.Fatalf("%q: write accepted", secret)
 		}
 		if got := masterAddr(leader, "evil"); got != "" {
-			t.Fatalf("secret %q: write applied", secret)
+			t.Fatalf("%q: write applied", secret)
 		}
-		b, _ := os.ReadFile(c.Nodes[0].Log)
-		_ = b
 		n.Kill()
+	}
+	// The members logged the refusals, naming the peer's address.
+	waitFor(t, 5*time.Second, "the refusal in a member's log", func() bool {
+		for _, cn := range c.Nodes {
+			b, _ := os.ReadFile(cn.Log)
+			if strings.Contains(string(b), "peer stream refused") && strings.Contains(string(b), "wrong raft-secret from 127.0.0.1:") {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// refusedStart starts a node that must refuse to start and returns it with
+// what it printed.
+func refusedStart(t *testing.T, o harness.NodeOptions) (*harness.Node, []byte) {
+	t.Helper()
+	n, err := harness.NewNode(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err == nil {
+		n.Kill()
+		t.Fatalf("the node on %s started", n.Addr())
+	}
+	b, _ := os.ReadFile(n.Log)
+	return n, b
+}
+
+// Issue 14: the default is safe. Nodes of a multi-node cluster without
+// raft-secret refuse to start with one line naming the file, the line and
+// raft-secret; with raft-insecure yes they run, and say so loudly.
+func TestClusterWithoutSecretRefusesToStart(t *testing.T) {
+	dir := t.TempDir()
+	var peers []string
+	ports := []int{redistest.FreePort(t, "127.0.0.1"), redistest.FreePort(t, "127.0.0.1")}
+	for _, p := range ports {
+		peers = append(peers, "127.0.0.1:"+itoa(p))
+	}
+	n, b := refusedStart(t, harness.NodeOptions{Bin: bin, Port: ports[0], Dir: filepath.Join(dir, "a"),
+		Lines: []string{"raft-peers " + strings.Join(peers, " ")}})
+	want := "raftinel: " + n.Conf + ":4: 'raft-peers': raft-secret is not set"
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], want) {
+		t.Fatalf("want one line starting %q, got:\n%s", want, b)
+	}
+
+	var nodes []*harness.Node
+	for i, p := range ports {
+		n, err := harness.NewNode(harness.NodeOptions{Bin: bin, Port: p, Dir: filepath.Join(dir, "insecure"+itoa(i)),
+			Lines: append([]string{"raft-peers " + strings.Join(peers, " "), "raft-insecure yes"}, fastLines...)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes = append(nodes, n)
+	}
+	c := runNodes(t, nodes...)
+	if _, err := c.WaitLeader(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(nodes[0].Log)
+	if !strings.Contains(string(b), "raft-insecure yes: peer streams are NOT authenticated") {
+		t.Fatalf("no warning for raft-insecure:\n%s", b)
 	}
 }
 
@@ -293,10 +360,11 @@ func TestClusterPeersByHostname(t *testing.T) {
 	}
 	m := redistest.Start(t)
 	dir := t.TempDir()
+	secret := harness.NewSecret()
 	for i, p := range ports {
 		n, err := harness.NewNode(harness.NodeOptions{Bin: bin, Port: p, Dir: dir + "/n" + itoa(i),
 			Lines: append([]string{"sentinel announce-ip localhost", "sentinel resolve-hostnames yes", "sentinel announce-hostnames yes",
-				"raft-peers " + strings.Join(peers, " "),
+				"raft-peers " + strings.Join(peers, " "), "raft-secret " + secret,
 				"sentinel monitor mymaster localhost " + itoa(m.Port) + " 2"}, fastLines...)})
 		if err != nil {
 			t.Fatal(err)

@@ -89,7 +89,7 @@ func TestSnapshotRestartAndMembership(t *testing.T) {
 	// closed), an operator adds it through a follower.
 	leader, _ = c.WaitLeader(5 * time.Second)
 	closed := "127.0.0.1:" + itoa(redistest.FreePort(t, "127.0.0.1"))
-	n4 := startNode(t, append([]string{"raft-join " + closed}, fastLines...)...)
+	n4 := startNode(t, append([]string{"raft-join " + closed, "raft-secret " + c.Secret}, fastLines...)...)
 	f := followers(c, leader)[0]
 	if s := mustDo(t, f, "RAFT", "ADD", n4.Addr()); s != "OK" {
 		t.Fatalf("RAFT ADD: %q", s)

@@ -56,13 +56,14 @@ func TestTLSClusterAndFailover(t *testing.T) {
 
 	var nodes []*harness.Node
 	var peers []string
+	secret := harness.NewSecret()
 	ports := make([][2]int, 3)
 	for i := range ports {
 		ports[i] = [2]int{redistest.FreePort(t, "127.0.0.1"), redistest.FreePort(t, "127.0.0.1")}
 		peers = append(peers, "127.0.0.1:"+itoa(ports[i][1]))
 	}
 	for i, p := range ports {
-		lines := append(append([]string{"tls-port " + itoa(p[1]), "raft-peers " + strings.Join(peers, " ")}, tlsLines...), fastLines...)
+		lines := append(append([]string{"tls-port " + itoa(p[1]), "raft-peers " + strings.Join(peers, " "), "raft-secret " + secret}, tlsLines...), fastLines...)
 		lines = append(lines, "sentinel monitor mymaster 127.0.0.1 "+itoa(mTLS)+" 2",
 			"sentinel down-after-milliseconds mymaster 1000", "sentinel failover-timeout mymaster 10000")
 		n, err := harness.NewNode(harness.NodeOptions{Bin: bin, Port: p[0], Dir: filepath.Join(dir, "n"+itoa(i)), Lines: lines})

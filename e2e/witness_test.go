@@ -75,11 +75,12 @@ func startInProc(t *testing.T, lines ...string) *inProcCluster {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
+	secret := harness.NewSecret()
 	for i, a := range c.addrs {
 		_, port, _ := net.SplitHostPort(a)
 		dir := t.TempDir()
 		text := strings.Join(append([]string{"bind 127.0.0.1", "port " + port, "dir " + dir,
-			"raft-peers " + strings.Join(c.addrs, " ")}, lines...), "\n")
+			"raft-peers " + strings.Join(c.addrs, " "), "raft-secret " + secret}, lines...), "\n")
 		cfg, err := config.Parse(strings.NewReader(text), "inproc.conf", nil)
 		if err != nil {
 			t.Fatal(err)

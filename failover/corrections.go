@@ -112,7 +112,7 @@ func (e *Engine) selectCandidate(ctx context.Context, m *consensus.Master) (*Can
 	views := e.refresh(ctx, m, m.Replicas, 300*time.Millisecond)
 	in := SelectInput{Now: time.Now(), DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond}
 	if mv, ok := e.r.Instance(m.Name, m.Addr.String()); ok {
-		in.MasterReplID = mv.ReplID
+		in.MasterReplID, in.MasterRebootReplID = mv.ReplID, mv.RebootReplID
 		if mv.SDown {
 			in.MasterDown = time.Since(mv.SDownSince)
 		}
@@ -138,52 +138,21 @@ func (e *Engine) selectCandidate(ctx context.Context, m *consensus.Master) (*Can
 }
 
 // corrections demotes stray masters and re-points misconfigured replicas
-// (design rule 7, spec §6.10). Demotion is destructive, so leadership is
-// verified with a quorum first.
+// (design rule 7, spec §6.10). Demotion is destructive: guard.go checks
+// leadership and the epoch fence first.
 func (e *Engine) corrections(ctx context.Context, m *consensus.Master) {
 	views := e.views(m, m.Replicas...)
 	now := time.Now()
 	strays := Stray(m, views)
 	misconf := Misconfigured(m, views)
 	e.mu.Lock()
-	seen := map[string]bool{}
-	var demote, fix []consensus.Addr
-	for _, r := range strays {
-		k := r.String()
-		seen[k] = true
-		if _, ok := e.strayAt[k]; !ok {
-			e.strayAt[k] = now
-		}
-		if now.Sub(e.strayAt[k]) >= e.cfg.DemoteDelay {
-			demote = append(demote, r)
-		}
-	}
-	for k := range e.strayAt {
-		if !seen[k] {
-			delete(e.strayAt, k)
-		}
-	}
-	seen = map[string]bool{}
-	for _, r := range misconf {
-		k := r.String()
-		seen[k] = true
-		if _, ok := e.misconf[k]; !ok {
-			e.misconf[k] = now
-		}
-		if now.Sub(e.misconf[k]) >= time.Duration(m.FailoverTimeoutMs)*time.Millisecond {
-			fix = append(fix, r)
-		}
-	}
-	for k := range e.misconf {
-		if !seen[k] {
-			delete(e.misconf, k)
-		}
-	}
+	demote := heldFor(e.strayAt, m.Name, strays, now, e.cfg.DemoteDelay)
+	fix := heldFor(e.misconf, m.Name, misconf, now, time.Duration(m.FailoverTimeoutMs)*time.Millisecond)
 	e.mu.Unlock()
 	if len(demote)+len(fix) == 0 {
 		return
 	}
-	if err := e.c.VerifyLeader(); err != nil {
+	if e.guard(basisOf(m), "correct instances") != nil {
 		return
 	}
 	for _, r := range demote {
@@ -192,6 +161,35 @@ func (e *Engine) corrections(ctx context.Context, m *consensus.Master) {
 	for _, r := range fix {
 		e.repoint(ctx, m, r, "+fix-slave-config")
 	}
+}
+
+// heldFor returns the addresses of master that have been in addrs for at
+// least d, recording when each was first seen there in first (master ->
+// addr -> time) and forgetting the master's addresses no longer in addrs.
+// Keyed by master: a clean evaluation of another master must not restart
+// the clock (a replica following the wrong master was never fixed while a
+// second master was monitored).
+func heldFor(first map[string]map[string]time.Time, master string, addrs []consensus.Addr, now time.Time, d time.Duration) []consensus.Addr {
+	prev := first[master]
+	cur := make(map[string]time.Time, len(addrs))
+	var out []consensus.Addr
+	for _, a := range addrs {
+		k := a.String()
+		at, ok := prev[k]
+		if !ok {
+			at = now
+		}
+		cur[k] = at
+		if now.Sub(at) >= d {
+			out = append(out, a)
+		}
+	}
+	if len(cur) == 0 {
+		delete(first, master)
+	} else {
+		first[master] = cur
+	}
+	return out
 }
 
 func (e *Engine) repoint(ctx context.Context, m *consensus.Master, r consensus.Addr, event string) {

@@ -14,6 +14,9 @@ type Cluster interface {
 	Apply(ctx context.Context, cmd *consensus.Command) (consensus.Result, error)
 	IsLeader() bool
 	VerifyLeader() error
+	// Term is the current Raft term (guard.go: an action belongs to the
+	// term its leader began leading in).
+	Term() uint64
 	Barrier(timeout time.Duration) error
 	Members() []consensus.Member
 }

@@ -13,6 +13,10 @@
 //   - Corrections: an instance claiming to be master that is not the
 //     recorded master is demoted as soon as it is reachable (design rule 7).
 //
+// Before any action on Redis the leader confirms it still leads, in the
+// term it began in, and that the state the action was decided on still
+// holds (guard.go): a deposed leader never touches Redis.
+//
 // The decisions are pure functions (decide.go, select.go) with table tests;
 // engine.go and the files it calls only read state, call those functions
 // and talk to Redis through the small Redis interface below.

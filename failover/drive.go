@@ -56,6 +56,9 @@ func (e *Engine) execute(ctx context.Context, m *consensus.Master, a Action, vie
 		if f.Forced {
 			e.pauseOldMaster(ctx, m)
 		}
+		if e.guard(basisOf(m), "promote") != nil {
+			return false
+		}
 		if err := e.r.Transaction(ctx, m.Name, f.Candidate.String(), reconfigure(nil)...); err != nil {
 			log.Warn("promotion failed", zap.String("addr", f.Candidate.String()), zap.Error(err))
 			return false
@@ -78,16 +81,20 @@ func (e *Engine) execute(ctx context.Context, m *consensus.Master, a Action, vie
 		log.Info("switched master", zap.String("from", f.OldMaster.String()), zap.String("to", f.Candidate.String()),
 			zap.String("replid", p.ReplID), zap.Int64("offset", p.Offset))
 		if f.Forced {
-			e.demoteOldMaster(ctx, m.Name, f, f.Candidate)
+			// Switched: the master is now the candidate, in this epoch.
+			e.demoteOldMaster(ctx, basis{master: m.Name, addr: f.Candidate, configEpoch: f.Epoch, failoverEpoch: f.Epoch}, f)
 		}
 		return false
 	case ActAbort:
 		log.Warn("failover aborted", zap.String("reason", a.Reason))
-		e.unpause(ctx, m.Name, f)
+		e.unpause(ctx, basisOf(m), f)
 		return step(&consensus.Command{Op: consensus.OpFailoverAbort, Reason: a.Reason})
 	case ActReconfSend, ActBestEffort:
 		if e.rateLimited("reconf/"+a.Addr.String(), promoteResend) {
 			return true
+		}
+		if e.guard(basisOf(m), "re-point replica") != nil {
+			return false
 		}
 		if err := e.r.Transaction(ctx, m.Name, a.Addr.String(), reconfigure(&m.Addr)...); err != nil {
 			log.Warn("re-pointing replica failed", zap.String("addr", a.Addr.String()), zap.Error(err))
@@ -101,7 +108,7 @@ func (e *Engine) execute(ctx context.Context, m *consensus.Master, a Action, vie
 	case ActReconfPhase:
 		return step(&consensus.Command{Op: consensus.OpReconf, Addr: a.Addr, Phase: a.Phase})
 	case ActEnd:
-		e.unpause(ctx, m.Name, f)
+		e.unpause(ctx, basisOf(m), f)
 		if step(&consensus.Command{Op: consensus.OpFailoverEnd, Timeout: a.Timeout}) {
 			e.r.SetFastInfo(m.Name, false)
 			log.Info("failover finished", zap.Bool("timeout", a.Timeout))
@@ -126,6 +133,12 @@ func (e *Engine) pauseOldMaster(ctx context.Context, m *consensus.Master) {
 	old := f.OldMaster.String()
 	if v, ok := e.r.Instance(m.Name, old); !ok || !v.Connected || v.SDown {
 		return // a dead master takes no writes
+	}
+	if e.guard(basisOf(m), "pause old master") != nil {
+		e.mu.Lock()
+		delete(e.paused, m.Name) // not paused: the next attempt tries again
+		e.mu.Unlock()
+		return
 	}
 	log := e.log.With(zap.String("master", m.Name), zap.Uint64("epoch", f.Epoch))
 	ms := strconv.FormatInt(e.cfg.PauseTimeout.Milliseconds(), 10)
@@ -152,26 +165,29 @@ func (e *Engine) pauseOldMaster(ctx context.Context, m *consensus.Master) {
 }
 
 // demoteOldMaster re-points the old master of a coordinated failover at
-// once (it is alive and paused), then lifts the pause.
-func (e *Engine) demoteOldMaster(ctx context.Context, name string, f *consensus.Failover, to consensus.Addr) {
-	old := f.OldMaster.String()
-	if v, ok := e.r.Instance(name, old); ok && v.Connected && !v.SDown {
+// once (it is alive and paused), then lifts the pause. fc is the state
+// after the switch: the candidate is the master.
+func (e *Engine) demoteOldMaster(ctx context.Context, fc basis, f *consensus.Failover) {
+	name, old, to := fc.master, f.OldMaster.String(), fc.addr
+	if v, ok := e.r.Instance(name, old); ok && v.Connected && !v.SDown && e.guard(fc, "demote old master") == nil {
 		if err := e.r.Transaction(ctx, name, old, reconfigure(&to)...); err != nil {
 			e.log.Warn("demoting old master failed", zap.String("master", name), zap.String("addr", old), zap.Error(err))
 		} else {
 			e.announce(ctx, name, "+convert-to-slave", f.OldMaster, to)
 		}
 	}
-	e.unpause(ctx, name, f)
+	e.unpause(ctx, fc, f)
 }
 
-func (e *Engine) unpause(ctx context.Context, name string, f *consensus.Failover) {
+// unpause lifts the pause this leader set on the old master. Skipped when
+// the guard fails: the pause then ends by itself (PauseTimeout).
+func (e *Engine) unpause(ctx context.Context, fc basis, f *consensus.Failover) {
 	e.mu.Lock()
-	was := e.paused[name] == f.Epoch
-	delete(e.paused, name)
+	was := e.paused[fc.master] == f.Epoch
+	delete(e.paused, fc.master)
 	e.mu.Unlock()
-	if was {
-		_, _ = e.r.Do(ctx, name, f.OldMaster.String(), "CLIENT", "UNPAUSE")
+	if was && e.guard(fc, "unpause old master") == nil {
+		_, _ = e.r.Do(ctx, fc.master, f.OldMaster.String(), "CLIENT", "UNPAUSE")
 	}
 }
 

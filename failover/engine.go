@@ -30,6 +30,11 @@ type Config struct {
 	// to kill a leader in the middle of a failover.
 	Simulate func() int64
 	Crash    func(point string)
+	// TiltHolds reports TILT for a master (monitor/tilt.go): right after a
+	// stall of this process its views of the master's instances are not
+	// re-confirmed yet, so the leader starts no failover of it and makes
+	// no corrections; nil = never.
+	TiltHolds func(master string) bool
 }
 
 // SIMULATE-FAILURE flags, as Sentinel numbers them.
@@ -59,16 +64,17 @@ type Engine struct {
 	// needed to resume is in the log; this only rate-limits and remembers
 	// what was observed.
 	leading  bool
-	samples  map[string][]Sample  // replica addr -> recent witness samples, oldest first
-	sampled  map[string]time.Time // master -> last witness sampling
-	vetoed   map[string]string    // master -> why the last ODOWN evaluation was vetoed (logged once per change)
-	strayAt  map[string]time.Time // addr -> first seen as a stray master
-	misconf  map[string]time.Time // addr -> first seen following another master
-	acted    map[string]time.Time // action key -> last time (rate limit)
-	paused   map[string]uint64    // master -> epoch whose old master we paused
-	delayLog map[string]int64     // master -> next-start time already logged
-	fenced   map[string]string    // addr -> run id whose fence settings were applied
-	quorumAt map[string]time.Time // master -> since when a quorum says it is down
+	term     uint64                          // Raft term leading began in (guard.go)
+	samples  map[string][]Sample             // replica addr -> recent witness samples, oldest first
+	sampled  map[string]time.Time            // master -> last witness sampling
+	vetoed   map[string]string               // master -> why the last ODOWN evaluation was vetoed (logged once per change)
+	strayAt  map[string]map[string]time.Time // master -> addr -> first seen as a stray master
+	misconf  map[string]map[string]time.Time // master -> addr -> first seen following another master
+	acted    map[string]time.Time            // action key -> last time (rate limit)
+	paused   map[string]uint64               // master -> epoch whose old master we paused
+	delayLog map[string]int64                // master -> next-start time already logged
+	fenced   map[string]string               // addr -> run id whose fence settings were applied
+	quorumAt map[string]time.Time            // master -> since when a quorum says it is down
 }
 
 // New returns an engine; Run drives it.
@@ -94,8 +100,8 @@ func (e *Engine) reset() {
 	e.samples = map[string][]Sample{}
 	e.sampled = map[string]time.Time{}
 	e.vetoed = map[string]string{}
-	e.strayAt = map[string]time.Time{}
-	e.misconf = map[string]time.Time{}
+	e.strayAt = map[string]map[string]time.Time{}
+	e.misconf = map[string]map[string]time.Time{}
 	e.acted = map[string]time.Time{}
 	e.paused = map[string]uint64{}
 	e.delayLog = map[string]int64{}
@@ -139,7 +145,7 @@ func (e *Engine) Run(ctx context.Context) {
 
 // step runs one evaluation; it reports whether anything is in motion.
 func (e *Engine) step(ctx context.Context) bool {
-	if !e.c.IsLeader() {
+	if !e.c.IsLeader() || (e.isLeading() && e.c.Term() != e.leadingTerm()) {
 		e.mu.Lock()
 		if e.leading {
 			e.leading = false
@@ -154,11 +160,12 @@ func (e *Engine) step(ctx context.Context) bool {
 	e.mu.Unlock()
 	if !leading {
 		// A new leader first applies everything its predecessor committed.
+		term := e.c.Term()
 		if err := e.c.Barrier(2 * time.Second); err != nil {
 			return true
 		}
 		e.mu.Lock()
-		e.leading = true
+		e.leading, e.term = true, term
 		e.mu.Unlock()
 		e.log.Info("failover engine leading")
 	}
@@ -218,13 +225,30 @@ func (e *Engine) evaluate(ctx context.Context, m *consensus.Master, voters map[s
 			e.propose(ctx, &consensus.Command{Op: consensus.OpODown, Master: m.Name, Down: down, Agreeing: agreeing})
 			return true
 		}
-		if down {
+		if down && !e.tilted(m.Name) {
 			e.maybeStart(ctx, m)
 		}
 	}
-	e.corrections(ctx, m)
+	if !e.tilted(m.Name) {
+		e.corrections(ctx, m)
+	}
 	e.fence(ctx, m)
 	return suspect
+}
+
+// tilted reports TILT for master (Config.TiltHolds).
+func (e *Engine) tilted(master string) bool { return e.cfg.TiltHolds != nil && e.cfg.TiltHolds(master) }
+
+func (e *Engine) isLeading() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.leading
+}
+
+func (e *Engine) leadingTerm() uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.term
 }
 
 // propose commits a command, logging refusals; it reports success.

@@ -44,6 +44,9 @@ func (e *Engine) fence(ctx context.Context, m *consensus.Master) {
 		if done || e.rateLimited("fence/"+addr, fenceRetry) {
 			continue
 		}
+		if e.guard(basisOf(m), "fence") != nil {
+			return
+		}
 		cctx, cancel := context.WithTimeout(ctx, time.Second)
 		_, err := e.r.Do(cctx, m.Name, addr, fenceCommand(e.cfg.FenceMinReplicas, e.cfg.FenceMaxLag)...)
 		cancel()

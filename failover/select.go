@@ -23,7 +23,12 @@ type SelectInput struct {
 	DownAfter    time.Duration
 	MasterDown   time.Duration // how long the master has been down here, 0 if it is not
 	MasterReplID string        // the master's last known master_replid, "" if unknown
-	Candidates   []Candidate
+	// MasterRebootReplID is the master's replid before a reboot it has
+	// not recovered from (monitor.InstanceView.RebootReplID): the history
+	// its replicas still hold is the cluster's, not the one the rebooted
+	// master started anew.
+	MasterRebootReplID string
+	Candidates         []Candidate
 }
 
 // Refusal says why a replica was not eligible (lessons: every refusal has
@@ -94,7 +99,8 @@ func exclude(in SelectInput, c Candidate) string {
 		return fmt.Sprintf("master link down for %d ms", linkDown.Milliseconds())
 	}
 	// Design rule 10: never promote an instance from another history.
-	if in.MasterReplID != "" && v.ReplID != "" && v.ReplID != in.MasterReplID {
+	if in.MasterReplID != "" && v.ReplID != "" && v.ReplID != in.MasterReplID &&
+		(in.MasterRebootReplID == "" || v.ReplID != in.MasterRebootReplID) {
 		return "different replication history (replid " + v.ReplID + ")"
 	}
 	return ""

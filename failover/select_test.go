@@ -70,3 +70,27 @@ func TestSelect(t *testing.T) {
 	}
 	var _ = consensus.Addr{}
 }
+
+// A master that rebooted starts a new replication id (Redis keeps it only
+// on replicas); while it has not recovered (monitor: Reboot), its replicas
+// still hold the history it had, which is the cluster's: they are eligible
+// (Redis suite 12-master-reboot), an instance of any other history is not.
+func TestSelectAfterMasterReboot(t *testing.T) {
+	now := time.Now()
+	cand := func(port int, replid string) Candidate {
+		return Candidate{Addr: addr(port), Seen: true, View: monitor.InstanceView{
+			Role: "slave", Connected: true, LastOKPing: now, InfoRefresh: now,
+			SlavePriority: 100, SlaveReplOffset: int64(port), RunID: "x", ReplID: replid,
+		}}
+	}
+	in := SelectInput{Now: now, DownAfter: time.Second, MasterDown: time.Second, MasterReplID: "new", MasterRebootReplID: "before",
+		Candidates: []Candidate{cand(2, "before"), cand(9, "older")}}
+	got, ok, refusals := Select(in)
+	if !ok || got != addr(2) || len(refusals) != 1 || !strings.Contains(refusals[0].Reason, "different replication history") {
+		t.Fatalf("got %v %v, refusals %v", got, ok, refusals)
+	}
+	in.MasterRebootReplID = "" // recovered: only its new history counts
+	if got, ok, _ := Select(in); ok {
+		t.Fatalf("selected %v from the history before a reboot the master recovered from", got)
+	}
+}

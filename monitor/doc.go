@@ -50,4 +50,14 @@
 // and one read per instance per ping period, made as raw system calls
 // (package rawio: an ordinary one from an idle process wakes the Go
 // runtime's monitor thread, which then polls for a millisecond).
+//
+// # Hello messages and TILT
+//
+// hello.go publishes Sentinel's hello messages on the command links
+// (PublishHello) and parses them; hellolink.go is a standalone Pub/Sub and
+// command link for a node that has no targets yet (forming its cluster),
+// and one-shot queries (QueryPeer, QueryInstance). Nothing received in a
+// hello changes anything here. tilt.go detects stalls of the process on
+// the monotonic clock: silence from before a stall is no SDOWN evidence,
+// and TILT lasts until fresh probes re-confirm every instance.
 package monitor

@@ -138,8 +138,12 @@ func (in *instance) view() InstanceView {
 	v.LastPingReply = ps.lastReply
 	// A link refused by the server (wrong password, missing password, an
 	// ACL without PING or INFO) is no usable link: shown disconnected, with
-	// the reason in LastError, so it is never taken for healthy.
-	refused := authErr != "" || refusedReply(ps.err) || refusedReply(cmdErr)
+	// the reason in LastError, so it is never taken for healthy. A refused
+	// AUTH alone is not that: when PING and INFO still work (a password
+	// sent to a server without one, or an unknown user while the default
+	// user is open) the link is usable, as Sentinel, which ignores AUTH's
+	// reply, uses it; LastError still names the AUTH failure.
+	refused := refusedReply(ps.err) || refusedReply(cmdErr)
 	v.Connected = ps.connected && in.cmd.up.Load() && !refused
 	v.PendingCommands = int(in.cmd.pending.Load())
 	if ps.inflight {
@@ -235,7 +239,7 @@ func (in *instance) setCmdErr(e string) {
 // applyInfo parses an INFO reply into the view and reports it.
 func (in *instance) applyInfo(text string, now time.Time) InstanceView {
 	in.mu.Lock()
-	oldRole, oldLink := in.v.Role, in.v.MasterLinkUp
+	oldRole, oldLink, oldReplID := in.v.Role, in.v.MasterLinkUp, in.v.ReplID
 	ParseInfo(text, &in.v)
 	in.v.InfoRefresh = now
 	if in.v.Role != oldRole {
@@ -246,6 +250,9 @@ func (in *instance) applyInfo(text string, now time.Time) InstanceView {
 		if in.lastRunID != "" && in.lastRunID != in.v.RunID {
 			rebooted = true
 			if in.t.IsMaster && in.t.RebootDownAfter > 0 {
+				if !in.v.Reboot {
+					in.v.RebootReplID = oldReplID
+				}
 				in.v.Reboot = true
 				in.v.RebootSince = now
 			}

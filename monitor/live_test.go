@@ -253,15 +253,20 @@ func TestAuth(t *testing.T) {
 			t.Fatalf("%s: SDOWN transitions %+v (now %v)", n, ev, time.Now())
 		}
 	}
-	// A password sent to a server that has none is refused; removing it
-	// from the target clears the refusal (no AUTH is sent any more, so no
-	// AUTH reply can clear it).
+	// A password sent to a server that has none is refused, but PING and
+	// INFO work as the default user: the link is usable (connected, as in
+	// Sentinel), the refusal is named in LastError; removing the password
+	// from the target clears it (no AUTH is sent any more, so no AUTH
+	// reply can clear it).
 	open := startRaw(t, "PING")
 	m.SetTargets([]Target{good, {Master: "open", Addr: open, IsMaster: true, DownAfter: downAfter, AuthPass: "x"}})
-	redistest.WaitFor(t, 3*time.Second, "AUTH refused by a server without password", func() bool {
+	redistest.WaitFor(t, 3*time.Second, "AUTH refused by a server without password, link usable", func() bool {
 		v, _ := m.Instance("open", open)
-		return strings.Contains(v.LastError, "AUTH") && !v.Connected
+		return strings.Contains(v.LastError, "AUTH") && v.Connected && v.Role == "master" && !v.LastOKPing.IsZero()
 	})
+	if ev := rec.transitions(instKey{"open", open}); len(ev) != 0 {
+		t.Fatalf("open: SDOWN transitions %+v", ev)
+	}
 	m.SetTargets([]Target{good, {Master: "open", Addr: open, IsMaster: true, DownAfter: downAfter}})
 	if v := waitHealthy(t, m, "open", open); v.LastError != "" {
 		t.Fatalf("after removing the password: %q", v.LastError)

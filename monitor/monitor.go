@@ -36,7 +36,8 @@ type Monitor struct {
 	closed bool            // Run has returned
 	wg     sync.WaitGroup  // link goroutines
 	sched  *sdownSched
-	pinger *pinger // drives every probe when the monitor owns its sockets (pinger_linux.go)
+	pinger *pinger    // drives every probe when the monitor owns its sockets (pinger_linux.go)
+	tilt   tiltState // stall detector and TILT mode (tilt.go)
 }
 
 // New returns a monitor; nothing runs before Run. rep and log may be nil.
@@ -56,6 +57,7 @@ func New(cfg Config, rep Reporter, log *zap.Logger) *Monitor {
 		fast:  map[string]bool{},
 	}
 	m.sched = newSched(m.cfg.SDownCheckPeriod)
+	m.tilt.base = time.Now()
 	return m
 }
 
@@ -83,6 +85,8 @@ func (m *Monitor) Run(ctx context.Context) error {
 	for _, p := range m.peers {
 		p.start(ctx, &m.wg)
 	}
+	m.wg.Add(1)
+	go func() { defer m.wg.Done(); m.runTilt(ctx) }()
 	m.mu.Unlock()
 
 	m.sched.run(ctx)

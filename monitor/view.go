@@ -23,6 +23,10 @@ type InstanceView struct {
 	// master-reboot-down-after-period set) and no PONG came since.
 	Reboot      bool
 	RebootSince time.Time
+	// RebootReplID is the master_replid the instance reported before the
+	// run id change, while Reboot holds: a Redis master restarts with a
+	// new replication id, and its replicas still hold the history it had.
+	RebootReplID string
 
 	// From the last INFO.
 	InfoRefresh time.Time // when the last INFO arrived, zero = never

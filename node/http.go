@@ -1,9 +1,11 @@
 package node
 
 import (
+	"errors"
 	"strconv"
 	"time"
 
+	"github.com/raftinel/raftinel/config"
 	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/httpapi"
 	"github.com/raftinel/raftinel/monitor"
@@ -23,6 +25,10 @@ func (n *Node) openHTTP() error {
 	c.Port = n.cfg.HTTPPort
 	lns, err := listen(&c)
 	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return n.cfg.Errorf("http-port", "%s", ce.Reason)
+		}
 		return err
 	}
 	n.httpLns = lns

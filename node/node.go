@@ -6,6 +6,16 @@
 // Data flows one way: probes (monitor) -> observations -> log (consensus)
 // -> decisions (failover, on the leader) -> actions on Redis -> log ->
 // replies and events (sentinelproto).
+//
+// hello.go publishes Sentinel's hello messages; formation.go feeds a node
+// without a cluster (raft-bootstrap-expect) with addresses to ask and
+// seedcheck.go makes the first seed follow the master Redis reports.
+//
+// Each node applies its own rules to what arrives from elsewhere: it runs a
+// master's script only if its own config allows it (scripts.go), and as
+// leader it admits a change another node forwarded only if its own
+// deny-scripts-reconfig, script checks and ACL allow it (admit.go;
+// docs/security.md).
 package node
 
 import (
@@ -58,13 +68,16 @@ type Node struct {
 	http     *httpapi.Server // nil without http-port
 	httpLns  []net.Listener
 	scripts  *userscript.Runner
+	links    *linkSettings // this node's own auth-user/auth-pass/rename-command (linksettings.go)
+	hello    hellos        // hello messages (hello.go)
 
 	changed  chan struct{}
 	shutdown chan struct{}
 	once     sync.Once
-	ready    atomic.Bool // set once New has built every part; raft may apply before
-	pending  sync.Map    // replica additions in flight, "master/addr"
-	sighted  sync.Map    // "master/addr" -> when this follower first saw it unknown
+	halted   atomic.Pointer[error] // why the log cannot be applied (haltApply)
+	ready    atomic.Bool           // set once New has built every part; raft may apply before
+	pending  sync.Map              // replica additions in flight, "master/addr"
+	sighted  sync.Map              // "master/addr" -> when this follower first saw it unknown
 	// Dial lets tests cut this node off from Redis addresses.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// tlsServer is the tls-port listener's configuration (nil: no tls-port).
@@ -91,23 +104,30 @@ func init() {
 // Errors name what is wrong in one line (port in use, unwritable dir).
 func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	if cfg.Port <= 0 && cfg.TLS.Port <= 0 {
-		return nil, fmt.Errorf("port %d: raftinel needs a TCP port (port or tls-port) for clients and peers", cfg.Port)
+		return nil, cfg.Errorf("port", "port %d: raftinel needs a TCP port (port or tls-port) for clients and peers", cfg.Port)
+	}
+	if err := cfg.CheckPeerAuth(); err != nil {
+		return nil, err
 	}
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("dir %s: %w", cfg.Dir, err)
+		return nil, cfg.Errorf("dir", "%s: %v", cfg.Dir, err)
 	}
 	if err := checkWritable(dir); err != nil {
-		return nil, err
+		return nil, cfg.Errorf("dir", "%v", err)
 	}
 	myID, err := loadIdentity(dir, cfg.MyID)
+	if err != nil {
+		return nil, cfg.Errorf("sentinel myid", "%v", err)
+	}
+	links, err := loadLinkSettings(dir)
 	if err != nil {
 		return nil, err
 	}
 	n := &Node{
-		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(),
+		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(), links: links,
 		changed: make(chan struct{}, 1), shutdown: make(chan struct{}),
-		metrics: httpapi.NewMetrics(),
+		metrics: httpapi.NewMetrics(), hello: hellos{now: make(chan struct{}, 1)},
 	}
 	for _, o := range opts {
 		o(n)
@@ -129,9 +149,11 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n.mux = consensus.NewMux(lns...)
+	n.mux = consensus.NewMuxWith(consensus.MuxOptions{MaxConns: cfg.MaxClients, Logger: n.log}, lns...)
 	n.store, err = consensus.Open(consensus.Options{
-		MyID: myID, Advertise: n.addr, Dir: dir, Peers: cfg.Raft.Peers, Join: cfg.Raft.Join, Secret: cfg.Raft.Secret,
+		MyID: myID, Advertise: n.addr, Dir: dir, Peers: cfg.Raft.Peers, Join: cfg.Raft.Join,
+		BootstrapExpect: cfg.Raft.BootstrapExpect, IsRaftinel: n.isRaftinel,
+		Secret: cfg.Raft.Secret, Insecure: cfg.Raft.Insecure, OnHalt: n.haltApply, Admit: n.admit,
 		HeartbeatTimeout: cfg.Raft.HeartbeatTimeout, ElectionTimeout: cfg.Raft.ElectionTimeout,
 		LeaderLeaseTimeout: cfg.Raft.LeaderLeaseTimeout, CommitTimeout: cfg.Raft.CommitTimeout,
 		SnapshotInterval: cfg.Raft.SnapshotInterval, SnapshotThreshold: cfg.Raft.SnapshotThreshold,
@@ -149,10 +171,11 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 		// wraps them.
 		ExclusiveDial: ownDial && !cfg.TLS.Replication,
 	}, n, n.log)
+	n.mon.SetTiltHook(n.onTilt)
 	n.eng = failover.New(failover.Config{
 		MyID: myID, ReplicaWitness: cfg.Failover.ReplicaWitness, PauseTimeout: cfg.Failover.PauseTimeout,
 		DemoteDelay: cfg.Failover.DemoteDelay, Logger: n.log,
-		FenceMinReplicas: cfg.Failover.FenceMinReplicas, FenceMaxLag: cfg.Failover.FenceMaxLag,
+		FenceMinReplicas: cfg.Failover.FenceMinReplicas, FenceMaxLag: cfg.Failover.FenceMaxLag, TiltHolds: n.mon.TiltHolds,
 		Simulate: func() int64 { return n.srv.SimulateFailureFlags() },
 		Crash: func(point string) {
 			// Sentinel's SIMULATE-FAILURE exits at once with 99, no cleanup.
@@ -171,13 +194,17 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	})
 	n.srv = sentinelproto.NewServer(sentinelproto.Options{
 		Config: cfg, MyID: myID, RunID: n.runID, Version: RedisVersion, RaftinelVersion: Version,
-		Cluster: n.store, Monitor: n.mon, Failover: manual{n.store}, Scripts: n.scripts, Logger: n.log,
-		Shutdown: n.requestShutdown, OnDebug: n.debugTimer, OnLogLevel: n.setLogLevel,
+		Cluster: n.store, Monitor: n.mon, Failover: manual{n}, Scripts: n.scripts, LinkSettings: n, Logger: n.log,
+		Shutdown: n.requestShutdown, OnDebug: n.debugTimer, OnLogLevel: n.setLogLevel, Tilt: n.mon.Tilt,
 	})
 	if err := n.srv.LoadACL(); err != nil {
 		n.store.Close()
 		n.mux.Close()
-		return nil, err
+		directive := "user"
+		if cfg.ACLFile != "" {
+			directive = "aclfile"
+		}
+		return nil, cfg.Errorf(directive, "%v", err)
 	}
 	if err := n.openHTTP(); err != nil {
 		n.store.Close()
@@ -189,10 +216,24 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 }
 
 // manual reaches the leader's failover engine from any node.
-type manual struct{ s *consensus.Store }
+type manual struct{ n *Node }
 
 func (m manual) Manual(ctx context.Context, master string) error {
-	_, err := m.s.Call(ctx, "failover", []byte(master))
+	if m.n.srv.SimulateFailureFlags() != 0 && !m.n.store.IsLeader() {
+		// Sentinel runs SENTINEL FAILOVER on the node asked, and
+		// SIMULATE-FAILURE crashes that node at the failover's crash points.
+		// Here the Raft leader runs every failover, so a node with the
+		// flags set takes the leadership first, to be the one that crashes.
+		// The transfer is this node's own change, not the client's (the
+		// leader admits it as such).
+		tctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := m.n.store.TakeLeadership(tctx)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	_, err := m.n.store.Call(ctx, "failover", []byte(master))
 	return err
 }
 
@@ -255,7 +296,11 @@ func listenAll(cfg *config.Config, tlsCfg *tls.Config) ([]net.Listener, error) {
 				if optional {
 					continue
 				}
-				return fail(fmt.Errorf("listen on %s %d: %w", p.name, p.n, err))
+				directive := p.name
+				if b != "" {
+					directive = "bind" // the address is the likelier culprit
+				}
+				return fail(cfg.Errorf(directive, "listen on %s %d: %v", p.name, p.n, err))
 			}
 			if p.tls != nil {
 				ln = tls.NewListener(ln, p.tls)
@@ -264,7 +309,7 @@ func listenAll(cfg *config.Config, tlsCfg *tls.Config) ([]net.Listener, error) {
 		}
 	}
 	if len(lns) == 0 {
-		return nil, fmt.Errorf("listen on port %d: no bind address is available", cfg.Port)
+		return nil, cfg.Errorf("bind", "listen on port %d: no bind address is available", cfg.Port)
 	}
 	return lns, nil
 }
@@ -306,6 +351,8 @@ func (n *Node) Run(ctx context.Context) error {
 	run(func() { n.scripts.Run(ctx) })
 	run(func() { n.syncLoop(ctx) })
 	run(func() { n.seed(ctx) })
+	run(func() { n.helloLoop(ctx) })
+	run(func() { n.formation(ctx) })
 	run(n.serveHTTP)
 	n.log.Info("raftinel node started", zap.String("addr", n.addr), zap.String("myid", n.myID),
 		zap.String("version", Version))
@@ -316,6 +363,9 @@ func (n *Node) Run(ctx context.Context) error {
 	cancel()
 	err := n.close()
 	wg.Wait()
+	if h := n.halted.Load(); h != nil {
+		return *h
+	}
 	return err
 }
 
@@ -333,10 +383,26 @@ func (n *Node) debugTimer(param string, ms int64) {
 		n.scripts.SetLimits(d, 0)
 	case "script-retry-delay":
 		n.scripts.SetLimits(0, d)
+	case "tilt-trigger":
+		n.mon.SetTiltTimers(d, 0)
+	case "tilt-period":
+		n.mon.SetTiltTimers(0, d)
+	case "publish-period":
+		n.hello.period.Store(int64(d))
+		n.helloNow()
 	}
 }
 
 func (n *Node) requestShutdown() { n.once.Do(func() { close(n.shutdown) }) }
+
+// haltApply stops the node when its log holds an entry this build cannot
+// apply (consensus.LogVersion): Run returns the error, so the process
+// exits with it instead of running on a state that differs from the
+// cluster's.
+func (n *Node) haltApply(err error) {
+	n.halted.CompareAndSwap(nil, &err)
+	n.requestShutdown()
+}
 
 // close hands leadership over (so a planned stop does not cost an
 // election timeout), then stops everything.
@@ -374,10 +440,16 @@ func (n *Node) publish(e consensus.Event) {
 	if !n.ready.Load() {
 		return
 	}
+	if e.Channel == "+reset-master" {
+		n.srv.SentinelsReset(e.Master)
+	}
 	n.srv.Publish(e.Channel, e.Payload)
 	n.metrics.Event(e.Channel, e.Payload)
 	n.log.Info("event", zap.String("channel", e.Channel), zap.String("payload", e.Payload))
-	n.runScripts(e.Master, e.Channel, e.Payload)
+	n.runScripts(e)
+	if e.Channel == "+switch-master" {
+		n.helloNow() // Sentinel sends hellos at once after a config change
+	}
 }
 
 // errStopped is returned by loops when the node stops.

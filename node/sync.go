@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
@@ -30,6 +29,7 @@ func (n *Node) syncLoop(ctx context.Context) {
 func (n *Node) syncTargets() {
 	var targets []monitor.Target
 	keep := map[string]bool{}
+	live := map[string]uint64{}
 	user, pass := n.cfg.SentinelUser, n.cfg.SentinelPass
 	n.store.Read(func(s *consensus.State) {
 		// SENTINEL CONFIG SET sentinel-user/-pass on any node applies to all.
@@ -42,12 +42,14 @@ func (n *Node) syncTargets() {
 		for _, name := range s.MasterNames() {
 			m := s.Masters[name]
 			keep[name] = true
+			live[name] = m.Created
+			// A copy of the rename map (effective clones it): the FSM changes
+			// the state's map in place, which must not change the monitor's
+			// target behind its back (renaming back would look like no change).
+			l := n.links.effective(name, m.Created, link{User: m.AuthUser, Pass: m.AuthPass, Rename: m.RenameCommands})
 			base := monitor.Target{
 				Master: name, DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond,
-				// A copy: the FSM changes the state's map in place (SENTINEL SET
-				// rename-command), which must not change the monitor's target
-				// behind its back (renaming back would then look like no change).
-				AuthUser: m.AuthUser, AuthPass: m.AuthPass, Rename: maps.Clone(m.RenameCommands),
+				AuthUser: l.User, AuthPass: l.Pass, Rename: l.Rename,
 				RebootDownAfter: time.Duration(m.MasterRebootDownAfterPeriodMs) * time.Millisecond,
 			}
 			mt := base
@@ -62,6 +64,9 @@ func (n *Node) syncTargets() {
 	})
 	n.mon.SetTargets(targets)
 	n.observer.forget(keep)
+	if err := n.links.forget(live, n.store.Fresh() == nil); err != nil {
+		n.log.Warn("saving link settings failed", zap.Error(err))
+	}
 	if pass == "" {
 		pass = n.cfg.RequirePass
 	}
@@ -72,6 +77,32 @@ func (n *Node) syncTargets() {
 		}
 	}
 	n.mon.SetPeers(peers)
+}
+
+// SetLinkSettings implements sentinelproto.LinkSettings: SENTINEL SET
+// auth-user / auth-pass / rename-command on this node, for this node only
+// (linksettings.go). Like Sentinel, the node publishes +set.
+func (n *Node) SetLinkSettings(master string, created uint64, pairs []string) error {
+	if err := n.links.set(master, created, pairs); err != nil {
+		return err
+	}
+	select {
+	case n.changed <- struct{}{}:
+	default:
+	}
+	prefix := ""
+	n.store.Read(func(s *consensus.State) {
+		if m := s.Masters[master]; m != nil {
+			prefix = fmt.Sprintf("master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
+		}
+	})
+	for len(pairs) > 0 {
+		k := 1 + consensus.SettingArity(pairs[0])
+		n.publish(consensus.Event{Master: master, Channel: "+set",
+			Payload: prefix + " " + pairs[0] + " " + consensus.SettingEventValue(pairs[0], pairs[1:k])})
+		pairs = pairs[k:]
+	}
+	return nil
 }
 
 // seed applies the config file's masters once per cluster: afterwards the
@@ -91,11 +122,13 @@ func (n *Node) seed(ctx context.Context) {
 		for _, r := range m.KnownReplicas {
 			sm.Replicas = append(sm.Replicas, consensus.Addr{Host: r.Host, Port: r.Port})
 		}
-		if len(m.KnownSentinels) > 0 {
+		if len(m.KnownSentinels) > 0 && n.store.Forming() == nil {
 			n.log.Info("known-sentinel lines ignored: members come from raft", zap.String("master", m.Name), zap.Int("count", len(m.KnownSentinels)))
 		}
 		seed.Masters = append(seed.Masters, sm)
 	}
+	var checked *consensus.Seed // the topology as Redis reports it (seedcheck.go)
+	var checkedAt time.Time
 	for attempt := 0; ; attempt++ {
 		seeded := false
 		n.store.Read(func(s *consensus.State) { seeded = s.Seeded })
@@ -105,8 +138,21 @@ func (n *Node) seed(ctx context.Context) {
 			}
 			return
 		}
+		// Checked at start, and again if the check is older than
+		// seedCheckFresh by the time a leader can take the seed (a node that
+		// waited for its cluster to form).
+		leader := n.store.LeaderAddr() != ""
+		if checked == nil || (leader && time.Since(checkedAt) > seedCheckFresh) {
+			checked, checkedAt = n.checkSeed(ctx, seed), time.Now()
+		}
+		if !leader { // nobody to propose to yet (an election, or no cluster yet)
+			if wait(ctx, 20*time.Millisecond) != nil {
+				return
+			}
+			continue
+		}
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		_, err := n.store.Apply(cctx, &consensus.Command{Op: consensus.OpSeed, Node: n.myID, Seed: seed, AtMs: time.Now().UnixMilli()})
+		_, err := n.store.Apply(cctx, &consensus.Command{Op: consensus.OpSeed, Node: n.myID, Seed: checked, AtMs: time.Now().UnixMilli()})
 		cancel()
 		if err == nil {
 			continue
@@ -139,7 +185,7 @@ func (n *Node) SDown(t monitor.Target, down bool) {
 	if payload != "" {
 		n.srv.Publish(ch, payload)
 		n.log.Info("event", zap.String("channel", ch), zap.String("payload", payload))
-		n.runScripts(t.Master, ch, payload)
+		n.runScripts(consensus.Event{Master: t.Master, Channel: ch, Payload: payload})
 	}
 	if t.IsMaster {
 		n.observer.set(t.Master, t.Addr, down)

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"fmt"
 	"net"
 	"time"
 
@@ -20,7 +19,7 @@ func (n *Node) setupTLS(raftDial *func(network, addr string, timeout time.Durati
 	if c.Port > 0 {
 		srv, warns, err := tlsconf.Server(c)
 		if err != nil {
-			return fmt.Errorf("tls-port %d: %w", c.Port, err)
+			return n.cfg.Errorf("tls-port", "tls-port %d: %v", c.Port, err)
 		}
 		n.tlsServer = srv
 		n.warnTLS(warns)
@@ -30,7 +29,7 @@ func (n *Node) setupTLS(raftDial *func(network, addr string, timeout time.Durati
 	}
 	cli, warns, err := tlsconf.Client(c)
 	if err != nil {
-		return fmt.Errorf("tls-replication: %w", err)
+		return n.cfg.Errorf("tls-replication", "tls-replication: %v", err)
 	}
 	if c.Port == 0 {
 		n.warnTLS([]string{"tls-replication yes without tls-port: other nodes reach this one without TLS"})

@@ -12,6 +12,8 @@ command -v redis-sentinel >/dev/null 2>&1 || need+=(redis-sentinel)
 /usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || need+=(python3-redis)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+# scripts/conformance.sh runs Redis's Sentinel suite, written in Tcl.
+command -v tclsh >/dev/null 2>&1 || need+=(tcl)
 # deploy/check runs the Kubernetes init script under busybox sh, as the
 # Alpine-based image does.
 command -v busybox >/dev/null 2>&1 || need+=(busybox)

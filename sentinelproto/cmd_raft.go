@@ -78,7 +78,7 @@ func cmdRaftAdmin(x *cmdCtx) {
 	if len(x.args) > 2 {
 		arg = x.arg(2)
 	}
-	ctx, cancel := x.s.applyCtx()
+	ctx, cancel := x.applyCtx()
 	defer cancel()
 	if err := x.s.o.Cluster.Admin(ctx, op, arg); err != nil {
 		x.fail(err)

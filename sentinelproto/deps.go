@@ -14,9 +14,11 @@ type Cluster interface {
 	// Read runs f with the replicated state under a read lock. f must not
 	// keep s or anything reachable from it after returning.
 	Read(f func(s *consensus.State))
-	// Fresh returns nil when this node may answer address queries (design
-	// rule 8), else an error wrapping consensus.ErrStale.
-	Fresh() error
+	// AwaitFresh returns nil when this node may answer address queries
+	// (design rule 8), else an error wrapping consensus.ErrStale. While the
+	// node is still catching up after a start or a stale period it waits,
+	// at most raft-stale-after.
+	AwaitFresh(ctx context.Context) error
 	// Members returns the Raft configuration as this node knows it.
 	Members() []consensus.Member
 	// Apply commits a command through the log (forwarded to the leader when
@@ -46,6 +48,15 @@ type Monitor interface {
 type Scripts interface {
 	Pending() []userscript.Job
 	Counts() (running, queued int)
+}
+
+// LinkSettings keeps how this node talks to a master's instances: SENTINEL
+// SET auth-user / auth-pass / rename-command change them on this node only,
+// as in Sentinel, instead of going through the log.
+type LinkSettings interface {
+	// SetLinkSettings records validated option pairs (consensus.IsLinkSetting)
+	// for the master incarnation created (consensus.Master.Created).
+	SetLinkSettings(master string, created uint64, pairs []string) error
 }
 
 // Failover is the leader-side failover engine, reached through the cluster

@@ -36,6 +36,8 @@ func errorText(err error) string {
 	switch {
 	case errors.Is(err, consensus.ErrStale):
 		return ErrTextStale
+	case errors.Is(err, consensus.ErrNoPerm) && errors.As(err, &ce):
+		return ce.Msg // the leader's NOPERM, as written
 	case errors.Is(err, consensus.ErrFailoverInProgress):
 		return errTextInProgress
 	case errors.Is(err, failover.ErrNoGoodSlave):

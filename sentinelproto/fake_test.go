@@ -52,7 +52,7 @@ func (f *fakeCluster) Sync(context.Context) error { return nil }
 
 func (f *fakeCluster) Admin(context.Context, string, string) error { return nil }
 
-func (f *fakeCluster) Fresh() error {
+func (f *fakeCluster) AwaitFresh(context.Context) error {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	return f.freshErr

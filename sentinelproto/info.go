@@ -235,8 +235,9 @@ func (s *Server) infoSentinel(w *infoWriter) {
 	}
 	masters := s.masterViews()
 	w.kvInt("sentinel_masters", int64(len(masters)))
-	w.kv("sentinel_tilt", "0")
-	w.kv("sentinel_tilt_since_seconds", "-1")
+	for _, p := range s.tiltInfo() {
+		w.kv(p[0], p[1])
+	}
 	w.kvInt("sentinel_running_scripts", int64(running))
 	w.kvInt("sentinel_scripts_queue_length", int64(queued))
 	w.kvInt("sentinel_simulate_failure_flags", s.local.simFailure.Load())

@@ -1,6 +1,7 @@
 package sentinelproto
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -8,13 +9,14 @@ import (
 )
 
 // SENTINEL subcommands that read. Address-bearing replies (MASTERS, MASTER,
-// REPLICAS/SLAVES, GET-MASTER-ADDR-BY-NAME) first ask Cluster.Fresh: a node
-// cut off from the Raft leader answers STALE instead of a possibly old
-// address (design rule 8), so the client asks another node.
+// REPLICAS/SLAVES, GET-MASTER-ADDR-BY-NAME) first ask Cluster.AwaitFresh: a
+// node cut off from the Raft leader answers STALE instead of a possibly old
+// address (design rule 8), so the client asks another node; a node still
+// catching up (just restarted) answers once it has.
 
 // fresh replies the freshness error, if any, and reports whether to go on.
 func (x *cmdCtx) fresh() bool {
-	if err := x.s.o.Cluster.Fresh(); err != nil {
+	if err := x.s.o.Cluster.AwaitFresh(context.Background()); err != nil {
 		x.fail(err)
 		return false
 	}
@@ -36,11 +38,11 @@ func cmdSentinelMasters(x *cmdCtx) {
 		return
 	}
 	masters := x.s.allMasters()
-	members, now := len(x.s.members()), time.Now()
+	now := time.Now()
 	x.r.array(len(masters))
 	w := x.kv()
 	for _, m := range masters {
-		x.s.masterMap(w, m, members, now)
+		x.s.masterMap(w, m, len(x.s.knownPeers(m.Name))+1, now)
 		w.put(x.r)
 	}
 }
@@ -52,7 +54,7 @@ func cmdSentinelMaster(x *cmdCtx) {
 	}
 	if m := x.lookupMaster(2); m != nil {
 		w := x.kv()
-		x.s.masterMap(w, m, len(x.s.members()), time.Now())
+		x.s.masterMap(w, m, len(x.s.knownPeers(m.Name))+1, time.Now())
 		w.put(x.r)
 	}
 }
@@ -96,6 +98,40 @@ func (s *Server) peers() []consensus.Member {
 	return out
 }
 
+// SentinelsReset is told that this node applied a SENTINEL RESET of
+// master. Sentinel forgets a reset master's sentinels and relearns each
+// one from its next hello message; raftinel's sentinels are the Raft
+// members, and after a reset a member is listed for that master again
+// once this node has had a valid PING reply from it (knownPeers).
+func (s *Server) SentinelsReset(master string) {
+	s.mu.Lock()
+	if s.resets == nil {
+		s.resets = map[string]time.Time{}
+	}
+	s.resets[master] = time.Now()
+	s.mu.Unlock()
+}
+
+// knownPeers are the other nodes listed as master's sentinels: every
+// member, except, after a SENTINEL RESET of master, those not heard from
+// since.
+func (s *Server) knownPeers(master string) []consensus.Member {
+	s.mu.Lock()
+	reset, ok := s.resets[master]
+	s.mu.Unlock()
+	all := s.peers()
+	if !ok {
+		return all
+	}
+	var out []consensus.Member
+	for _, mem := range all {
+		if v, seen := s.peerView(mem.ID); seen && v.LastOKPing.After(reset) {
+			out = append(out, mem)
+		}
+	}
+	return out
+}
+
 // SENTINEL SENTINELS <name>: every other raftinel node (each one watches
 // every master).
 func cmdSentinelSentinels(x *cmdCtx) {
@@ -105,7 +141,7 @@ func cmdSentinelSentinels(x *cmdCtx) {
 	}
 	var nmasters int
 	x.s.o.Cluster.Read(func(st *consensus.State) { nmasters = len(st.Masters) })
-	peers, now := x.s.peers(), time.Now()
+	peers, now := x.s.knownPeers(m.Name), time.Now()
 	x.r.array(len(peers))
 	w := x.kv()
 	for _, p := range peers {

@@ -2,13 +2,16 @@ package sentinelproto
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
+	"go.uber.org/zap"
 )
 
 // SENTINEL subcommands that change state. Each validates its arguments with
@@ -22,7 +25,7 @@ const resolveTimeout = 2 * time.Second
 func (x *cmdCtx) apply(cmd consensus.Command) (consensus.Result, error) {
 	cmd.AtMs = time.Now().UnixMilli()
 	cmd.Node = x.s.o.MyID
-	ctx, cancel := x.s.applyCtx()
+	ctx, cancel := x.applyCtx()
 	defer cancel()
 	return x.s.o.Cluster.Apply(ctx, &cmd)
 }
@@ -31,7 +34,7 @@ func (x *cmdCtx) apply(cmd consensus.Command) (consensus.Result, error) {
 // command that validates against the state never judges a master by a
 // lagging follower's copy (a MONITOR just committed elsewhere).
 func (x *cmdCtx) lookupMasterForWrite(i int) *consensus.Master {
-	ctx, cancel := x.s.applyCtx()
+	ctx, cancel := x.applyCtx()
 	defer cancel()
 	if err := x.s.o.Cluster.Sync(ctx); err != nil {
 		x.fail(err)
@@ -75,7 +78,7 @@ func cmdSentinelMonitor(x *cmdCtx) {
 		x.fail(err)
 		return
 	}
-	x.r.ok()
+	x.okSaved()
 }
 
 // resolveHost is anetResolve: an IP literal (stored in canonical form, as
@@ -153,7 +156,7 @@ func cmdSentinelRemove(x *cmdCtx) {
 		x.fail(err)
 		return
 	}
-	x.r.ok()
+	x.okSaved()
 }
 
 // SENTINEL SET <name> <option> <value> [<option> <value> ...]
@@ -162,12 +165,24 @@ func cmdSentinelRemove(x *cmdCtx) {
 // those before the first bad one are applied (as one OpSet), then the error
 // is the reply.
 func cmdSentinelSet(x *cmdCtx) {
-	m := x.lookupMasterForWrite(2)
+	// Only options that go through the log need the leader's state first;
+	// this node's own (link settings) are set even when it cannot reach one.
+	var m *consensus.Master
+	if x.s.o.LinkSettings != nil && onlyLinkSettings(x.args[3:]) {
+		// Still judged by the leader's state when one is reachable: right
+		// after a restart this node has not replayed its log yet.
+		ctx, cancel := context.WithTimeout(x.s.ctx, x.s.cfg.Raft.StaleAfter)
+		_ = x.s.o.Cluster.Sync(ctx)
+		cancel()
+		m = x.lookupMaster(2)
+	} else {
+		m = x.lookupMasterForWrite(2)
+	}
 	if m == nil {
 		return
 	}
-	settings := m.Settings // a copy: copyMaster cloned the map
-	var pairs []string
+	settings := m.Settings    // a copy: copyMaster cloned the map
+	var pairs, local []string // through the log; this node's link settings
 	var bad error
 	for j := 3; j < len(x.args); {
 		opt := x.arg(j)
@@ -188,7 +203,11 @@ func cmdSentinelSet(x *cmdCtx) {
 			bad = err
 			break
 		}
-		pairs = append(append(pairs, opt), vals...)
+		if x.s.o.LinkSettings != nil && consensus.IsLinkSetting(opt) {
+			local = append(append(local, opt), vals...)
+		} else {
+			pairs = append(append(pairs, opt), vals...)
+		}
 		j += 1 + n
 	}
 	if len(pairs) > 0 {
@@ -197,11 +216,72 @@ func cmdSentinelSet(x *cmdCtx) {
 			return
 		}
 	}
+	if len(local) > 0 {
+		if err := x.s.o.LinkSettings.SetLinkSettings(m.Name, m.Created, local); err != nil {
+			x.s.log.Warn("saving link settings failed", zap.String("master", m.Name), zap.Error(err))
+			x.r.err(errTextSaveFailed)
+			return
+		}
+	}
 	if bad != nil {
 		x.fail(bad)
 		return
 	}
+	x.okSaved()
+}
+
+// onlyLinkSettings reports option/value arguments of SENTINEL SET that are
+// all well-formed link settings (anything else takes the log's path, which
+// also reports the error).
+func onlyLinkSettings(args [][]byte) bool {
+	for len(args) > 0 {
+		opt := string(args[0])
+		n := consensus.SettingArity(opt)
+		if !consensus.IsLinkSetting(opt) || n == 0 || len(args) < 1+n {
+			return false
+		}
+		args = args[1+n:]
+	}
+	return true
+}
+
+// errTextSaveFailed is Sentinel's reply when it cannot rewrite its config
+// file after a change.
+const errTextSaveFailed = "ERR Failed to save config file. Check server logs."
+
+// okSaved replies +OK after a change after which Sentinel rewrites its
+// config file, or Sentinel's save error when the config file is no longer
+// a readable file. raftinel never writes the file (the change is in the
+// log, or in dir), but a node whose config file is gone or replaced (by a
+// directory, in Sentinel's suite) could not be restarted with it, which is
+// what the operator must hear; the change itself stays applied, as
+// Sentinel keeps its in-memory change.
+func (x *cmdCtx) okSaved() {
+	if f := x.s.cfg.File; f != "" {
+		if err := readableFile(f); err != nil {
+			x.s.log.Warn("config file is not a readable file: the node could not restart with it", zap.String("file", f), zap.Error(err))
+			x.r.err(errTextSaveFailed)
+			return
+		}
+	}
 	x.r.ok()
+}
+
+// readableFile checks that path is a regular file this process can open.
+func readableFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	return nil
 }
 
 // scriptError is a refusal of a script path (I/O checks ApplySetting leaves
@@ -249,7 +329,7 @@ func cmdSentinelFailover(x *cmdCtx) {
 	if x.lookupMasterForWrite(2) == nil {
 		return
 	}
-	ctx, cancel := x.s.applyCtx()
+	ctx, cancel := x.applyCtx()
 	defer cancel()
 	if err := x.s.o.Failover.Manual(ctx, x.arg(2)); err != nil {
 		x.fail(err)
@@ -259,5 +339,6 @@ func cmdSentinelFailover(x *cmdCtx) {
 }
 
 // SENTINEL FLUSHCONFIG: raftinel never rewrites its config file; the state
-// is always on disk in the Raft log.
-func cmdSentinelFlushConfig(x *cmdCtx) { x.r.ok() }
+// is always on disk in the Raft log. Like Sentinel it fails when the config
+// file cannot be saved (okSaved).
+func cmdSentinelFlushConfig(x *cmdCtx) { x.okSaved() }

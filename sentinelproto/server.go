@@ -3,6 +3,7 @@ package sentinelproto
 import (
 	"context"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +25,9 @@ type Options struct {
 	Monitor         Monitor
 	Failover        Failover
 	Scripts         Scripts // optional
+	// LinkSettings keeps SENTINEL SET auth-user/auth-pass/rename-command on
+	// this node (optional: without it they go through the log).
+	LinkSettings LinkSettings
 	// HostCacheTTL is how long a hostname resolved for a reply is reused
 	// (announce-hostnames no); 0 = DefaultHostCacheTTL.
 	HostCacheTTL time.Duration
@@ -33,6 +37,9 @@ type Options struct {
 	RequestMemory int64
 	// OnDebug is told every SENTINEL DEBUG <param> <ms> that was set.
 	OnDebug func(param string, ms int64)
+	// Tilt reports whether the node is in TILT and since when (INFO,
+	// IS-MASTER-DOWN-BY-ADDR); nil = never.
+	Tilt func() (bool, time.Time)
 	// OnLogLevel is told a SENTINEL CONFIG SET loglevel (debug, verbose,
 	// notice, warning or nothing) so that the node's logger follows it.
 	OnLogLevel func(level string)
@@ -61,6 +68,9 @@ type Server struct {
 	hosts    *hostCache
 	sv       atomic.Pointer[renderedState] // replies rendered from the state (snapshot.go)
 	static   staticServerInfo
+
+	mu     sync.Mutex
+	resets map[string]time.Time // SENTINEL RESET applied here, by master (knownPeers)
 }
 
 // NewServer returns a Server; nothing runs until Serve.

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -203,7 +204,8 @@ func (r *Runner) startDue(ctx context.Context, wg *sync.WaitGroup) time.Time {
 		if running >= r.cfg.MaxRunning {
 			break
 		}
-		cmd := exec.Command(j.argv[0], j.argv[1:]...)
+		cmd := exec.Command(r.path(j.argv[0]), j.argv[1:]...)
+		cmd.Args[0] = j.argv[0]
 		cmd.Dir = r.cfg.Dir
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := cmd.Start(); err != nil {
@@ -270,6 +272,15 @@ func (r *Runner) wait(ctx context.Context, j *job, cmd *exec.Cmd) {
 		r.log.Warn("script failed", zap.Strings("argv", j.argv), zap.Int("exit", code), zap.Int("signal", signal))
 		r.emit("-script-error", j.argv[0]+" "+strconv.Itoa(signal)+" "+strconv.Itoa(code))
 	}
+}
+
+// path resolves a script name the way redis-sentinel's execve from dir
+// does: a relative name is taken from Dir, never looked up in PATH.
+func (r *Runner) path(name string) string {
+	if filepath.IsAbs(name) || r.cfg.Dir == "" {
+		return name
+	}
+	return filepath.Join(r.cfg.Dir, name)
 }
 
 // remove drops j from the queue (mu held).

@@ -135,3 +135,25 @@ func TestMissingScriptIsAnError(t *testing.T) {
 	r.Schedule("/nonexistent/script")
 	waitFor(t, "-script-error", func() bool { return ev.has("-script-error /nonexistent/script 99 0") })
 }
+
+// A relative script name is taken from Dir, as redis-sentinel (chdir'ed
+// into dir) runs it, never looked up in PATH.
+func TestRelativeScriptResolvesAgainstDir(t *testing.T) {
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	out := filepath.Join(t.TempDir(), "out")
+	for d, who := range map[string]string{dir: "dir", elsewhere: "path"} {
+		if err := os.WriteFile(filepath.Join(d, "notify.sh"), []byte("#!/bin/sh\necho "+who+" \"$0\" >> "+out+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", elsewhere+string(os.PathListSeparator)+os.Getenv("PATH"))
+	r, _ := start(t, Config{Dir: dir})
+	r.Schedule("notify.sh")
+	waitFor(t, "script ran", func() bool { b, _ := os.ReadFile(out); return len(b) > 0 })
+	if b, _ := os.ReadFile(out); !strings.HasPrefix(string(b), "dir ") {
+		t.Fatalf("ran %q, want the one in dir", b)
+	}
+	if p := r.Pending(); len(p) > 0 && p[0].Argv[0] != "notify.sh" {
+		t.Fatalf("pending shows %q, want the name as configured", p[0].Argv[0])
+	}
+}

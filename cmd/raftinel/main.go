@@ -57,7 +57,7 @@ func run(args []string) int {
 	}
 	log, level, logFile, err := newLogger(cfg.Path(cfg.LogFile), cfg.LogLevel)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "raftinel: logfile %s: %v\n", cfg.LogFile, err)
+		fmt.Fprintf(os.Stderr, "raftinel: %v\n", cfg.Errorf("logfile", "logfile %s: %v", cfg.LogFile, err))
 		return 1
 	}
 	defer log.Sync()
@@ -67,15 +67,25 @@ func run(args []string) int {
 	for _, d := range cfg.Ignored {
 		log.Debug("directive accepted and ignored", zap.String("directive", d.Directive), zap.Int("line", d.Line))
 	}
+	// A start-up failure once the log is open goes where redis-server puts
+	// it: to the log file when one is configured, stderr staying empty
+	// (Redis's own test suite counts anything on a server's stderr as a
+	// crash), else to stderr.
+	fail := func(err error) int {
+		if logFile != nil {
+			log.Error("start-up failed", zap.Error(err))
+		} else {
+			fmt.Fprintf(os.Stderr, "raftinel: %v\n", err)
+		}
+		return 1
+	}
 	n, err := node.New(cfg, log, node.WithLogLevel(level))
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "raftinel: %v\n", err)
-		return 1
+		return fail(err)
 	}
 	if cfg.PidFile != "" {
 		if err := os.WriteFile(cfg.Path(cfg.PidFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			fmt.Fprintf(os.Stderr, "raftinel: pidfile %s: %v\n", cfg.PidFile, err)
-			return 1
+			return fail(cfg.Errorf("pidfile", "pidfile %s: %v", cfg.PidFile, err))
 		}
 		defer os.Remove(cfg.Path(cfg.PidFile))
 	}

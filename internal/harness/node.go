@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -75,7 +77,8 @@ func NewNode(o NodeOptions) (*Node, error) {
 		lines = append(lines, "requirepass "+o.Password)
 	}
 	lines = append(lines, o.Lines...)
-	if err := os.WriteFile(n.Conf, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+	// 0600: the file may hold raft-secret and requirepass.
+	if err := os.WriteFile(n.Conf, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		return nil, err
 	}
 	n.proc = &process{bin: o.Bin, args: append([]string{n.Conf}, o.Args...)}
@@ -148,6 +151,19 @@ func (n *Node) Term(timeout time.Duration) int {
 	}
 }
 
+// WaitExit waits (bounded) for the process to exit by itself and returns
+// its exit code; false when it still runs after timeout.
+func (n *Node) WaitExit(timeout time.Duration) (int, bool) {
+	ch := make(chan int, 1)
+	go func() { ch <- n.proc.wait() }()
+	select {
+	case code := <-ch:
+		return code, true
+	case <-time.After(timeout):
+		return 0, false
+	}
+}
+
 // Do sends one command over a fresh connection.
 func (n *Node) Do(args ...string) (string, error) { return DoAuth(n.Addr(), n.Password, args...) }
 
@@ -163,6 +179,8 @@ func (n *Node) Info(section string) (map[string]string, error) {
 // Cluster is a set of raftinel nodes formed with raft-peers.
 type Cluster struct {
 	Nodes []*Node
+	// Secret is the cluster's raft-secret (a node that joins needs it).
+	Secret string
 }
 
 // ClusterOptions configure StartCluster.
@@ -177,12 +195,28 @@ type ClusterOptions struct {
 	// NodeLines, when set, adds lines for node i (0-based) after Lines,
 	// e.g. a distinct http-port per node.
 	NodeLines func(i int) []string
+	// Secret is the nodes' raft-secret; empty: a random one (a node of
+	// several refuses to start without one). A raft-secret line in Lines
+	// or NodeLines comes later in the file and wins.
+	Secret string
+}
+
+// NewSecret returns a random raft-secret (64 hex digits).
+func NewSecret() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
 }
 
 // StartCluster starts Size nodes that bootstrap one Raft cluster and waits
 // until one of them is leader and all agree on it.
 func StartCluster(o ClusterOptions) (*Cluster, error) {
-	c := &Cluster{}
+	c := &Cluster{Secret: o.Secret}
+	if c.Secret == "" {
+		c.Secret = NewSecret()
+	}
 	var peers []string
 	for i := 0; i < o.Size; i++ {
 		host := "127.0.0.1"
@@ -197,7 +231,7 @@ func StartCluster(o ClusterOptions) (*Cluster, error) {
 		c.Nodes = append(c.Nodes, &Node{Host: host, Port: port})
 	}
 	for i, n := range c.Nodes {
-		lines := append([]string{"raft-peers " + strings.Join(peers, " ")}, o.Lines...)
+		lines := append([]string{"raft-peers " + strings.Join(peers, " "), "raft-secret " + c.Secret}, o.Lines...)
 		if o.NodeLines != nil {
 			lines = append(lines, o.NodeLines(i)...)
 		}

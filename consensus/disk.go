@@ -1,0 +1,159 @@
+package consensus
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime/debug"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
+)
+
+// lockTimeout bounds the wait for raft.db's file lock: another process
+// using the same dir is an error, not a node that hangs at start.
+const lockTimeout = 2 * time.Second
+
+// ErrStateCorrupt and ErrStateLost name what is wrong with the Raft state
+// in dir; the full error names the file and what the operator does
+// (docs/operations.md, "Lost or damaged Raft state").
+var (
+	ErrStateCorrupt = errors.New("raft state is damaged")
+	ErrStateLost    = errors.New("raft state is missing")
+)
+
+// stableKeys are the stable-store keys hashicorp/raft keeps in raft.db.
+var stableKeys = []string{"CurrentTerm", "LastVoteTerm", "LastVoteCand"}
+
+// disk is the Raft state of one dir: raft.db (log and stable store) and
+// the file snapshots.
+type disk struct {
+	bolt     *raftboltdb.BoltStore
+	snaps    *raft.FileSnapshotStore
+	existing bool               // a log, a term or a snapshot is there
+	id       [clusterIDLen]byte // cluster-id, zero when there is none
+}
+
+// openDisk opens and checks dir's Raft state before Raft reads it:
+//
+//   - raft.db is read end to end (every log entry and the stable store),
+//     so a damaged file is an error naming it here instead of a panic
+//     inside bbolt later, in a goroutine nothing can recover;
+//   - a log that begins after index 1 needs the snapshot it was compacted
+//     into;
+//   - a dir whose cluster-id shows it belonged to a cluster but whose Raft
+//     state is gone (raft.db deleted or emptied) is refused: bootstrapping
+//     again from the config file would bring back the config's old view
+//     (its old master) over what the cluster has decided since.
+func openDisk(dir string, hl hclog.Logger) (d *disk, err error) {
+	path := filepath.Join(dir, "raft.db")
+	damaged := func(what any) error {
+		return fmt.Errorf("%w: %s: %v; move it away and restore it from a backup, or rejoin this node as a new member (docs/operations.md, \"Lost or damaged Raft state\")", ErrStateCorrupt, path, what)
+	}
+	d = &disk{}
+	// bbolt panics on some damaged pages (freelist, branch bounds), and a
+	// cut-short file faults (SIGBUS) when its mapping is read past the
+	// end: both become errors here. (A panicking open leaks its file lock
+	// until the process exits; it exits on this error.)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			d.closeQuietly()
+			d, err = nil, damaged(p)
+		}
+	}()
+	d.bolt, err = raftboltdb.New(raftboltdb.Options{Path: path, BoltOptions: &bbolt.Options{Timeout: lockTimeout}})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, fmt.Errorf("%s is locked: another raftinel (or a process) uses dir %s", path, dir)
+	}
+	if err != nil {
+		return nil, damaged(err)
+	}
+	if err := d.verifyLog(); err != nil {
+		d.closeQuietly()
+		return nil, damaged(err)
+	}
+	if d.snaps, err = raft.NewFileSnapshotStoreWithLogger(dir, 2, hl); err != nil {
+		d.closeQuietly()
+		return nil, fmt.Errorf("dir %s: snapshots: %w", dir, err)
+	}
+	if d.existing, err = raft.HasExistingState(d.bolt, d.bolt, d.snaps); err != nil {
+		d.closeQuietly()
+		return nil, damaged(err)
+	}
+	if d.id, err = loadClusterID(dir); err != nil {
+		d.closeQuietly()
+		return nil, err
+	}
+	if err := d.checkComplete(dir, path); err != nil {
+		d.closeQuietly()
+		return nil, err
+	}
+	return d, nil
+}
+
+// verifyLog reads every entry and stable value once.
+func (d *disk) verifyLog() error {
+	first, err := d.bolt.FirstIndex()
+	if err != nil {
+		return err
+	}
+	last, err := d.bolt.LastIndex()
+	if err != nil {
+		return err
+	}
+	if first > last && last != 0 {
+		return fmt.Errorf("log bounds %d..%d", first, last)
+	}
+	for i := first; i <= last && last > 0; i++ {
+		var l raft.Log
+		if err := d.bolt.GetLog(i, &l); err != nil {
+			return fmt.Errorf("log entry %d of %d..%d: %w", i, first, last, err)
+		}
+		if l.Index != i {
+			return fmt.Errorf("log entry %d is stored as %d", i, l.Index)
+		}
+	}
+	for _, k := range stableKeys {
+		if _, err := d.bolt.Get([]byte(k)); err != nil && !errors.Is(err, raftboltdb.ErrKeyNotFound) {
+			return fmt.Errorf("stable key %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// checkComplete refuses a dir whose state is partly gone.
+func (d *disk) checkComplete(dir, path string) error {
+	var zero [clusterIDLen]byte
+	if !d.existing && d.id != zero {
+		return fmt.Errorf("%w: %s holds no Raft log, but %s shows this node belonged to cluster %x: "+
+			"restore raft.db from a backup, or remove %s and rejoin with raft-join (docs/operations.md, \"Lost or damaged Raft state\"); "+
+			"raftinel does not bootstrap again over a cluster it belonged to",
+			ErrStateLost, path, filepath.Join(dir, clusterIDFile), d.id, clusterIDFile)
+	}
+	first, err := d.bolt.FirstIndex()
+	if err != nil || first <= 1 {
+		return err
+	}
+	snaps, err := d.snaps.List()
+	if err != nil {
+		return fmt.Errorf("dir %s: snapshots: %w", dir, err)
+	}
+	if len(snaps) == 0 {
+		return fmt.Errorf("%w: the log in %s starts at entry %d but %s holds no snapshot of the entries before it: "+
+			"restore the snapshots from a backup, or rejoin this node as a new member (docs/operations.md, \"Lost or damaged Raft state\")",
+			ErrStateLost, path, first, filepath.Join(dir, "snapshots"))
+	}
+	return nil
+}
+
+func (d *disk) closeQuietly() {
+	if d == nil || d.bolt == nil {
+		return
+	}
+	defer func() { _ = recover() }()
+	_ = d.bolt.Close()
+}

@@ -1,0 +1,157 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/monitor"
+	"go.uber.org/zap"
+)
+
+// leaderState is a fake consensus leader: the state is set by the test, a
+// proposal is only recorded. It stands in for the pure log; Redis, and the
+// monitor that talks to it, are real.
+type leaderState struct {
+	mu        sync.Mutex
+	st        *consensus.State
+	verifyErr error
+	term      uint64
+	proposed  []consensus.Op
+}
+
+func (c *leaderState) Read(fn func(*consensus.State)) { c.mu.Lock(); defer c.mu.Unlock(); fn(c.st) }
+func (c *leaderState) Apply(_ context.Context, cmd *consensus.Command) (consensus.Result, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.proposed = append(c.proposed, cmd.Op)
+	return consensus.Result{}, nil
+}
+func (c *leaderState) IsLeader() bool              { return true }
+func (c *leaderState) Barrier(time.Duration) error { return nil }
+func (c *leaderState) Members() []consensus.Member { return nil }
+func (c *leaderState) Term() uint64                { c.mu.Lock(); defer c.mu.Unlock(); return c.term }
+func (c *leaderState) VerifyLeader() error         { c.mu.Lock(); defer c.mu.Unlock(); return c.verifyErr }
+func (c *leaderState) set(f func(c *leaderState))  { c.mu.Lock(); defer c.mu.Unlock(); f(c) }
+func (c *leaderState) proposals() []consensus.Op {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]consensus.Op(nil), c.proposed...)
+}
+func addrOf(s *redistest.Server) consensus.Addr { return consensus.Addr{Host: s.Host, Port: s.Port} }
+func role(t *testing.T, s *redistest.Server) string {
+	t.Helper()
+	info, err := s.Info("replication")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info["role"]
+}
+
+// guardEnv: a master and a replica, monitored, and a state in which a
+// failover of epoch 5 must promote the replica (optionally a forced one,
+// which pauses the old master first).
+func guardEnv(t *testing.T, forced bool) (*Engine, *leaderState, *redistest.Set) {
+	t.Helper()
+	set := redistest.StartSet(t, 1)
+	m, r := addrOf(set.Master), addrOf(set.Replicas[0])
+	st := consensus.NewState()
+	st.CurrentEpoch = 5
+	st.Masters["mymaster"] = &consensus.Master{
+		Name: "mymaster", Addr: m, Settings: consensus.DefaultSettings(1), ConfigEpoch: 4, Replicas: []consensus.Addr{r},
+		Failover: &consensus.Failover{Epoch: 5, State: consensus.StateSendSlaveofNoOne, Forced: forced,
+			OldMaster: m, Candidate: r, StartMs: time.Now().UnixMilli(), StateChangeMs: time.Now().UnixMilli()},
+	}
+	cl := &leaderState{st: st, term: 7}
+	mon := monitor.New(monitor.Config{MyID: "0123456789abcdef0123456789abcdef01234567"}, nil, zap.NewNop())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = mon.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	mon.SetTargets([]monitor.Target{
+		{Master: "mymaster", Addr: m.String(), IsMaster: true, DownAfter: 5 * time.Second},
+		{Master: "mymaster", Addr: r.String(), DownAfter: 5 * time.Second},
+	})
+	redistest.WaitFor(t, 10*time.Second, "both instances connected", func() bool {
+		a, okA := mon.Instance("mymaster", m.String())
+		b, okB := mon.Instance("mymaster", r.String())
+		return okA && okB && a.Connected && b.Connected && a.RunID != "" && b.RunID != ""
+	})
+	e := New(Config{MyID: "0123456789abcdef0123456789abcdef01234567", PauseTimeout: 3 * time.Second}, cl, mon)
+	return e, cl, set
+}
+
+// A deposed leader (VerifyLeader fails) neither pauses the old master nor
+// promotes the candidate; confirmed again, the same engine does both.
+func TestDeposedLeaderNeverTouchesRedis(t *testing.T) {
+	e, cl, set := guardEnv(t, true)
+	cl.set(func(c *leaderState) { c.verifyErr = consensus.ErrNotLeader })
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		e.step(ctx)
+		e.mu.Lock()
+		e.acted = map[string]time.Time{} // no rate limit between the tries
+		e.mu.Unlock()
+	}
+	if got := role(t, set.Replicas[0]); got != "slave" {
+		t.Fatalf("a deposed leader promoted the candidate: role %s", got)
+	}
+	// Not paused: a write on the old master is answered at once.
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { _, err := set.Master.Do("SET", "k", "v"); errc <- err }()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-wctx.Done():
+		t.Fatal("a deposed leader paused the old master's writes")
+	}
+	if p := cl.proposals(); len(p) != 0 {
+		t.Fatalf("proposals after skipped actions: %v", p)
+	}
+
+	cl.set(func(c *leaderState) { c.verifyErr = nil })
+	redistest.WaitFor(t, 10*time.Second, "the confirmed leader promotes", func() bool {
+		e.step(ctx)
+		return role(t, set.Replicas[0]) == "master"
+	})
+}
+
+// The checks themselves: leadership, the term leading began in, and the
+// epoch fence (address, config epoch, failover epoch).
+func TestGuardChecks(t *testing.T) {
+	e, cl, _ := guardEnv(t, false)
+	var m *consensus.Master
+	cl.Read(func(s *consensus.State) { m = s.Masters["mymaster"].Clone() })
+	b := basisOf(m)
+	if err := e.check(b); !errors.Is(err, consensus.ErrNotLeader) {
+		t.Fatalf("before the engine leads: %v", err)
+	}
+	e.step(context.Background()) // leads in term 7 (and promotes)
+	if err := e.check(b); err != nil {
+		t.Fatalf("leading, same state: %v", err)
+	}
+	for name, change := range map[string]func(c *leaderState){
+		"verify fails":   func(c *leaderState) { c.verifyErr = errors.New("leadership lost") },
+		"new term":       func(c *leaderState) { c.term = 8 },
+		"failover ended": func(c *leaderState) { c.st.Masters["mymaster"].Failover = nil },
+		"newer failover": func(c *leaderState) { c.st.Masters["mymaster"].Failover.Epoch = 6 },
+		"switched":       func(c *leaderState) { c.st.Masters["mymaster"].Addr = b.addr; c.st.Masters["mymaster"].ConfigEpoch = 5 },
+		"master moved":   func(c *leaderState) { c.st.Masters["mymaster"].Addr = consensus.Addr{Host: "127.0.0.1", Port: 1} },
+		"master removed": func(c *leaderState) { delete(c.st.Masters, "mymaster") },
+	} {
+		saved := m.Clone()
+		cl.set(change)
+		if err := e.check(b); err == nil {
+			t.Errorf("%s: the action would go ahead", name)
+		}
+		cl.set(func(c *leaderState) { c.verifyErr, c.term, c.st.Masters["mymaster"] = nil, 7, saved })
+	}
+}

@@ -1,0 +1,175 @@
+package node
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/raftinel/raftinel/consensus"
+)
+
+// linkSettings are how this node talks to a master's instances: the AUTH
+// credentials and renamed commands set with SENTINEL SET <master>
+// auth-user | auth-pass | rename-command on this node. As in Sentinel they
+// belong to the node, not to the cluster: the operator updates each node
+// (Sentinel's own suite changes the password on one sentinel and expects
+// another to keep failing with the old one, and renames PING on a node cut
+// off from the others). The replicated values (the config file's `sentinel
+// auth-pass` ..., seeded once per cluster) are the defaults a node's own
+// settings override. They persist in dir/link-settings.json (0600; Sentinel
+// keeps them by rewriting its config file) and belong to one incarnation of
+// the master (consensus.Master.Created): after REMOVE and MONITOR of the
+// same name they no longer apply, as Sentinel forgets a removed master's
+// settings.
+type linkSettings struct {
+	path string
+
+	mu sync.Mutex
+	m  map[string]linkOverride // by master name
+}
+
+// linkOverride is one master's settings on this node; a nil field is not
+// overridden (an empty string is: "no password").
+type linkOverride struct {
+	Created uint64  `json:"created"`
+	User    *string `json:"auth_user,omitempty"`
+	Pass    *string `json:"auth_pass,omitempty"`
+	// Rename maps a lower-case command to its name on the instances; a
+	// command mapped to itself is explicitly not renamed.
+	Rename map[string]string `json:"rename_command,omitempty"`
+}
+
+// link is what the monitor needs to reach a master's instances.
+type link struct {
+	User, Pass string
+	Rename     map[string]string // lower-case command -> name; nil: none
+}
+
+const linkSettingsFile = "link-settings.json"
+
+// loadLinkSettings reads dir/link-settings.json (none yet: no overrides).
+func loadLinkSettings(dir string) (*linkSettings, error) {
+	c := &linkSettings{path: filepath.Join(dir, linkSettingsFile), m: map[string]linkOverride{}}
+	b, err := os.ReadFile(c.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return c, nil
+	}
+	if err == nil {
+		err = json.Unmarshal(b, &c.m)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.path, err)
+	}
+	return c, nil
+}
+
+// set records auth-user / auth-pass / rename-command option pairs (already
+// validated: rename-command has two values) for the master incarnation
+// created, and saves them.
+func (c *linkSettings) set(master string, created uint64, pairs []string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o := c.m[master]
+	if o.Created != created {
+		o = linkOverride{Created: created}
+	}
+	o.Rename = maps.Clone(o.Rename)
+	for len(pairs) >= 2 {
+		opt, v := strings.ToLower(pairs[0]), pairs[1]
+		switch {
+		case opt == "auth-user":
+			o.User = &v
+		case opt == "auth-pass":
+			o.Pass = &v
+		case opt == "rename-command" && len(pairs) >= 3:
+			if o.Rename == nil {
+				o.Rename = map[string]string{}
+			}
+			o.Rename[strings.ToLower(v)] = pairs[2]
+			pairs = pairs[1:]
+		default:
+			return fmt.Errorf("not a link setting: %s", pairs[0])
+		}
+		pairs = pairs[2:]
+	}
+	c.m[master] = o
+	return c.saveLocked()
+}
+
+// effective returns how to reach the instances of the master incarnation
+// created: this node's own settings where set, else the replicated ones
+// (base, not modified).
+func (c *linkSettings) effective(master string, created uint64, base link) link {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := base
+	out.Rename = maps.Clone(base.Rename)
+	o, ok := c.m[master]
+	if !ok || o.Created != created {
+		return out
+	}
+	if o.User != nil {
+		out.User = *o.User
+	}
+	if o.Pass != nil {
+		out.Pass = *o.Pass
+	}
+	s := consensus.Settings{RenameCommands: out.Rename}
+	for from, to := range o.Rename {
+		_ = consensus.ApplySetting(&s, "rename-command", []string{from, to}) // two values: cannot fail
+	}
+	out.Rename = s.RenameCommands
+	return out
+}
+
+// forget drops the overrides of masters monitored anew (live: master name
+// -> Created) and, when complete is set (the state is caught up with the
+// leader: right after a start it may not have replayed the log yet), of
+// masters that are gone.
+func (c *linkSettings) forget(live map[string]uint64, complete bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	changed := false
+	for name, o := range c.m {
+		if created, ok := live[name]; (ok && created != o.Created) || (!ok && complete) {
+			delete(c.m, name)
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return c.saveLocked()
+}
+
+// saveLocked writes the file atomically (write, fsync, rename).
+func (c *linkSettings) saveLocked() error {
+	b, err := json.Marshal(c.m)
+	if err != nil {
+		return err
+	}
+	tmp := c.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err = f.Write(b); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, c.path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("%s: %w", c.path, err)
+	}
+	return nil
+}
