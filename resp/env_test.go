@@ -10,7 +10,7 @@ import (
 )
 
 // testHandler is a minimal command set for the server's own tests: PING
-// [msg], ECHO msg, CLIENT SETNAME/GETNAME, SUBSCRIBE/UNSUBSCRIBE, SLOW
+// [msg], ECHO msg, QUIT, CLIENT SETNAME/GETNAME, SUBSCRIBE/UNSUBSCRIBE, SLOW
 // (detached: waits on the channel the test gives), and anything else an
 // error naming the command.
 type testHandler struct {
@@ -32,6 +32,9 @@ func (h *testHandler) ServeRESP(c *Conn, args [][]byte, r *Reply) {
 		r.OK()
 	case cmd == "client" && len(args) == 2 && strings.EqualFold(string(args[1]), "getname"):
 		r.Bulk(c.Session().Name)
+	case cmd == "quit":
+		r.OK()
+		c.CloseAfterReply()
 	case cmd == "subscribe":
 		c.Subscribe(args[1:], false)
 	case cmd == "unsubscribe":

@@ -35,7 +35,9 @@ import (
 // evState is a connection's socket as the loop sees it (guarded by wmu).
 type evState struct {
 	sock    int           // the loop's duplicate of the socket, -1 once closed
+	tag     int32         // registration number, carried by the socket's epoll events
 	reading bool          // EPOLLIN wanted: not detached, output not backed up
+	closing bool          // close once the output is written (closeWritten)
 	mask    uint32        // interest registered with epoll
 	drain   chan struct{} // closed when the output is written (waitDrainLocked)
 }
@@ -50,6 +52,7 @@ type loop struct {
 	conns     map[int]*Conn
 	free      [][]byte // idle read buffers, reused by whichever connection reads next
 	lastSweep time.Time
+	tags      int32         // last evState.tag given
 	now       atomic.Int64  // unix ns, read after each wait (Conn.clock)
 	done      chan struct{} // closed when the loop goroutine has returned
 }
@@ -149,14 +152,16 @@ func (lp *loop) adopt(nc net.Conn) {
 
 // register adds c to epoll and serves what arrived with it.
 func (lp *loop) register(c *Conn, pre []byte) {
+	lp.tags++
 	c.wmu.Lock()
 	fd := c.ev.sock
+	c.ev.tag = lp.tags
 	c.wmu.Unlock()
 	if fd < 0 {
 		return // closed meanwhile
 	}
 	c.ev.mask = unix.EPOLLIN
-	if err := unix.EpollCtl(lp.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: c.ev.mask, Fd: int32(fd)}); err != nil {
+	if err := unix.EpollCtl(lp.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: c.ev.mask, Fd: int32(fd), Pad: c.ev.tag}); err != nil {
 		lp.s.log.Warn("epoll_ctl add failed", zap.Error(err))
 		lp.conns[fd] = c
 		lp.closeConn(c)
@@ -229,7 +234,9 @@ func (lp *loop) run() {
 				continue
 			}
 			c := lp.conns[fd]
-			if c == nil {
+			if c == nil || c.ev.tag != ev.Pad {
+				// A connection closed earlier in this batch; its
+				// descriptor number may already serve a new one.
 				continue
 			}
 			if ev.Events&(unix.EPOLLHUP|unix.EPOLLERR) != 0 && (c.busy || ev.Events&unix.EPOLLIN == 0) {
@@ -274,7 +281,7 @@ func (lp *loop) process(c *Conn, read bool) {
 		}
 		if err != nil {
 			s.readFailed(c, err)
-			lp.closeConn(c)
+			lp.closeWritten(c)
 			return
 		}
 		s.noteInput(c.rd.capacity())
@@ -283,8 +290,7 @@ func (lp *loop) process(c *Conn, read bool) {
 			return // detached: the connection waits for it
 		}
 		if c.closing() {
-			c.flush()
-			lp.closeConn(c)
+			lp.closeWritten(c)
 			return
 		}
 		if backlog {
@@ -307,6 +313,14 @@ func (lp *loop) process(c *Conn, read bool) {
 func (lp *loop) writable(c *Conn) {
 	c.wmu.Lock()
 	c.flushLocked()
+	if c.ev.closing {
+		done := c.pending() == 0
+		c.wmu.Unlock()
+		if done {
+			lp.closeConn(c)
+		}
+		return
+	}
 	resume := !c.ev.reading && !c.busy && c.pending() == 0 && c.ev.sock >= 0
 	if resume {
 		c.ev.reading = true
@@ -366,7 +380,7 @@ func (lp *loop) setMaskLocked(c *Conn) {
 		return
 	}
 	c.ev.mask = want
-	_ = unix.EpollCtl(lp.epfd, unix.EPOLL_CTL_MOD, c.ev.sock, &unix.EpollEvent{Events: want, Fd: int32(c.ev.sock)})
+	_ = unix.EpollCtl(lp.epfd, unix.EPOLL_CTL_MOD, c.ev.sock, &unix.EpollEvent{Events: want, Fd: int32(c.ev.sock), Pad: c.ev.tag})
 }
 
 // waitDrainLocked blocks a Pub/Sub writer while c has more than flushAt
@@ -402,8 +416,12 @@ func (lp *loop) detach(c *Conn, f func(*Reply)) {
 		c.flush()
 		lp.post(func() {
 			c.busy = false
-			if c.dead.Load() || c.closing() {
+			if c.dead.Load() {
 				lp.closeConn(c)
+				return
+			}
+			if c.closing() {
+				lp.closeWritten(c)
 				return
 			}
 			c.wmu.Lock()
@@ -413,6 +431,36 @@ func (lp *loop) detach(c *Conn, f func(*Reply)) {
 			lp.process(c, true)
 		})
 	}()
+}
+
+// closeUnregistered closes the socket of a connection that was refused
+// before the loop registered it (any goroutine).
+func (lp *loop) closeUnregistered(c *Conn) {
+	c.wmu.Lock()
+	fd := c.ev.sock
+	c.ev.sock = -1
+	c.wmu.Unlock()
+	if fd >= 0 {
+		_ = unix.Close(fd)
+	}
+}
+
+// closeWritten closes c once its output is written (loop goroutine): a
+// reply before QUIT or a protocol error is not cut short by a full
+// socket. c reads nothing more; a client that never reads its replies
+// keeps the connection until it closes it (or the idle timeout).
+func (lp *loop) closeWritten(c *Conn) {
+	c.wmu.Lock()
+	c.flushLocked()
+	if c.pending() == 0 || c.ev.sock < 0 {
+		c.wmu.Unlock()
+		lp.closeConn(c)
+		return
+	}
+	c.ev.closing = true
+	c.ev.reading = false
+	lp.setMaskLocked(c)
+	c.wmu.Unlock()
 }
 
 // closeConn closes c's socket and forgets it (loop goroutine); it may run

@@ -17,6 +17,7 @@ func (s *Server) serveNew(nc net.Conn) { go s.serveConn(nc) }
 
 func (lp *loop) post(func())                {}
 func (lp *loop) closeConn(*Conn)            {}
+func (lp *loop) closeUnregistered(*Conn)    {}
 func (lp *loop) detach(*Conn, func(*Reply)) {}
 func (lp *loop) flushLocked(*Conn)          {}
 func (lp *loop) waitDrainLocked(*Conn)      {}

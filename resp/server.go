@@ -175,7 +175,7 @@ func (s *Server) admit(nc net.Conn, prepare func(*Conn)) (*Conn, bool) {
 		}
 		c.Close()
 		if c.lp != nil {
-			c.lp.post(func() { c.lp.closeConn(c) })
+			c.lp.closeUnregistered(c) // the loop never saw it (and may have stopped)
 		}
 		return nil, false
 	}
