@@ -36,7 +36,7 @@ type Monitor struct {
 	closed bool            // Run has returned
 	wg     sync.WaitGroup  // link goroutines
 	sched  *sdownSched
-	pinger *pinger    // drives every probe when the monitor owns its sockets (pinger_linux.go)
+	pinger *pinger   // drives every probe when the monitor owns its sockets (pinger_linux.go)
 	tilt   tiltState // stall detector and TILT mode (tilt.go)
 }
 
@@ -58,6 +58,7 @@ func New(cfg Config, rep Reporter, log *zap.Logger) *Monitor {
 	}
 	m.sched = newSched(m.cfg.SDownCheckPeriod)
 	m.tilt.base = time.Now()
+	m.cfg.Dial = limitDials(m.cfg.Dial, maxDials)
 	return m
 }
 

@@ -59,6 +59,7 @@ func run(args []string) int {
 	fs.IntVar(&d.ScaleMasters, "scale-masters", d.ScaleMasters, "scale: masters of 3 replicas each")
 	fs.IntVar(&d.ScaleRealSets, "scale-real-sets", d.ScaleRealSets, "scale: real redis-server sets among them (the rest simulated; 3 single and 3x10 kills need 33)")
 	fs.DurationVar(&d.ScalePing, "scale-ping", d.ScalePing, "scale: raftinel's ping-period")
+	fs.DurationVar(&d.ScaleDownAfter, "scale-down-after", d.ScaleDownAfter, "scale: down-after-milliseconds")
 	fs.IntVar(&d.ReplicatedMasters, "replicated-masters", d.ReplicatedMasters, "footprint: one more case with this many masters of 2 replicas each (0 = none)")
 	fs.IntVar(&d.MaxServers, "max-servers", d.MaxServers, "footprint: real redis-servers at most (master names share them round-robin)")
 	fs.IntVar(&d.SentinelMaxMasters, "sentinel-max-masters", d.SentinelMaxMasters, "footprint: larger counts run raftinel only (0 = no limit)")

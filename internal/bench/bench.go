@@ -72,9 +72,10 @@ type Config struct {
 	IdleWindow         time.Duration
 	ReadyTimeout       time.Duration
 
-	ScaleMasters  int           // scale: masters (3 replicas each)
-	ScaleRealSets int           // scale: of them, real redis-server sets (the rest simulated)
-	ScalePing     time.Duration // scale: raftinel's ping-period
+	ScaleMasters   int           // scale: masters (3 replicas each)
+	ScaleRealSets  int           // scale: of them, real redis-server sets (the rest simulated)
+	ScalePing      time.Duration // scale: raftinel's ping-period
+	ScaleDownAfter time.Duration // scale: down-after-milliseconds
 
 	RaftinelLines []string  // extra raftinel-only config lines
 	Progress      io.Writer // one line per trial; nil = quiet
@@ -91,7 +92,7 @@ func Defaults() Config {
 		Requests: 200000, Clients: 50, Runs: 3,
 		Masters: []int{1, 100}, ReplicatedMasters: 100, MaxServers: 300, EqualPing: time.Second,
 		IdleWindow: 15 * time.Second, ReadyTimeout: 60 * time.Second,
-		ScaleMasters: 1000, ScaleRealSets: 33, ScalePing: time.Second,
+		ScaleMasters: 1000, ScaleRealSets: 33, ScalePing: time.Second, ScaleDownAfter: 3 * time.Second,
 	}
 }
 

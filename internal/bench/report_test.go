@@ -64,7 +64,7 @@ func TestRowsTargetsAndRatios(t *testing.T) {
 			},
 		},
 		Bootstrap: &BootstrapResult{Leader: msd(250, 280, 400)},
-		Scale:     &ScaleResult{Masters: 1000, Replicas: 3, RealSets: 33, Ping: time.Second, Ready: msd(1500, 1800, 2500), OneKill: msd(1050, 1080, 1120), TenKill: msd(1600)},
+		Scale:     &ScaleResult{Masters: 1000, Replicas: 3, RealSets: 33, Ping: time.Second, DownAfter: time.Second, Ready: msd(1500, 1800, 2500), OneKill: msd(1050, 1080, 1120), TenKill: msd(1600)},
 	}
 	res.Config.Masters = []int{1, 100}
 	res.Config.ReplicatedMasters = 0

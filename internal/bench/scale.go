@@ -17,7 +17,7 @@ import (
 // such in the report.
 type ScaleResult struct {
 	Masters, Replicas, RealSets int
-	Ping                        time.Duration
+	Ping, DownAfter             time.Duration
 	Ready                       []time.Duration // start of the monitors -> all nodes report all masters ok
 	NotReady                    int
 	OneKill                     []time.Duration // kill -9 of one master -> its first +switch-master
@@ -35,7 +35,7 @@ type ScaleResult struct {
 // messages).
 func (b *Bench) runScale() *ScaleResult {
 	c := b.cfg
-	r := &ScaleResult{Masters: c.ScaleMasters, Replicas: 3, RealSets: min(c.ScaleRealSets, c.ScaleMasters), Ping: c.ScalePing}
+	r := &ScaleResult{Masters: c.ScaleMasters, Replicas: 3, RealSets: min(c.ScaleRealSets, c.ScaleMasters), Ping: c.ScalePing, DownAfter: c.ScaleDownAfter}
 	fail := func(format string, a ...any) *ScaleResult {
 		msg := fmt.Sprintf(format, a...)
 		b.logf("scale: %s", msg)
@@ -75,13 +75,15 @@ func (b *Bench) runScale() *ScaleResult {
 		specs = append(specs, masterSpec{name: fmt.Sprintf("sim%d", i+1), host: h, port: p, replicas: s.replicas})
 	}
 	extra := []string{fmt.Sprintf("ping-period %d", r.Ping.Milliseconds())}
+	sb := *b // the scale scenario's own down-after
+	sb.cfg.DownAfter = c.ScaleDownAfter
 	var cl *cluster
 	for run := 0; run < c.Runs; run++ {
 		if cl != nil {
 			cl.close()
 		}
 		t0 := time.Now()
-		cl, err = b.startMonitorsWith(Raftinel, filepath.Join(dir, "monitors"), hosts(3, "127.0.0.1"), specs, extra)
+		cl, err = sb.startMonitorsWith(Raftinel, filepath.Join(dir, "monitors"), hosts(3, "127.0.0.1"), specs, extra)
 		if err != nil {
 			return fail("monitors: %v", err)
 		}
