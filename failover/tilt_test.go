@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 )
 
 // votersState is leaderState with voters.
@@ -30,11 +30,11 @@ type noRedis struct{}
 
 var errNoRedis = errors.New("no redis in this test")
 
-func (noRedis) Instance(string, string) (monitor.InstanceView, bool) {
-	return monitor.InstanceView{}, false
+func (noRedis) Instance(string, string) (view.Instance, bool) {
+	return view.Instance{}, false
 }
-func (noRedis) RefreshInfo(context.Context, string, string) (monitor.InstanceView, error) {
-	return monitor.InstanceView{}, errNoRedis
+func (noRedis) RefreshInfo(context.Context, string, string) (view.Instance, error) {
+	return view.Instance{}, errNoRedis
 }
 func (noRedis) Transaction(context.Context, string, string, ...[]string) error { return errNoRedis }
 func (noRedis) Do(context.Context, string, string, ...string) (any, error)     { return nil, errNoRedis }
