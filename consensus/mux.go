@@ -191,6 +191,11 @@ func (c *countedConn) Close() error {
 	return c.Conn.Close()
 }
 
+// Unwrap hands over the connection underneath to a server that takes over
+// the socket (the RESP server's event loop); that server still calls
+// Close on c when it is done, which gives the slot back.
+func (c *countedConn) Unwrap() (net.Conn, []byte) { return c.Conn, nil }
+
 // Close stops the mux and every sub-listener.
 func (m *Mux) Close() error {
 	var err error

@@ -56,6 +56,7 @@ type Conn struct {
 	nc           net.Conn      // goroutine mode: the connection (nil in the event loop)
 	cc           *countingConn // goroutine mode: nc, counted
 	lp           *loop         // event-loop mode: the loop that owns the socket (nil otherwise)
+	outer        net.Conn      // event-loop mode: the connection handed to the server, closed with the socket
 	rd           *reqReader
 	created      time.Time
 	raddr, laddr string
@@ -82,6 +83,7 @@ type Conn struct {
 
 	mu         sync.Mutex
 	sess       Session
+	gone       bool              // removed from the server: no longer counted (TrackingClients)
 	chans      map[string]uint64 // subscribed channel -> subscription sequence
 	pats       map[string]uint64 // subscribed pattern -> subscription sequence
 	subSeq     uint64
@@ -209,7 +211,16 @@ func (c *Conn) Session() Session {
 func (c *Conn) UpdateSession(f func(*Session)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	was := c.sess.Tracking.On
 	f(&c.sess)
+	if c.gone || c.sess.Tracking.On == was {
+		return
+	}
+	if was {
+		c.s.tracking.Add(-1)
+	} else {
+		c.s.tracking.Add(1)
+	}
 }
 
 // SetReplyMode applies CLIENT REPLY ON|OFF|SKIP.

@@ -9,6 +9,7 @@ import (
 	"net"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -114,4 +115,53 @@ func shrinkSendBuffers(t *testing.T, s *Server) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// slotConn stands for a wrapper that holds a resource until closed (the
+// consensus mux's connection slot) and lets a server take the socket
+// over (Unwrap).
+type slotConn struct {
+	net.Conn
+	closed *atomic.Int32
+}
+
+func (c *slotConn) Close() error               { c.closed.Add(1); return c.Conn.Close() }
+func (c *slotConn) Unwrap() (net.Conn, []byte) { return c.Conn, nil }
+
+type slotListener struct {
+	net.Listener
+	closed *atomic.Int32
+}
+
+func (l slotListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &slotConn{Conn: c, closed: l.closed}, nil
+}
+
+// A wrapped connection is served by the loop, and the wrapper is closed
+// when the loop closes the socket (else the mux would never get its slot
+// back).
+func TestLoopClosesTheWrapper(t *testing.T) {
+	s := NewServer(Options{Handler: &testHandler{slow: make(chan struct{})}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var closed atomic.Int32
+	go func() { _ = s.Serve(slotListener{Listener: ln, closed: &closed}) }()
+	defer s.Close()
+	defer ln.Close()
+	c := resptest.Dial(t, ln.Addr().String())
+	c.Expect("+PONG\r\n", "PING")
+	if cs := s.Clients(); len(cs) != 1 || cs[0].lp == nil {
+		t.Fatal("the wrapped connection is not served by the event loop")
+	}
+	if closed.Load() != 0 {
+		t.Fatal("wrapper closed while the connection is open")
+	}
+	_ = c.C.Close()
+	redistest.WaitFor(t, 5*time.Second, "wrapper closed", func() bool { return closed.Load() >= 1 })
 }

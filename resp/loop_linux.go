@@ -132,6 +132,7 @@ func (lp *loop) adopt(nc net.Conn) {
 		}
 		pre = append([]byte(nil), p...)
 		_ = tcp.Close()
+		c.outer = nc // closed with the socket: wrappers may hold resources (the mux's connection slot)
 		c.lp, c.nc, c.cc = lp, nil, nil
 		c.fd = fd
 		c.ev = evState{sock: fd, reading: true}
@@ -443,6 +444,15 @@ func (lp *loop) closeUnregistered(c *Conn) {
 	if fd >= 0 {
 		_ = unix.Close(fd)
 	}
+	c.closeOuter()
+}
+
+// closeOuter closes the net.Conn the loop took the socket from (its TCP
+// connection is closed already): what wraps it releases what it holds.
+func (c *Conn) closeOuter() {
+	if c.outer != nil {
+		_ = c.outer.Close()
+	}
 }
 
 // closeWritten closes c once its output is written (loop goroutine): a
@@ -481,6 +491,7 @@ func (lp *loop) closeConn(c *Conn) {
 		_ = unix.Close(fd)
 		delete(lp.conns, fd)
 		lp.s.remove(c)
+		c.closeOuter()
 	}
 	if !c.busy {
 		c.rd.release()

@@ -166,3 +166,32 @@ func TestLoopStops(t *testing.T) {
 		t.Fatal("connection still open")
 	}
 }
+
+// TrackingClients counts the connections with CLIENT TRACKING on as they
+// switch it and as they go.
+func TestTrackingClientsCount(t *testing.T) {
+	bothModes(t, func(t *testing.T, e *testEnv) {
+		a, b := e.dial(), e.dial()
+		a.Expect("+PONG\r\n", "PING")
+		b.Expect("+PONG\r\n", "PING")
+		on := func(v bool) func(*Session) { return func(s *Session) { s.Tracking.On = v } }
+		cs := e.srv.Clients()
+		cs[0].UpdateSession(on(true))
+		cs[0].UpdateSession(on(true))
+		cs[1].UpdateSession(on(true))
+		if n := e.srv.TrackingClients(); n != 2 {
+			t.Fatalf("tracking clients %d, want 2", n)
+		}
+		cs[1].UpdateSession(on(false))
+		if n := e.srv.TrackingClients(); n != 1 {
+			t.Fatalf("tracking clients %d after one turned it off, want 1", n)
+		}
+		_ = a.C.Close()
+		_ = b.C.Close()
+		redistest.WaitFor(t, 5*time.Second, "clients gone", func() bool { return e.srv.NumClients() == 0 })
+		cs[0].UpdateSession(on(false)) // after removal: not counted again
+		if n := e.srv.TrackingClients(); n != 0 {
+			t.Fatalf("tracking clients %d after they left, want 0", n)
+		}
+	})
+}

@@ -72,6 +72,9 @@ type Server struct {
 	conns  map[uint64]*Conn
 	closed bool
 	nextID atomic.Uint64
+	// tracking counts connections with CLIENT TRACKING on (INFO's
+	// tracking_clients without a walk over every connection).
+	tracking atomic.Int64
 }
 
 // NewServer returns a Server; nothing runs until Serve.
@@ -187,6 +190,12 @@ func (s *Server) remove(c *Conn) {
 	s.mu.Lock()
 	delete(s.conns, c.id)
 	s.mu.Unlock()
+	c.mu.Lock()
+	if !c.gone && c.sess.Tracking.On {
+		s.tracking.Add(-1)
+	}
+	c.gone = true
+	c.mu.Unlock()
 	c.Close()
 }
 
@@ -258,6 +267,9 @@ func (s *Server) Client(id uint64) *Conn {
 	defer s.mu.Unlock()
 	return s.conns[id]
 }
+
+// TrackingClients is the number of connections with CLIENT TRACKING on.
+func (s *Server) TrackingClients() int { return int(s.tracking.Load()) }
 
 // NumClients is the number of connected clients.
 func (s *Server) NumClients() int {

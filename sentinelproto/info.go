@@ -152,20 +152,13 @@ func (s *Server) infoServer(w *infoWriter) {
 }
 
 func (s *Server) infoClients(w *infoWriter) {
-	tracking := 0
-	clients := s.rs.Clients()
-	for _, c := range clients {
-		if c.Session().Tracking.On {
-			tracking++
-		}
-	}
-	w.kvInt("connected_clients", int64(len(clients)))
+	w.kvInt("connected_clients", int64(s.rs.NumClients()))
 	w.kv("cluster_connections", "0")
 	w.kvInt("maxclients", int64(s.cfg.MaxClients))
 	w.kvInt("client_recent_max_input_buffer", s.rs.Stats().MaxInputBuffer)
 	w.kv("client_recent_max_output_buffer", "0")
 	w.kv("blocked_clients", "0")
-	w.kvInt("tracking_clients", int64(tracking))
+	w.kvInt("tracking_clients", int64(s.rs.TrackingClients()))
 	w.kv("clients_in_timeout_table", "0")
 }
 
