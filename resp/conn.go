@@ -254,6 +254,9 @@ func (c *Conn) closing() bool { return c.closeAfter.Load() }
 // pause) use it, so that they never hold up other connections.
 func (c *Conn) Detach(f func(r *Reply)) { c.detached = f }
 
+// InLoop reports whether the event loop serves c (else a goroutine).
+func (c *Conn) InLoop() bool { return c.lp != nil }
+
 // Done is closed when the connection is closed.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 

@@ -38,13 +38,14 @@
 // are written), Pub/Sub pushes to slow subscribers (their writer waits
 // for the socket, then the subscriber is dropped as in Redis).
 //
-// Figures (2 shared cores, noisy; ratios matter): BenchmarkUnpipelined
-// (50 clients, one PING in flight each, whole process) 12.6 us per request
-// in the loop against 18.1 us with a goroutine per connection (medians
-// of 3, ranges 10.9-15.2 and 13.7-18.6). End to end (cmd/raftinel-bench,
-// docs/benchmarks.md) the node's CPU per unpipelined
-// GET-MASTER-ADDR-BY-NAME stays about 1.5 times redis-sentinel's (16 vs
-// 10.5 us: the kernel's loopback TCP dominates both), and pipelined
-// (-P 16) it went from 2.0 to 1.2 times (1.4 vs 1.2 us), mostly from the
-// replies rendered once per state rather than from the loop.
+// Figures (2 shared cores, noisy): BenchmarkUnpipelined (50 clients, one
+// PING in flight each, client and server in one process) favours the
+// loop, 12.6 us per request against 18.1 us (medians of 3). In a real
+// node the result reverses: one node, redis-benchmark -c 50, 3 alternating
+// rounds, the loop cost 21.2 us of CPU per unpipelined
+// GET-MASTER-ADDR-BY-NAME against 17.1 us with goroutines (throughput
+// 36.8k against 41.4k req/s) and 1.6-1.8 against 1.4 us pipelined. So
+// the Sentinel port (sentinelproto.Options.EventLoop) keeps a goroutine
+// per connection, like redcon, and the loop stays available, tested in
+// both modes, until a profile of the node explains the difference.
 package resp

@@ -21,8 +21,9 @@ import (
 // and one write for all their replies. A goroutine per connection costs,
 // per unpipelined request, a read that fails with EAGAIN, a park and a
 // wake-up through the Go scheduler (futex calls, an idle P looking for
-// work): about 1.5 times the CPU of the same request served here
-// (docs/benchmarks.md). Handlers that may block detach (Conn.Detach) and
+// work). Measured in a node the loop nevertheless cost more CPU per
+// request than goroutines (doc.go), so the Sentinel port does not use it
+// by default (sentinelproto.Options.EventLoop). Handlers that may block detach (Conn.Detach) and
 // finish on a goroutine of their own; the connection stops reading until
 // they are done, so its commands still run in order. Pub/Sub pushes and
 // detached replies are written by their own goroutines without blocking;
