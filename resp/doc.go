@@ -19,13 +19,16 @@
 // # Why not redcon's server
 //
 // tidwall/redcon (the RESP library the design names) serves each
-// connection from a goroutine of its own, as this package did before and
-// still does for TLS connections and off Linux (Options.NoEventLoop
-// forces it). Its Append helpers build the replies here. For an
+// connection from a goroutine of its own, and so does this package's
+// goroutine path (TLS connections, other systems, and whenever
+// Options.NoEventLoop is set, as the Sentinel port does); its Append
+// helpers build the replies here. The path is this package's own rather
+// than redcon.Serve because the reader enforces Redis's request limits
+// and one memory budget shared by all connections. For an
 // unpipelined request a goroutine per connection pays a read that finds
 // nothing, a park and a wake-up through the Go scheduler (futex calls, an
-// idle P spinning for work) on top of the request itself. On Linux the
-// plain TCP connections are served instead by one epoll loop
+// idle P spinning for work) on top of the request itself. With the loop
+// (the default of Options on Linux) plain TCP connections are served by one epoll loop
 // (loop_linux.go), as Redis serves them from its one thread: one read per
 // readiness event, every complete request in the buffer run in turn, one
 // write for all their replies; a handler that may block detaches and its
