@@ -235,7 +235,7 @@ func Default() *Config {
 			HeartbeatTimeout:   300 * time.Millisecond,
 			ElectionTimeout:    300 * time.Millisecond,
 			LeaderLeaseTimeout: 200 * time.Millisecond,
-			CommitTimeout:      50 * time.Millisecond,
+			CommitTimeout:      time.Second,
 			SnapshotInterval:   30 * time.Second,
 			SnapshotThreshold:  8192,
 			TrailingLogs:       10240,

@@ -15,6 +15,11 @@ import (
 // Read runs fn with the replicated state under a read lock.
 func (s *Store) Read(fn func(*State)) { s.fsm.read(fn) }
 
+// StateVersion changes whenever the replicated state does (it counts
+// applied entries and restored snapshots); what was derived from the state
+// at one version is still valid while it stays the same.
+func (s *Store) StateVersion() uint64 { return s.fsm.version.Load() }
+
 // IsLeader reports whether this node is the Raft leader.
 func (s *Store) IsLeader() bool { return s.raft.State() == raft.Leader }
 

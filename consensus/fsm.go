@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/raft"
 )
@@ -18,6 +19,10 @@ type fsm struct {
 	mu    sync.RWMutex
 	st    *State
 	index uint64
+	// version counts changes of st (bumped under mu after each): readers
+	// that cache something derived from the state (the protocol layer's
+	// pre-rendered replies) rebuild it when it moves.
+	version atomic.Uint64
 
 	waitMu  sync.Mutex
 	applied chan struct{} // closed and replaced on every apply
@@ -65,6 +70,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 	f.mu.Lock()
 	evs, res, err := apply(f.st, c)
 	f.index = l.Index
+	f.version.Add(1)
 	f.mu.Unlock()
 	res.Index = l.Index
 	f.advance(l.Index)
@@ -159,6 +165,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	f.mu.Lock()
 	f.st = st
 	f.index = data.Index
+	f.version.Add(1)
 	f.mu.Unlock()
 	f.advance(data.Index)
 	if f.changed != nil {

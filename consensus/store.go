@@ -168,6 +168,7 @@ func Open(o Options) (*Store, error) {
 		bolt.Close()
 		return nil, fmt.Errorf("raft timers: %w", err)
 	}
+	restoreTimers := bootTimers(rc)
 
 	id := d.id
 	if !d.existing && o.Join == "" && o.BootstrapExpect > 1 {
@@ -222,6 +223,7 @@ func Open(o Options) (*Store, error) {
 	if o.Insecure && o.Secret == "" {
 		s.log.Warn("raft-insecure yes: peer streams are NOT authenticated; anyone who can reach this port can change every setting, steer clients and run scripts on every node; set raft-secret")
 	}
+	restoreTimers(r, s.done, s.log)
 	s.rpcLn = newAuthListener(o.Mux.RPC(), headerRPC, s.auth, refusals.refused)
 	go s.acceptRPC()
 	go s.commitPusher()

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/raftinel/raftinel/internal/rawio"
 )
 
 // Config holds the node-wide monitor settings. Zero values pick the defaults
@@ -35,6 +37,11 @@ type Config struct {
 	// Dial, when set, replaces net.Dialer for every link (tests inject
 	// faults with it).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// ExclusiveDial says that the connections Dial returns are plain TCP
+	// connections the monitor alone uses (as net.Dialer's are): then, on
+	// Linux, one goroutine drives every PING probe over sockets taken out
+	// of Go's poller (pinger_linux.go). Set when Dial is unset.
+	ExclusiveDial bool
 	// PingRTT, when set, receives the round trip of every valid PING reply
 	// from a Redis instance (not peers, not a PING that carried the
 	// connection's handshake). It runs on the probe's goroutine: keep it
@@ -71,10 +78,21 @@ func (c Config) withDefaults() Config {
 		c.SDownCheckPeriod = DefaultSDownCheckPeriod
 	}
 	if c.Dial == nil {
-		d := &net.Dialer{}
-		c.Dial = d.DialContext
+		c.Dial = dialQuiet
+		c.ExclusiveDial = true
 	}
 	return c
+}
+
+// dialQuiet is net.Dialer's DialContext with the connection wrapped
+// (rawio.Wrap: quiet system calls for the command link's INFO).
+func dialQuiet(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return rawio.Wrap(c), nil
 }
 
 // clientName is the CLIENT SETNAME argument, "" when MyID is unset.

@@ -13,12 +13,22 @@ import (
 // goroutine at a time (the probe loop, or the holder of the command-link
 // mutex).
 type rconn struct {
-	nc     net.Conn
-	rd     respReader
+	nc net.Conn
+	rd respReader
+	linkState
+}
+
+// linkState is what a connection's handshake left: what to put in front
+// of the next command.
+type linkState struct {
 	wbuf   []byte
 	key    string // linkSettings.connKey when dialed
 	fresh  bool   // CLIENT SETNAME not sent yet
 	authOK bool   // AUTH accepted on this connection (true when none is configured)
+}
+
+func newLinkState(s *linkSettings) linkState {
+	return linkState{key: s.connKey, fresh: true, authOK: s.auth == nil}
 }
 
 type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -33,11 +43,9 @@ func dialConn(ctx context.Context, dial dialFunc, s *linkSettings) (*rconn, erro
 		return nil, err
 	}
 	return &rconn{
-		nc:     nc,
-		rd:     respReader{br: bufio.NewReaderSize(nc, 4096)},
-		key:    s.connKey,
-		fresh:  true,
-		authOK: s.auth == nil,
+		nc:        nc,
+		rd:        respReader{br: bufio.NewReaderSize(nc, 4096)},
+		linkState: newLinkState(s),
 	}, nil
 }
 
@@ -48,7 +56,7 @@ type prelude struct{ auth, hello bool }
 // accepted on this connection) and, on a new connection, CLIENT SETNAME in
 // front of what the caller appends: the handshake is pipelined with the
 // first command, so a new connection costs one write.
-func (c *rconn) begin(s *linkSettings) prelude {
+func (c *linkState) begin(s *linkSettings) prelude {
 	c.wbuf = c.wbuf[:0]
 	var p prelude
 	if s.auth != nil && !c.authOK {
@@ -90,7 +98,7 @@ func (c *rconn) readPrelude(p prelude, sink authSink) error {
 // noteError marks the connection unauthenticated when an error reply says
 // so, so that the next command is preceded by AUTH again (the password may
 // have been fixed on the server meanwhile).
-func (c *rconn) noteError(s *linkSettings, msg []byte) {
+func (c *linkState) noteError(s *linkSettings, msg []byte) {
 	if s.auth != nil && bytes.HasPrefix(msg, []byte("NOAUTH")) {
 		c.authOK = false
 	}

@@ -80,7 +80,12 @@ func (in *instance) start(ctx context.Context, wg *sync.WaitGroup) {
 		}
 	}
 	wg.Add(1)
-	go func() { defer exit(); in.probe.run(ctx) }()
+	if pg := in.m.pinger; pg != nil {
+		pg.add(in.probe)
+		exit() // the pinger drives the probe: no goroutine of its own
+	} else {
+		go func() { defer exit(); in.probe.run(ctx) }()
+	}
 	go func() { defer exit(); in.infoLoop(ctx) }()
 }
 
@@ -93,7 +98,7 @@ func (in *instance) stop() {
 	if in.cancel != nil {
 		in.cancel()
 	}
-	in.probe.conn.stop()
+	in.probe.stop()
 	in.cmd.conn.stop()
 }
 

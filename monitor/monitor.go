@@ -36,6 +36,7 @@ type Monitor struct {
 	closed bool            // Run has returned
 	wg     sync.WaitGroup  // link goroutines
 	sched  *sdownSched
+	pinger *pinger   // drives every probe when the monitor owns its sockets (pinger_linux.go)
 	tilt   tiltState // stall detector and TILT mode (tilt.go)
 }
 
@@ -57,6 +58,7 @@ func New(cfg Config, rep Reporter, log *zap.Logger) *Monitor {
 	}
 	m.sched = newSched(m.cfg.SDownCheckPeriod)
 	m.tilt.base = time.Now()
+	m.cfg.Dial = limitDials(m.cfg.Dial, maxDials)
 	return m
 }
 
@@ -70,6 +72,14 @@ func (m *Monitor) Run(ctx context.Context) error {
 		return errors.New("monitor: Run called twice")
 	}
 	m.runCtx = ctx
+	if m.cfg.ExclusiveDial {
+		if pg, err := newPinger(m, ctx); err == nil {
+			m.pinger = pg
+			go pg.run()
+		} else {
+			m.log.Info("probes run on goroutines of their own", zap.Error(err))
+		}
+	}
 	for _, in := range m.insts {
 		in.start(ctx, &m.wg)
 	}
@@ -88,6 +98,9 @@ func (m *Monitor) Run(ctx context.Context) error {
 	}
 	for _, p := range m.peers {
 		p.stop()
+	}
+	if m.pinger != nil {
+		m.pinger.stop()
 	}
 	m.mu.Unlock()
 	m.wg.Wait()

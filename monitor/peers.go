@@ -31,6 +31,11 @@ func newPeer(m *Monitor, p Peer) *peer {
 
 func (pr *peer) start(ctx context.Context, wg *sync.WaitGroup) {
 	ctx, pr.cancel = context.WithCancel(ctx)
+	if pg := pr.m.pinger; pg != nil {
+		pg.add(pr.probe)
+		close(pr.done)
+		return
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -43,7 +48,7 @@ func (pr *peer) stop() {
 	if pr.cancel != nil {
 		pr.cancel()
 	}
-	pr.probe.conn.stop()
+	pr.probe.stop()
 }
 
 func (pr *peer) update(p Peer) {

@@ -21,6 +21,8 @@ type probe struct {
 	own  probeOwner
 	wake chan struct{} // settings changed
 	conn connHolder
+	pg   *pinger  // the pinger driving it, nil: its own goroutine (run)
+	ev   *probeEv // the pinger's state of it
 
 	mu           sync.Mutex
 	connected    bool
@@ -75,10 +77,23 @@ func (p *probe) state() probeState {
 // makes the loop reconnect.
 func (p *probe) update(s *linkSettings) {
 	old := p.set.Swap(s)
+	if p.pg != nil {
+		p.pg.settingsChanged(p)
+		return
+	}
 	if old.connKey != s.connKey {
 		p.conn.kick()
 	}
 	poke(p.wake)
+}
+
+// stop ends the probe's link (either driver).
+func (p *probe) stop() {
+	if p.pg != nil {
+		p.pg.remove(p)
+		return
+	}
+	p.conn.stop()
 }
 
 // run pings until ctx ends. The timer is reused and the PING bytes are
@@ -121,10 +136,7 @@ func (p *probe) run(ctx context.Context) {
 				return
 			}
 			c = nc
-			p.mu.Lock()
-			p.connected = true
-			p.own.changed(time.Time{})
-			p.mu.Unlock()
+			p.connectedNow()
 			nextPing = time.Time{} // ping a new connection at once
 		}
 		if !sleepUntil(ctx, t, nextPing, p.wake) {
@@ -147,17 +159,10 @@ func (p *probe) run(ctx context.Context) {
 // and waits for its reply.
 func (p *probe) ping(c *rconn, s *linkSettings, next *time.Time) error {
 	now := time.Now()
-	sent := now
 	*next = now.Add(s.period)
 	pre := c.begin(s)
 	c.wbuf = append(c.wbuf, s.ping...)
-	p.mu.Lock()
-	if p.pendingSince.IsZero() {
-		p.pendingSince = now
-		p.own.changed(now.Add(s.downAfter))
-	}
-	p.inflight = true
-	p.mu.Unlock()
+	p.pingSent(now, s)
 	if err := c.nc.SetDeadline(now.Add(s.pingTimeout)); err != nil {
 		return err
 	}
@@ -176,8 +181,26 @@ func (p *probe) ping(c *rconn, s *linkSettings, next *time.Time) error {
 	if err := c.nc.SetDeadline(time.Time{}); err != nil {
 		return err
 	}
+	p.pingReplied(&c.linkState, s, kind, msg, now, pre)
+	return nil
+}
+
+// pingSent records a PING going out at now (both drivers).
+func (p *probe) pingSent(now time.Time, s *linkSettings) {
+	p.mu.Lock()
+	if p.pendingSince.IsZero() {
+		p.pendingSince = now
+		p.own.changed(now.Add(s.downAfter))
+	}
+	p.inflight = true
+	p.mu.Unlock()
+}
+
+// pingReplied records the reply to the PING sent at sent (both drivers);
+// c is the connection's handshake state.
+func (p *probe) pingReplied(c *linkState, s *linkSettings, kind byte, msg []byte, sent time.Time, pre prelude) {
 	valid, pong := pingValid(kind, msg)
-	now = time.Now()
+	now := time.Now()
 	recovered := false
 	p.mu.Lock()
 	p.inflight = false
@@ -206,7 +229,14 @@ func (p *probe) ping(c *rconn, s *linkSettings, next *time.Time) error {
 	if recovered {
 		p.own.probeRecovered()
 	}
-	return nil
+}
+
+// connectedNow records a new connection (both drivers).
+func (p *probe) connectedNow() {
+	p.mu.Lock()
+	p.connected = true
+	p.own.changed(time.Time{})
+	p.mu.Unlock()
 }
 
 // deadline is when the target's silence reaches down-after as things stand
@@ -224,6 +254,11 @@ func (p *probe) deadline(s *linkSettings) time.Time {
 // drop closes c after an I/O failure (err may be nil on a deliberate close).
 func (p *probe) drop(c *rconn, err error) {
 	p.conn.detach(c.nc)
+	p.dropped(err)
+}
+
+// dropped records that the connection was closed (both drivers).
+func (p *probe) dropped(err error) {
 	p.mu.Lock()
 	p.connected = false
 	p.own.changed(p.deadline(p.set.Load()))

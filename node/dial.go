@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/config"
+	"github.com/raftinel/raftinel/internal/rawio"
 )
 
 // sourceDialer fixes the source address of outgoing connections (to Redis
@@ -58,11 +59,21 @@ func (d *sourceDialer) DialContext(ctx context.Context, network, addr string) (n
 		}
 		c, err := nd.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
 		if err == nil {
-			return c, nil
+			return rawio.Wrap(c), nil
 		}
 		lastErr = err
 	}
 	return nil, lastErr
+}
+
+// plainDialTimeout is net.DialTimeout with the connection wrapped
+// (rawio.Wrap: quiet system calls), for Raft and forwarding streams.
+func plainDialTimeout(network, addr string, timeout time.Duration) (net.Conn, error) {
+	c, err := net.DialTimeout(network, addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return rawio.Wrap(c), nil
 }
 
 // DialTimeout adapts DialContext to consensus's dial signature.

@@ -43,6 +43,7 @@ import (
 	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/failover"
 	"github.com/raftinel/raftinel/httpapi"
+	"github.com/raftinel/raftinel/internal/rawio"
 	"github.com/raftinel/raftinel/monitor"
 	"github.com/raftinel/raftinel/sentinelproto"
 	"github.com/raftinel/raftinel/userscript"
@@ -140,10 +141,11 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	}
 	n.log = log.With(zap.String("node", myID[:8]))
 	src := newSourceDialer(cfg)
+	ownDial := n.dial == nil // not a test's dialer: the monitor may own the sockets
 	if n.dial == nil && src != nil {
 		n.dial = src.DialContext
 	}
-	var raftDial func(network, addr string, timeout time.Duration) (net.Conn, error)
+	raftDial := plainDialTimeout
 	if src != nil {
 		raftDial = src.DialTimeout
 	}
@@ -172,6 +174,9 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	n.mon = monitor.New(monitor.Config{
 		MyID: myID, PingPeriod: cfg.Monitor.PingPeriod, InfoPeriod: cfg.Monitor.InfoPeriod,
 		SDownCheckPeriod: cfg.Monitor.SDownCheckPeriod, Dial: n.dial, PingRTT: n.metrics.ObservePing,
+		// The monitor may own its sockets unless a test's dialer or TLS
+		// wraps them.
+		ExclusiveDial: ownDial && !cfg.TLS.Replication,
 	}, n, n.log)
 	n.mon.SetTiltHook(n.onTilt)
 	n.eng = failover.New(failover.Config{
@@ -293,7 +298,7 @@ func listenAll(cfg *config.Config, tlsCfg *tls.Config) ([]net.Listener, error) {
 			if b == "*" || b == "::*" {
 				b = ""
 			}
-			ln, err := net.Listen("tcp", net.JoinHostPort(b, strconv.Itoa(p.n)))
+			ln, err := listenTCP(net.JoinHostPort(b, strconv.Itoa(p.n)))
 			if err != nil {
 				if optional {
 					continue
@@ -314,6 +319,17 @@ func listenAll(cfg *config.Config, tlsCfg *tls.Config) ([]net.Listener, error) {
 		return nil, cfg.Errorf("bind", "listen on port %d: no bind address is available", cfg.Port)
 	}
 	return lns, nil
+}
+
+// listenTCP listens on addr; accepted connections make quiet system calls
+// (rawio.Wrap), which keeps an idle node's Raft heartbeats and peer PINGs
+// from waking the Go runtime's monitor thread.
+func listenTCP(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return rawio.Listener{Listener: ln}, nil
 }
 
 // MyID returns the node's persistent id.

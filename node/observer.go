@@ -46,12 +46,19 @@ func (o *observer) poke() {
 	}
 }
 
-// observerPeriod: how often the observer compares its opinions with the
-// log when nothing pokes it (a lost proposal is sent again this often).
-const observerPeriod = 50 * time.Millisecond
+// Observer timings: while something is left to do (a proposal not yet
+// committed, this node out of contact with the leader), it looks again
+// every observerRetry; otherwise it waits to be poked (an opinion changed,
+// an entry was applied), or for the moment a held-back "down" may be
+// proposed, with observerIdleCheck as a safety net. It used to look every
+// 50 ms whatever happened: 20 wake-ups a second per node for nothing.
+const (
+	observerRetry     = 50 * time.Millisecond
+	observerIdleCheck = time.Second
+)
 
 func (o *observer) run(ctx context.Context) {
-	t := time.NewTicker(observerPeriod)
+	t := time.NewTimer(observerIdleCheck)
 	defer t.Stop()
 	for {
 		select {
@@ -60,29 +67,45 @@ func (o *observer) run(ctx context.Context) {
 		case <-o.wake:
 		case <-t.C:
 		}
-		o.sync(ctx)
+		next := o.sync(ctx)
+		if !t.Stop() {
+			select {
+			case <-t.C:
+			default:
+			}
+		}
+		t.Reset(next)
 	}
 }
 
-func (o *observer) sync(ctx context.Context) {
+// sync proposes what differs between the opinions and the committed
+// observations; it returns when to look again.
+func (o *observer) sync(ctx context.Context) time.Duration {
 	fresh := o.store.Fresh() == nil
 	o.mu.Lock()
 	freshFor := o.contact.Update(fresh, time.Now())
 	want := maps.Clone(o.desired)
 	o.mu.Unlock()
 	if !fresh {
-		return
+		return observerRetry
 	}
 	var todo []policy.Observation
-	o.store.Read(func(s *consensus.State) { todo = policy.Observations(s, o.myID, want, freshFor) })
+	var recheck time.Duration
+	o.store.Read(func(s *consensus.State) { todo, recheck = policy.Observations(s, o.myID, want, freshFor) })
+	next := observerIdleCheck
+	if recheck > 0 {
+		next = min(next, recheck)
+	}
 	for _, c := range todo {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		_, err := o.store.Apply(cctx, &consensus.Command{Op: consensus.OpObserve, Master: c.Master, Addr: c.Addr, Node: o.myID, Down: c.Down, AtMs: time.Now().UnixMilli()})
 		cancel()
 		if err != nil {
 			o.log.Debug("observation not committed yet", zap.String("master", c.Master), zap.Error(err))
+			next = observerRetry
 		}
 	}
+	return next
 }
 
 // forget drops opinions of masters that are no longer monitored.

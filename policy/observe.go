@@ -32,14 +32,19 @@ type Observation struct {
 // everything and must be re-confirmed by fresh probes (lessons: two
 // isolated sentinels combined stale "down" views into ODOWN right after
 // the heal).
-func Observations(s *consensus.State, myID string, want map[string]Opinion, freshFor time.Duration) []Observation {
-	var out []Observation
+//
+// recheck is how long until the first held-back "down" may be proposed
+// (0: none is held back), so that a caller can sleep until then.
+func Observations(s *consensus.State, myID string, want map[string]Opinion, freshFor time.Duration) (out []Observation, recheck time.Duration) {
 	for name, op := range want {
 		m := s.Masters[name]
 		if m == nil || op.Addr != m.Addr.String() {
 			continue
 		}
-		if op.Down && freshFor < time.Duration(m.DownAfterMs)*time.Millisecond {
+		if hold := time.Duration(m.DownAfterMs)*time.Millisecond - freshFor; op.Down && hold > 0 {
+			if recheck == 0 || hold < recheck {
+				recheck = hold
+			}
 			continue // re-confirm after regaining contact
 		}
 		if m.Observations[myID].Down != op.Down {
@@ -47,7 +52,7 @@ func Observations(s *consensus.State, myID string, want map[string]Opinion, fres
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Master < out[j].Master })
-	return out
+	return out, recheck
 }
 
 // Contact remembers since when this node has been in contact with a Raft

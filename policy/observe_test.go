@@ -27,16 +27,18 @@ func TestObservations(t *testing.T) {
 		want      map[string]Opinion
 		freshFor  time.Duration
 		out       []string // "master down|up"
+		recheck   time.Duration
 	}{
-		{"nothing to say", nil, nil, time.Minute, nil},
-		{"up, committed up (none)", nil, map[string]Opinion{"a": {false, a}}, time.Minute, nil},
-		{"down, fresh long enough", nil, map[string]Opinion{"a": {true, a}}, 5 * time.Second, []string{"a down"}},
-		{"down held back after regaining contact", nil, map[string]Opinion{"a": {true, a}}, 5*time.Second - time.Millisecond, nil},
-		{"up is never held back", map[string]bool{"a": true}, map[string]Opinion{"a": {false, a}}, 0, []string{"a up"}},
-		{"already committed", map[string]bool{"a": true}, map[string]Opinion{"a": {true, a}}, time.Minute, nil},
-		{"stale address (a failover switched it)", nil, map[string]Opinion{"a": {true, "127.0.0.1:7001"}}, time.Minute, nil},
-		{"master no longer monitored", nil, map[string]Opinion{"gone": {true, a}}, time.Minute, nil},
-		{"two masters, sorted", nil, map[string]Opinion{"b": {true, b}, "a": {true, a}}, time.Minute, []string{"a down", "b down"}},
+		{"nothing to say", nil, nil, time.Minute, nil, 0},
+		{"up, committed up (none)", nil, map[string]Opinion{"a": {false, a}}, time.Minute, nil, 0},
+		{"down, fresh long enough", nil, map[string]Opinion{"a": {true, a}}, 5 * time.Second, []string{"a down"}, 0},
+		{"down held back after regaining contact", nil, map[string]Opinion{"a": {true, a}}, 5*time.Second - time.Millisecond, nil, time.Millisecond},
+		{"the first hold decides the recheck", nil, map[string]Opinion{"a": {true, a}, "b": {false, b}}, 2 * time.Second, nil, 3 * time.Second},
+		{"up is never held back", map[string]bool{"a": true}, map[string]Opinion{"a": {false, a}}, 0, []string{"a up"}, 0},
+		{"already committed", map[string]bool{"a": true}, map[string]Opinion{"a": {true, a}}, time.Minute, nil, 0},
+		{"stale address (a failover switched it)", nil, map[string]Opinion{"a": {true, "127.0.0.1:7001"}}, time.Minute, nil, 0},
+		{"master no longer monitored", nil, map[string]Opinion{"gone": {true, a}}, time.Minute, nil, 0},
+		{"two masters, sorted", nil, map[string]Opinion{"b": {true, b}, "a": {true, a}}, time.Minute, []string{"a down", "b down"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := testState()
@@ -44,7 +46,11 @@ func TestObservations(t *testing.T) {
 				st.Masters[m].Observations = map[string]consensus.Observation{"me": {Down: down}, "other": {Down: !down}}
 			}
 			var got []string
-			for _, o := range Observations(st, "me", tc.want, tc.freshFor) {
+			obs, recheck := Observations(st, "me", tc.want, tc.freshFor)
+			if recheck != tc.recheck {
+				t.Fatalf("recheck %v, want %v", recheck, tc.recheck)
+			}
+			for _, o := range obs {
 				if o.Addr != st.Masters[o.Master].Addr {
 					t.Fatalf("%s proposed about %s", o.Master, o.Addr)
 				}

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/raftinel/raftinel/acl"
+	"github.com/raftinel/raftinel/resp"
 )
 
 // Access control on the Sentinel port: users and permissions come from the
@@ -72,9 +73,7 @@ func (s *Server) checkPerm(x *cmdCtx, cmd *command) bool {
 	if cmd.aclc == nil {
 		return true
 	}
-	x.c.mu.Lock()
-	u := x.c.user
-	x.c.mu.Unlock()
+	u := x.c.User().(*acl.User)
 	v, pos := s.acl.Check(u, cmd.aclc, x.args)
 	if v == acl.Allowed {
 		return true
@@ -91,7 +90,7 @@ func (s *Server) checkPerm(x *cmdCtx, cmd *command) bool {
 		e.Reason, e.Object = acl.ReasonCommand, cmd.name
 		x.r.err(fmt.Sprintf(errTextNoPermCmdFmt, cmd.name))
 	}
-	e.ClientInfo = x.c.infoLine(e.Time)
+	e.ClientInfo = x.c.Info(e.Time)
 	s.aclLog.Add(e)
 	return false
 }
@@ -103,12 +102,10 @@ func (s *Server) authenticate(x *cmdCtx, user, pass string) bool {
 	if u == nil {
 		now := time.Now()
 		s.aclLog.Add(acl.LogEntry{Reason: acl.ReasonAuth, Object: string(x.args[0]), Username: user,
-			Time: now, ClientInfo: x.c.infoLine(now)})
+			Time: now, ClientInfo: x.c.Info(now)})
 		return false
 	}
-	x.c.mu.Lock()
-	x.c.user, x.c.authed = u, true
-	x.c.mu.Unlock()
+	x.c.SetUser(u, true)
 	return true
 }
 
@@ -120,7 +117,10 @@ func protectedRefuses(protected, defaultNoPass bool, remote net.Addr) bool {
 	if !protected || !defaultNoPass {
 		return false
 	}
-	host := addrString(remote)
+	host := ""
+	if remote != nil {
+		host = remote.String()
+	}
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
@@ -129,41 +129,29 @@ func protectedRefuses(protected, defaultNoPass bool, remote net.Addr) bool {
 
 // dropUsers closes the connections authenticated as one of users (ACL
 // DELUSER, ACL LOAD); the calling client is closed after its reply.
-func (s *Server) dropUsers(self *client, users []*acl.User) {
+func (s *Server) dropUsers(self *resp.Conn, users []*acl.User) {
 	if len(users) == 0 {
 		return
 	}
-	gone := map[*acl.User]bool{}
+	gone := map[resp.User]bool{}
 	for _, u := range users {
 		gone[u] = true
 	}
-	for _, c := range s.clientList() {
-		c.mu.Lock()
-		hit := gone[c.user]
-		c.mu.Unlock()
-		if hit {
-			s.killClient(self, c)
+	for _, c := range s.rs.Clients() {
+		if gone[c.User()] {
+			s.rs.Kill(self, c)
 		}
 	}
 }
 
 // dropSubscribers closes u's Pub/Sub connections that hold a channel or
 // pattern u may no longer use (after ACL SETUSER).
-func (s *Server) dropSubscribers(self *client, u *acl.User) {
-	for _, c := range s.clientList() {
-		c.mu.Lock()
-		if c.user != u || c.subCount() == 0 {
-			c.mu.Unlock()
+func (s *Server) dropSubscribers(self *resp.Conn, u *acl.User) {
+	for _, c := range s.rs.Clients() {
+		if c.User() != resp.User(u) || c.SubCount() == 0 {
 			continue
 		}
-		var chans, pats []string
-		for ch := range c.chans {
-			chans = append(chans, ch)
-		}
-		for p := range c.pats {
-			pats = append(pats, p)
-		}
-		c.mu.Unlock()
+		chans, pats := c.Subscriptions()
 		kill := false
 		for _, ch := range chans {
 			kill = kill || !s.acl.ChannelAllowed(u, ch, false)
@@ -172,8 +160,8 @@ func (s *Server) dropSubscribers(self *client, u *acl.User) {
 			kill = kill || !s.acl.ChannelAllowed(u, p, true)
 		}
 		if kill {
-			s.log.Info("closing subscriber after ACL change", zap.Uint64("client", c.id), zap.String("user", u.Name()))
-			s.killClient(self, c)
+			s.log.Info("closing subscriber after ACL change", zap.Uint64("client", c.ID()), zap.String("user", u.Name()))
+			s.rs.Kill(self, c)
 		}
 	}
 }

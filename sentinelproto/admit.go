@@ -13,10 +13,7 @@ import (
 // ACL too (consensus admission, Permits).
 func (x *cmdCtx) applyCtx() (context.Context, context.CancelFunc) {
 	ctx, cancel := x.s.applyCtx()
-	x.c.mu.Lock()
-	u := x.c.user
-	x.c.mu.Unlock()
-	return consensus.WithClient(ctx, u.Name()), cancel
+	return consensus.WithClient(ctx, x.c.User().Name()), cancel
 }
 
 // Permits reports whether user may run argv under this node's ACL. The

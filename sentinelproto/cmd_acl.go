@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,10 +23,7 @@ func (x *cmdCtx) aclUsage() {
 }
 
 func cmdACLWhoami(x *cmdCtx) {
-	x.c.mu.Lock()
-	name := x.c.user.Name()
-	x.c.mu.Unlock()
-	x.r.bulk(name)
+	x.r.bulk(x.c.User().Name())
 }
 
 func cmdACLUsers(x *cmdCtx) { x.r.bulks(x.s.acl.Names()) }
@@ -81,7 +77,7 @@ func cmdACLGetUser(x *cmdCtx) {
 	}
 }
 
-func (r *reply) selectorInfo(s acl.SelectorInfo) {
+func (r reply) selectorInfo(s acl.SelectorInfo) {
 	for _, kv := range [][2]string{{"commands", s.Commands}, {"keys", s.Keys}, {"channels", s.Channels}} {
 		r.bulk(kv[0])
 		r.bulk(kv[1])
@@ -102,7 +98,7 @@ func cmdACLSetUser(x *cmdCtx) {
 	if existed {
 		x.s.dropSubscribers(x.c, u)
 	}
-	x.s.log.Info("acl user changed", zap.String("user", u.Name()), zap.Uint64("client", x.c.id))
+	x.s.log.Info("acl user changed", zap.String("user", u.Name()), zap.Uint64("client", x.c.ID()))
 	x.r.ok()
 }
 
@@ -187,17 +183,6 @@ func cmdACLLog(x *cmdCtx) {
 		x.r.bulk("client-info")
 		x.r.bulk(e.ClientInfo)
 	}
-}
-
-// double is Redis's addReplyDouble: a bulk string in RESP2, ',' in RESP3,
-// both "%.17g".
-func (r *reply) double(f float64) {
-	s := strconv.FormatFloat(f, 'g', 17, 64)
-	if r.resp3() {
-		r.b = append(append(append(r.b, ','), s...), '\r', '\n')
-		return
-	}
-	r.bulk(s)
 }
 
 // ACL DRYRUN username command [arg ...]: the verdict is a bulk string.

@@ -1,35 +1,34 @@
 package sentinelproto
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/raftinel/raftinel/acl"
+	"github.com/raftinel/raftinel/resp"
 )
 
-func cmdClientID(x *cmdCtx) { x.r.int(int64(x.c.id)) }
+func cmdClientID(x *cmdCtx) { x.r.int(int64(x.c.ID())) }
 
 func cmdClientSetName(x *cmdCtx) {
 	if !validClientName(x.args[2]) {
 		x.r.err(errTextClientName)
 		return
 	}
-	x.c.mu.Lock()
-	x.c.name = x.arg(2)
-	x.c.mu.Unlock()
+	name := x.arg(2)
+	x.c.UpdateSession(func(s *resp.Session) { s.Name = name })
 	x.r.ok()
 }
 
 // CLIENT SETINFO <lib-name|lib-ver> <value> (Redis 7.2): shown in CLIENT
 // LIST and CLIENT INFO; an empty value clears it.
 func cmdClientSetInfo(x *cmdCtx) {
-	var dst *string
+	var set func(s *resp.Session, v string)
 	switch {
 	case x.argIs(2, "lib-name"):
-		dst = &x.c.libName
+		set = func(s *resp.Session, v string) { s.LibName = v }
 	case x.argIs(2, "lib-ver"):
-		dst = &x.c.libVer
+		set = func(s *resp.Session, v string) { s.LibVer = v }
 	default:
 		x.r.err("ERR Unrecognized option '" + cstr(x.args[2], -1) + "'")
 		return
@@ -38,16 +37,13 @@ func cmdClientSetInfo(x *cmdCtx) {
 		x.r.err("ERR " + cstr(x.args[2], -1) + " cannot contain spaces, newlines or special characters.")
 		return
 	}
-	x.c.mu.Lock()
-	*dst = x.arg(3)
-	x.c.mu.Unlock()
+	v := x.arg(3)
+	x.c.UpdateSession(func(s *resp.Session) { set(s, v) })
 	x.r.ok()
 }
 
 func cmdClientGetName(x *cmdCtx) {
-	x.c.mu.Lock()
-	name := x.c.name
-	x.c.mu.Unlock()
+	name := x.c.Session().Name
 	if name == "" {
 		x.r.nullBulk()
 		return
@@ -55,51 +51,7 @@ func cmdClientGetName(x *cmdCtx) {
 	x.r.bulk(name)
 }
 
-// clientType is Redis's getClientType for the clients a Sentinel has.
-func (c *client) clientType() string {
-	if c.subCount() > 0 {
-		return "pubsub"
-	}
-	return "normal"
-}
-
-// infoLine renders one CLIENT LIST line like Redis 7.2 (catClientInfoString):
-// 7.0's fields, then lib-name and lib-ver.
-func (c *client) infoLine(now time.Time) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	flags := ""
-	if c.subCount() > 0 {
-		flags += "P"
-	}
-	if c.track.on {
-		flags += "t"
-		if c.track.bcast {
-			flags += "B"
-		}
-	}
-	if c.noEvict {
-		flags += "e"
-	}
-	if flags == "" {
-		flags = "N"
-	}
-	redir := int64(-1)
-	if c.track.on {
-		redir = c.track.redirect
-	}
-	cmd := c.lastCmd
-	if cmd == "" {
-		cmd = "NULL"
-	}
-	qbuf, rbs := c.qbuf, c.rbs
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=0 multi=-1 qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d lib-name=%s lib-ver=%s",
-		c.id, c.raddr, c.laddr, c.fd, c.name, int64(now.Sub(c.created).Seconds()), int64(now.Sub(c.lastAct).Seconds()),
-		flags, len(c.chans), len(c.pats), qbuf, rbs-qbuf, c.argvMem, rbs, rbs, rbs+c.argvMem,
-		cmd, c.user.Name(), redir, c.proto, c.libName, c.libVer)
-}
-
-func cmdClientInfo(x *cmdCtx) { x.r.verbatim(x.c.infoLine(time.Now()) + "\n") }
+func cmdClientInfo(x *cmdCtx) { x.r.verbatim(x.c.Info(time.Now()) + "\n") }
 
 // CLIENT LIST [TYPE normal|master|replica|pubsub] | [ID id ...]
 func cmdClientList(x *cmdCtx) {
@@ -128,14 +80,14 @@ func cmdClientList(x *cmdCtx) {
 	}
 	now := time.Now()
 	var b strings.Builder
-	for _, c := range x.s.clientList() {
-		if ids != nil && !ids[int64(c.id)] {
+	for _, c := range x.s.rs.Clients() {
+		if ids != nil && !ids[int64(c.ID())] {
 			continue
 		}
 		if typ != "" && !sameType(c, typ) {
 			continue
 		}
-		b.WriteString(c.infoLine(now))
+		b.WriteString(c.Info(now))
 		b.WriteByte('\n')
 	}
 	x.r.verbatim(b.String())
@@ -149,19 +101,15 @@ func validClientType(t string) bool {
 	return false
 }
 
-func sameType(c *client, typ string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.clientType() == typ
-}
+func sameType(c *resp.Conn, typ string) bool { return c.Type() == typ }
 
 // CLIENT KILL <ip:port> | CLIENT KILL <filter> <value> ...
 func cmdClientKill(x *cmdCtx) {
 	if len(x.args) == 3 {
 		addr := x.arg(2)
-		for _, c := range x.s.clientList() {
-			if c.raddr == addr {
-				x.s.killClient(x.c, c)
+		for _, c := range x.s.rs.Clients() {
+			if c.RemoteAddr() == addr {
+				x.s.rs.Kill(x.c, c)
 				x.r.ok()
 				return
 			}
@@ -221,47 +169,29 @@ func cmdClientKill(x *cmdCtx) {
 		}
 	}
 	killed := 0
-	for _, c := range x.s.clientList() {
-		c.mu.Lock()
-		cu := c.user
-		c.mu.Unlock()
-		if (id != 0 && int64(c.id) != id) || (addr != "" && c.raddr != addr) || (user != nil && cu != user) ||
-			(laddr != "" && c.laddr != laddr) || (hasType && !sameType(c, typ)) ||
+	for _, c := range x.s.rs.Clients() {
+		cu := c.User()
+		if (id != 0 && int64(c.ID()) != id) || (addr != "" && c.RemoteAddr() != addr) || (user != nil && cu != resp.User(user)) ||
+			(laddr != "" && c.LocalAddr() != laddr) || (hasType && !sameType(c, typ)) ||
 			(skipme && c == x.c) {
 			continue
 		}
-		x.s.killClient(x.c, c)
+		x.s.rs.Kill(x.c, c)
 		killed++
 	}
 	x.r.int(int64(killed))
 }
 
-// killClient closes c; the calling client itself is closed after its reply.
-func (s *Server) killClient(self, c *client) {
-	if c == self {
-		c.mu.Lock()
-		c.closeAfter = true
-		c.mu.Unlock()
-		return
-	}
-	c.close()
-}
-
 // CLIENT REPLY ON|OFF|SKIP
 func cmdClientReply(x *cmdCtx) {
-	c := x.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	switch {
 	case x.argIs(2, "on"):
-		c.replyOff, c.skipThis, c.skipNext = false, false, false
+		x.c.SetReplyMode(resp.ReplyOn)
 		x.r.ok()
 	case x.argIs(2, "off"):
-		c.replyOff = true
+		x.c.SetReplyMode(resp.ReplyOff)
 	case x.argIs(2, "skip"):
-		if !c.replyOff {
-			c.skipNext = true
-		}
+		x.c.SetReplyMode(resp.ReplySkip)
 	default:
 		x.r.err(errTextSyntax)
 	}
@@ -273,9 +203,7 @@ func cmdClientNoEvict(x *cmdCtx) {
 		x.r.err(errTextSyntax)
 		return
 	}
-	x.c.mu.Lock()
-	x.c.noEvict = on
-	x.c.mu.Unlock()
+	x.c.UpdateSession(func(s *resp.Session) { s.NoEvict = on })
 	x.r.ok()
 }
 
@@ -322,12 +250,12 @@ func cmdClientPause(x *cmdCtx) {
 		x.r.err(errTextSyntax)
 		return
 	}
-	x.s.pause.set(time.Now().Add(time.Duration(ms)*time.Millisecond), all)
+	x.s.rs.Pause(time.Now().Add(time.Duration(ms)*time.Millisecond), all)
 	x.r.ok()
 }
 
 func cmdClientUnpause(x *cmdCtx) {
-	x.s.pause.set(time.Time{}, false)
+	x.s.rs.Pause(time.Time{}, false)
 	x.r.ok()
 }
 

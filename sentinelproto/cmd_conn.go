@@ -1,11 +1,10 @@
 package sentinelproto
 
 import (
-	"strconv"
-
 	"go.uber.org/zap"
 
 	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/resp"
 )
 
 const (
@@ -20,9 +19,7 @@ func cmdPing(x *cmdCtx) {
 		x.r.err("ERR wrong number of arguments for 'ping' command")
 		return
 	}
-	x.c.mu.Lock()
-	sub := x.c.proto == 2 && x.c.subCount() > 0
-	x.c.mu.Unlock()
+	sub := x.c.Proto() == 2 && x.c.SubCount() > 0
 	switch {
 	case sub:
 		x.r.array(2)
@@ -115,9 +112,7 @@ func cmdHello(x *cmdCtx) {
 		x.r.err(errTextWrongPass)
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.authed && x.s.acl.AuthRequired() {
+	if !c.Authed() && x.s.acl.AuthRequired() {
 		x.r.err(errTextHelloAuth)
 		return
 	}
@@ -126,21 +121,21 @@ func cmdHello(x *cmdCtx) {
 			x.r.err(errTextClientName)
 			return
 		}
-		c.name = string(name)
+		c.UpdateSession(func(s *resp.Session) { s.Name = string(name) })
 	}
 	if ver != 0 {
-		c.proto = int(ver)
+		c.SetProto(int(ver))
 	}
-	x.r.proto = c.proto
+	x.r.SetProto(c.Proto())
 	x.r.mapLen(6)
 	x.r.bulk("server")
 	x.r.bulk("redis")
 	x.r.bulk("version")
 	x.r.bulk(x.s.o.Version)
 	x.r.bulk("proto")
-	x.r.int(int64(c.proto))
+	x.r.int(int64(c.Proto()))
 	x.r.bulk("id")
-	x.r.int(int64(c.id))
+	x.r.int(int64(c.ID()))
 	x.r.bulk("mode")
 	x.r.bulk("sentinel")
 	x.r.bulk("modules")
@@ -178,12 +173,7 @@ func cmdShutdown(x *cmdCtx) {
 		x.r.err("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}
-	x.s.log.Warn("SHUTDOWN requested by a client", zap.Uint64("client", x.c.id), zap.String("addr", x.c.raddr))
-	x.c.mu.Lock()
-	x.c.closeAfter = true
-	x.c.mu.Unlock()
+	x.s.log.Warn("SHUTDOWN requested by a client", zap.Uint64("client", x.c.ID()), zap.String("addr", x.c.RemoteAddr()))
+	x.c.CloseAfterReply()
 	go x.s.o.Shutdown()
 }
-
-// itoa is strconv.FormatInt for the many numeric fields.
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/raftinel/raftinel/acl"
+	"github.com/raftinel/raftinel/resp"
 )
 
 // command is one entry of the command table (cmdtable.go).
@@ -25,6 +25,8 @@ type command struct {
 	parent   *command
 	fn       func(*cmdCtx)
 	aclc     *acl.Command // the command as the ACL registry knows it
+	blocks   bool         // always runs detached (blockingCommands)
+	showsAdr bool         // renders stored hosts (showsAddresses)
 }
 
 func (c *command) has(flag string) bool {
@@ -89,6 +91,8 @@ func indexCommands(order []*command) map[string]*command {
 	var bind func(c *command)
 	bind = func(c *command) {
 		c.fn = handlers[c.name]
+		c.blocks = blockingCommands[c.name] || strings.HasPrefix(c.name, "raft|")
+		c.showsAdr = showsAddresses[c.name]
 		if c.fn == nil && len(c.subs) == 0 {
 			panic("sentinelproto: no handler for " + c.name)
 		}
@@ -160,10 +164,10 @@ func cstr(b []byte, max int) string {
 // cmdCtx is one command being run.
 type cmdCtx struct {
 	s    *Server
-	c    *client
+	c    *resp.Conn
 	cmd  *command
 	args [][]byte
-	r    *reply
+	r    reply
 }
 
 func (x *cmdCtx) arg(i int) string { return string(x.args[i]) }
@@ -173,80 +177,166 @@ func (x *cmdCtx) argIs(i int, word string) bool { return strings.EqualFold(strin
 // fail replies the mapped error text of err.
 func (x *cmdCtx) fail(err error) { x.r.err(errorText(err)) }
 
+// session is the handler's per-connection state: the context of the
+// command being run, reused from one command to the next (a connection
+// runs one command at a time), so that running one allocates nothing, and
+// the last command looked up with the exact bytes that named it (clients
+// repeat the same command: comparing bytes is cheaper than lowering and
+// hashing them again).
+type session struct {
+	x       cmdCtx
+	last    *command
+	a0, a1  []byte
+	scratch []byte // a reply body being built (INFO), reused
+	kvw     kv     // instance maps being built, reused
+}
+
+// kv is the connection's reusable map builder, empty.
+func (x *cmdCtx) kv() *kv {
+	w := &x.ss().kvw
+	w.b, w.n = w.b[:0], 0
+	return w
+}
+
+// ss is the connection's session.
+func (x *cmdCtx) ss() *session { return x.c.Data().(*session) }
+
+// keepScratch keeps b's storage for the next reply unless it is large.
+func (ss *session) keepScratch(b []byte) {
+	if cap(b) <= 64<<10 {
+		ss.scratch = b[:0]
+	}
+}
+
+// cached returns the command args name if it is the last one looked up.
+func (ss *session) cached(args [][]byte) *command {
+	c := ss.last
+	if c == nil || !bytes.Equal(args[0], ss.a0) {
+		return nil
+	}
+	if c.parent == nil {
+		return c
+	}
+	if len(args) >= 2 && bytes.Equal(args[1], ss.a1) {
+		return c
+	}
+	return nil
+}
+
+// remember caches the lookup of args: leaf commands only (a container
+// named alone resolves differently from one with a subcommand).
+func (ss *session) remember(args [][]byte, c *command) {
+	switch {
+	case c.parent != nil:
+		ss.a1 = append(ss.a1[:0], args[1]...)
+	case len(c.subs) > 0:
+		ss.last = nil
+		return
+	}
+	ss.a0 = append(ss.a0[:0], args[0]...)
+	ss.last = c
+}
+
 // pubsubAllowed are the commands a RESP2 subscriber may run.
 var pubsubAllowed = map[string]bool{
 	"ping": true, "subscribe": true, "unsubscribe": true, "psubscribe": true, "punsubscribe": true,
 }
 
-// replyInline is the reply size that needs no allocation of its own.
-const replyInline = 64
-
-// execute runs one command and queues its reply.
-func (s *Server) execute(c *client, argv [][]byte) {
-	// One allocation for the command's context and its reply, including
-	// the reply's first bytes (most replies fit; sendReply copies them).
-	st := &struct {
-		x   cmdCtx
-		r   reply
-		buf [replyInline]byte
-	}{}
-	r, x := &st.r, &st.x
-	r.b, r.proto = st.buf[:0], c.protocol()
-	*x = cmdCtx{s: s, c: c, args: argv, r: r}
-	s.run(x)
-	if r.isErr {
-		s.stats.errors.Add(1)
-	}
-	c.sendReply(r)
-}
-
-// run applies processCommand's checks in Redis's order, then the handler.
-func (s *Server) run(x *cmdCtx) {
-	cmd, msg := s.lookup(x.args)
+// ServeRESP runs one command (resp.Handler): processCommand's checks in
+// Redis's order, then the handler.
+func (s *Server) ServeRESP(c *resp.Conn, args [][]byte, r *resp.Reply) {
+	ss := c.Data().(*session)
+	x := &ss.x
+	*x = cmdCtx{s: s, c: c, args: args, r: reply{r}}
+	cmd := ss.cached(args)
 	if cmd == nil {
-		x.r.err(msg)
-		return
+		var msg string
+		if cmd, msg = s.lookup(args); cmd == nil {
+			x.r.err(msg)
+			return
+		}
+		ss.remember(args, cmd)
 	}
-	if !cmd.arityOK(len(x.args)) {
+	if !cmd.arityOK(len(args)) {
 		x.r.err(fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.name))
 		return
 	}
-	c := x.c
-	c.mu.Lock()
-	authed, subscribed := c.authed, c.proto == 2 && c.subCount() > 0
-	c.lastCmd = cmd.name // before the checks, so the ACL LOG's client info names it, as in Redis
-	c.mu.Unlock()
-	if !authed && !cmd.has("no_auth") && s.acl.AuthRequired() {
+	// Before the checks, so that the ACL LOG's client info names it, as in Redis.
+	c.SetCommand(&cmd.name)
+	if !c.Authed() && !cmd.has("no_auth") && s.acl.AuthRequired() {
 		x.r.err(errTextNoAuth)
 		return
 	}
 	if !s.checkPerm(x, cmd) {
 		return
 	}
-	if subscribed && !pubsubAllowed[cmd.name] {
+	if c.Proto() == 2 && c.SubCount() > 0 && !pubsubAllowed[cmd.name] {
 		x.r.err(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.name))
 		return
 	}
-	s.pause.wait(c.done)
 	x.cmd = cmd
-	argvMem := 0
-	for _, a := range x.args {
-		argvMem += len(a)
+	if s.rs.Paused() || s.mayBlock(cmd, args) {
+		c.Detach(func(*resp.Reply) {
+			s.rs.WaitPause(c)
+			s.call(x)
+		})
+		return
 	}
-	c.mu.Lock()
-	now := time.Now() // one clock read for lastAct and the ops meter
-	c.lastCmd, c.lastAct, c.argvMem = cmd.name, now, argvMem
-	c.qbuf, c.rbs = c.rd.buffered(), c.rd.capacity()
-	c.mu.Unlock()
-	s.stats.commands.Add(1)
-	s.stats.opsRate.addAt(now, 1)
+	s.call(x)
+}
+
+// Commands that may block: they go through the log (or wait for the
+// leader), touch files, or may resolve Raft members' hostnames. They run
+// detached from the connection's serving loop (resp.Conn.Detach), so that
+// they never hold up other clients; their connection's next command waits.
+var blockingCommands = map[string]bool{
+	"sentinel|monitor": true, "sentinel|remove": true, "sentinel|set": true, "sentinel|reset": true,
+	"sentinel|failover": true, "sentinel|flushconfig": true, "sentinel|config": true,
+	"sentinel|sentinels": true, "acl|load": true, "acl|save": true,
+}
+
+// showsAddresses are the commands that render stored hosts: a host stored
+// by name is shown resolved (announce-hostnames no), which may wait for a
+// DNS lookup.
+var showsAddresses = map[string]bool{
+	"sentinel|masters": true, "sentinel|master": true, "sentinel|replicas": true, "sentinel|slaves": true,
+	"sentinel|get-master-addr-by-name": true, "info": true,
+	"sentinel|primaries": true, "sentinel|primary": true, "sentinel|get-primary-addr-by-name": true,
+}
+
+// mayBlock reports whether cmd must run detached (see blockingCommands).
+func (s *Server) mayBlock(cmd *command, args [][]byte) bool {
+	if cmd.blocks {
+		return true
+	}
+	if !cmd.showsAdr {
+		return false
+	}
+	v := s.rendered()
+	if v == nil {
+		return true
+	}
+	if !v.hostnames || s.globalConfig().announceHostnames {
+		return false
+	}
+	if strings.HasSuffix(cmd.name, "-addr-by-name") {
+		mv := v.masters[string(args[2])]
+		return mv != nil && mv.addrReply == nil // an unknown or IP-addressed master needs no lookup
+	}
+	return true
+}
+
+// call runs the command's handler; a panic is logged and answered with an
+// internal error, never passed on.
+func (s *Server) call(x *cmdCtx) {
+	x.c.Executing(x.args)
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("command panicked", zap.String("command", cmd.name),
+			s.log.Error("command panicked", zap.String("command", x.cmd.name),
 				zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
-			x.r.b = x.r.b[:0]
+			x.r.Discard()
 			x.r.err(errTextInternal)
 		}
 	}()
-	cmd.fn(x)
+	x.cmd.fn(x)
 }

@@ -20,9 +20,13 @@
 // IS-MASTER-DOWN-BY-ADDR vote, and the loglevel. The other SENTINEL CONFIG
 // parameters are cluster-wide and go through the log like SENTINEL SET.
 //
-// Requests are read by reqReader (Redis's framing, limits and error texts;
-// what requests hold in memory is bounded by one budget shared by all
-// connections, limits.go) and replies are built per command and written
-// with redcon's Writer; a connection's writes are serialized by its mutex so
-// that Pub/Sub pushes, which arrive asynchronously, never split a reply.
+// The connections themselves belong to package resp, a generic RESP server
+// that knows no command: it reads requests (Redis's framing and limits),
+// keeps the per-connection state (protocol, user, name, subscriptions,
+// CLIENT REPLY ...), delivers Pub/Sub messages and writes replies. This
+// package is the Sentinel command table (cmdtable.go) and its handlers:
+// Server.ServeRESP applies processCommand's checks (lookup, arity, AUTH,
+// ACL, Pub/Sub context) and runs the handler; handlers that may block (a
+// write through the log, CLIENT PAUSE) detach from the connection's
+// serving loop (resp.Conn.Detach).
 package sentinelproto

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ const (
 // specified to, publishing the events the node would publish.
 type fakeCluster struct {
 	mu       sync.RWMutex
+	version  atomic.Uint64 // bumped after every change of st, like the FSM's
 	st       *consensus.State
 	members  []consensus.Member
 	freshErr error
@@ -43,6 +45,8 @@ func (f *fakeCluster) Read(fn func(s *consensus.State)) {
 	defer f.mu.RUnlock()
 	fn(f.st)
 }
+
+func (f *fakeCluster) StateVersion() uint64 { return f.version.Load() }
 
 func (f *fakeCluster) Sync(context.Context) error { return nil }
 
@@ -68,6 +72,7 @@ func (f *fakeCluster) Apply(ctx context.Context, cmd *consensus.Command) (consen
 	f.mu.Lock()
 	var events []consensus.Event
 	res, err := f.applyLocked(cmd, &events)
+	f.version.Add(1)
 	pub := f.publish
 	f.mu.Unlock()
 	for _, e := range events {
@@ -282,4 +287,5 @@ func (e *testEnv) state(fn func(st *consensus.State)) {
 	e.cluster.mu.Lock()
 	defer e.cluster.mu.Unlock()
 	fn(e.cluster.st)
+	e.cluster.version.Add(1)
 }

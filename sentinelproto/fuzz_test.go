@@ -40,7 +40,7 @@ func FuzzCommand(f *testing.F) {
 		"PING\r\n", "*1\r\nPING\r\n", "*abc\r\n", "*1\r\n$-1\r\n", "*1\r\n$4\r\nPINGxx\r\n", "PING \"a\r\n",
 		"*0\r\n*-1\r\nPING\r\n", "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n*2\r\n$9\r\nSUBSCRIBE\r\n$1\r\nx\r\n*1\r\n$4\r\nPING\r\n",
 		"*3\r\n$7\r\nSENTINEL\r\n$6\r\nMASTER", "\x00\x01\x02\r\n", "*99999999999999999999\r\n", "$5\r\nhello\r\n",
-		"*1\r\n$" + strconv.Itoa(protoMaxBulkLen+1) + "\r\n", "  \t \r\n\n\n", "'unbalanced\r\n", "\"a\\x41\" b\r\n",
+		"*1\r\n$" + strconv.Itoa(512<<20+1) + "\r\n", "  \t \r\n\n\n", "'unbalanced\r\n", "\"a\\x41\" b\r\n",
 	} {
 		f.Add([]byte(raw))
 	}
@@ -72,7 +72,7 @@ func fuzzEnv(f *testing.F) *fuzzServer {
 			case <-stop:
 				return
 			case <-t.C:
-				tenv.srv.pause.set(time.Time{}, false)
+				tenv.srv.rs.Pause(time.Time{}, false)
 			}
 		}
 	}()

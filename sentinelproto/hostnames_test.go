@@ -36,3 +36,18 @@ func TestHostCache(t *testing.T) {
 		t.Errorf("failures are cached too: %d calls", calls)
 	}
 }
+
+func TestParseNumericHost(t *testing.T) {
+	for in, want := range map[string]string{"127.0.0.1": "127.0.0.1", "1.2.3": "1.2.0.3", "127.1": "127.0.0.1",
+		"0x7f.1": "127.0.0.1", "2130706433": "127.0.0.1", "010.0.0.1": "8.0.0.1", "::1": "::1",
+		"0:0::1": "::1", "fe80::1%lo": "fe80::1", "::ffff:1.2.3.4": "::ffff:1.2.3.4"} {
+		if got, ok := parseNumericHost(in); !ok || got.String() != want {
+			t.Errorf("%q: %v %v, want %s", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"localhost", "1.2.3.4.5", "256.1.1.1", "1.2.65536", "", "1..2", "-1", "09", "a.b.c.d"} {
+		if got, ok := parseNumericHost(in); ok {
+			t.Errorf("%q accepted as %v", in, got)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package sentinelproto
 
 import (
-	"fmt"
 	"hash/fnv"
 	"os"
 	"path/filepath"
@@ -9,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/raftinel/raftinel/config"
 )
 
 // infoSections are Sentinel's INFO sections in output order; "raft" and
@@ -18,199 +19,244 @@ var infoSections = []string{"server", "clients", "stats", "cpu", "sentinel", "ra
 
 // INFO [section ...]
 func cmdInfo(x *cmdCtx) {
-	want := map[string]bool{}
-	if len(x.args) == 1 {
-		want["default"] = true
-	}
+	var want [8]bool // by index in infoSections
+	every := len(x.args) == 1
 	for _, a := range x.args[1:] {
-		want[strings.ToLower(string(a))] = true
+		var kb [16]byte
+		name := string(lowerASCII(kb[:0], a))
+		switch name {
+		case "default", "all", "everything":
+			every = true
+		}
+		for i, sec := range infoSections {
+			if sec == name {
+				want[i] = true
+			}
+		}
 	}
-	every := want["default"] || want["all"] || want["everything"]
-	var parts []string
-	for _, sec := range infoSections {
-		if !every && !want[sec] {
+	w := infoWriter{b: x.ss().scratch[:0]}
+	first := true
+	for i, sec := range infoSections {
+		if !every && !want[i] {
 			continue
 		}
-		parts = append(parts, x.s.infoSection(sec))
+		if !first {
+			w.b = append(w.b, "\r\n"...)
+		}
+		first = false
+		x.s.infoSection(&w, sec)
 	}
-	x.r.bulk(strings.Join(parts, "\r\n"))
+	x.r.bulkBytes(w.b)
+	x.ss().keepScratch(w.b)
 }
 
-// infoSection renders "# Name\r\nkey:value\r\n...".
-func (s *Server) infoSection(sec string) string {
-	var kv [][2]string
+// infoWriter appends "key:value\r\n" lines.
+type infoWriter struct{ b []byte }
+
+func (w *infoWriter) kv(k, v string) {
+	w.b = append(w.b, k...)
+	w.b = append(w.b, ':')
+	w.b = append(w.b, v...)
+	w.b = append(w.b, "\r\n"...)
+}
+
+func (w *infoWriter) kvInt(k string, n int64) {
+	w.b = append(w.b, k...)
+	w.b = append(w.b, ':')
+	w.b = strconv.AppendInt(w.b, n, 10)
+	w.b = append(w.b, "\r\n"...)
+}
+
+func (w *infoWriter) pairs(kv [][2]string) {
+	for _, p := range kv {
+		w.kv(p[0], p[1])
+	}
+}
+
+// infoSection appends "# Name\r\nkey:value\r\n...".
+func (s *Server) infoSection(w *infoWriter, sec string) {
 	title := strings.ToUpper(sec[:1]) + sec[1:]
+	if sec == "cpu" {
+		title = "CPU"
+	}
+	w.b = append(w.b, "# "...)
+	w.b = append(w.b, title...)
+	w.b = append(w.b, "\r\n"...)
 	switch sec {
 	case "server":
-		kv = s.infoServer()
+		s.infoServer(w)
 	case "clients":
-		kv = s.infoClients()
+		s.infoClients(w)
 	case "stats":
-		kv = s.infoStats()
+		s.infoStats(w)
 	case "cpu":
-		title = "CPU"
-		kv = infoCPU()
+		infoCPU(w)
 	case "sentinel":
-		kv = s.infoSentinel()
+		s.infoSentinel(w)
 	case "raft":
 		if s.o.Cluster != nil {
-			kv = s.o.Cluster.RaftInfo()
+			w.pairs(s.o.Cluster.RaftInfo())
 		}
 	case "links":
-		kv = s.infoLinks()
+		w.pairs(s.infoLinks())
 	}
-	var b strings.Builder
-	b.WriteString("# " + title + "\r\n")
-	for _, p := range kv {
-		b.WriteString(p[0] + ":" + p[1] + "\r\n")
-	}
-	return b.String()
 }
 
-func (s *Server) infoServer() [][2]string {
-	now := time.Now()
-	uptime := int64(now.Sub(s.start).Seconds())
+// staticServerInfo are the fields of INFO server that never change,
+// computed once (some cost a system call or a file read).
+type staticServerInfo struct {
+	buildID, osName, pid, exe, cfgFile string
+}
+
+func newStaticServerInfo(o Options, cfg *config.Config) staticServerInfo {
 	exe, _ := os.Executable()
 	cfgFile := ""
-	if s.cfg.File != "" {
-		cfgFile, _ = filepath.Abs(s.cfg.File)
+	if cfg.File != "" {
+		cfgFile, _ = filepath.Abs(cfg.File)
 	}
 	h := fnv.New64a()
-	h.Write([]byte(s.o.RaftinelVersion))
-	return [][2]string{
-		{"redis_version", s.o.Version},
-		{"redis_git_sha1", "00000000"},
-		{"redis_git_dirty", "0"},
-		{"redis_build_id", strconv.FormatUint(h.Sum64(), 16)},
-		{"redis_mode", "sentinel"},
-		{"os", osName()},
-		{"arch_bits", strconv.Itoa(strconv.IntSize)},
-		{"monotonic_clock", "POSIX clock_gettime"},
-		{"multiplexing_api", multiplexingAPI()},
-		{"atomicvar_api", "c11-builtin"},
-		{"gcc_version", "0.0.0"},
-		{"process_id", strconv.Itoa(os.Getpid())},
-		{"process_supervised", "no"},
-		{"run_id", s.o.RunID},
-		{"tcp_port", strconv.Itoa(s.cfg.Port)},
-		{"server_time_usec", itoa(now.UnixMicro())},
-		{"uptime_in_seconds", itoa(uptime)},
-		{"uptime_in_days", itoa(uptime / 86400)},
-		{"hz", "10"},
-		{"configured_hz", "10"},
-		{"lru_clock", itoa(now.Unix() & (1<<24 - 1))},
-		{"executable", exe},
-		{"config_file", cfgFile},
-		{"io_threads_active", "0"},
-		{"raftinel_version", s.o.RaftinelVersion},
-	}
+	h.Write([]byte(o.RaftinelVersion))
+	return staticServerInfo{buildID: strconv.FormatUint(h.Sum64(), 16), osName: osName(),
+		pid: strconv.Itoa(os.Getpid()), exe: exe, cfgFile: cfgFile}
 }
 
-func (s *Server) infoClients() [][2]string {
-	tracking := 0
-	for _, c := range s.clientList() {
-		c.mu.Lock()
-		if c.track.on {
-			tracking++
+func (s *Server) infoServer(w *infoWriter) {
+	now := time.Now()
+	uptime := int64(now.Sub(s.start).Seconds())
+	st := &s.static
+	w.kv("redis_version", s.o.Version)
+	w.kv("redis_git_sha1", "00000000")
+	w.kv("redis_git_dirty", "0")
+	w.kv("redis_build_id", st.buildID)
+	w.kv("redis_mode", "sentinel")
+	w.kv("os", st.osName)
+	w.kvInt("arch_bits", strconv.IntSize)
+	w.kv("monotonic_clock", "POSIX clock_gettime")
+	w.kv("multiplexing_api", multiplexingAPI())
+	w.kv("atomicvar_api", "c11-builtin")
+	w.kv("gcc_version", "0.0.0")
+	w.kv("process_id", st.pid)
+	w.kv("process_supervised", "no")
+	w.kv("run_id", s.o.RunID)
+	w.kvInt("tcp_port", int64(s.cfg.Port))
+	w.kvInt("server_time_usec", now.UnixMicro())
+	w.kvInt("uptime_in_seconds", uptime)
+	w.kvInt("uptime_in_days", uptime/86400)
+	w.kv("hz", "10")
+	w.kv("configured_hz", "10")
+	w.kvInt("lru_clock", now.Unix()&(1<<24-1))
+	w.kv("executable", st.exe)
+	w.kv("config_file", st.cfgFile)
+	w.kv("io_threads_active", "0")
+	w.kv("raftinel_version", s.o.RaftinelVersion)
+}
+
+func (s *Server) infoClients(w *infoWriter) {
+	w.kvInt("connected_clients", int64(s.rs.NumClients()))
+	w.kv("cluster_connections", "0")
+	w.kvInt("maxclients", int64(s.cfg.MaxClients))
+	w.kvInt("client_recent_max_input_buffer", s.rs.Stats().MaxInputBuffer)
+	w.kv("client_recent_max_output_buffer", "0")
+	w.kv("blocked_clients", "0")
+	w.kvInt("tracking_clients", int64(s.rs.TrackingClients()))
+	w.kv("clients_in_timeout_table", "0")
+}
+
+func (s *Server) infoStats(w *infoWriter) {
+	st := s.rs.Stats()
+	kbps := func(k string, n int64) {
+		w.b = append(w.b, k...)
+		w.b = append(w.b, ':')
+		w.b = strconv.AppendFloat(w.b, float64(n)/1024, 'f', 2, 64)
+		w.b = append(w.b, "\r\n"...)
+	}
+	zero := func(keys ...string) {
+		for _, k := range keys {
+			w.kv(k, "0")
 		}
-		c.mu.Unlock()
 	}
-	return [][2]string{
-		{"connected_clients", strconv.Itoa(s.numClients())},
-		{"cluster_connections", "0"},
-		{"maxclients", strconv.Itoa(s.cfg.MaxClients)},
-		{"client_recent_max_input_buffer", itoa(s.stats.maxInput.Load())},
-		{"client_recent_max_output_buffer", "0"},
-		{"blocked_clients", "0"},
-		{"tracking_clients", strconv.Itoa(tracking)},
-		{"clients_in_timeout_table", "0"},
-	}
-}
-
-func (s *Server) infoStats() [][2]string {
-	st := &s.stats
-	chans, pats := s.hub.counts()
-	kbps := func(m *meter) string { return fmt.Sprintf("%.2f", float64(m.rate())/1024) }
-	kv := [][2]string{
-		{"total_connections_received", itoa(st.connections.Load())},
-		{"total_commands_processed", itoa(st.commands.Load())},
-		{"instantaneous_ops_per_sec", itoa(st.opsRate.rate())},
-		{"total_net_input_bytes", itoa(st.netIn.Load())},
-		{"total_net_output_bytes", itoa(st.netOut.Load())},
-		{"total_net_repl_input_bytes", "0"},
-		{"total_net_repl_output_bytes", "0"},
-		{"instantaneous_input_kbps", kbps(&st.inRate)},
-		{"instantaneous_output_kbps", kbps(&st.outRate)},
-		{"instantaneous_input_repl_kbps", "0.00"},
-		{"instantaneous_output_repl_kbps", "0.00"},
-		{"rejected_connections", itoa(st.rejected.Load())},
-	}
-	for _, k := range []string{"sync_full", "sync_partial_ok", "sync_partial_err", "expired_keys"} {
-		kv = append(kv, [2]string{k, "0"})
-	}
-	kv = append(kv, [2]string{"expired_stale_perc", "0.00"})
-	for _, k := range []string{"expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds",
+	w.kvInt("total_connections_received", st.Connections)
+	w.kvInt("total_commands_processed", st.Commands)
+	w.kvInt("instantaneous_ops_per_sec", st.OpsPerSec)
+	w.kvInt("total_net_input_bytes", st.NetIn)
+	w.kvInt("total_net_output_bytes", st.NetOut)
+	zero("total_net_repl_input_bytes", "total_net_repl_output_bytes")
+	kbps("instantaneous_input_kbps", st.InPerSec)
+	kbps("instantaneous_output_kbps", st.OutPerSec)
+	w.kv("instantaneous_input_repl_kbps", "0.00")
+	w.kv("instantaneous_output_repl_kbps", "0.00")
+	w.kvInt("rejected_connections", st.Rejected)
+	zero("sync_full", "sync_partial_ok", "sync_partial_err", "expired_keys")
+	w.kv("expired_stale_perc", "0.00")
+	zero("expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds",
 		"evicted_keys", "evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time",
-		"keyspace_hits", "keyspace_misses"} {
-		kv = append(kv, [2]string{k, "0"})
-	}
-	kv = append(kv, [2]string{"pubsub_channels", strconv.Itoa(chans)}, [2]string{"pubsub_patterns", strconv.Itoa(pats)})
-	for _, k := range []string{"pubsubshard_channels", "latest_fork_usec", "total_forks", "migrate_cached_sockets",
+		"keyspace_hits", "keyspace_misses")
+	w.kvInt("pubsub_channels", int64(st.PubSubChannels))
+	w.kvInt("pubsub_patterns", int64(st.PubSubPatterns))
+	zero("pubsubshard_channels", "latest_fork_usec", "total_forks", "migrate_cached_sockets",
 		"slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
 		"active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",
-		"tracking_total_keys", "tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies"} {
-		kv = append(kv, [2]string{k, "0"})
-	}
-	return append(kv,
-		[2]string{"total_error_replies", itoa(st.errors.Load())},
-		[2]string{"dump_payload_sanitizations", "0"},
-		[2]string{"total_reads_processed", itoa(st.reads.Load())},
-		[2]string{"total_writes_processed", itoa(st.writes.Load())},
-		[2]string{"io_threaded_reads_processed", "0"},
-		[2]string{"io_threaded_writes_processed", "0"},
-		[2]string{"reply_buffer_shrinks", "0"},
-		[2]string{"reply_buffer_expands", "0"},
-	)
+		"tracking_total_keys", "tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies")
+	w.kvInt("total_error_replies", st.Errors)
+	w.kv("dump_payload_sanitizations", "0")
+	w.kvInt("total_reads_processed", st.Reads)
+	w.kvInt("total_writes_processed", st.Writes)
+	zero("io_threaded_reads_processed", "io_threaded_writes_processed", "reply_buffer_shrinks", "reply_buffer_expands")
 }
 
-func infoCPU() [][2]string {
+func infoCPU(w *infoWriter) {
 	u := cpuUsage()
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
-	return [][2]string{
-		{"used_cpu_sys", f(u.sys)},
-		{"used_cpu_user", f(u.user)},
-		{"used_cpu_sys_children", f(u.childSys)},
-		{"used_cpu_user_children", f(u.childUser)},
-		{"used_cpu_sys_main_thread", f(u.threadSys)},
-		{"used_cpu_user_main_thread", f(u.threadUser)},
+	f := func(k string, v float64) {
+		w.b = append(w.b, k...)
+		w.b = append(w.b, ':')
+		w.b = strconv.AppendFloat(w.b, v, 'f', 6, 64)
+		w.b = append(w.b, "\r\n"...)
 	}
+	f("used_cpu_sys", u.sys)
+	f("used_cpu_user", u.user)
+	f("used_cpu_sys_children", u.childSys)
+	f("used_cpu_user_children", u.childUser)
+	f("used_cpu_sys_main_thread", u.threadSys)
+	f("used_cpu_user_main_thread", u.threadUser)
 }
 
-func (s *Server) infoSentinel() [][2]string {
-	masters := s.allMasters()
-	sentinels := max(len(s.members()), 1)
+func (s *Server) infoSentinel(w *infoWriter) {
+	sentinels := int64(max(len(s.members()), 1))
 	running, queued := 0, 0
 	if s.o.Scripts != nil {
 		running, queued = s.o.Scripts.Counts()
 	}
-	kv := append([][2]string{{"sentinel_masters", strconv.Itoa(len(masters))}}, s.tiltInfo()...)
-	kv = append(kv, [][2]string{
-		{"sentinel_running_scripts", strconv.Itoa(running)},
-		{"sentinel_scripts_queue_length", strconv.Itoa(queued)},
-		{"sentinel_simulate_failure_flags", itoa(s.local.simFailure.Load())},
-	}...)
+	masters := s.masterViews()
+	w.kvInt("sentinel_masters", int64(len(masters)))
+	for _, p := range s.tiltInfo() {
+		w.kv(p[0], p[1])
+	}
+	w.kvInt("sentinel_running_scripts", int64(running))
+	w.kvInt("sentinel_scripts_queue_length", int64(queued))
+	w.kvInt("sentinel_simulate_failure_flags", s.local.simFailure.Load())
 	for i, m := range masters {
 		status := "ok"
-		if m.ODown {
+		if m.odown {
 			status = "odown"
-		} else if v, ok := s.view(m.Name, m.Addr); ok && v.SDown {
+		} else if v, ok := s.viewKey(m.name, m.addr.key); ok && v.SDown {
 			status = "sdown"
 		}
-		kv = append(kv, [2]string{"master" + strconv.Itoa(i), fmt.Sprintf(
-			"name=%s,status=%s,address=%s:%d,slaves=%d,sentinels=%d",
-			m.Name, status, s.shownHost(m.Addr.Host), m.Addr.Port, len(m.Replicas), sentinels)})
+		w.b = append(w.b, "master"...)
+		w.b = strconv.AppendInt(w.b, int64(i), 10)
+		w.b = append(w.b, ":name="...)
+		w.b = append(w.b, m.name...)
+		w.b = append(w.b, ",status="...)
+		w.b = append(w.b, status...)
+		w.b = append(w.b, ",address="...)
+		w.b = append(w.b, s.shownHost(m.addr.addr.Host)...)
+		w.b = append(w.b, ':')
+		w.b = strconv.AppendInt(w.b, int64(m.addr.addr.Port), 10)
+		w.b = append(w.b, ",slaves="...)
+		w.b = strconv.AppendInt(w.b, int64(len(m.replicas)), 10)
+		w.b = append(w.b, ",sentinels="...)
+		w.b = strconv.AppendInt(w.b, sentinels, 10)
+		w.b = append(w.b, "\r\n"...)
 	}
-	return kv
 }
 
 // osName is uname's "sysname release machine", as Redis prints it.

@@ -3,8 +3,6 @@ package sentinelproto
 import (
 	"strconv"
 	"strings"
-
-	"github.com/raftinel/raftinel/consensus"
 )
 
 // INFO's "# Links" section (raftinel): every monitored instance whose link
@@ -17,13 +15,17 @@ func (s *Server) infoLinks() [][2]string {
 	type bad struct{ master, addr, err string }
 	var list []bad
 	refused := 0
-	for _, m := range s.allMasters() {
-		for _, a := range append([]consensus.Addr{m.Addr}, m.Replicas...) {
-			v, ok := s.view(m.Name, a)
+	for _, m := range s.masterViews() {
+		for i := -1; i < len(m.replicas); i++ {
+			a := m.addr
+			if i >= 0 {
+				a = m.replicas[i]
+			}
+			v, ok := s.viewKey(m.name, a.key)
 			if !ok || v.LastError == "" {
 				continue
 			}
-			list = append(list, bad{m.Name, a.String(), v.LastError})
+			list = append(list, bad{m.name, a.key, v.LastError})
 			if isRefusal(v.LastError) {
 				refused++
 			}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/internal/resptest"
 	"github.com/raftinel/raftinel/monitor"
 )
 
@@ -91,8 +92,7 @@ func TestInfo(t *testing.T) {
 func TestInfoFieldsMatchRedis(t *testing.T) {
 	real := startRealSentinel(t)
 	e := newEnv(t)
-	rc := &rawConn{t: t}
-	rc.c, rc.br = dialRaw(t, real)
+	rc := &rawConn{resptest.Dial(t, real)}
 	rOrder, rKeys, _ := infoOf(t, rc, "everything")
 	oOrder, oKeys, _ := infoOf(t, e.dial(), "everything")
 	if !reflect.DeepEqual(append(rOrder, "Raft", "Links"), oOrder) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tidwall/redcon"
+
 	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/monitor"
 )
@@ -15,19 +17,109 @@ import (
 // instance (monitor), in Sentinel's field order. Values are strings; the
 // reply writes them as bulk strings in both protocols.
 
-// flagOrder is the order Sentinel prints flags in.
-var flagOrder = []string{"s_down", "o_down", "master", "slave", "sentinel", "disconnected",
+// instFlag is one instance flag; flags print in this order (Sentinel's).
+type instFlag uint16
+
+const (
+	flagSDown instFlag = 1 << iota
+	flagODown
+	flagMaster
+	flagSlave
+	flagSentinel
+	flagDisconnected
+	flagMasterDown
+	flagFailoverInProgress
+	flagPromoted
+	flagReconfSent
+	flagReconfInprog
+	flagReconfDone
+	flagForceFailover
+	flagScriptKillSent
+)
+
+var flagNames = []string{"s_down", "o_down", "master", "slave", "sentinel", "disconnected",
 	"master_down", "failover_in_progress", "promoted", "reconf_sent", "reconf_inprog",
 	"reconf_done", "force_failover", "script_kill_sent"}
 
-func joinFlags(set map[string]bool) string {
-	out := make([]string, 0, len(set))
-	for _, f := range flagOrder {
-		if set[f] {
-			out = append(out, f)
-		}
+// set returns f with g added when on.
+func (f instFlag) set(g instFlag, on bool) instFlag {
+	if on {
+		return f | g
 	}
-	return strings.Join(out, ",")
+	return f
+}
+
+// appendFlags appends the names of the flags in f, comma-separated.
+func appendFlags(b []byte, f instFlag) []byte {
+	first := true
+	for i, name := range flagNames {
+		if f&(1<<i) == 0 {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, name...)
+	}
+	return b
+}
+
+// kv collects the pairs of one instance map as bulk strings; put writes
+// them as a map. It is reused from one map to the next.
+type kv struct {
+	b   []byte
+	n   int
+	tmp []byte
+}
+
+func (w *kv) str(k, v string) {
+	w.b = redcon.AppendBulkString(w.b, k)
+	w.b = redcon.AppendBulkString(w.b, v)
+	w.n++
+}
+
+func (w *kv) int(k string, n int64) {
+	w.tmp = strconv.AppendInt(w.tmp[:0], n, 10)
+	w.b = redcon.AppendBulkString(w.b, k)
+	w.b = redcon.AppendBulk(w.b, w.tmp)
+	w.n++
+}
+
+func (w *kv) uint(k string, n uint64) {
+	w.tmp = strconv.AppendUint(w.tmp[:0], n, 10)
+	w.b = redcon.AppendBulkString(w.b, k)
+	w.b = redcon.AppendBulk(w.b, w.tmp)
+	w.n++
+}
+
+func (w *kv) flags(f instFlag) {
+	w.tmp = appendFlags(w.tmp[:0], f)
+	w.b = redcon.AppendBulkString(w.b, "flags")
+	w.b = redcon.AppendBulk(w.b, w.tmp)
+	w.n++
+}
+
+// put writes the map collected and starts the next one.
+func (w *kv) put(r reply) {
+	r.mapLen(w.n)
+	r.Raw(w.b)
+	w.b, w.n = w.b[:0], 0
+}
+
+// append is put into b instead of a reply (a map of an array whose length
+// is known only at the end).
+func (w *kv) append(b []byte, resp3 bool) []byte {
+	if resp3 {
+		b = append(b, '%')
+		b = strconv.AppendInt(b, int64(w.n), 10)
+		b = append(b, '\r', '\n')
+	} else {
+		b = redcon.AppendArray(b, 2*w.n)
+	}
+	b = append(b, w.b...)
+	w.b, w.n = w.b[:0], 0
+	return b
 }
 
 // copyMaster deep-copies what the maps read, so nothing reachable from the
@@ -60,10 +152,15 @@ func (s *Server) members() []consensus.Member { return s.o.Cluster.Members() }
 
 // view is this node's view of an instance of master.
 func (s *Server) view(master string, a consensus.Addr) (monitor.InstanceView, bool) {
+	return s.viewKey(master, a.String())
+}
+
+// viewKey is view with the address as host:port.
+func (s *Server) viewKey(master, addr string) (monitor.InstanceView, bool) {
 	if s.o.Monitor == nil {
 		return monitor.InstanceView{}, false
 	}
-	return s.o.Monitor.Instance(master, a.String())
+	return s.o.Monitor.Instance(master, addr)
 }
 
 func (s *Server) peerView(id string) (monitor.PeerView, bool) {
@@ -75,19 +172,19 @@ func (s *Server) peerView(id string) (monitor.PeerView, bool) {
 
 // msSince is the age of t in ms; a zero t counts from server start, the
 // moment Sentinel would have created the link.
-func (s *Server) msSince(now, t time.Time) string {
+func (s *Server) msSince(now, t time.Time) int64 {
 	if t.IsZero() {
 		t = s.start
 	}
-	return itoa(now.Sub(t).Milliseconds())
+	return now.Sub(t).Milliseconds()
 }
 
 // msAgeOrZero is 0 for a zero t (never happened), else the age in ms.
-func msAgeOrZero(now, t time.Time) string {
+func msAgeOrZero(now, t time.Time) int64 {
 	if t.IsZero() {
-		return "0"
+		return 0
 	}
-	return itoa(now.Sub(t).Milliseconds())
+	return now.Sub(t).Milliseconds()
 }
 
 // activeFailover is the failover shown on the master record. Sentinel
@@ -103,16 +200,18 @@ func activeFailover(m *consensus.Master) *consensus.Failover {
 	return nil
 }
 
-// linkFields appends the fields every instance kind has, from
+// linkFields writes the fields every instance kind has, from
 // link-pending-commands to last-ping-reply.
-func (s *Server) linkFields(kv []string, now time.Time, pending, refcount int, failoverState string,
-	pingPending, lastOK, lastReply time.Time) []string {
-	kv = append(kv, "link-pending-commands", strconv.Itoa(pending), "link-refcount", strconv.Itoa(refcount))
+func (s *Server) linkFields(w *kv, now time.Time, pending, refcount int, failoverState string,
+	pingPending, lastOK, lastReply time.Time) {
+	w.int("link-pending-commands", int64(pending))
+	w.int("link-refcount", int64(refcount))
 	if failoverState != "" {
-		kv = append(kv, "failover-state", failoverState)
+		w.str("failover-state", failoverState)
 	}
-	return append(kv, "last-ping-sent", msAgeOrZero(now, pingPending),
-		"last-ok-ping-reply", s.msSince(now, lastOK), "last-ping-reply", s.msSince(now, lastReply))
+	w.int("last-ping-sent", msAgeOrZero(now, pingPending))
+	w.int("last-ok-ping-reply", s.msSince(now, lastOK))
+	w.int("last-ping-reply", s.msSince(now, lastReply))
 }
 
 // hostPort renders an address for a reply (shownHost: an IP unless
@@ -121,90 +220,127 @@ func (s *Server) hostPort(a consensus.Addr) (string, string) {
 	return s.shownHost(a.Host), strconv.Itoa(a.Port)
 }
 
-// masterMap is one entry of SENTINEL MASTERS.
-func (s *Server) masterMap(m *consensus.Master, members int, now time.Time) []string {
-	v, ok := s.view(m.Name, m.Addr)
+// address writes name (when withName, as host:port), ip and port.
+func (s *Server) address(w *kv, a consensus.Addr, withName bool) {
+	ip := s.shownHost(a.Host)
+	if withName {
+		w.tmp = w.tmp[:0]
+		if strings.IndexByte(ip, ':') >= 0 { // net.JoinHostPort without allocating
+			w.tmp = append(append(append(w.tmp, '['), ip...), "]:"...)
+		} else {
+			w.tmp = append(append(w.tmp, ip...), ':')
+		}
+		w.tmp = strconv.AppendInt(w.tmp, int64(a.Port), 10)
+		w.b = redcon.AppendBulkString(w.b, "name")
+		w.b = redcon.AppendBulk(w.b, w.tmp)
+		w.n++
+	}
+	w.str("ip", ip)
+	w.int("port", int64(a.Port))
+}
+
+// masterMap writes one entry of SENTINEL MASTERS.
+func (s *Server) masterMap(w *kv, m *consensus.Master, members int, now time.Time) {
+	v, ok := s.viewKey(m.Name, s.addrKey(m))
 	fo := activeFailover(m)
-	flags := map[string]bool{"master": true, "s_down": ok && v.SDown, "o_down": m.ODown,
-		"disconnected": !ok || !v.Connected}
+	flags := flagMaster.set(flagSDown, ok && v.SDown).set(flagODown, m.ODown).set(flagDisconnected, !ok || !v.Connected)
 	state := ""
 	if fo != nil {
-		flags["failover_in_progress"], flags["force_failover"] = true, fo.Forced
+		flags = flags.set(flagFailoverInProgress, true).set(flagForceFailover, fo.Forced)
 		state = fo.State
 	}
-	ip, port := s.hostPort(m.Addr)
-	kv := []string{"name", m.Name, "ip", ip, "port", port, "runid", v.RunID, "flags", joinFlags(flags)}
-	kv = s.linkFields(kv, now, v.PendingCommands, 1, state, v.PingPendingSince, v.LastOKPing, v.LastPingReply)
-	if flags["s_down"] {
-		kv = append(kv, "s-down-time", s.msSince(now, v.SDownSince))
+	w.str("name", m.Name)
+	s.address(w, m.Addr, false)
+	w.str("runid", v.RunID)
+	w.flags(flags)
+	s.linkFields(w, now, v.PendingCommands, 1, state, v.PingPendingSince, v.LastOKPing, v.LastPingReply)
+	if flags&flagSDown != 0 {
+		w.int("s-down-time", s.msSince(now, v.SDownSince))
 	}
 	if m.ODown {
-		kv = append(kv, "o-down-time", itoa(max(now.UnixMilli()-m.ODownSinceMs, 0)))
+		w.int("o-down-time", max(now.UnixMilli()-m.ODownSinceMs, 0))
 	}
 	role := v.Role
 	if role == "" {
 		role = "master"
 	}
-	kv = append(kv, "down-after-milliseconds", itoa(m.DownAfterMs),
-		"info-refresh", msAgeOrZero(now, v.InfoRefresh),
-		"role-reported", role, "role-reported-time", s.msSince(now, v.RoleChanged),
-		"config-epoch", strconv.FormatUint(m.ConfigEpoch, 10),
-		"num-slaves", strconv.Itoa(len(m.Replicas)),
-		"num-other-sentinels", strconv.Itoa(max(members-1, 0)),
-		"quorum", strconv.Itoa(m.Quorum),
-		"failover-timeout", itoa(m.FailoverTimeoutMs),
-		"parallel-syncs", strconv.Itoa(m.ParallelSyncs))
+	w.int("down-after-milliseconds", m.DownAfterMs)
+	w.int("info-refresh", msAgeOrZero(now, v.InfoRefresh))
+	w.str("role-reported", role)
+	w.int("role-reported-time", s.msSince(now, v.RoleChanged))
+	w.uint("config-epoch", m.ConfigEpoch)
+	w.int("num-slaves", int64(len(m.Replicas)))
+	w.int("num-other-sentinels", int64(max(members-1, 0)))
+	w.int("quorum", int64(m.Quorum))
+	w.int("failover-timeout", m.FailoverTimeoutMs)
+	w.int("parallel-syncs", int64(m.ParallelSyncs))
 	if m.NotificationScript != "" {
-		kv = append(kv, "notification-script", m.NotificationScript)
+		w.str("notification-script", m.NotificationScript)
 	}
 	if m.ClientReconfigScript != "" {
-		kv = append(kv, "client-reconfig-script", m.ClientReconfigScript)
+		w.str("client-reconfig-script", m.ClientReconfigScript)
 	}
-	return kv
 }
 
-// replicaMap is one entry of SENTINEL REPLICAS; v, ok is this node's view.
-func (s *Server) replicaMap(m *consensus.Master, a consensus.Addr, v monitor.InstanceView, ok bool, now time.Time) []string {
-	flags := map[string]bool{"slave": true, "s_down": ok && v.SDown, "disconnected": !ok || !v.Connected}
+// replicaMap writes one entry of SENTINEL REPLICAS; v, ok is this node's
+// view of replica a, key its host:port.
+func (s *Server) replicaMap(w *kv, m *consensus.Master, a consensus.Addr, key string, v monitor.InstanceView, ok bool, now time.Time) {
+	flags := flagSlave.set(flagSDown, ok && v.SDown).set(flagDisconnected, !ok || !v.Connected)
 	if fo := m.Failover; fo != nil {
-		flags["promoted"] = !fo.Switched && fo.Candidate == a
-		if phase := fo.Reconf[a.String()]; phase != "" {
-			flags["reconf_"+phase] = true
+		flags = flags.set(flagPromoted, !fo.Switched && fo.Candidate == a)
+		switch fo.Reconf[key] {
+		case consensus.ReconfSent:
+			flags |= flagReconfSent
+		case consensus.ReconfInprog:
+			flags |= flagReconfInprog
+		case consensus.ReconfDone:
+			flags |= flagReconfDone
 		}
 	}
-	ip, port := s.hostPort(a)
-	kv := []string{"name", net.JoinHostPort(ip, port), "ip", ip, "port", port, "runid", v.RunID, "flags", joinFlags(flags)}
-	kv = s.linkFields(kv, now, v.PendingCommands, 1, "", v.PingPendingSince, v.LastOKPing, v.LastPingReply)
-	if flags["s_down"] {
-		kv = append(kv, "s-down-time", s.msSince(now, v.SDownSince))
+	s.address(w, a, true)
+	w.str("runid", v.RunID)
+	w.flags(flags)
+	s.linkFields(w, now, v.PendingCommands, 1, "", v.PingPendingSince, v.LastOKPing, v.LastPingReply)
+	if flags&flagSDown != 0 {
+		w.int("s-down-time", s.msSince(now, v.SDownSince))
 	}
 	role := v.Role
 	if role == "" {
 		role = "slave"
 	}
-	// Before the first INFO, Sentinel's defaults.
-	linkStatus, masterHost, masterPort, prio, offset, announced := "err", "?", "0", "100", "0", "1"
-	linkDown := "0"
-	if ok && !v.InfoRefresh.IsZero() {
-		if v.MasterLinkUp {
-			linkStatus = "ok"
-		}
-		if v.MasterHost != "" {
-			masterHost = v.MasterHost
-		}
-		masterPort = strconv.Itoa(v.MasterPort)
-		prio, offset = strconv.Itoa(v.SlavePriority), itoa(v.SlaveReplOffset)
-		linkDown = itoa(v.MasterLinkDownSinceSec * 1000)
-		if !v.ReplicaAnnounced {
-			announced = "0"
-		}
+	w.int("down-after-milliseconds", m.DownAfterMs)
+	w.int("info-refresh", msAgeOrZero(now, v.InfoRefresh))
+	w.str("role-reported", role)
+	w.int("role-reported-time", s.msSince(now, v.RoleChanged))
+	if !ok || v.InfoRefresh.IsZero() { // before the first INFO, Sentinel's defaults
+		w.str("master-link-down-time", "0")
+		w.str("master-link-status", "err")
+		w.str("master-host", "?")
+		w.str("master-port", "0")
+		w.str("slave-priority", "100")
+		w.str("slave-repl-offset", "0")
+		w.str("replica-announced", "1")
+		return
 	}
-	return append(kv, "down-after-milliseconds", itoa(m.DownAfterMs),
-		"info-refresh", msAgeOrZero(now, v.InfoRefresh),
-		"role-reported", role, "role-reported-time", s.msSince(now, v.RoleChanged),
-		"master-link-down-time", linkDown, "master-link-status", linkStatus,
-		"master-host", masterHost, "master-port", masterPort,
-		"slave-priority", prio, "slave-repl-offset", offset, "replica-announced", announced)
+	w.int("master-link-down-time", v.MasterLinkDownSinceSec*1000)
+	if v.MasterLinkUp {
+		w.str("master-link-status", "ok")
+	} else {
+		w.str("master-link-status", "err")
+	}
+	if v.MasterHost != "" {
+		w.str("master-host", v.MasterHost)
+	} else {
+		w.str("master-host", "?")
+	}
+	w.int("master-port", int64(v.MasterPort))
+	w.int("slave-priority", int64(v.SlavePriority))
+	w.int("slave-repl-offset", v.SlaveReplOffset)
+	if v.ReplicaAnnounced {
+		w.str("replica-announced", "1")
+	} else {
+		w.str("replica-announced", "0")
+	}
 }
 
 // peerDown applies Sentinel's SDOWN rule to a peer: no valid PING reply for
@@ -225,27 +361,32 @@ func (s *Server) peerDown(v monitor.PeerView, ok bool, downAfterMs int64, now ti
 	return over > 0, over
 }
 
-// sentinelMap is one entry of SENTINEL SENTINELS: another raftinel node.
-func (s *Server) sentinelMap(m *consensus.Master, mem consensus.Member, refcount int, now time.Time) []string {
+// sentinelMap writes one entry of SENTINEL SENTINELS: another raftinel
+// node.
+func (s *Server) sentinelMap(w *kv, m *consensus.Master, mem consensus.Member, refcount int, now time.Time) {
 	v, ok := s.peerView(mem.ID)
 	down, over := s.peerDown(v, ok, m.DownAfterMs, now)
-	flags := map[string]bool{"sentinel": true, "s_down": down, "disconnected": !ok || !v.Connected,
-		"master_down": m.Observations[mem.ID].Down}
+	flags := flagSentinel.set(flagSDown, down).set(flagDisconnected, !ok || !v.Connected).
+		set(flagMasterDown, m.Observations[mem.ID].Down)
 	ip, port, err := net.SplitHostPort(mem.Addr)
 	if err != nil {
 		ip, port = mem.Addr, "0"
 	}
-	ip = s.shownHost(ip)
-	kv := []string{"name", mem.ID, "ip", ip, "port", port, "runid", mem.ID, "flags", joinFlags(flags)}
-	kv = s.linkFields(kv, now, 0, refcount, "", v.PingPendingSince, v.LastOKPing, v.LastPingReply)
+	w.str("name", mem.ID)
+	w.str("ip", s.shownHost(ip))
+	w.str("port", port)
+	w.str("runid", mem.ID)
+	w.flags(flags)
+	s.linkFields(w, now, 0, refcount, "", v.PingPendingSince, v.LastOKPing, v.LastPingReply)
 	if down {
-		kv = append(kv, "s-down-time", itoa(over.Milliseconds()))
+		w.int("s-down-time", over.Milliseconds())
 	}
 	leader := m.Leader
 	if leader == "" {
 		leader = "?"
 	}
-	return append(kv, "down-after-milliseconds", itoa(m.DownAfterMs),
-		"last-hello-message", s.msSince(now, v.LastOKPing),
-		"voted-leader", leader, "voted-leader-epoch", strconv.FormatUint(m.LeaderEpoch, 10))
+	w.int("down-after-milliseconds", m.DownAfterMs)
+	w.int("last-hello-message", s.msSince(now, v.LastOKPing))
+	w.str("voted-leader", leader)
+	w.uint("voted-leader-epoch", m.LeaderEpoch)
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/raftinel/raftinel/resp"
 )
 
 // Pub/Sub in RESP2 and RESP3 (spec §1.2, §3; checklist 42, 43; clients.md).
@@ -137,10 +139,10 @@ func TestSlowSubscriberDisconnected(t *testing.T) {
 	fast.expect(frame2("subscribe", "+sdown", ":1"), "SUBSCRIBE", "+sdown")
 	got := make(chan struct{}, 1<<16)
 	// expect's 5 s read deadline would end the reader on a loaded machine.
-	_ = fast.c.SetReadDeadline(time.Time{})
+	_ = fast.C.SetReadDeadline(time.Time{})
 	go func() { // the fast one reads everything
 		for {
-			if _, err := readFrame(fast.br); err != nil {
+			if _, err := readFrame(fast.BR); err != nil {
 				return
 			}
 			got <- struct{}{}
@@ -155,7 +157,7 @@ func TestSlowSubscriberDisconnected(t *testing.T) {
 		// Bursts of half a queue, each read by the fast subscriber before
 		// the next: only the slow one falls behind.
 		sent := 0
-		for i := 0; i < pubsubQueueLen/2; i++ {
+		for i := 0; i < resp.PubSubQueueLen/2; i++ {
 			n := e.srv.Publish("+sdown", payload)
 			if n < 2 {
 				disconnected = true
@@ -198,7 +200,7 @@ func TestBlockedSubscriberDoesNotBlockOthers(t *testing.T) {
 	slow := e.dial()
 	slow.expect(frame2("subscribe", "+sdown", ":1"), "SUBSCRIBE", "+sdown")
 	payload := strings.Repeat("x", 64*1024)
-	for i := 0; i < pubsubQueueLen/4; i++ { // ~16 MB: more than the socket buffers
+	for i := 0; i < resp.PubSubQueueLen/4; i++ { // ~16 MB: more than the socket buffers
 		e.srv.Publish("+sdown", payload)
 	}
 	time.Sleep(100 * time.Millisecond)

@@ -3,129 +3,33 @@ package sentinelproto
 import (
 	"bufio"
 	"fmt"
-	"io"
-	"net"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/raftinel/raftinel/internal/resptest"
 )
 
-// A raw RESP client: exact bytes in, exact frames out.
+// A raw RESP client: exact bytes in, exact frames out (resptest), with
+// the short names the tests use.
 
-type rawConn struct {
-	t  testing.TB
-	c  net.Conn
-	br *bufio.Reader
-}
+type rawConn struct{ *resptest.Conn }
 
 func (e *testEnv) dial() *rawConn {
 	e.t.Helper()
-	c, err := net.DialTimeout("tcp", e.addr, 2*time.Second)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { _ = c.Close() })
-	return &rawConn{t: e.t, c: c, br: bufio.NewReader(c)}
+	return &rawConn{resptest.Dial(e.t, e.addr)}
 }
 
-func encode(args ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	return b.String()
-}
+func encode(args ...string) string { return resptest.Encode(args...) }
 
-func (r *rawConn) sendRaw(s string) {
-	r.t.Helper()
-	_ = r.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(r.c, s); err != nil {
-		r.t.Fatalf("write: %v", err)
-	}
-}
+func readFrame(br *bufio.Reader) (string, error) { return resptest.ReadFrame(br) }
 
-func (r *rawConn) send(args ...string) { r.t.Helper(); r.sendRaw(encode(args...)) }
-
-// read returns one complete reply frame, raw.
-func (r *rawConn) read() string {
-	r.t.Helper()
-	_ = r.c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	s, err := readFrame(r.br)
-	if err != nil {
-		r.t.Fatalf("read: %v (got %q)", err, s)
-	}
-	return s
-}
-
-func (r *rawConn) do(args ...string) string { r.t.Helper(); r.send(args...); return r.read() }
-
-// expect sends args (if any) and requires the exact reply bytes, reading
-// as many frames as want holds.
-func (r *rawConn) expect(want string, args ...string) {
-	r.t.Helper()
-	if len(args) > 0 {
-		r.send(args...)
-	}
-	got := r.read()
-	for len(got) < len(want) && strings.HasPrefix(want, got) {
-		got += r.read()
-	}
-	if got != want {
-		r.t.Fatalf("%q:\n got %q\nwant %q", args, got, want)
-	}
-}
-
-// eof reports that the server closed the connection (after draining).
-func (r *rawConn) eof() bool {
-	_ = r.c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, err := io.Copy(io.Discard, r.br)
-	return err == nil
-}
-
-func readFrame(br *bufio.Reader) (string, error) {
-	line, err := br.ReadString('\n')
-	if err != nil {
-		return line, err
-	}
-	if len(line) < 3 || !strings.HasSuffix(line, "\r\n") {
-		return line, fmt.Errorf("bad line %q", line)
-	}
-	n := 0
-	switch line[0] {
-	case '$', '=', '*', '%', '~', '>':
-		n, err = strconv.Atoi(line[1 : len(line)-2])
-		if err != nil {
-			return line, err
-		}
-	}
-	switch line[0] {
-	case '$', '=':
-		if n < 0 {
-			return line, nil
-		}
-		buf := make([]byte, n+2)
-		if _, err := io.ReadFull(br, buf); err != nil {
-			return line, err
-		}
-		return line + string(buf), nil
-	case '*', '~', '>', '%':
-		if line[0] == '%' {
-			n *= 2
-		}
-		out := line
-		for i := 0; i < n; i++ {
-			s, err := readFrame(br)
-			out += s
-			if err != nil {
-				return out, err
-			}
-		}
-		return out, nil
-	}
-	return line, nil
-}
+func (r *rawConn) sendRaw(s string)                   { r.T.Helper(); r.SendRaw(s) }
+func (r *rawConn) send(args ...string)                { r.T.Helper(); r.Send(args...) }
+func (r *rawConn) read() string                       { r.T.Helper(); return r.Read() }
+func (r *rawConn) do(args ...string) string           { r.T.Helper(); return r.Do(args...) }
+func (r *rawConn) expect(want string, args ...string) { r.T.Helper(); r.Expect(want, args...) }
+func (r *rawConn) eof() bool                          { return r.EOF() }
 
 // parseFrame decodes a raw frame into Go values: string, int64, nil,
 // []any (arrays, sets, pushes, and maps as flat key/value lists).
@@ -195,14 +99,4 @@ func frameOf(kind byte, parts []string) string {
 		s += fmt.Sprintf("$%d\r\n%s\r\n", len(p), p)
 	}
 	return s
-}
-
-func dialRaw(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c, bufio.NewReader(c)
 }

@@ -125,7 +125,7 @@ func (s *Server) configSet(x *cmdCtx) {
 		s.setLocal(local[i], local[i+1])
 	}
 	for i := 0; i < len(replicated); i += 2 {
-		s.log.Info("sentinel config set", zap.String("param", replicated[i]), zap.Uint64("client", x.c.id))
+		s.log.Info("sentinel config set", zap.String("param", replicated[i]), zap.Uint64("client", x.c.ID()))
 	}
 	x.r.ok()
 }

@@ -40,8 +40,10 @@ func cmdSentinelMasters(x *cmdCtx) {
 	masters := x.s.allMasters()
 	now := time.Now()
 	x.r.array(len(masters))
+	w := x.kv()
 	for _, m := range masters {
-		x.r.pairs(x.s.masterMap(m, len(x.s.knownPeers(m.Name))+1, now))
+		x.s.masterMap(w, m, len(x.s.knownPeers(m.Name))+1, now)
+		w.put(x.r)
 	}
 }
 
@@ -51,7 +53,9 @@ func cmdSentinelMaster(x *cmdCtx) {
 		return
 	}
 	if m := x.lookupMaster(2); m != nil {
-		x.r.pairs(x.s.masterMap(m, len(x.s.knownPeers(m.Name))+1, time.Now()))
+		w := x.kv()
+		x.s.masterMap(w, m, len(x.s.knownPeers(m.Name))+1, time.Now())
+		w.put(x.r)
 	}
 }
 
@@ -66,18 +70,21 @@ func cmdSentinelReplicas(x *cmdCtx) {
 		return
 	}
 	now := time.Now()
-	var out [][]string
-	for _, a := range m.Replicas {
-		v, ok := x.s.view(m.Name, a)
+	keys := x.s.replicaKeys(m)
+	w := x.kv()
+	body, n := x.ss().scratch[:0], 0
+	for i, a := range m.Replicas {
+		v, ok := x.s.viewKey(m.Name, keys[i])
 		if ok && !v.InfoRefresh.IsZero() && !v.ReplicaAnnounced {
 			continue
 		}
-		out = append(out, x.s.replicaMap(m, a, v, ok, now))
+		x.s.replicaMap(w, m, a, keys[i], v, ok, now)
+		body = w.append(body, x.r.RESP3())
+		n++
 	}
-	x.r.array(len(out))
-	for _, kv := range out {
-		x.r.pairs(kv)
-	}
+	x.r.array(n)
+	x.r.Raw(body)
+	x.ss().keepScratch(body)
 }
 
 // peers are the other members of the Raft configuration.
@@ -136,8 +143,10 @@ func cmdSentinelSentinels(x *cmdCtx) {
 	x.s.o.Cluster.Read(func(st *consensus.State) { nmasters = len(st.Masters) })
 	peers, now := x.s.knownPeers(m.Name), time.Now()
 	x.r.array(len(peers))
+	w := x.kv()
 	for _, p := range peers {
-		x.r.pairs(x.s.sentinelMap(m, p, max(nmasters, 1), now))
+		x.s.sentinelMap(w, m, p, max(nmasters, 1), now)
+		w.put(x.r)
 	}
 }
 
@@ -145,6 +154,17 @@ func cmdSentinelSentinels(x *cmdCtx) {
 func cmdSentinelGetAddr(x *cmdCtx) {
 	if !x.fresh() {
 		return
+	}
+	if v := x.s.rendered(); v != nil {
+		mv := v.masters[string(x.args[2])]
+		switch {
+		case mv == nil:
+			x.r.nullArray()
+			return
+		case mv.addrReply != nil:
+			x.r.Raw(mv.addrReply)
+			return
+		} // stored by hostname: shown as below
 	}
 	var addr consensus.Addr
 	found := false

@@ -1,7 +1,8 @@
 // Command raftinel-bench measures raftinel against redis-sentinel on this
 // machine, side by side, and prints both figures and their ratio: failover
 // latency (kill -9, SIGSTOP), acknowledged-write loss (crash, manual
-// failover, partition), query throughput and idle footprint. The method is
+// failover, partition), query throughput (leader and follower), idle
+// footprint, Raft bootstrap, and raftinel at 1000 masters. The method is
 // described in docs/benchmarks.md; the logic lives in internal/bench. This
 // file is wiring only: flags, binaries, output.
 //
@@ -37,7 +38,7 @@ func run(args []string) int {
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
 	scenarios := fs.String("scenarios", strings.Join(d.Scenarios, ","), "comma-separated: "+strings.Join(bench.AllScenarios, ","))
 	systems := fs.String("systems", "raftinel,redis-sentinel", "systems to measure")
-	masters := fs.String("masters", "1,100,500", "footprint: master counts")
+	masters := fs.String("masters", "1,100", "footprint: master counts")
 	var extra lines
 	fs.Var(&extra, "raftinel-line", "extra raftinel config line (repeatable)")
 	fs.IntVar(&d.Trials, "trials", d.Trials, "failover trials per system and fault")
@@ -53,6 +54,12 @@ func run(args []string) int {
 	fs.DurationVar(&d.PartitionCut, "partition-cut", d.PartitionCut, "partition length")
 	fs.IntVar(&d.Requests, "requests", d.Requests, "redis-benchmark -n")
 	fs.IntVar(&d.Clients, "clients", d.Clients, "redis-benchmark -c")
+	fs.IntVar(&d.Runs, "runs", d.Runs, "repetitions of every throughput, footprint, bootstrap and scale figure (median and range)")
+	fs.DurationVar(&d.EqualPing, "equal-ping", d.EqualPing, "footprint: also run raftinel with this ping-period (redis-sentinel's 1s; 0 = not)")
+	fs.IntVar(&d.ScaleMasters, "scale-masters", d.ScaleMasters, "scale: masters of 3 replicas each")
+	fs.IntVar(&d.ScaleRealSets, "scale-real-sets", d.ScaleRealSets, "scale: real redis-server sets among them (the rest simulated; 3 single and 3x10 kills need 33)")
+	fs.DurationVar(&d.ScalePing, "scale-ping", d.ScalePing, "scale: raftinel's ping-period")
+	fs.DurationVar(&d.ScaleDownAfter, "scale-down-after", d.ScaleDownAfter, "scale: down-after-milliseconds")
 	fs.IntVar(&d.ReplicatedMasters, "replicated-masters", d.ReplicatedMasters, "footprint: one more case with this many masters of 2 replicas each (0 = none)")
 	fs.IntVar(&d.MaxServers, "max-servers", d.MaxServers, "footprint: real redis-servers at most (master names share them round-robin)")
 	fs.IntVar(&d.SentinelMaxMasters, "sentinel-max-masters", d.SentinelMaxMasters, "footprint: larger counts run raftinel only (0 = no limit)")
@@ -88,7 +95,7 @@ func run(args []string) int {
 			defer os.RemoveAll(d.WorkDir)
 		}
 	}
-	if d.RaftinelBin = *raftinel; d.RaftinelBin == "" {
+	if d.RaftinelBin = *raftinel; d.RaftinelBin == "" { // built as the Dockerfile builds it
 		if d.RaftinelBin, err = bench.BuildRaftinel(d.WorkDir, false); err != nil {
 			fmt.Fprintln(os.Stderr, "raftinel-bench:", err)
 			return 1

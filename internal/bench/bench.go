@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -23,11 +25,13 @@ const (
 	ScenarioLossPartition = "loss-partition"
 	ScenarioThroughput    = "throughput"
 	ScenarioFootprint     = "footprint"
+	ScenarioBootstrap     = "bootstrap"
+	ScenarioScale         = "scale"
 )
 
 // AllScenarios in the order they run.
 var AllScenarios = []string{ScenarioKill, ScenarioStop, ScenarioLossCrash, ScenarioLossManual,
-	ScenarioThroughput, ScenarioFootprint, ScenarioLossPartition}
+	ScenarioThroughput, ScenarioFootprint, ScenarioBootstrap, ScenarioScale, ScenarioLossPartition}
 
 // ErrConfig is a bad Config.
 var ErrConfig = errors.New("bench: bad configuration")
@@ -56,15 +60,22 @@ type Config struct {
 	PartitionAt  time.Duration // from the first acknowledged write
 	PartitionCut time.Duration
 
-	Requests int // redis-benchmark -n
+	Requests int // redis-benchmark -n (GET-MASTER-ADDR-BY-NAME; REPLICAS half, INFO a quarter)
 	Clients  int // redis-benchmark -c
+	Runs     int // repetitions of every throughput, footprint, bootstrap and scale figure
 
-	Masters            []int // footprint: master counts, replica-less
-	ReplicatedMasters  int   // footprint: one more case with 2 replicas per master (0 = none)
-	MaxServers         int   // footprint: real redis-servers at most
-	SentinelMaxMasters int   // footprint: counts above run raftinel only (0 = none)
+	Masters            []int         // footprint: master counts, replica-less
+	ReplicatedMasters  int           // footprint: one more case with 2 replicas per master (0 = none)
+	MaxServers         int           // footprint: real redis-servers at most
+	SentinelMaxMasters int           // footprint: counts above run raftinel only (0 = none)
+	EqualPing          time.Duration // footprint: also run raftinel with this ping-period (Sentinel's 1 s; 0 = not)
 	IdleWindow         time.Duration
 	ReadyTimeout       time.Duration
+
+	ScaleMasters   int           // scale: masters (3 replicas each)
+	ScaleRealSets  int           // scale: of them, real redis-server sets (the rest simulated)
+	ScalePing      time.Duration // scale: raftinel's ping-period
+	ScaleDownAfter time.Duration // scale: down-after-milliseconds
 
 	RaftinelLines []string  // extra raftinel-only config lines
 	Progress      io.Writer // one line per trial; nil = quiet
@@ -78,14 +89,17 @@ func Defaults() Config {
 		Settle: 2 * time.Second, TrialTimeout: 30 * time.Second, Rejoin: true,
 		WritePeriod: time.Millisecond, LossRun: 20 * time.Second,
 		PartitionRun: 60 * time.Second, PartitionAt: 10 * time.Second, PartitionCut: 10 * time.Second,
-		Requests: 200000, Clients: 50,
-		Masters: []int{1, 100, 500}, ReplicatedMasters: 100, MaxServers: 300, IdleWindow: 20 * time.Second, ReadyTimeout: 60 * time.Second,
+		Requests: 200000, Clients: 50, Runs: 3,
+		Masters: []int{1, 100}, ReplicatedMasters: 100, MaxServers: 300, EqualPing: time.Second,
+		IdleWindow: 15 * time.Second, ReadyTimeout: 60 * time.Second,
+		ScaleMasters: 1000, ScaleRealSets: 33, ScalePing: time.Second, ScaleDownAfter: 3 * time.Second,
 	}
 }
 
 // Bench runs scenarios with one Config.
 type Bench struct {
-	cfg Config
+	cfg    Config
+	secret string // raft-secret of every raftinel cluster of the run
 }
 
 // Results holds every figure of a run.
@@ -94,8 +108,10 @@ type Results struct {
 	Scenarios  []string
 	Failover   map[Fault]map[System]*FailoverResult
 	Loss       map[System]map[LossKind]*LossResult
-	Throughput map[System][]ThroughputResult
+	Throughput []*ThroughputRuns
 	Footprint  map[System][]*FootprintResult
+	Bootstrap  *BootstrapResult
+	Scale      *ScaleResult
 	Config     Config
 }
 
@@ -123,7 +139,7 @@ func Run(cfg Config) (*Results, error) {
 		return nil, fmt.Errorf("%w: the throughput scenario needs redis-benchmark", ErrConfig)
 	}
 	redis.SetLogger(quiet{})
-	b := &Bench{cfg: cfg}
+	b := &Bench{cfg: cfg, secret: randomHex(16)}
 	res := &Results{Meta: b.meta(), Scenarios: cfg.Scenarios, Config: cfg,
 		Failover: map[Fault]map[System]*FailoverResult{}}
 	var kinds []LossKind
@@ -146,6 +162,14 @@ func Run(cfg Config) (*Results, error) {
 			res.Throughput = b.runThroughput()
 		case ScenarioFootprint:
 			res.Footprint = b.runFootprint()
+		case ScenarioBootstrap:
+			if contains(cfg.Systems, Raftinel) {
+				res.Bootstrap = b.runBootstrap()
+			}
+		case ScenarioScale:
+			if contains(cfg.Systems, Raftinel) {
+				res.Scale = b.runScale()
+			}
 		}
 	}
 	if len(kinds) > 0 {
@@ -211,6 +235,12 @@ func contains[T comparable](list []T, v T) bool {
 		}
 	}
 	return false
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // quiet silences go-redis's own logging (reconnect noise during failovers).

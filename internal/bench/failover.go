@@ -71,7 +71,7 @@ func (b *Bench) startFailoverEnv(sys System, dir string, redisHosts, monHosts []
 		return nil, err
 	}
 	m := set.master
-	c, err := b.startMonitors(sys, filepath.Join(dir, "monitors"), monHosts, []masterSpec{{"mymaster", m.Host, m.Port}})
+	c, err := b.startMonitors(sys, filepath.Join(dir, "monitors"), monHosts, []masterSpec{{name: "mymaster", host: m.Host, port: m.Port}})
 	if err != nil {
 		set.close()
 		return nil, err

@@ -12,34 +12,49 @@ import (
 	"github.com/raftinel/raftinel/internal/harness"
 )
 
-// FootprintResult is one idle cluster watching Masters masters.
+// footprintCase is one idle cluster configuration: master count, replicas
+// per master, and raftinel's ping period (0: its default; redis-sentinel
+// always pings every second, so a case with a ping period is run for
+// raftinel only and compared with the default case's redis-sentinel).
+type footprintCase struct {
+	masters, replicas int
+	ping              time.Duration
+}
+
+func (fc footprintCase) label() string {
+	s := fmt.Sprintf("%d masters, %d replicas each", fc.masters, fc.replicas)
+	if fc.ping > 0 {
+		s += fmt.Sprintf(", raftinel ping-period %d", fc.ping.Milliseconds())
+	}
+	return s
+}
+
+// FootprintResult is one system's runs of one case.
 type FootprintResult struct {
-	Masters  int           // master names
-	Replicas int           // replicas per master
-	Servers  int           // real redis-servers behind the names
-	Ready    time.Duration // start of the monitors -> all report all masters ok
-	ReadyOK  bool
-	RSS      []int64   // bytes per node, after the idle window
-	CPU      []float64 // % of one core per node over the idle window
-	Err      string
+	Masters, Replicas int
+	Ping              time.Duration // raftinel's ping-period, 0 = default
+	Servers           int           // real redis-servers behind the names
+	Ready             []time.Duration
+	RSS, Anon         []int64   // bytes, largest node, per run
+	CPU               []float64 // % of one core, mean of the nodes, per run
+	Failed            int       // runs that never got ready
+	Err               string
 }
 
-// MeanCPU is the per-node average.
-func (r *FootprintResult) MeanCPU() float64 {
-	s := 0.0
-	for _, c := range r.CPU {
-		s += c
-	}
-	return s / float64(max(len(r.CPU), 1))
-}
+func (r *FootprintResult) cpu() Spread { return spreadOf(r.CPU) }
 
-// MaxRSS is the largest node's RSS.
-func (r *FootprintResult) MaxRSS() int64 {
-	var m int64
-	for _, v := range r.RSS {
-		m = max(m, v)
+func (r *FootprintResult) rss() Spread { return spreadOf(mbs(r.RSS)) }
+
+func (r *FootprintResult) anon() Spread { return spreadOf(mbs(r.Anon)) }
+
+func (r *FootprintResult) ready() Spread { return spreadOf(durationsMs(r.Ready)) }
+
+func mbs(bs []int64) []float64 {
+	out := make([]float64, len(bs))
+	for i, b := range bs {
+		out[i] = float64(b) / (1 << 20)
 	}
-	return m
+	return out
 }
 
 // allOK reports whether every node's INFO sentinel lists want masters, each
@@ -96,96 +111,108 @@ func startSets(dir string, n, replicas int) ([]*redisSet, error) {
 	return sets, nil
 }
 
-// footprint starts master+replicas sets (at most MaxServers redis-servers
-// in all), names masters masters over them round-robin, starts 3 monitors
-// and measures readiness, then idle RSS and CPU.
-func (b *Bench) footprint(sys System, masters, replicas int, dir string) (*FootprintResult, error) {
-	nsets := max(min(masters, b.cfg.MaxServers/(1+replicas)), 1)
-	r := &FootprintResult{Masters: masters, Replicas: replicas, Servers: nsets * (1 + replicas)}
-	if err := freshDir(dir); err != nil {
-		return nil, err
-	}
-	sets, err := startSets(dir, nsets, replicas)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		for _, s := range sets {
-			s.close()
-		}
-	}()
-	var specs []masterSpec
-	for i := 0; i < masters; i++ {
-		m := sets[i%nsets].master
-		specs = append(specs, masterSpec{fmt.Sprintf("master%d", i+1), m.Host, m.Port})
+// idleRun starts the monitors of sys over specs, measures readiness, then
+// idle RSS and CPU, and stops them.
+func (b *Bench) idleRun(sys System, fc footprintCase, specs []masterSpec, dir string, r *FootprintResult) error {
+	var extra []string
+	if sys == Raftinel && fc.ping > 0 {
+		extra = append(extra, fmt.Sprintf("ping-period %d", fc.ping.Milliseconds()))
 	}
 	t0 := time.Now()
-	c, err := b.startMonitors(sys, filepath.Join(dir, "monitors"), hosts(3, "127.0.0.1"), specs)
+	c, err := b.startMonitorsWith(sys, dir, hosts(3, "127.0.0.1"), specs, extra)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer c.close()
-	if waitUntil(b.cfg.ReadyTimeout, func() bool { return allOK(c, masters, replicas) }) == nil {
-		r.Ready, r.ReadyOK = time.Since(t0), true
+	if waitUntil(b.cfg.ReadyTimeout, func() bool { return allOK(c, fc.masters, fc.replicas) }) == nil {
+		r.Ready = append(r.Ready, time.Since(t0))
+	} else {
+		r.Failed++
 	}
 	time.Sleep(b.cfg.Settle)
-	cpu0 := make([]time.Duration, len(c.nodes))
-	for i, n := range c.nodes {
-		if cpu0[i], err = cpuTime(n.PID()); err != nil {
-			return nil, err
-		}
+	cpu, per, m, err := idleFigures(c, b.cfg.IdleWindow)
+	if err != nil {
+		return err
 	}
-	w0 := time.Now()
-	time.Sleep(b.cfg.IdleWindow)
-	wall := time.Since(w0)
-	for i, n := range c.nodes {
-		cpu1, err := cpuTime(n.PID())
-		if err != nil {
-			return nil, err
-		}
-		rss, err := rssBytes(n.PID())
-		if err != nil {
-			return nil, err
-		}
-		r.CPU = append(r.CPU, 100*(cpu1-cpu0[i]).Seconds()/wall.Seconds())
-		r.RSS = append(r.RSS, rss)
-	}
-	return r, nil
+	r.CPU = append(r.CPU, cpu)
+	r.RSS = append(r.RSS, m.rss)
+	r.Anon = append(r.Anon, m.anon)
+	rss, anon := m.rss, m.anon
+	b.logf("footprint %s %s: ready %s, RSS max %.1f MB (anonymous %.1f MB), CPU per node %s",
+		fc.label(), sys, optLast(r.Ready, len(r.Ready)+r.Failed), float64(rss)/(1<<20), float64(anon)/(1<<20), fmt.Sprintf("%.2f", per))
+	return nil
 }
 
-// footprintCase is one master count with a replica count.
-type footprintCase struct{ masters, replicas int }
+func optLast(ds []time.Duration, runs int) string {
+	if len(ds) < runs {
+		return "never"
+	}
+	return ms(ds[len(ds)-1]) + "ms"
+}
 
 func (b *Bench) footprintCases() []footprintCase {
 	var out []footprintCase
 	for _, m := range b.cfg.Masters {
-		out = append(out, footprintCase{m, 0})
+		out = append(out, footprintCase{masters: m})
+		if m >= 100 && b.cfg.EqualPing > 0 {
+			out = append(out, footprintCase{masters: m, ping: b.cfg.EqualPing})
+		}
 	}
 	if b.cfg.ReplicatedMasters > 0 {
-		out = append(out, footprintCase{b.cfg.ReplicatedMasters, 2})
+		out = append(out, footprintCase{masters: b.cfg.ReplicatedMasters, replicas: 2})
+		if b.cfg.EqualPing > 0 {
+			out = append(out, footprintCase{masters: b.cfg.ReplicatedMasters, replicas: 2, ping: b.cfg.EqualPing})
+		}
 	}
 	return out
 }
 
-// runFootprint measures every case for every system; master counts above
-// SentinelMaxMasters are measured for raftinel only.
+// runFootprint measures every case: the redis-servers of a case are
+// started once (at most MaxServers, master names shared round-robin) and
+// each system's monitors are started Runs times over them, alternating.
 func (b *Bench) runFootprint() map[System][]*FootprintResult {
 	out := map[System][]*FootprintResult{}
-	for _, fc := range b.footprintCases() {
-		for _, sys := range b.cfg.Systems {
-			if sys == Sentinel && b.cfg.SentinelMaxMasters > 0 && fc.masters > b.cfg.SentinelMaxMasters {
-				continue
+	for ci, fc := range b.footprintCases() {
+		systems := b.cfg.Systems
+		if fc.ping > 0 {
+			systems = []System{Raftinel}
+		}
+		nsets := max(min(fc.masters, b.cfg.MaxServers/(1+fc.replicas)), 1)
+		results := map[System]*FootprintResult{}
+		for _, sys := range systems {
+			results[sys] = &FootprintResult{Masters: fc.masters, Replicas: fc.replicas, Ping: fc.ping, Servers: nsets * (1 + fc.replicas)}
+			out[sys] = append(out[sys], results[sys])
+		}
+		dir := filepath.Join(b.cfg.WorkDir, fmt.Sprintf("footprint-%d", ci+1))
+		if err := freshDir(dir); err != nil {
+			b.logf("footprint %s: %v", fc.label(), err)
+			continue
+		}
+		sets, err := startSets(filepath.Join(dir, "redis"), nsets, fc.replicas)
+		if err != nil {
+			b.logf("footprint %s: %v", fc.label(), err)
+			for _, r := range results {
+				r.Err = err.Error()
 			}
-			dir := filepath.Join(b.cfg.WorkDir, fmt.Sprintf("footprint-%s-%dx%d", sys, fc.masters, fc.replicas))
-			r, err := b.footprint(sys, fc.masters, fc.replicas, dir)
-			if err != nil {
-				b.logf("footprint %d masters x %d replicas %s: %v", fc.masters, fc.replicas, sys, err)
-				r = &FootprintResult{Masters: fc.masters, Replicas: fc.replicas, Err: err.Error()}
-			} else {
-				b.logf("footprint %d masters x %d replicas (%d servers) %s: ready %s, RSS max %.1f MB, CPU mean %.2f%% %.2f",
-					fc.masters, fc.replicas, r.Servers, sys, opt(r.Ready, r.ReadyOK), float64(r.MaxRSS())/(1<<20), r.MeanCPU(), r.CPU)
+			continue
+		}
+		var specs []masterSpec
+		for i := 0; i < fc.masters; i++ {
+			m := sets[i%nsets].master
+			specs = append(specs, masterSpec{name: fmt.Sprintf("master%d", i+1), host: m.Host, port: m.Port})
+		}
+		for run := 0; run < b.cfg.Runs; run++ {
+			for _, sys := range systems {
+				r := results[sys]
+				mdir := filepath.Join(dir, fmt.Sprintf("%s-%d", sys, run+1))
+				if err := b.idleRun(sys, fc, specs, mdir, r); err != nil {
+					b.logf("footprint %s %s: %v", fc.label(), sys, err)
+					r.Err = err.Error()
+				}
 			}
-			out[sys] = append(out[sys], r)
+		}
+		for _, s := range sets {
+			s.close()
 		}
 	}
 	return out

@@ -28,11 +28,12 @@ const (
 // starts from within its bound.
 var ErrNotReady = errors.New("not ready")
 
-// masterSpec is one `sentinel monitor` line.
+// masterSpec is one `sentinel monitor` line, with its known replicas.
 type masterSpec struct {
-	name string
-	host string
-	port int
+	name     string
+	host     string
+	port     int
+	replicas []string // host:port, `sentinel known-replica` lines
 }
 
 // monitorLines are the Sentinel directives both systems get, identical.
@@ -43,6 +44,10 @@ func (b *Bench) monitorLines(masters []masterSpec, quorum int) []string {
 			fmt.Sprintf("sentinel monitor %s %s %d %d", m.name, m.host, m.port, quorum),
 			fmt.Sprintf("sentinel down-after-milliseconds %s %d", m.name, b.cfg.DownAfter.Milliseconds()),
 			fmt.Sprintf("sentinel failover-timeout %s %d", m.name, b.cfg.FailoverTimeout.Milliseconds()))
+		for _, r := range m.replicas {
+			h, p, _ := net.SplitHostPort(r)
+			lines = append(lines, fmt.Sprintf("sentinel known-replica %s %s %s", m.name, h, p))
+		}
 	}
 	return lines
 }
@@ -58,25 +63,32 @@ type cluster struct {
 // up to 3 times when a port picked as free was taken before the process
 // bound it.
 func (b *Bench) startMonitors(sys System, dir string, hosts []string, masters []masterSpec) (c *cluster, err error) {
+	return b.startMonitorsWith(sys, dir, hosts, masters, nil)
+}
+
+// startMonitorsWith is startMonitors with extra raftinel-only lines.
+func (b *Bench) startMonitorsWith(sys System, dir string, hosts []string, masters []masterSpec, extra []string) (c *cluster, err error) {
 	for try := 0; try < 3; try++ {
 		if err = freshDir(dir); err != nil {
 			return nil, err
 		}
-		if c, err = b.startMonitorsOnce(sys, dir, hosts, masters); err == nil || !strings.Contains(err.Error(), "in use") {
+		if c, err = b.startMonitorsOnce(sys, dir, hosts, masters, extra); err == nil || !strings.Contains(err.Error(), "in use") {
 			return c, err
 		}
 	}
 	return nil, err
 }
 
-func (b *Bench) startMonitorsOnce(sys System, dir string, hosts []string, masters []masterSpec) (*cluster, error) {
+func (b *Bench) startMonitorsOnce(sys System, dir string, hosts []string, masters []masterSpec, extra []string) (*cluster, error) {
 	lines := b.monitorLines(masters, b.cfg.Quorum)
 	c := &cluster{sys: sys}
 	switch sys {
 	case Raftinel:
+		// A secret per bench run: multi-node clusters require one.
+		own := append([]string{"raft-secret " + b.secret}, b.cfg.RaftinelLines...)
 		rc, err := harness.StartCluster(harness.ClusterOptions{
 			Bin: b.cfg.RaftinelBin, Size: len(hosts), Dir: dir, Hosts: hosts,
-			Lines: append(append([]string{}, b.cfg.RaftinelLines...), lines...),
+			Lines: append(append(own, extra...), lines...),
 		})
 		if err != nil {
 			return nil, err
@@ -285,3 +297,23 @@ func freshDir(dir string) error {
 }
 
 func hosts(n int, host string) []string { return strings.Fields(strings.Repeat(host+" ", n)) }
+
+// raftRoles returns the raftinel leader and one follower of c (nil when
+// the nodes do not agree on a leader).
+func raftRoles(c *cluster) (leader, follower *harness.Node) {
+	for _, n := range c.nodes {
+		info, err := n.Info("raft")
+		if err != nil {
+			return nil, nil
+		}
+		switch info["raft_state"] {
+		case "leader":
+			leader = n
+		case "follower":
+			if follower == nil {
+				follower = n
+			}
+		}
+	}
+	return leader, follower
+}

@@ -44,6 +44,67 @@ func (res *Results) Rows() []Row {
 	rows = append(rows, res.lossRows()...)
 	rows = append(rows, res.throughputRows()...)
 	rows = append(rows, res.footprintRows()...)
+	rows = append(rows, res.bootstrapRows()...)
+	rows = append(rows, res.scaleRows()...)
+	return rows
+}
+
+func msSpread(ds []time.Duration) string {
+	return spreadOf(durationsMs(ds)).Format(func(v float64) string { return fmt.Sprintf("%.0f", v) })
+}
+
+func (res *Results) bootstrapRows() []Row {
+	b := res.Bootstrap
+	if b == nil {
+		return nil
+	}
+	sec := fmt.Sprintf("Raft bootstrap, ms: median (min–max) of %d runs", res.Config.Runs)
+	row := Row{Section: sec, What: "fresh 3-node cluster: last node started → all nodes name one leader", Raftinel: msSpread(b.Leader), Sentinel: "-", Ratio: "-"}
+	if len(b.Errors) > 0 {
+		row.Raftinel += fmt.Sprintf(" (%d runs failed)", len(b.Errors))
+	}
+	if len(b.Leader) > 0 {
+		m := spreadOf(durationsMs(b.Leader)).Median
+		row.Target = target("≤ 300 ms", m <= 300 && len(b.Errors) == 0, fmt.Sprintf("%.0f ms", m))
+	}
+	return []Row{row}
+}
+
+func (res *Results) scaleRows() []Row {
+	s := res.Scale
+	if s == nil {
+		return nil
+	}
+	sim := s.Masters - s.RealSets
+	sec := fmt.Sprintf("%d masters × %d replicas on one 3-node raftinel cluster (%d real redis-server sets, %d SIMULATED sets: one in-process responder answering PING/INFO; failovers only on real sets), ping-period %d, down-after %d ms; ms median (min–max) of up to %d runs",
+		s.Masters, s.Replicas, s.RealSets, sim, s.Ping.Milliseconds(), s.DownAfter.Milliseconds(), res.Config.Runs)
+	da := s.DownAfter
+	med := func(ds []time.Duration) float64 { return spreadOf(durationsMs(ds)).Median }
+	rows := []Row{
+		{Section: sec, What: "all 3 nodes report all masters ok, from start", Raftinel: msSpread(s.Ready), Sentinel: "not run", Ratio: "-"},
+		{Section: sec, What: "kill -9 of one master → its +switch-master", Raftinel: msSpread(s.OneKill), Sentinel: "not run", Ratio: "-"},
+		{Section: sec, What: "kill -9 of 10 masters at once → the last of their +switch-master", Raftinel: msSpread(s.TenKill), Sentinel: "not run", Ratio: "-"},
+		{Section: sec, What: fmt.Sprintf("RAFT SNAPSHOT on a follower (snapshot %.1f MB)", float64(s.SnapshotBytes)/(1<<20)), Raftinel: msSpread(s.Snapshot), Sentinel: "-", Ratio: "-"},
+		{Section: sec, What: "follower kill -9 and restart → serving every master again", Raftinel: msSpread(s.Restart), Sentinel: "-", Ratio: "-"},
+		{Section: sec, What: "idle CPU % per node / RSS MB / anonymous MB of the largest node", Raftinel: fmt.Sprintf("%s / %s / %s",
+			spreadOf(s.CPU).Format(func(v float64) string { return fmt.Sprintf("%.2f", v) }),
+			spreadOf(mbs(s.RSS)).Format(func(v float64) string { return fmt.Sprintf("%.1f", v) }),
+			spreadOf(mbs(s.Anon)).Format(func(v float64) string { return fmt.Sprintf("%.1f", v) })), Sentinel: "not run", Ratio: "-"},
+	}
+	if len(s.Ready) > 0 {
+		rows[0].Target = target("≤ 2000 ms", med(s.Ready) <= 2000 && s.NotReady == 0, fmt.Sprintf("%.0f ms", med(s.Ready)))
+	}
+	if len(s.OneKill) > 0 {
+		goal := da + 100*time.Millisecond
+		rows[1].Target = target(fmt.Sprintf("≤ %d ms", goal.Milliseconds()), med(s.OneKill) <= float64(goal.Milliseconds()), fmt.Sprintf("%.0f ms", med(s.OneKill)))
+	}
+	if len(s.TenKill) > 0 {
+		goal := da + 500*time.Millisecond
+		rows[2].Target = target(fmt.Sprintf("≤ %d ms", goal.Milliseconds()), med(s.TenKill) <= float64(goal.Milliseconds()), fmt.Sprintf("%.0f ms", med(s.TenKill)))
+	}
+	if len(s.Errors) > 0 {
+		rows = append(rows, Row{Section: sec, What: "errors", Raftinel: short(strings.Join(s.Errors, "; ")), Sentinel: "-", Ratio: "-"})
+	}
 	return rows
 }
 
@@ -155,57 +216,74 @@ func (res *Results) throughputRows() []Row {
 	if res.Throughput == nil {
 		return nil
 	}
-	sec := fmt.Sprintf("redis-benchmark -c %d -n %d against one node: req/s (p50 ms; server CPU µs/req; client CPU %%)", res.Config.Clients, res.Config.Requests)
-	goals := map[string]float64{"get-master-addr-by-name": 1.5, "get-master-addr-by-name -P 16": 1}
-	var rows []Row
-	for i, q := range queries() {
-		var r, s *ThroughputResult
-		if i < len(res.Throughput[Raftinel]) {
-			r = &res.Throughput[Raftinel][i]
-		}
-		if i < len(res.Throughput[Sentinel]) {
-			s = &res.Throughput[Sentinel][i]
-		}
-		row := Row{Section: sec, What: q.Name, Raftinel: tpText(r), Sentinel: tpText(s), Ratio: "-"}
-		if r != nil && s != nil && r.Err == "" && s.Err == "" {
-			row.Ratio = ratio(r.RPS, s.RPS)
-			if g, ok := goals[q.Name]; ok {
-				got := r.RPS / s.RPS
-				row.Target = target(fmt.Sprintf("≥ %.1fx", g), got >= g, fmt.Sprintf("%.2fx", got))
+	sec := fmt.Sprintf("redis-benchmark -c %d against one node: req/s median (min–max) of %d runs; server CPU µs/req (median)",
+		res.Config.Clients, res.Config.Runs)
+	find := func(q string, t Target) *ThroughputRuns {
+		for _, tr := range res.Throughput {
+			if tr.Query == q && tr.Target == t {
+				return tr
 			}
 		}
-		rows = append(rows, row)
+		return nil
+	}
+	var rows []Row
+	for _, q := range (&Bench{cfg: res.Config}).queries() {
+		s := find(q.Name, TargetSentinel)
+		for _, t := range []Target{TargetLeader, TargetFollower} {
+			r := find(q.Name, t)
+			if r == nil && s == nil {
+				continue
+			}
+			what := q.Name + ", " + strings.TrimPrefix(string(t), "raftinel ")
+			row := Row{Section: sec, What: what, Raftinel: tpText(r), Sentinel: tpText(s), Ratio: "-"}
+			if r != nil && s != nil && r.RPS().N > 0 && s.RPS().N > 0 {
+				got := r.RPS().Median / s.RPS().Median
+				row.Ratio = fmt.Sprintf("%.2f", got)
+				if q.Goal > 0 {
+					row.Target = target(fmt.Sprintf("≥ %.1fx", q.Goal), got >= q.Goal, fmt.Sprintf("%.2fx", got))
+				}
+			}
+			rows = append(rows, row)
+		}
 	}
 	return rows
 }
 
-func tpText(r *ThroughputResult) string {
+func tpText(r *ThroughputRuns) string {
 	switch {
 	case r == nil:
 		return "-"
-	case r.Err != "":
-		return "error: " + short(r.Err)
+	case r.RPS().N == 0:
+		if errs := r.Errors(); len(errs) > 0 {
+			return "error: " + short(errs[0])
+		}
+		return "-"
 	}
-	return fmt.Sprintf("%.0f (%.3f; %.2f µs; %.0f%%)", r.RPS, r.P50, r.ServerUS, r.ClientCPU)
+	return r.RPS().Format(func(v float64) string { return fmt.Sprintf("%.0f", v) }) +
+		fmt.Sprintf("; %.2f µs", r.ServerUS().Median)
 }
 
 func (res *Results) footprintRows() []Row {
 	if res.Footprint == nil {
 		return nil
 	}
-	sec := fmt.Sprintf("idle monitors (3 nodes; CPU over %s, per node mean; RSS of the largest node)", res.Config.IdleWindow)
+	sec := fmt.Sprintf("idle monitors (3 nodes): median (min–max) of %d runs; CPU over %s, per node mean; RSS and anonymous memory of the largest node",
+		res.Config.Runs, res.Config.IdleWindow)
 	find := func(sys System, fc footprintCase) *FootprintResult {
 		for _, r := range res.Footprint[sys] {
-			if r.Masters == fc.masters && r.Replicas == fc.replicas {
+			if r.Masters == fc.masters && r.Replicas == fc.replicas && r.Ping == fc.ping {
 				return r
 			}
 		}
 		return nil
 	}
+	ok := func(x *FootprintResult) bool { return x != nil && x.Err == "" && len(x.CPU) > 0 }
+	f2 := func(v float64) string { return fmt.Sprintf("%.2f", v) }
+	f1 := func(v float64) string { return fmt.Sprintf("%.1f", v) }
 	var rows []Row
 	for _, fc := range (&Bench{cfg: res.Config}).footprintCases() {
-		m := fc.masters
-		r, s := find(Raftinel, fc), find(Sentinel, fc)
+		r := find(Raftinel, fc)
+		s := find(Sentinel, footprintCase{masters: fc.masters, replicas: fc.replicas}) // Sentinel pings every second
 		if r == nil && s == nil {
 			continue
 		}
@@ -215,53 +293,47 @@ func (res *Results) footprintRows() []Row {
 				servers = x.Servers
 			}
 		}
-		label := fmt.Sprintf("%d masters, %d replicas each (%d redis-servers)", m, fc.replicas, servers)
-		ok := func(x *FootprintResult) bool { return x != nil && x.Err == "" }
-		rss := Row{Section: sec, What: label + ": RSS MB", Raftinel: fpText(r, func(x *FootprintResult) string { return mb(x.MaxRSS()) }),
-			Sentinel: fpText(s, func(x *FootprintResult) string { return mb(x.MaxRSS()) }), Ratio: "-"}
-		cpu := Row{Section: sec, What: label + ": CPU %", Raftinel: fpText(r, func(x *FootprintResult) string { return fmt.Sprintf("%.2f", x.MeanCPU()) }),
-			Sentinel: fpText(s, func(x *FootprintResult) string { return fmt.Sprintf("%.2f", x.MeanCPU()) }), Ratio: "-"}
-		ready := Row{Section: sec, What: label + ": all nodes report all masters ok, ms", Raftinel: fpText(r, readyText),
-			Sentinel: fpText(s, readyText), Ratio: "-"}
-		if ok(r) && ok(s) {
-			rss.Ratio = ratio(float64(r.MaxRSS()), float64(s.MaxRSS()))
-			cpu.Ratio = ratio(r.MeanCPU(), s.MeanCPU())
-			if r.ReadyOK && s.ReadyOK {
-				ready.Ratio = ratio(r.Ready.Seconds(), s.Ready.Seconds())
+		label := fmt.Sprintf("%s (%d redis-servers)", fc.label(), servers)
+		row := func(what string, get func(*FootprintResult) Spread, f func(float64) string) Row {
+			out := Row{Section: sec, What: label + ": " + what, Raftinel: fpText(r, get, f), Sentinel: fpText(s, get, f), Ratio: "-"}
+			if ok(r) && ok(s) && get(r).N > 0 && get(s).N > 0 {
+				out.Ratio = ratio(get(r).Median, get(s).Median)
 			}
+			return out
 		}
-		if ok(r) && m == 1 && fc.replicas == 0 {
-			rss.Target = target("≤ 25 MB", r.MaxRSS() <= 25<<20, mb(r.MaxRSS())+" MB")
-		}
-		if ok(r) && m == 100 {
-			if ok(s) {
-				cpu.Target = target("< redis-sentinel", r.MeanCPU() < s.MeanCPU(), fmt.Sprintf("%.2f%% vs %.2f%%", r.MeanCPU(), s.MeanCPU()))
+		cpu := row("CPU %", (*FootprintResult).cpu, f2)
+		ready := row("all nodes report all masters ok, ms", (*FootprintResult).ready, func(v float64) string { return fmt.Sprintf("%.0f", v) })
+		if fc.ping > 0 {
+			if ok(r) && ok(s) {
+				got, want := r.cpu().Median, s.cpu().Median
+				cpu.Target = target("≤ redis-sentinel at equal ping periods", got <= want, fmt.Sprintf("%.2f%% vs %.2f%%", got, want))
 			}
-			ready.Target = target("≤ 1000 ms", r.ReadyOK && r.Ready <= time.Second, readyText(r)+" ms")
+			rows = append(rows, cpu)
+			continue
 		}
-		rows = append(rows, rss, cpu, ready)
+		rss := row("RSS MB", (*FootprintResult).rss, f1)
+		anon := row("anonymous MB", (*FootprintResult).anon, f1)
+		if ok(r) && fc.masters == 1 && fc.replicas == 0 {
+			rss.Target = target("≤ 15 MB", r.rss().Median <= 15, f1(r.rss().Median)+" MB")
+		}
+		rows = append(rows, rss, anon, cpu, ready)
 	}
 	return rows
 }
 
-func fpText(r *FootprintResult, f func(*FootprintResult) string) string {
+func fpText(r *FootprintResult, get func(*FootprintResult) Spread, f func(float64) string) string {
 	switch {
 	case r == nil:
 		return "not run"
 	case r.Err != "":
 		return "error: " + short(r.Err)
 	}
-	return f(r)
-}
-
-func readyText(r *FootprintResult) string {
-	if !r.ReadyOK {
-		return "never"
+	out := get(r).Format(f)
+	if r.Failed > 0 {
+		out += fmt.Sprintf(" (%d of %d never ready)", r.Failed, r.Failed+len(r.Ready))
 	}
-	return ms(r.Ready)
+	return out
 }
-
-func mb(b int64) string { return fmt.Sprintf("%.1f", float64(b)/(1<<20)) }
 
 // WriteText prints the rows as aligned text, one block per section.
 func (res *Results) WriteText(w io.Writer) error {

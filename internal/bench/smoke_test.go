@@ -38,6 +38,7 @@ func TestSmoke(t *testing.T) {
 	cfg.Trials, cfg.Rejoin = 1, false
 	cfg.Settle, cfg.TrialTimeout = 300*time.Millisecond, 20*time.Second
 	cfg.Requests = 2000
+	cfg.Runs = 1
 	var progress bytes.Buffer
 	cfg.Progress = &progress
 	start := time.Now()
@@ -59,20 +60,21 @@ func TestSmoke(t *testing.T) {
 		if f.Switch.Median < cfg.DownAfter/2 || f.Switch.Median > cfg.TrialTimeout {
 			t.Fatalf("%s: +switch-master %v after kill -9 with down-after %v", sys, f.Switch.Median, cfg.DownAfter)
 		}
-		if len(res.Throughput[sys]) != len(queries()) {
-			t.Fatalf("%s throughput: %+v", sys, res.Throughput[sys])
-		}
-		for _, q := range res.Throughput[sys] {
-			if q.Err != "" || q.RPS <= 0 || q.P50 <= 0 {
-				t.Fatalf("%s %s: %+v", sys, q.Query, q)
-			}
+	}
+	b := &Bench{cfg: cfg}
+	if len(res.Throughput) != len(b.queries())*len(throughputTargets(cfg.Systems)) {
+		t.Fatalf("throughput: %d results", len(res.Throughput))
+	}
+	for _, tr := range res.Throughput {
+		if len(tr.Runs) != cfg.Runs || tr.RPS().N != cfg.Runs || tr.RPS().Median <= 0 {
+			t.Fatalf("%s %s: %+v", tr.Target, tr.Query, tr.Runs)
 		}
 	}
 	var out bytes.Buffer
 	if err := res.WriteText(&out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "first +switch-master") || !strings.Contains(out.String(), "get-master-addr-by-name -P 16") {
+	if !strings.Contains(out.String(), "first +switch-master") || !strings.Contains(out.String(), "get-master-addr-by-name -P 16, follower") {
 		t.Fatalf("report:\n%s", out.String())
 	}
 	if os.Getenv("RAFTINEL_BENCH_VERBOSE") != "" {

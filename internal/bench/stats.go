@@ -83,6 +83,32 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * time.Second / clockTicks, nil
 }
 
+// mem is a process's resident memory: VmRSS (code pages mapped from the
+// binary and libraries included) and its anonymous part (heap, stacks).
+type mem struct{ rss, anon int64 }
+
+// memory reads VmRSS and /proc/<pid>/smaps_rollup's Anonymous.
+func memory(pid int) (mem, error) {
+	rss, err := rssBytes(pid)
+	if err != nil {
+		return mem{}, err
+	}
+	m := mem{rss: rss}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return m, nil // older kernels: RSS only
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Anonymous:"); ok {
+			if fs := strings.Fields(v); len(fs) == 2 {
+				n, _ := strconv.ParseInt(fs[0], 10, 64)
+				m.anon = n * 1024
+			}
+		}
+	}
+	return m, nil
+}
+
 // rssBytes is VmRSS of a process.
 func rssBytes(pid int) (int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
@@ -101,4 +127,47 @@ func rssBytes(pid int) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
+}
+
+// Spread is the median and range of repeated measurements.
+type Spread struct {
+	N                int
+	Median, Min, Max float64
+}
+
+// spreadOf summarizes xs (empty: N 0).
+func spreadOf(xs []float64) Spread {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	out := Spread{N: len(s)}
+	if len(s) == 0 {
+		return out
+	}
+	out.Min, out.Max = s[0], s[len(s)-1]
+	if len(s)%2 == 1 {
+		out.Median = s[len(s)/2]
+	} else {
+		out.Median = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return out
+}
+
+// Format renders "median (min–max)" with f formatting each number.
+func (s Spread) Format(f func(float64) string) string {
+	if s.N == 0 {
+		return "-"
+	}
+	if s.N == 1 {
+		return f(s.Median)
+	}
+	return fmt.Sprintf("%s (%s–%s)", f(s.Median), f(s.Min), f(s.Max))
+}
+
+// durations turns durations into milliseconds for a Spread.
+func durationsMs(ds []time.Duration) []float64 {
+	out := make([]float64, len(ds))
+	for i, d := range ds {
+		out[i] = float64(d) / float64(time.Millisecond)
+	}
+	return out
 }

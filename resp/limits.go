@@ -1,4 +1,4 @@
-package sentinelproto
+package resp
 
 import (
 	"errors"
@@ -109,23 +109,24 @@ func (rr *reqReader) release() {
 	rr.held, rr.charged = 0, 0
 }
 
-// readBig reads an argument of n >= bigArg bytes into a buffer of its own
-// that grows (and is charged) as its bytes arrive, then skips the two bytes
-// after it unchecked, as Redis does.
-func (rr *reqReader) readBig(n int) ([]byte, error) {
-	size := min(n, bigArgFirst)
-	if err := rr.charge(size + argOverhead); err != nil {
-		return nil, err
+// readBig fills rr.big, the argument of rr.bulkLen >= bigArg bytes, from
+// the buffer and then straight from the source, growing it (and charging
+// the budget) as its bytes arrive; then it skips the two bytes after it
+// unchecked, as Redis does. On errWouldBlock what has arrived is kept in
+// rr.big and the next call goes on.
+func (rr *reqReader) readBig() error {
+	n := rr.bulkLen
+	arg := rr.big
+	defer func() { rr.big = arg }()
+	if k := min(rr.buffered(), n-len(arg)); k > 0 {
+		arg = append(arg, rr.buf[rr.start:rr.start+k]...)
+		rr.start += k
 	}
-	arg := make([]byte, 0, size)
-	k := min(rr.buffered(), n)
-	arg = append(arg, rr.buf[rr.start:rr.start+k]...)
-	rr.start += k
 	for len(arg) < n {
 		if len(arg) == cap(arg) {
 			grown := min(2*cap(arg), n)
 			if err := rr.charge(grown - cap(arg)); err != nil {
-				return nil, err
+				return err
 			}
 			na := make([]byte, len(arg), grown)
 			copy(na, arg)
@@ -140,14 +141,14 @@ func (rr *reqReader) readBig(n int) ([]byte, error) {
 			if err == nil {
 				err = errNoProgress
 			}
-			return nil, err
+			return err
 		}
 	}
 	for rr.buffered() < 2 {
 		if err := rr.fill(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	rr.start += 2
-	return arg, nil
+	return nil
 }

@@ -1,4 +1,4 @@
-package sentinelproto
+package resp
 
 import (
 	"bytes"
@@ -14,34 +14,56 @@ func (e *protoError) Error() string { return "Protocol error: " + e.msg }
 
 var errNoProgress = io.ErrNoProgress
 
+// errWouldBlock is returned by a non-blocking source (the event loop's
+// socket) when it has nothing more to give for now. The reader keeps the
+// request read so far, and the next call to next resumes it.
+var errWouldBlock = errors.New("resp: would block")
+
 // reqReader splits the byte stream of one connection into commands, with the
 // framing and error texts of Redis (processMultibulkBuffer and
 // processInlineBuffer), within the limits of limits.go. It keeps at most one
 // request in memory.
+//
+// It works on blocking sources (a goroutine per connection) and on
+// non-blocking ones (the event loop): a source may return errWouldBlock at
+// any point, and every piece of a half-read request (the argument count,
+// the arguments so far, a bulk header already consumed, a big argument
+// being filled) is kept in the struct, so that next resumes where it
+// stopped.
+//
+// Arguments are not copied: they point into the read buffer, capacity-capped
+// so that appending to one never touches another, and they are valid until
+// the next call to next. When the buffer must move while a request is half
+// read, the arguments read so far are copied out first (spill). Arguments
+// of bigArg bytes and more are read into a buffer of their own.
 //
 // Why not redcon.Reader: its buffer only shrinks when it happens to be empty
 // at a read boundary, so a client that pipelines steadily with a partial
 // command at the end of every read makes it double forever (40 MB of PINGs
 // grew it to 64 MB in a test), and its framing differs from Redis's in small
 // ways (it rejects `*0`, checks the CRLF after a bulk, quotes inline
-// arguments differently). Replies still go through redcon's Writer.
+// arguments differently). Replies still go through redcon's Append helpers.
 type reqReader struct {
 	r          io.Reader
 	buf        []byte
 	start, end int
-	beforeRead func() // called before a read that may block (flush replies)
+	beforeRead func()        // called before a read that may block (flush replies)
+	newBuf     func() []byte // a fresh read buffer after takeBuf (nil: allocate readChunk)
 	budget     *memBudget
 	charged    int64 // bytes of the current request (arguments and overhead)
 	held       int64 // budget taken for it: what passes freeRequestBytes
 
 	// multibulk state of the request being read
-	need int      // arguments still expected, 0 = between requests
-	args [][]byte // arguments read so far
-	slab []byte   // backing store of arguments (keep)
+	need    int      // arguments still expected, 0 = between requests
+	args    [][]byte // arguments read so far (the array is reused)
+	spilled int      // args[spilled:] point into buf
+	bulkLen int      // length of the bulk whose header was consumed, -1 = none
+	big     []byte   // the big argument being read (bulkLen bytes in the end)
+	slab    []byte   // backing store of spilled arguments
 }
 
 func newReqReader(r io.Reader, budget *memBudget) *reqReader {
-	return &reqReader{r: r, buf: make([]byte, readChunk), budget: budget}
+	return &reqReader{r: r, buf: make([]byte, readChunk), budget: budget, bulkLen: -1}
 }
 
 // buffered is the number of bytes read from the connection but not yet
@@ -51,10 +73,28 @@ func (rr *reqReader) buffered() int { return rr.end - rr.start }
 // capacity is the size of the read buffer (CLIENT LIST qbuf + qbuf-free).
 func (rr *reqReader) capacity() int { return len(rr.buf) }
 
-// next returns the arguments of the next command. unauth applies Redis's
-// limits for clients that have not authenticated yet.
+// idle reports that nothing is buffered and no request is half read: the
+// read buffer can be given back (takeBuf) until the next read.
+func (rr *reqReader) idle() bool {
+	return rr.need == 0 && rr.bulkLen < 0 && rr.big == nil && rr.start == rr.end && rr.buf != nil
+}
+
+// takeBuf removes the read buffer (idle only); fill gets a new one from
+// newBuf. The arguments of the last request must no longer be used.
+func (rr *reqReader) takeBuf() []byte {
+	b := rr.buf
+	rr.buf, rr.start, rr.end = nil, 0, 0
+	return b
+}
+
+// next returns the arguments of the next command, valid until the next
+// call. unauth applies Redis's limits for clients that have not
+// authenticated yet. errWouldBlock from the source is returned as is, with
+// the request read so far kept.
 func (rr *reqReader) next(unauth bool) ([][]byte, error) {
-	rr.release()
+	if rr.need == 0 {
+		rr.release() // the previous request is over
+	}
 	for {
 		var args [][]byte
 		var done bool
@@ -96,7 +136,12 @@ func (rr *reqReader) requestStart(unauth bool) (args [][]byte, done bool, err er
 		return nil, false, nil // Redis ignores *0 and *-1
 	}
 	rr.need = int(n)
-	rr.args = make([][]byte, 0, min(n, 16))
+	clear(rr.args)
+	if cap(rr.args) > 64 {
+		rr.args = nil // a huge request's array is not kept for the next ones
+	}
+	rr.args = rr.args[:0]
+	rr.spilled = 0
 	return nil, false, nil
 }
 
@@ -203,62 +248,95 @@ func unhex(c byte) byte {
 
 // bulk reads one `$<len>\r\n<data>\r\n` argument of a multibulk request.
 func (rr *reqReader) bulk(unauth bool) ([][]byte, bool, error) {
-	for rr.buffered() == 0 {
-		if err := rr.fill(); err != nil {
+	if rr.bulkLen < 0 {
+		if err := rr.bulkHeader(unauth); err != nil {
 			return nil, false, err
 		}
 	}
-	if c := rr.buf[rr.start]; c != '$' {
-		rr.need = 0
-		return nil, false, &protoError{"expected '$', got '" + string(c) + "'"}
-	}
-	line, err := rr.line('\r', "too big bulk count string")
-	if err != nil {
-		return nil, false, err
-	}
-	n, ok := parseLong(line[1:])
-	if !ok || n < 0 || n > protoMaxBulkLen {
-		return nil, false, &protoError{"invalid bulk length"}
-	}
-	if n > unauthMaxBulk && unauth {
-		return nil, false, &protoError{"unauthenticated bulk length"}
-	}
-	if n >= bigArg {
-		arg, err := rr.readBig(int(n))
-		if err != nil {
+	n := rr.bulkLen
+	if rr.big != nil {
+		if err := rr.readBig(); err != nil {
 			return nil, false, err
 		}
-		rr.args = append(rr.args, arg)
+		rr.spill() // the invariant: only args[spilled:] point into buf
+		rr.args = append(rr.args, rr.big)
+		rr.spilled = len(rr.args)
+		rr.big = nil
 	} else {
-		if err := rr.charge(int(n) + argOverhead); err != nil {
-			return nil, false, err
-		}
-		for rr.buffered() < int(n)+2 {
+		for rr.buffered() < n+2 {
 			if err := rr.fill(); err != nil {
 				return nil, false, err
 			}
 		}
 		// Like Redis, the two bytes after the data are skipped unchecked.
-		rr.args = append(rr.args, rr.keep(rr.buf[rr.start:rr.start+int(n)]))
-		rr.start += int(n) + 2
+		var arg []byte
+		if n > 0 {
+			e := rr.start + n
+			arg = rr.buf[rr.start:e:e]
+		}
+		rr.args = append(rr.args, arg)
+		rr.start += n + 2
 	}
+	rr.bulkLen = -1
 	rr.need--
 	if rr.need > 0 {
 		return nil, false, nil
 	}
-	args := rr.args
-	rr.args = nil
-	return args, true, nil
+	return rr.args, true, nil
 }
 
-// slabSize is the allocation unit of argument copies.
+// bulkHeader consumes a `$<len>\r\n` line and charges the argument to the
+// budget; a big argument gets its own buffer.
+func (rr *reqReader) bulkHeader(unauth bool) error {
+	for rr.buffered() == 0 {
+		if err := rr.fill(); err != nil {
+			return err
+		}
+	}
+	if c := rr.buf[rr.start]; c != '$' {
+		rr.need = 0
+		return &protoError{"expected '$', got '" + string(c) + "'"}
+	}
+	line, err := rr.line('\r', "too big bulk count string")
+	if err != nil {
+		return err
+	}
+	n, ok := parseLong(line[1:])
+	if !ok || n < 0 || n > protoMaxBulkLen {
+		return &protoError{"invalid bulk length"}
+	}
+	if n > unauthMaxBulk && unauth {
+		return &protoError{"unauthenticated bulk length"}
+	}
+	if n >= bigArg {
+		size := min(int(n), bigArgFirst)
+		if err := rr.charge(size + argOverhead); err != nil {
+			return err
+		}
+		rr.big = make([]byte, 0, size)
+	} else if err := rr.charge(int(n) + argOverhead); err != nil {
+		return err
+	}
+	rr.bulkLen = int(n)
+	return nil
+}
+
+// slabSize is the allocation unit of spilled argument copies.
 const slabSize = 512
 
-// keep copies an argument out of the read buffer. Small arguments share
-// slabs (one allocation for many requests instead of one per argument);
-// each copy is capacity-capped, so appending to one never touches
-// another, and a slab is never reused, so a handler may keep an argument.
-// An empty argument is nil, as append([]byte(nil)) made it.
+// spill copies the arguments that point into the read buffer out of it,
+// before the buffer moves under a half-read request.
+func (rr *reqReader) spill() {
+	for i := rr.spilled; i < len(rr.args); i++ {
+		rr.args[i] = rr.keep(rr.args[i])
+	}
+	rr.spilled = len(rr.args)
+}
+
+// keep copies an argument. Small arguments share slabs (one allocation for
+// many arguments instead of one each); each copy is capacity-capped, so
+// appending to one never touches another, and a slab is never reused. An
+// empty argument is nil.
 func (rr *reqReader) keep(b []byte) []byte {
 	if len(b) == 0 {
 		return nil
@@ -278,7 +356,7 @@ func (rr *reqReader) keep(b []byte) []byte {
 // parsing: multibulk headers end at '\r' and the byte after it is skipped
 // unchecked; inline requests end at '\n' (a '\r' before it is dropped). A
 // NUL byte hides the terminator (strchr stops there), so such a line only
-// ends with the size limit.
+// ends with the size limit. Nothing is consumed until the line is whole.
 func (rr *reqReader) line(term byte, tooBig string) ([]byte, error) {
 	need := 1 // bytes consumed from the terminator on
 	if term == '\r' {
@@ -326,6 +404,16 @@ func (rr *reqReader) neverEnds(tooBig string) error {
 // fill reads more bytes, compacting or growing the buffer within
 // maxBufferBytes.
 func (rr *reqReader) fill() error {
+	if rr.buf == nil {
+		if rr.newBuf != nil {
+			rr.buf = rr.newBuf()
+		} else {
+			rr.buf = make([]byte, readChunk)
+		}
+	}
+	if rr.need > 0 && (rr.start == rr.end || rr.end == len(rr.buf)) {
+		rr.spill() // the buffer moves: arguments read so far are copied out
+	}
 	if rr.start == rr.end {
 		rr.start, rr.end = 0, 0
 		if len(rr.buf) > readChunk*4 {
@@ -397,6 +485,9 @@ func parseLong(b []byte) (int64, bool) {
 	}
 	return int64(v), true
 }
+
+// ParseLong is parseLong for handlers: Redis's string2ll.
+func ParseLong(b []byte) (int64, bool) { return parseLong(b) }
 
 // isProtoError reports a malformed request (reply, then close).
 func isProtoError(err error) (*protoError, bool) {

@@ -1,0 +1,476 @@
+package resp
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// User is the account a connection is authenticated as. The handler owns
+// the model (package acl for raftinel); the server only shows its name in
+// CLIENT LIST.
+type User interface{ Name() string }
+
+type userRef struct{ u User }
+
+// Tracking is CLIENT TRACKING state. A server without keys never
+// invalidates anything, but the flags are kept and reported as Redis does.
+type Tracking struct {
+	On, BCast, OptIn, OptOut, NoLoop bool
+	Redirect                         int64
+	Prefixes                         []string
+}
+
+// Session is what commands set on a connection and CLIENT LIST shows.
+type Session struct {
+	Name, LibName, LibVer string // CLIENT SETNAME, CLIENT SETINFO lib-name/lib-ver
+	Tracking              Tracking
+	NoEvict               bool
+}
+
+// ReplyMode is CLIENT REPLY's argument.
+type ReplyMode int
+
+// Reply modes.
+const (
+	ReplyOn ReplyMode = iota
+	ReplyOff
+	ReplySkip
+)
+
+// Conn is one client connection. Its commands run one at a time, in order;
+// Pub/Sub pushes are written by a goroutine of their own (pubsub.go).
+//
+// Locks: wmu serializes output (a frame is appended whole; a flush may
+// block on the socket); mu guards the state below it and is never held
+// during I/O, so CLIENT LIST or INFO never wait for a slow client. When both
+// are needed, wmu is taken first. The fields read on every command (and by
+// CLIENT LIST from other connections) are atomics.
+type Conn struct {
+	s            *Server
+	id           uint64
+	nc           net.Conn      // goroutine mode: the connection (nil in the event loop)
+	cc           *countingConn // goroutine mode: nc, counted
+	lp           *loop         // event-loop mode: the loop that owns the socket (nil otherwise)
+	outer        net.Conn      // event-loop mode: the connection handed to the server, closed with the socket
+	rd           *reqReader
+	created      time.Time
+	raddr, laddr string
+	fd           int
+	done         chan struct{} // closed when the connection is closed
+	closeOnce    sync.Once
+	dead         atomic.Bool // Close was called
+	data         any
+
+	proto   atomic.Int32
+	authed  atomic.Bool // authenticated (at once when no password is required)
+	user    atomic.Pointer[userRef]
+	lastCmd atomic.Pointer[string]
+	lastAct atomic.Int64 // unix ns
+	argvMem atomic.Int64
+	qbuf    atomic.Int64 // request buffer use and size, for CLIENT LIST
+	rbs     atomic.Int64
+	subs    atomic.Int32 // channels + patterns subscribed
+
+	wmu    sync.Mutex
+	out    []byte // replies; out[outOff:] not yet written
+	outOff int
+	ev     evState // event-loop mode: socket, interest, drain signal (under wmu)
+
+	mu         sync.Mutex
+	sess       Session
+	gone       bool              // removed from the server: no longer counted (TrackingClients)
+	chans      map[string]uint64 // subscribed channel -> subscription sequence
+	pats       map[string]uint64 // subscribed pattern -> subscription sequence
+	subSeq     uint64
+	push       chan pubMsg // created by the first subscription
+	replyOff   bool        // CLIENT REPLY OFF
+	skipThis   bool        // CLIENT REPLY SKIP: drop this command's reply
+	skipNext   bool        // ... and move to skipThis after the command
+	replyMode  atomic.Bool // any of the three is set (sendReply's fast path)
+	closeAfter atomic.Bool // close once the current reply is flushed
+
+	rep      Reply        // the command's reply, reused
+	detached func(*Reply) // set by Detach during ServeRESP
+	busy     bool         // event-loop mode: a detached command runs (loop goroutine only)
+}
+
+func (s *Server) newConn(nc net.Conn) *Conn {
+	cc := &countingConn{Conn: nc, st: &s.stats}
+	now := time.Now()
+	c := &Conn{
+		s:       s,
+		id:      s.nextID.Add(1),
+		nc:      nc,
+		cc:      cc,
+		rd:      newReqReader(cc, s.budget),
+		created: now,
+		raddr:   addrString(nc.RemoteAddr()),
+		laddr:   addrString(nc.LocalAddr()),
+		fd:      connFD(nc),
+		done:    make(chan struct{}),
+		chans:   map[string]uint64{},
+		pats:    map[string]uint64{},
+	}
+	c.proto.Store(2)
+	c.authed.Store(!s.authRequired())
+	c.lastAct.Store(now.UnixNano())
+	c.rd.beforeRead = c.beforeRead
+	return c
+}
+
+// ID is the connection's CLIENT ID.
+func (c *Conn) ID() uint64 { return c.id }
+
+// RemoteAddr is the client's address, host:port.
+func (c *Conn) RemoteAddr() string { return c.raddr }
+
+// LocalAddr is the server side's address, host:port.
+func (c *Conn) LocalAddr() string { return c.laddr }
+
+// Server is the server the connection belongs to.
+func (c *Conn) Server() *Server { return c.s }
+
+// Data is what the handler attached with SetData (OnConnect).
+func (c *Conn) Data() any { return c.data }
+
+// SetData attaches the handler's per-connection value; call it from
+// Options.OnConnect only (it is not synchronized).
+func (c *Conn) SetData(v any) { c.data = v }
+
+// Proto is the protocol version (2 or 3).
+func (c *Conn) Proto() int { return int(c.proto.Load()) }
+
+// SetProto switches the protocol (HELLO).
+func (c *Conn) SetProto(p int) { c.proto.Store(int32(p)) }
+
+// Authed reports whether the connection has authenticated (or needed not).
+func (c *Conn) Authed() bool { return c.authed.Load() }
+
+// User is the connection's user (nil until the handler sets one).
+func (c *Conn) User() User {
+	if r := c.user.Load(); r != nil {
+		return r.u
+	}
+	return nil
+}
+
+// SetUser sets the connection's user; authed marks it authenticated.
+func (c *Conn) SetUser(u User, authed bool) {
+	c.user.Store(&userRef{u})
+	if authed {
+		c.authed.Store(true)
+	}
+}
+
+// SetCommand records the name of the command being run, for CLIENT LIST's
+// cmd= (name must not change afterwards: a command table's entry).
+func (c *Conn) SetCommand(name *string) { c.lastCmd.Store(name) }
+
+// Executing is called by the handler once a command passed its checks and
+// runs: it counts the command (INFO total_commands_processed) and records
+// the activity for CLIENT LIST.
+func (c *Conn) Executing(args [][]byte) {
+	argvMem := 0
+	for _, a := range args {
+		argvMem += len(a)
+	}
+	now := c.clock()
+	c.argvMem.Store(int64(argvMem))
+	c.lastAct.Store(now.UnixNano())
+	st := &c.s.stats
+	st.commands.Add(1)
+	st.opsRate.addAt(now.Unix(), 1)
+}
+
+// clock is the time for a command's bookkeeping: the event loop's time of
+// its last wake-up (one clock read per batch of requests, as Redis's
+// cached clock), else now.
+func (c *Conn) clock() time.Time {
+	if c.lp != nil && !c.busy {
+		return time.Unix(0, c.lp.now.Load())
+	}
+	return time.Now()
+}
+
+// SubCount is the number of channels and patterns subscribed.
+func (c *Conn) SubCount() int { return int(c.subs.Load()) }
+
+// Session returns a copy of the connection's session state.
+func (c *Conn) Session() Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sess
+}
+
+// UpdateSession changes the session state under the connection's lock.
+func (c *Conn) UpdateSession(f func(*Session)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	was := c.sess.Tracking.On
+	f(&c.sess)
+	if c.gone || c.sess.Tracking.On == was {
+		return
+	}
+	if was {
+		c.s.tracking.Add(-1)
+	} else {
+		c.s.tracking.Add(1)
+	}
+}
+
+// SetReplyMode applies CLIENT REPLY ON|OFF|SKIP.
+func (c *Conn) SetReplyMode(m ReplyMode) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch m {
+	case ReplyOn:
+		c.replyOff, c.skipThis, c.skipNext = false, false, false
+	case ReplyOff:
+		c.replyOff = true
+	case ReplySkip:
+		if !c.replyOff {
+			c.skipNext = true
+		}
+	}
+	c.replyMode.Store(c.replyOff || c.skipThis || c.skipNext)
+}
+
+// CloseAfterReply closes the connection once the current command's reply
+// is written (QUIT, SHUTDOWN, CLIENT KILL of itself).
+func (c *Conn) CloseAfterReply() { c.closeAfter.Store(true) }
+
+func (c *Conn) closing() bool { return c.closeAfter.Load() }
+
+// Detach lets the command being run finish on a goroutine of its own: call
+// it from ServeRESP, which then returns at once; f runs later with the
+// command's Reply, and the connection's next command waits until it
+// returns. The arguments given to ServeRESP stay valid until f returns.
+// Commands that may block (a write through the log, a DNS lookup, a
+// pause) use it, so that they never hold up other connections.
+func (c *Conn) Detach(f func(r *Reply)) { c.detached = f }
+
+// InLoop reports whether the event loop serves c (else a goroutine).
+func (c *Conn) InLoop() bool { return c.lp != nil }
+
+// Done is closed when the connection is closed.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Close closes the connection; safe from any goroutine, any number of times.
+func (c *Conn) Close() {
+	c.closeOnce.Do(func() {
+		c.dead.Store(true)
+		close(c.done)
+		if c.lp != nil {
+			c.lp.post(func() { c.lp.closeConn(c) })
+			return
+		}
+		_ = c.nc.Close()
+	})
+}
+
+// run executes one command and queues its reply. done is false when the
+// command detached in event-loop mode: it finishes on a goroutine of its
+// own, and the connection's next command waits. backlog reports more than
+// flushAt bytes of output the socket did not take.
+func (c *Conn) run(args [][]byte) (done, backlog bool) {
+	r := &c.rep
+	r.reset(c.Proto())
+	c.qbuf.Store(int64(c.rd.buffered()))
+	c.rbs.Store(int64(c.rd.capacity()))
+	c.s.h.ServeRESP(c, args, r)
+	if f := c.detached; f != nil {
+		c.detached = nil
+		if c.lp != nil {
+			c.lp.detach(c, f)
+			return false, false
+		}
+		c.flush() // it may block: the replies before it go out first
+		f(r)
+	}
+	return true, c.finish(r)
+}
+
+// finish counts and queues a command's reply (see sendReply for backlog).
+func (c *Conn) finish(r *Reply) (backlog bool) {
+	if r.isErr {
+		c.s.stats.errors.Add(1)
+	}
+	backlog = c.sendReply(r)
+	if cap(r.b) > 64*1024 {
+		r.b = nil // a big reply's buffer is not kept for the next ones
+	}
+	return backlog
+}
+
+// beforeRead runs before a read that may block: send what is pending and
+// arm the idle timeout (not for subscribers, like Redis).
+func (c *Conn) beforeRead() {
+	c.flush()
+	if t := c.s.o.IdleTimeout; t > 0 {
+		if c.SubCount() > 0 {
+			_ = c.nc.SetReadDeadline(time.Time{})
+		} else {
+			_ = c.nc.SetReadDeadline(time.Now().Add(t))
+		}
+	}
+}
+
+// flushAt is how much output may wait in memory before it is written even
+// though more commands are pending: a client that pipelines requests
+// without reading replies is slowed down by its own socket instead of
+// growing the node's memory.
+const flushAt = 64 * 1024
+
+// writeLocked appends a complete frame to the output buffer (wmu held).
+func (c *Conn) writeLocked(b []byte) { c.out = append(c.out, b...) }
+
+// pending is the output not yet written (wmu held).
+func (c *Conn) pending() int { return len(c.out) - c.outOff }
+
+// write appends a complete frame to the output buffer.
+func (c *Conn) write(b []byte) {
+	c.wmu.Lock()
+	c.writeLocked(b)
+	c.wmu.Unlock()
+}
+
+// flushLocked sends the output buffer (wmu held); a failed write closes the
+// connection. In event-loop mode the write does not block: what the socket
+// does not take now is written by the loop when it can.
+func (c *Conn) flushLocked() {
+	if c.pending() == 0 {
+		return
+	}
+	if c.lp != nil {
+		c.lp.flushLocked(c)
+		return
+	}
+	_, err := c.cc.Write(c.out[c.outOff:])
+	c.resetOut()
+	if err != nil {
+		c.Close()
+	}
+}
+
+// resetOut empties the output buffer once written (wmu held), dropping a
+// big one.
+func (c *Conn) resetOut() {
+	c.out, c.outOff = c.out[:0], 0
+	if cap(c.out) > 4*flushAt {
+		c.out = nil
+	}
+}
+
+func (c *Conn) flush() {
+	c.wmu.Lock()
+	c.flushLocked()
+	c.wmu.Unlock()
+}
+
+// sendReply hands a command's reply to the connection, honouring CLIENT
+// REPLY OFF/SKIP; past flushAt bytes it writes. backlog reports more than
+// flushAt bytes still unwritten (event-loop mode: the socket is full).
+func (c *Conn) sendReply(r *Reply) (backlog bool) {
+	send := true
+	if c.replyMode.Load() {
+		c.mu.Lock()
+		send = !c.replyOff && !c.skipThis
+		c.skipThis = c.skipNext
+		c.skipNext = false
+		c.replyMode.Store(c.replyOff || c.skipThis || c.skipNext)
+		c.mu.Unlock()
+	}
+	c.wmu.Lock()
+	if send {
+		c.writeLocked(r.b)
+	}
+	if c.pending() > flushAt {
+		c.flushLocked()
+	}
+	backlog = c.pending() > flushAt
+	c.wmu.Unlock()
+	return backlog
+}
+
+// Info renders the connection's CLIENT LIST line like Redis 7.2
+// (catClientInfoString): 7.0's fields, then lib-name and lib-ver.
+func (c *Conn) Info(now time.Time) string {
+	c.mu.Lock()
+	sess := c.sess
+	nsub, npsub := len(c.chans), len(c.pats)
+	c.mu.Unlock()
+	flags := ""
+	if nsub+npsub > 0 {
+		flags += "P"
+	}
+	if sess.Tracking.On {
+		flags += "t"
+		if sess.Tracking.BCast {
+			flags += "B"
+		}
+	}
+	if sess.NoEvict {
+		flags += "e"
+	}
+	if flags == "" {
+		flags = "N"
+	}
+	redir := int64(-1)
+	if sess.Tracking.On {
+		redir = sess.Tracking.Redirect
+	}
+	cmd := "NULL"
+	if p := c.lastCmd.Load(); p != nil {
+		cmd = *p
+	}
+	user := ""
+	if u := c.User(); u != nil {
+		user = u.Name()
+	}
+	qbuf, rbs, argvMem := c.qbuf.Load(), c.rbs.Load(), c.argvMem.Load()
+	idle := now.Sub(time.Unix(0, c.lastAct.Load()))
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=0 multi=-1 qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d lib-name=%s lib-ver=%s",
+		c.id, c.raddr, c.laddr, c.fd, sess.Name, int64(now.Sub(c.created).Seconds()), int64(idle.Seconds()),
+		flags, nsub, npsub, qbuf, rbs-qbuf, argvMem, rbs, rbs, rbs+argvMem,
+		cmd, user, redir, c.Proto(), sess.LibName, sess.LibVer)
+}
+
+// Type is Redis's getClientType for the clients this server has: pubsub or
+// normal.
+func (c *Conn) Type() string {
+	if c.SubCount() > 0 {
+		return "pubsub"
+	}
+	return "normal"
+}
+
+func sortConns(cs []*Conn) {
+	sort.Slice(cs, func(i, j int) bool { return cs[i].id < cs[j].id })
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
+}
+
+// connFD returns the socket's descriptor for CLIENT LIST, or -1.
+func connFD(nc net.Conn) int {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	_ = raw.Control(func(f uintptr) { fd = int(f) })
+	return fd
+}

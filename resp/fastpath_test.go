@@ -1,0 +1,32 @@
+package resp
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// Arguments point into the read buffer (no copy) and are capacity-capped:
+// appending to one never changes another or the next request; an empty
+// argument is nil; a large one is whole.
+func TestReaderArgumentsAreIndependent(t *testing.T) {
+	req := "*4\r\n$3\r\nabc\r\n$0\r\n\r\n$3\r\ndef\r\n$200\r\n" + strings.Repeat("x", 200) + "\r\n"
+	rr := newReqReader(strings.NewReader(req+req), nil)
+	for i := 0; i < 2; i++ {
+		args, err := rr.next(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if args[1] != nil || len(args) != 4 {
+			t.Fatalf("empty argument %#v", args[1])
+		}
+		if string(args[0]) != "abc" || string(args[2]) != "def" || !bytes.Equal(args[3], bytes.Repeat([]byte("x"), 200)) {
+			t.Fatalf("request %d: %q", i, args)
+		}
+		_ = append(args[0], "ZZZ"...)
+		_ = append(args[2], "YYY"...)
+		if string(args[0]) != "abc" || string(args[2]) != "def" {
+			t.Fatalf("arguments changed: %q %q", args[0], args[2])
+		}
+	}
+}
