@@ -58,7 +58,7 @@ var (
 		"inprog": ErrFailoverInProgress, "epoch-mismatch": ErrEpochMismatch,
 		"unknown-command": ErrUnknownCommand, "unknown-entry": ErrUnknownEntry, "auth": ErrAuth,
 		"no-secret": ErrNoSecret, "refused": ErrRefused, "no-perm": ErrNoPerm, "timeout": ErrTimeout,
-		"shutdown": ErrShutdown,
+		"shutdown": ErrShutdown, "set-conflict": ErrSetConflict, "log-version": ErrLogVersion,
 	}
 )
 
