@@ -13,10 +13,15 @@ import (
 // ACL too (consensus admission, Permits).
 func (x *cmdCtx) applyCtx() (context.Context, context.CancelFunc) {
 	ctx, cancel := x.s.applyCtx()
+	return consensus.WithClient(ctx, x.userName()), cancel
+}
+
+// userName is the ACL user the client is authenticated as.
+func (x *cmdCtx) userName() string {
 	x.c.mu.Lock()
 	u := x.c.user
 	x.c.mu.Unlock()
-	return consensus.WithClient(ctx, u.Name()), cancel
+	return u.Name()
 }
 
 // Permits reports whether user may run argv under this node's ACL. The

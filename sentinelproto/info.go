@@ -56,6 +56,10 @@ func (s *Server) infoSection(sec string) string {
 		if s.o.Cluster != nil {
 			kv = s.o.Cluster.RaftInfo()
 		}
+		if s.o.Pending != nil {
+			// masters with SENTINEL SET changes not committed yet (pending)
+			kv = append(kv, [2]string{"raft_pending_settings", strconv.Itoa(s.o.Pending.PendingCount())})
+		}
 	case "links":
 		kv = s.infoLinks()
 	}
