@@ -92,18 +92,21 @@ func (c *Config) Errorf(directive, format string, a ...any) *Error {
 }
 
 // CheckPeerAuth refuses a node of a multi-node cluster (raft-peers with
-// other nodes, or raft-join) without raft-secret, unless raft-insecure yes
+// other nodes, raft-join, or raft-bootstrap-expect above 1) without raft-secret, unless raft-insecure yes
 // says so: anyone who reaches the port would control the cluster. It is
 // checked when the node starts (node.New), not by Parse, so that a file
 // can be loaded and inspected without its secret (which may arrive on the
 // command line).
 func (c *Config) CheckPeerAuth() error {
-	if c.Raft.Secret != "" || c.Raft.Insecure || (len(c.Raft.Peers) <= 1 && c.Raft.Join == "") {
+	if c.Raft.Secret != "" || c.Raft.Insecure || (len(c.Raft.Peers) <= 1 && c.Raft.Join == "" && c.Raft.BootstrapExpect <= 1) {
 		return nil
 	}
 	directive := "raft-peers"
-	if c.Raft.Join != "" {
+	switch {
+	case c.Raft.Join != "":
 		directive = "raft-join"
+	case c.Raft.BootstrapExpect > 1:
+		directive = "raft-bootstrap-expect"
 	}
 	return c.Errorf(directive, "raft-secret is not set: a node of a multi-node cluster must authenticate its peers; "+
 		"add the same `raft-secret <random string>` line to every node's config (e.g. from `openssl rand -hex 32`), "+
@@ -177,6 +180,7 @@ type KnownSentinel struct {
 type Raft struct {
 	Peers              []string      // raft-peers host:port ... (self included)
 	Join               string        // raft-join host:port
+	BootstrapExpect    int           // raft-bootstrap-expect N (0 = off)
 	Secret             string        // raft-secret
 	Insecure           bool          // raft-insecure: several nodes without raft-secret
 	HeartbeatTimeout   time.Duration // raft-heartbeat-timeout

@@ -40,6 +40,9 @@ func TestCheckPeerAuth(t *testing.T) {
 		{"raft-join 127.0.0.1:7001\n", false, 1, "raft-join"},
 		{"port 7000\nraft-peers 127.0.0.1:7000 127.0.0.1:7001\nraft-secret s\n", true, 0, ""},
 		{"raft-join 127.0.0.1:7001\nraft-insecure yes\n", true, 0, ""},
+		{"port 7000\nraft-bootstrap-expect 3\n", false, 2, "raft-bootstrap-expect"},
+		{"port 7000\nraft-bootstrap-expect 1\n", true, 0, ""},
+		{"raft-bootstrap-expect 3\nraft-secret s\n", true, 0, ""},
 	} {
 		err := mustParse(t, tc.conf).CheckPeerAuth()
 		if tc.ok {

@@ -14,6 +14,10 @@ var raftinelDirectives = map[string]handler{
 	"raft-peers":  raftPeersValue,
 	"raft-join":   raftJoinValue,
 	"raft-secret": raftSecretValue,
+	// raft-bootstrap-expect N: form the cluster with the N raftinel nodes
+	// (this one included) found through the hello channel of the masters
+	// this file monitors, instead of listing them in raft-peers.
+	"raft-bootstrap-expect": intValue(1, 1000, func(c *Config, v int64) { c.Raft.BootstrapExpect = int(v) }),
 	// raft-insecure yes: a multi-node cluster without raft-secret, its
 	// peer streams unauthenticated (logged loudly at start).
 	"raft-insecure": boolValue(func(c *Config, v bool) { c.Raft.Insecure = v }),
@@ -129,6 +133,10 @@ func (p *parser) crossCheck() *Error {
 	rules := []rule{
 		{c.Raft.Join != "" && len(c.Raft.Peers) > 0, []string{"raft-peers", "raft-join"},
 			"raft-peers and raft-join cannot be used together: raft-peers bootstraps a new cluster, raft-join joins a running one"},
+		{c.Raft.BootstrapExpect > 0 && len(c.Raft.Peers) > 0, []string{"raft-peers", "raft-bootstrap-expect"},
+			"raft-peers and raft-bootstrap-expect cannot be used together: raft-peers lists the members, raft-bootstrap-expect finds them"},
+		{c.Raft.BootstrapExpect > 0 && c.Raft.Join != "", []string{"raft-join", "raft-bootstrap-expect"},
+			"raft-join and raft-bootstrap-expect cannot be used together: raft-join joins a running cluster, raft-bootstrap-expect forms a new one"},
 		{c.Raft.ElectionTimeout < c.Raft.HeartbeatTimeout, []string{"raft-election-timeout", "raft-heartbeat-timeout"},
 			fmt.Sprintf("raft-election-timeout (%v) must not be shorter than raft-heartbeat-timeout (%v)", c.Raft.ElectionTimeout, c.Raft.HeartbeatTimeout)},
 		{c.Raft.LeaderLeaseTimeout > c.Raft.HeartbeatTimeout, []string{"raft-leader-lease-timeout", "raft-heartbeat-timeout"},

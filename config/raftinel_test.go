@@ -61,6 +61,9 @@ http-port 9121
 	if c.Failover.FenceMinReplicas != -1 || c.Failover.FenceMaxLag != 10 {
 		t.Errorf("fencing defaults: %+v, want off (-1) and max lag 10", c.Failover)
 	}
+	if c = mustParse(t, "raft-bootstrap-expect 3\nraft-secret s\n"); c.Raft.BootstrapExpect != 3 {
+		t.Errorf("BootstrapExpect = %d", c.Raft.BootstrapExpect)
+	}
 	// A later raft-peers line replaces the earlier one.
 	c = mustParse(t, "raft-peers 10.0.0.1:1 10.0.0.2:1\nraft-peers 10.0.0.3:1 127.0.0.1:26379\n")
 	if !reflect.DeepEqual(c.Raft.Peers, []string{"10.0.0.3:1", "127.0.0.1:26379"}) {
@@ -86,6 +89,12 @@ func TestRaftinelErrors(t *testing.T) {
 		{"join bad", "raft-join a", nil, 1, "raft-join", "invalid address 'a': expected host:port"},
 		{"peers and join", "raft-join a:1\nport 1\nraft-peers b:1 c:1\n", nil, 3, "raft-peers",
 			"raft-peers and raft-join cannot be used together: raft-peers bootstraps a new cluster, raft-join joins a running one"},
+		{"expect zero", "raft-bootstrap-expect 0", nil, 1, "raft-bootstrap-expect", "argument must be between 1 and 1000 inclusive"},
+		{"expect text", "raft-bootstrap-expect three", nil, 1, "raft-bootstrap-expect", "argument couldn't be parsed into an integer"},
+		{"expect and peers", "port 1\nraft-peers a:1 127.0.0.1:1\nraft-bootstrap-expect 3\n", nil, 3, "raft-bootstrap-expect",
+			"raft-peers and raft-bootstrap-expect cannot be used together: raft-peers lists the members, raft-bootstrap-expect finds them"},
+		{"expect and join", "raft-bootstrap-expect 3\nraft-join a:1\n", nil, 2, "raft-join",
+			"raft-join and raft-bootstrap-expect cannot be used together: raft-join joins a running cluster, raft-bootstrap-expect forms a new one"},
 		{"secret empty", `raft-secret ""`, nil, 1, "raft-secret", "raft-secret must not be empty"},
 		{"secret arity", "raft-secret a b", nil, 1, "raft-secret", "wrong number of arguments"},
 		{"heartbeat small", "raft-heartbeat-timeout 4", nil, 1, "raft-heartbeat-timeout", ms5},

@@ -359,7 +359,7 @@ func (s *Store) RaftInfo() [][2]string {
 		}
 		return "no"
 	}
-	return [][2]string{
+	return append([][2]string{
 		{"raft_state", lowerState(s.raft.State())},
 		{"raft_leader", leader},
 		{"raft_term", st["term"]},
@@ -377,7 +377,7 @@ func (s *Store) RaftInfo() [][2]string {
 		{"raft_cluster_id", fmt.Sprintf("%x", s.cid.get())},
 		{"raft_log_version", strconv.Itoa(LogVersion)},
 		{"raft_cluster_log_version", strconv.Itoa(s.ClusterLogVersion())},
-	}
+	}, s.formationInfo()...)
 }
 
 // ClusterLogVersion is the highest log entry version every current member

@@ -14,7 +14,8 @@
 //     the event hand-off (entries already in the log at start are replays
 //     and publish nothing).
 //   - store.go / api.go: Open (bootstrap from raft-peers: every voter
-//     bootstraps the same configuration, or join), Apply from any node,
+//     bootstraps the same configuration, or join, or form by discovery),
+//     Apply from any node,
 //     Sync (a read barrier), Fresh (design rule 8), Members, RaftInfo, the
 //     RAFT admin operations.
 //   - mux.go: one port for clients, Raft and RPC; the first byte of a
@@ -44,6 +45,13 @@
 //     FAILOVER) to the leader, which first checks it against its own
 //     configuration (Options.Admit: scripts, ACL, with the client's user
 //     carried along). Named errors survive the trip (RegisterError).
+//   - formation.go / form.go: raft-bootstrap-expect N. A node without
+//     Raft state asks the addresses it hears of (hello messages, handed in
+//     by the node) whether they are raftinel, then for their report over
+//     an authenticated stream; the candidates it found are kept in dir and
+//     never shrink, and once exactly N agree each bootstraps the same
+//     sorted voter set (formation.go argues why there is never a second
+//     cluster).
 //   - disk.go: raft.db is read in full at start; damaged or partly lost
 //     state is an error naming the file, never a panic or a new bootstrap
 //     over a cluster the node belonged to.

@@ -232,6 +232,9 @@ func (s *Store) handleRPC(req *rpcRequest, from string) *rpcResponse {
 		resp.Data = id[:]
 		return &resp
 	}
+	if req.Kind == rpcFormation {
+		return s.serveFormation(req.Data) // any node answers (form.go)
+	}
 	if !s.IsLeader() {
 		encodeError(ErrNotLeader, &resp)
 		return &resp

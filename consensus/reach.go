@@ -157,6 +157,45 @@ func (g *peerGate) probeLoop(target raft.ServerAddress, d *downPeer) {
 type gatedTransport struct {
 	*raft.NetworkTransport
 	gate *peerGate
+
+	hb heartbeatGuard
+}
+
+// SetHeartbeatHandler wraps Raft's handler with the in-flight guard.
+func (t *gatedTransport) SetHeartbeatHandler(fn func(rpc raft.RPC)) {
+	t.NetworkTransport.SetHeartbeatHandler(t.hb.wrap(fn))
+}
+
+// heartbeatGuard holds heartbeats in flight. The network transport runs
+// Raft's heartbeat handler on its own connection goroutine, which Raft's
+// Shutdown does not wait for; Store.Close stops the guard before it closes
+// the Bolt store, so a late heartbeat never writes the term to a closed
+// database (hashicorp/raft panics on that).
+type heartbeatGuard struct {
+	mu      sync.RWMutex
+	stopped bool
+}
+
+func (g *heartbeatGuard) wrap(fn func(rpc raft.RPC)) func(rpc raft.RPC) {
+	if fn == nil {
+		return nil
+	}
+	return func(rpc raft.RPC) {
+		g.mu.RLock()
+		defer g.mu.RUnlock()
+		if g.stopped {
+			rpc.Respond(nil, raft.ErrRaftShutdown)
+			return
+		}
+		fn(rpc)
+	}
+}
+
+// stop waits for heartbeats in flight and refuses later ones.
+func (g *heartbeatGuard) stop() {
+	g.mu.Lock()
+	g.stopped = true
+	g.mu.Unlock()
 }
 
 func (t *gatedTransport) AppendEntries(id raft.ServerID, target raft.ServerAddress, args *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) error {

@@ -30,6 +30,12 @@ type Options struct {
 	// dial unauthenticated peer streams. Without either, the node is a
 	// single node that serves no peer stream at all.
 	Insecure bool
+	// BootstrapExpect > 1 (raft-bootstrap-expect) forms the cluster by
+	// discovery when the dir holds no Raft state (formation.go).
+	BootstrapExpect int
+	// IsRaftinel asks addr whether it is a raftinel node (INFO server),
+	// before formation asks it over an authenticated stream.
+	IsRaftinel func(ctx context.Context, addr string) (bool, error)
 
 	HeartbeatTimeout   time.Duration
 	ElectionTimeout    time.Duration
@@ -66,6 +72,7 @@ type Store struct {
 	raft         *raft.Raft
 	fsm          *fsm
 	trans        *raft.NetworkTransport
+	gtrans       *gatedTransport
 	gate         *peerGate // replication to an unreachable peer waits for it (reach.go)
 	boltStore    *raftboltdb.BoltStore
 	rpc          *rpcClient
@@ -75,7 +82,8 @@ type Store struct {
 	bootIndex    uint64
 	applyTimeout time.Duration
 	started      time.Time
-	cu           catchUp // freshness after a stale period (catchup.go)
+	cu           catchUp    // freshness after a stale period (catchup.go)
+	form         *formation // nil unless forming by discovery (form.go)
 
 	mu       sync.RWMutex
 	handlers map[string]Handler
@@ -100,7 +108,7 @@ func Open(o Options) (*Store, error) {
 	if len(o.Peers) > 0 && !slices.Contains(o.Peers, o.Advertise) {
 		return nil, fmt.Errorf("raft-peers %v does not include this node's address %s (announce-ip/announce-port or bind/port)", o.Peers, o.Advertise)
 	}
-	if !o.authenticates() && (len(o.Peers) > 1 || o.Join != "") {
+	if !o.authenticates() && (len(o.Peers) > 1 || o.Join != "" || o.BootstrapExpect > 1) {
 		return nil, NoSecretError()
 	}
 	if err := os.MkdirAll(filepath.Join(o.Dir, "snapshots"), 0o700); err != nil {
@@ -162,7 +170,16 @@ func Open(o Options) (*Store, error) {
 	}
 
 	id := d.id
-	if !d.existing && o.Join == "" {
+	if !d.existing && o.Join == "" && o.BootstrapExpect > 1 {
+		// No bootstrap now: formation.go bootstraps the voters it agrees on.
+		if s.form, err = newFormation(s, o.BootstrapExpect); err != nil {
+			bolt.Close()
+			return nil, err
+		}
+	} else if d.existing && o.BootstrapExpect > 1 {
+		s.log.Info("raft-bootstrap-expect ignored: this node already has Raft state")
+	}
+	if !d.existing && o.Join == "" && s.form == nil {
 		peers := o.Peers
 		if len(peers) == 0 {
 			peers = []string{o.Advertise}
@@ -188,7 +205,8 @@ func Open(o Options) (*Store, error) {
 	}
 	s.cid.set(id)
 	s.gate = newPeerGate(s.done, s.probePeer, s.IsLeader, s.inConfiguration)
-	r, err := raft.NewRaft(rc, s.fsm, bolt, bolt, snaps, &gatedTransport{NetworkTransport: s.trans, gate: s.gate})
+	s.gtrans = &gatedTransport{NetworkTransport: s.trans, gate: s.gate}
+	r, err := raft.NewRaft(rc, s.fsm, bolt, bolt, snaps, s.gtrans)
 	if err != nil {
 		s.trans.Close()
 		bolt.Close()
@@ -209,6 +227,9 @@ func Open(o Options) (*Store, error) {
 	go s.commitPusher()
 	if !d.existing && o.Join != "" {
 		go s.joinLoop()
+	}
+	if s.form != nil {
+		go s.formationLoop()
 	}
 	go s.registerLoop()
 	return s, nil
@@ -366,6 +387,9 @@ func (s *Store) Close() error {
 			err = s.raft.Shutdown().Error()
 		}
 		s.trans.Close()
+		if s.gtrans != nil {
+			s.gtrans.hb.stop()
+		}
 		s.rpc.close()
 		if cerr := s.boltStore.Close(); err == nil {
 			err = cerr

@@ -73,6 +73,16 @@ func TestEachNodeEnforcesItsOwnScriptAndACLRules(t *testing.T) {
 	defer ops.Close()
 	ctx := context.Background()
 
+	// The config file's master is seeded once the cluster has a leader: wait
+	// for it, or the first SET may find no master.
+	waitFor(t, 10*time.Second, "the seeded master on every node", func() bool {
+		for _, n := range c.Nodes {
+			if masterAddr(n, "mymaster") != m.Addr() {
+				return false
+			}
+		}
+		return true
+	})
 	makeLeader(t, c, n1)
 	_, err = n0.Do("SENTINEL", "SET", "mymaster", "notification-script", script)
 	if err == nil || !strings.HasPrefix(err.Error(), "ERR Reconfiguration of scripts path is denied") {

@@ -12,7 +12,7 @@ import (
 // RedisACL is the minimal ACL raftinel needs on monitored Redis instances,
 // exactly as docs/redis-acl.md gives it: every command raftinel sends
 // (AUTH and HELLO need no permission).
-const RedisACL = "-@all +ping +info +client|setname +client|kill +client|pause +client|unpause +slaveof +config|rewrite +multi +exec"
+const RedisACL = "-@all +ping +info +client|setname +client|kill +client|pause +client|unpause +slaveof +config|rewrite +multi +exec +publish &__sentinel__:hello"
 
 // redisACLSet starts a master and two replicas whose default user has a
 // password (replication logs in as default) and whose user "raftinel"

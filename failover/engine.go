@@ -30,6 +30,11 @@ type Config struct {
 	// to kill a leader in the middle of a failover.
 	Simulate func() int64
 	Crash    func(point string)
+	// TiltHolds reports TILT for a master (monitor/tilt.go): right after a
+	// stall of this process its views of the master's instances are not
+	// re-confirmed yet, so the leader starts no failover of it and makes
+	// no corrections; nil = never.
+	TiltHolds func(master string) bool
 }
 
 // SIMULATE-FAILURE flags, as Sentinel numbers them.
@@ -220,14 +225,19 @@ func (e *Engine) evaluate(ctx context.Context, m *consensus.Master, voters map[s
 			e.propose(ctx, &consensus.Command{Op: consensus.OpODown, Master: m.Name, Down: down, Agreeing: agreeing})
 			return true
 		}
-		if down {
+		if down && !e.tilted(m.Name) {
 			e.maybeStart(ctx, m)
 		}
 	}
-	e.corrections(ctx, m)
+	if !e.tilted(m.Name) {
+		e.corrections(ctx, m)
+	}
 	e.fence(ctx, m)
 	return suspect
 }
+
+// tilted reports TILT for master (Config.TiltHolds).
+func (e *Engine) tilted(master string) bool { return e.cfg.TiltHolds != nil && e.cfg.TiltHolds(master) }
 
 func (e *Engine) isLeading() bool {
 	e.mu.Lock()

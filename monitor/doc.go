@@ -47,4 +47,14 @@
 // and a PING allocates nothing, so an idle monitor costs about one small
 // syscall exchange per instance per ping period (measured: about half of
 // redis-sentinel's CPU for 100 masters x 3 instances).
+//
+// # Hello messages and TILT
+//
+// hello.go publishes Sentinel's hello messages on the command links
+// (PublishHello) and parses them; hellolink.go is a standalone Pub/Sub and
+// command link for a node that has no targets yet (forming its cluster),
+// and one-shot queries (QueryPeer, QueryInstance). Nothing received in a
+// hello changes anything here. tilt.go detects stalls of the process on
+// the monotonic clock: silence from before a stall is no SDOWN evidence,
+// and TILT lasts until fresh probes re-confirm every instance.
 package monitor

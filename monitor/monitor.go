@@ -36,6 +36,7 @@ type Monitor struct {
 	closed bool            // Run has returned
 	wg     sync.WaitGroup  // link goroutines
 	sched  *sdownSched
+	tilt   tiltState // stall detector and TILT mode (tilt.go)
 }
 
 // New returns a monitor; nothing runs before Run. rep and log may be nil.
@@ -55,6 +56,7 @@ func New(cfg Config, rep Reporter, log *zap.Logger) *Monitor {
 		fast:  map[string]bool{},
 	}
 	m.sched = newSched(m.cfg.SDownCheckPeriod)
+	m.tilt.base = time.Now()
 	return m
 }
 
@@ -74,6 +76,8 @@ func (m *Monitor) Run(ctx context.Context) error {
 	for _, p := range m.peers {
 		p.start(ctx, &m.wg)
 	}
+	m.wg.Add(1)
+	go func() { defer m.wg.Done(); m.runTilt(ctx) }()
 	m.mu.Unlock()
 
 	m.sched.run(ctx)

@@ -33,6 +33,22 @@ type SDownInput struct {
 	Reboot          bool          // run id changed (and not PONG-ed since)
 	RebootSince     time.Time     // when the run id change was seen
 	LastPong        time.Time     // last +PONG (LOADING/MASTERDOWN do not count)
+
+	// Down is the current verdict. NotBefore is the end of the last stall
+	// of this process (tilt.go): an instance not SDOWN yet enters SDOWN
+	// only on evidence from after it, so a stall is never taken for the
+	// instance's silence.
+	Down      bool
+	NotBefore time.Time
+}
+
+// evidenceFrom is t, or NotBefore when t is earlier and the instance is
+// not SDOWN yet.
+func (in *SDownInput) evidenceFrom(t time.Time) time.Time {
+	if !in.Down && !t.IsZero() && t.Before(in.NotBefore) {
+		return in.NotBefore
+	}
+	return t
 }
 
 // SDownElapsed is how long the instance has been without a valid reply.
@@ -54,7 +70,7 @@ func SDownElapsed(now time.Time, in *SDownInput) time.Duration {
 // sdownSince is the moment SDownElapsed counts from (zero: not counting).
 func sdownSince(in *SDownInput) time.Time {
 	if in.ProbeConnected {
-		return in.PingPendingSince
+		return in.evidenceFrom(in.PingPendingSince)
 	}
 	since := in.LastOKPing
 	if since.IsZero() {
@@ -63,7 +79,7 @@ func sdownSince(in *SDownInput) time.Time {
 			since = p
 		}
 	}
-	return since
+	return in.evidenceFrom(since)
 }
 
 // IsSDown applies the SDOWN rule and returns why ("" when not down).
@@ -72,11 +88,11 @@ func IsSDown(now time.Time, in *SDownInput) (bool, string) {
 		return true, ReasonNoReply
 	}
 	if in.IsMaster && in.Role == "slave" && !in.RoleChanged.IsZero() &&
-		now.Sub(in.RoleChanged) > in.DownAfter+RoleSlaveGrace {
+		now.Sub(in.evidenceFrom(in.RoleChanged)) > in.DownAfter+RoleSlaveGrace {
 		return true, ReasonRoleSlave
 	}
 	if in.IsMaster && in.RebootDownAfter > 0 && in.Reboot &&
-		!in.LastPong.After(in.RebootSince) && now.Sub(in.RebootSince) > in.RebootDownAfter {
+		!in.LastPong.After(in.RebootSince) && now.Sub(in.evidenceFrom(in.RebootSince)) > in.RebootDownAfter {
 		return true, ReasonReboot
 	}
 	return false, ""
@@ -97,10 +113,10 @@ func SDownDeadline(now time.Time, in *SDownInput) time.Time {
 		consider(since.Add(in.DownAfter))
 	}
 	if in.IsMaster && in.Role == "slave" && !in.RoleChanged.IsZero() {
-		consider(in.RoleChanged.Add(in.DownAfter + RoleSlaveGrace))
+		consider(in.evidenceFrom(in.RoleChanged).Add(in.DownAfter + RoleSlaveGrace))
 	}
 	if in.IsMaster && in.RebootDownAfter > 0 && in.Reboot && !in.LastPong.After(in.RebootSince) {
-		consider(in.RebootSince.Add(in.RebootDownAfter))
+		consider(in.evidenceFrom(in.RebootSince).Add(in.RebootDownAfter))
 	}
 	return next
 }
@@ -108,6 +124,7 @@ func SDownDeadline(now time.Time, in *SDownInput) time.Time {
 // checkSDown evaluates one instance; called by the single SDOWN ticker. It
 // allocates nothing unless the state changes.
 func (in *instance) checkSDown(now time.Time) {
+	notBefore := in.m.tilt.notBefore(now)
 	ps := in.probe.state()
 	in.mu.Lock()
 	if in.stopped || in.created.IsZero() {
@@ -131,6 +148,8 @@ func (in *instance) checkSDown(now time.Time) {
 		Reboot:           in.v.Reboot,
 		RebootSince:      in.v.RebootSince,
 		LastPong:         ps.lastPong,
+		Down:             in.v.SDown,
+		NotBefore:        notBefore,
 	}
 	down, reason := IsSDown(now, &x)
 	in.nextCheck = SDownDeadline(now, &x)

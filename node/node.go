@@ -7,6 +7,10 @@
 // -> decisions (failover, on the leader) -> actions on Redis -> log ->
 // replies and events (sentinelproto).
 //
+// hello.go publishes Sentinel's hello messages; formation.go feeds a node
+// without a cluster (raft-bootstrap-expect) with addresses to ask and
+// seedcheck.go makes the first seed follow the master Redis reports.
+//
 // Each node applies its own rules to what arrives from elsewhere: it runs a
 // master's script only if its own config allows it (scripts.go), and as
 // leader it admits a change another node forwarded only if its own
@@ -65,6 +69,7 @@ type Node struct {
 	scripts  *userscript.Runner
 	links    *linkSettings    // this node's own auth-user/auth-pass/rename-command (linksettings.go)
 	sets     *pendingSettings // SENTINEL SET accepted without a leader, to propose (pending.go)
+	hello    hellos           // hello messages (hello.go)
 
 	changed  chan struct{}
 	shutdown chan struct{}
@@ -126,7 +131,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	n := &Node{
 		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(), links: links, sets: sets,
 		changed: make(chan struct{}, 1), shutdown: make(chan struct{}),
-		metrics: httpapi.NewMetrics(),
+		metrics: httpapi.NewMetrics(), hello: hellos{now: make(chan struct{}, 1)},
 	}
 	for _, o := range opts {
 		o(n)
@@ -150,6 +155,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	n.mux = consensus.NewMuxWith(consensus.MuxOptions{MaxConns: cfg.MaxClients, Logger: n.log}, lns...)
 	n.store, err = consensus.Open(consensus.Options{
 		MyID: myID, Advertise: n.addr, Dir: dir, Peers: cfg.Raft.Peers, Join: cfg.Raft.Join,
+		BootstrapExpect: cfg.Raft.BootstrapExpect, IsRaftinel: n.isRaftinel,
 		Secret: cfg.Raft.Secret, Insecure: cfg.Raft.Insecure, OnHalt: n.haltApply, Admit: n.admit,
 		HeartbeatTimeout: cfg.Raft.HeartbeatTimeout, ElectionTimeout: cfg.Raft.ElectionTimeout,
 		LeaderLeaseTimeout: cfg.Raft.LeaderLeaseTimeout, CommitTimeout: cfg.Raft.CommitTimeout,
@@ -165,10 +171,11 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 		MyID: myID, PingPeriod: cfg.Monitor.PingPeriod, InfoPeriod: cfg.Monitor.InfoPeriod,
 		SDownCheckPeriod: cfg.Monitor.SDownCheckPeriod, Dial: n.dial, PingRTT: n.metrics.ObservePing,
 	}, n, n.log)
+	n.mon.SetTiltHook(n.onTilt)
 	n.eng = failover.New(failover.Config{
 		MyID: myID, ReplicaWitness: cfg.Failover.ReplicaWitness, PauseTimeout: cfg.Failover.PauseTimeout,
 		DemoteDelay: cfg.Failover.DemoteDelay, Logger: n.log,
-		FenceMinReplicas: cfg.Failover.FenceMinReplicas, FenceMaxLag: cfg.Failover.FenceMaxLag,
+		FenceMinReplicas: cfg.Failover.FenceMinReplicas, FenceMaxLag: cfg.Failover.FenceMaxLag, TiltHolds: n.mon.TiltHolds,
 		Simulate: func() int64 { return n.srv.SimulateFailureFlags() },
 		Crash: func(point string) {
 			// Sentinel's SIMULATE-FAILURE exits at once with 99, no cleanup.
@@ -188,7 +195,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	n.srv = sentinelproto.NewServer(sentinelproto.Options{
 		Config: cfg, MyID: myID, RunID: n.runID, Version: RedisVersion, RaftinelVersion: Version,
 		Cluster: n.store, Monitor: n.mon, Failover: manual{n}, Scripts: n.scripts, LinkSettings: n, Pending: n, Logger: n.log,
-		Shutdown: n.requestShutdown, OnDebug: n.debugTimer, OnLogLevel: n.setLogLevel,
+		Shutdown: n.requestShutdown, OnDebug: n.debugTimer, OnLogLevel: n.setLogLevel, Tilt: n.mon.Tilt,
 	})
 	if err := n.srv.LoadACL(); err != nil {
 		n.store.Close()
@@ -334,6 +341,8 @@ func (n *Node) Run(ctx context.Context) error {
 	run(func() { n.syncLoop(ctx) })
 	run(func() { n.seed(ctx) })
 	run(func() { n.pendingLoop(ctx) })
+	run(func() { n.helloLoop(ctx) })
+	run(func() { n.formation(ctx) })
 	run(n.serveHTTP)
 	n.log.Info("raftinel node started", zap.String("addr", n.addr), zap.String("myid", n.myID),
 		zap.String("version", Version))
@@ -364,6 +373,13 @@ func (n *Node) debugTimer(param string, ms int64) {
 		n.scripts.SetLimits(d, 0)
 	case "script-retry-delay":
 		n.scripts.SetLimits(0, d)
+	case "tilt-trigger":
+		n.mon.SetTiltTimers(d, 0)
+	case "tilt-period":
+		n.mon.SetTiltTimers(0, d)
+	case "publish-period":
+		n.hello.period.Store(int64(d))
+		n.helloNow()
 	}
 }
 
@@ -421,6 +437,9 @@ func (n *Node) publish(e consensus.Event) {
 	n.metrics.Event(e.Channel, e.Payload)
 	n.log.Info("event", zap.String("channel", e.Channel), zap.String("payload", e.Payload))
 	n.runScripts(e)
+	if e.Channel == "+switch-master" {
+		n.helloNow() // Sentinel sends hellos at once after a config change
+	}
 }
 
 // errStopped is returned by loops when the node stops.

@@ -122,11 +122,13 @@ func (n *Node) seed(ctx context.Context) {
 		for _, r := range m.KnownReplicas {
 			sm.Replicas = append(sm.Replicas, consensus.Addr{Host: r.Host, Port: r.Port})
 		}
-		if len(m.KnownSentinels) > 0 {
+		if len(m.KnownSentinels) > 0 && n.store.Forming() == nil {
 			n.log.Info("known-sentinel lines ignored: members come from raft", zap.String("master", m.Name), zap.Int("count", len(m.KnownSentinels)))
 		}
 		seed.Masters = append(seed.Masters, sm)
 	}
+	var checked *consensus.Seed // the topology as Redis reports it (seedcheck.go)
+	var checkedAt time.Time
 	for attempt := 0; ; attempt++ {
 		seeded := false
 		n.store.Read(func(s *consensus.State) { seeded = s.Seeded })
@@ -136,8 +138,21 @@ func (n *Node) seed(ctx context.Context) {
 			}
 			return
 		}
+		// Checked at start, and again if the check is older than
+		// seedCheckFresh by the time a leader can take the seed (a node that
+		// waited for its cluster to form).
+		leader := n.store.LeaderAddr() != ""
+		if checked == nil || (leader && time.Since(checkedAt) > seedCheckFresh) {
+			checked, checkedAt = n.checkSeed(ctx, seed), time.Now()
+		}
+		if !leader { // nobody to propose to yet (an election, or no cluster yet)
+			if wait(ctx, 20*time.Millisecond) != nil {
+				return
+			}
+			continue
+		}
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		_, err := n.store.Apply(cctx, &consensus.Command{Op: consensus.OpSeed, Node: n.myID, Seed: seed, AtMs: time.Now().UnixMilli()})
+		_, err := n.store.Apply(cctx, &consensus.Command{Op: consensus.OpSeed, Node: n.myID, Seed: checked, AtMs: time.Now().UnixMilli()})
 		cancel()
 		if err == nil {
 			continue

@@ -197,14 +197,12 @@ func (s *Server) infoSentinel() [][2]string {
 	if s.o.Scripts != nil {
 		running, queued = s.o.Scripts.Counts()
 	}
-	kv := [][2]string{
-		{"sentinel_masters", strconv.Itoa(len(masters))},
-		{"sentinel_tilt", "0"},
-		{"sentinel_tilt_since_seconds", "-1"},
+	kv := append([][2]string{{"sentinel_masters", strconv.Itoa(len(masters))}}, s.tiltInfo()...)
+	kv = append(kv, [][2]string{
 		{"sentinel_running_scripts", strconv.Itoa(running)},
 		{"sentinel_scripts_queue_length", strconv.Itoa(queued)},
 		{"sentinel_simulate_failure_flags", itoa(s.local.simFailure.Load())},
-	}
+	}...)
 	for i, m := range masters {
 		status := "ok"
 		if m.ODown {

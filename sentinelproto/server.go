@@ -40,6 +40,9 @@ type Options struct {
 	RequestMemory int64
 	// OnDebug is told every SENTINEL DEBUG <param> <ms> that was set.
 	OnDebug func(param string, ms int64)
+	// Tilt reports whether the node is in TILT and since when (INFO,
+	// IS-MASTER-DOWN-BY-ADDR); nil = never.
+	Tilt func() (bool, time.Time)
 	// OnLogLevel is told a SENTINEL CONFIG SET loglevel (debug, verbose,
 	// notice, warning or nothing) so that the node's logger follows it.
 	OnLogLevel func(level string)

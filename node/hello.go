@@ -1,0 +1,156 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/monitor"
+	"go.uber.org/zap"
+)
+
+// DefaultHelloPeriod is Sentinel's publish-period: every monitored master
+// and replica gets this node's hello this often (SENTINEL DEBUG
+// publish-period changes it), and at once after a +switch-master.
+const DefaultHelloPeriod = 2 * time.Second
+
+// hellos are this node's hello messages: on the monitor's links once the
+// node belongs to a cluster, on the hello links of formation.go while it
+// forms one.
+type hellos struct {
+	period atomic.Int64 // ns; 0 = DefaultHelloPeriod
+	now    chan struct{}
+
+	errs sync.Map // "master/addr" -> last PUBLISH error ("" = none)
+
+	mu    sync.Mutex
+	links []formationLink // while forming: where to publish (formation.go)
+}
+
+func (h *hellos) setLinks(l []formationLink) {
+	h.mu.Lock()
+	h.links = l
+	h.mu.Unlock()
+}
+
+func (h *hellos) every() time.Duration {
+	if p := time.Duration(h.period.Load()); p > 0 {
+		return p
+	}
+	return DefaultHelloPeriod
+}
+
+// helloNow makes the next round go out at once (after a config change).
+func (n *Node) helloNow() {
+	select {
+	case n.hello.now <- struct{}{}:
+	default:
+	}
+}
+
+func (n *Node) helloLoop(ctx context.Context) {
+	t := time.NewTimer(n.hello.every())
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-n.hello.now:
+		}
+		n.hello.mu.Lock()
+		links := n.hello.links
+		n.hello.mu.Unlock()
+		pctx, cancel := context.WithTimeout(ctx, n.hello.every())
+		switch {
+		case n.store.Forming() == nil:
+			n.publishHellos(pctx)
+		case links != nil:
+			n.publishForming(pctx, links)
+		}
+		cancel()
+		if !t.Stop() {
+			select {
+			case <-t.C:
+			default:
+			}
+		}
+		t.Reset(n.hello.every())
+	}
+}
+
+// publishHellos sends one hello per master to the master and each of its
+// replicas, as Sentinel does: this node's current epoch, the master's
+// address and config epoch from the replicated state. A link that is down
+// is skipped; links are served in parallel, within ctx.
+func (n *Node) publishHellos(ctx context.Context) {
+	ip, port := n.srv.Announce()
+	type job struct {
+		master, addr string
+		h            monitor.Hello
+	}
+	var jobs []job
+	n.store.Read(func(s *consensus.State) {
+		for _, name := range s.MasterNames() {
+			m := s.Masters[name]
+			h := monitor.Hello{IP: ip, Port: port, MyID: n.myID, CurrentEpoch: s.CurrentEpoch, Master: name,
+				MasterIP: m.Addr.Host, MasterPort: m.Addr.Port, ConfigEpoch: m.ConfigEpoch}
+			jobs = append(jobs, job{name, m.Addr.String(), h})
+			for _, r := range m.Replicas {
+				jobs = append(jobs, job{name, r.String(), h})
+			}
+		}
+	})
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := n.mon.PublishHello(ctx, j.master, j.addr, func(local string) string {
+				h := j.h
+				if h.IP == "" {
+					h.IP = local
+				}
+				return h.String()
+			})
+			n.helloResult(j.master, j.addr, err)
+		}()
+	}
+	wg.Wait()
+}
+
+// helloResult logs a hello that Redis refused (an ACL without +publish,
+// say) once per instance and error, and its recovery; a link failure is
+// not news here.
+func (n *Node) helloResult(master, addr string, err error) {
+	var refused monitor.RedisError
+	if err != nil && !errors.As(err, &refused) {
+		return // the link's trouble, which the monitor reports (INFO links)
+	}
+	key, msg := master+"/"+addr, ""
+	if err != nil {
+		msg = err.Error()
+	}
+	old, _ := n.hello.errs.Swap(key, msg)
+	switch prev, _ := old.(string); {
+	case msg != "" && msg != prev:
+		n.log.Warn("hello not published", zap.String("master", master), zap.String("addr", addr), zap.String("err", msg))
+	case msg == "" && prev != "":
+		n.log.Info("hello published again", zap.String("master", master), zap.String("addr", addr))
+	}
+}
+
+// onTilt publishes TILT transitions (Sentinel's +tilt/-tilt, which name no
+// instance and so run no script).
+func (n *Node) onTilt(e monitor.TiltEvent) {
+	ch, payload := "-tilt", "#tilt mode exited"
+	if e.On {
+		ch, payload = "+tilt", "#tilt mode entered"
+	}
+	n.srv.Publish(ch, payload)
+	n.metrics.Event(ch, payload)
+	n.log.Warn("event", zap.String("channel", ch), zap.String("payload", payload), zap.Duration("stall", e.Stall))
+}

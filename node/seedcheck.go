@@ -1,0 +1,117 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/monitor"
+	"go.uber.org/zap"
+)
+
+// A config file can be stale: a redis-sentinel's file copied before its
+// deployment failed over, or a raftinel node started long after its file
+// was written. Seeding a cluster with a master that is now a replica would
+// be harmful: the recorded master reports role:slave while the real master
+// is listed as a replica claiming master, and correcting that (design rule
+// 7) demotes the real master and loses its writes. So the node that seeds
+// asks each configured master for its role first, right before proposing
+// the seed, and follows role:slave to the instance that reports
+// role:master: that one is seeded as the master, the configured address as
+// one of its replicas. Nothing else is taken from Redis (epochs and
+// settings stay the file's); a configured master that does not answer is
+// seeded as written (it is failed over as any dead master, and nothing is
+// demoted while it is unreachable).
+
+// Seed-check bounds.
+const (
+	seedMaxHops     = 3                      // role:slave links followed at most
+	seedInfoTimeout = time.Second            // one INFO
+	seedInfoTries   = 3                      // attempts on a configured master that does not answer
+	seedInfoRetry   = 300 * time.Millisecond // between two attempts
+	// seedCheckFresh: a check older than this when the seed can be
+	// proposed is made again.
+	seedCheckFresh = time.Second
+)
+
+// roleOf is what a seed check learns from one instance: its role and, for
+// a replica, the address of its master.
+type roleOf func(consensus.Addr) (role string, master consensus.Addr, ok bool)
+
+// resolveMaster follows role:slave from configured to the instance that
+// reports role:master. It returns configured when configured is a master,
+// does not answer, or the chain is broken, too long or loops; why says
+// what was found.
+func resolveMaster(configured consensus.Addr, role roleOf) (consensus.Addr, string) {
+	cur, seen := configured, []consensus.Addr{configured}
+	for hop := 0; ; hop++ {
+		r, next, ok := role(cur)
+		switch {
+		case !ok:
+			if hop == 0 {
+				return configured, "the configured master does not answer: seeded as written"
+			}
+			return configured, fmt.Sprintf("%s, the master %s follows, does not answer: seeded as written", cur, seen[len(seen)-2])
+		case r == "master":
+			if hop == 0 {
+				return configured, ""
+			}
+			return cur, fmt.Sprintf("the configured master %s is a replica; %s reports role:master", configured, cur)
+		case r != "slave" || next.Port == 0:
+			return configured, fmt.Sprintf("%s reports role %q: seeded as written", cur, r)
+		case hop >= seedMaxHops || slices.Contains(seen, next):
+			return configured, fmt.Sprintf("replication chain from %s is too long or loops: seeded as written", configured)
+		}
+		cur = next
+		seen = append(seen, next)
+	}
+}
+
+// checkSeed returns seed with every master resolved (resolveMaster) as
+// Redis reports it now.
+func (n *Node) checkSeed(ctx context.Context, seed *consensus.Seed) *consensus.Seed {
+	out := *seed
+	out.Masters = slices.Clone(seed.Masters)
+	for i, sm := range out.Masters {
+		t := monitor.Target{Master: sm.Name, DownAfter: time.Duration(sm.DownAfterMs) * time.Millisecond,
+			AuthUser: sm.AuthUser, AuthPass: sm.AuthPass, Rename: sm.RenameCommands}
+		role := func(a consensus.Addr) (string, consensus.Addr, bool) {
+			t.Addr = a.String()
+			tries := 1
+			if a == sm.Addr {
+				tries = seedInfoTries
+			}
+			for try := 0; try < tries; try++ {
+				if try > 0 && wait(ctx, seedInfoRetry) != nil {
+					break
+				}
+				cctx, cancel := context.WithTimeout(ctx, seedInfoTimeout)
+				v, err := n.mon.QueryInstance(cctx, t, "INFO", "replication")
+				cancel()
+				if s, ok := v.(string); err == nil && ok {
+					var iv monitor.InstanceView
+					monitor.ParseInfo(s, &iv)
+					return iv.Role, consensus.Addr{Host: iv.MasterHost, Port: iv.MasterPort}, true
+				}
+			}
+			return "", consensus.Addr{}, false
+		}
+		addr, why := resolveMaster(sm.Addr, role)
+		if why != "" {
+			n.log.Warn("seed check", zap.String("master", sm.Name), zap.String("configured", sm.Addr.String()),
+				zap.String("seeded", addr.String()), zap.String("why", why))
+		}
+		if addr == sm.Addr {
+			continue
+		}
+		sm.Replicas = slices.DeleteFunc(slices.Clone(sm.Replicas), func(r consensus.Addr) bool { return r == addr })
+		if !slices.Contains(sm.Replicas, sm.Addr) {
+			sm.Replicas = append(sm.Replicas, sm.Addr)
+		}
+		sm.Addr = addr
+		out.Masters[i] = sm
+	}
+	return &out
+}
