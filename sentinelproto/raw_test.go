@@ -2,11 +2,13 @@ package sentinelproto
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -42,6 +44,17 @@ func (r *rawConn) sendRaw(s string) {
 	r.t.Helper()
 	_ = r.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.WriteString(r.c, s); err != nil {
+		r.t.Fatalf("write: %v", err)
+	}
+}
+
+// sendRefused writes s to a server that may close the connection before
+// reading all of it: a reset or a broken pipe then ends the write, and is
+// what the caller expects; any other error fails the test.
+func (r *rawConn) sendRefused(s string) {
+	r.t.Helper()
+	_ = r.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(r.c, s); err != nil && !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
 		r.t.Fatalf("write: %v", err)
 	}
 }
