@@ -182,9 +182,8 @@ func (e *Engine) demoteOldMaster(ctx context.Context, fc basis, f *consensus.Fai
 // unpause lifts the pause on the old master of a coordinated failover:
 // the one this leader set, or one a previous leader of the same failover
 // may have set before leadership moved (it is not in the log; without
-// this the old master, demoted meanwhile, kept its writes and its
-// replication stream paused until PauseTimeout). Once per leader and
-// epoch. Skipped when the guard fails: the pause then ends by itself
+// this the old master, demoted meanwhile, stayed paused until
+// PauseTimeout). Once per leader and epoch. Skipped when the guard fails: the pause then ends by itself
 // (PauseTimeout).
 func (e *Engine) unpause(ctx context.Context, fc basis, f *consensus.Failover) {
 	e.mu.Lock()
