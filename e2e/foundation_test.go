@@ -79,6 +79,27 @@ func mustDo(t *testing.T, n *harness.Node, args ...string) string {
 	return s
 }
 
+// mustDoRetried is mustDo for an idempotent command on a loaded machine:
+// while the cluster has no leader (-TRYAGAIN, -STALE), or when leadership
+// moved while the command was committing, it is sent again (for at most
+// 10 s).
+func mustDoRetried(t *testing.T, n *harness.Node, args ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, err := n.Do(args...)
+		if err == nil {
+			return s
+		}
+		e := err.Error()
+		transient := strings.HasPrefix(e, "TRYAGAIN") || strings.HasPrefix(e, "STALE") || strings.Contains(e, "leadership lost")
+		if !transient || time.Now().After(deadline) {
+			t.Fatalf("%v: %v", args, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // Issue 2, acceptance 2: go-redis through this node only; a ReplicaOnly
 // client reads from a replica; redis-cli -3 HELLO 3 works.
 func TestGoRedisFailoverClientAndRedisCli(t *testing.T) {
