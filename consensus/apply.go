@@ -191,14 +191,23 @@ func (e *events) add(ch, payload string) {
 }
 
 // masterPrefix is `master <name> <ip> <port>`.
-func masterPrefix(m *Master) string {
-	return fmt.Sprintf("master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
+func masterPrefix(m *Master) string { return MasterPayload(m.Name, m.Addr) }
+
+// MasterPayload is the `master <name> <ip> <port>` of Sentinel's events
+// about a master. Every event payload of raftinel is built by this and
+// ReplicaPayload.
+func MasterPayload(name string, addr Addr) string {
+	return "master " + name + " " + addr.Host + " " + strconv.Itoa(addr.Port)
+}
+
+// ReplicaPayload is the `slave <ip:port> <ip> <port> @ <master> <mip>
+// <mport>` of Sentinel's events about a replica of master name at addr.
+func ReplicaPayload(r Addr, name string, addr Addr) string {
+	return "slave " + r.String() + " " + r.Host + " " + strconv.Itoa(r.Port) + " @ " + name + " " + addr.Host + " " + strconv.Itoa(addr.Port)
 }
 
 // replicaPrefix is `slave <ip:port> <ip> <port> @ <master> <mip> <mport>`.
-func replicaPrefix(m *Master, r Addr) string {
-	return fmt.Sprintf("slave %s %s %d @ %s %s %d", r.String(), r.Host, r.Port, m.Name, m.Addr.Host, m.Addr.Port)
-}
+func replicaPrefix(m *Master, r Addr) string { return ReplicaPayload(r, m.Name, m.Addr) }
 
 func sortAddrs(a []Addr) {
 	sort.Slice(a, func(i, j int) bool {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/redistest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 )
@@ -240,7 +241,7 @@ func TestPeerRefusalIsLoggedWithAddress(t *testing.T) {
 		t.Fatalf("wrong secret: %v", err)
 	}
 	peer := c.LocalAddr().String()
-	waitFor(t, 3*time.Second, "the refusal in the log", func() bool {
+	redistest.WaitFor(t, 3*time.Second, "the refusal in the log", func() bool {
 		for _, e := range logs.FilterMessage("peer stream refused").All() {
 			if strings.Contains(e.ContextMap()["error"].(string), "wrong raft-secret from "+peer) {
 				return true

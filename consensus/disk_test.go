@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // filledNode runs a single node, commits a few entries and stops it,
@@ -158,7 +160,7 @@ func TestAddedNodeLearnsAndKeepsTheClusterID(t *testing.T) {
 	want := leaderOf(t, nodes).store.cid.get()
 	n := addedNode(t, nodes, strings.Repeat("4", 40))
 	defer n.stop()
-	waitFor(t, 5*time.Second, "the cluster id learned and stored", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "the cluster id learned and stored", func() bool {
 		got, err := loadClusterID(n.dir)
 		return err == nil && got == want && n.store.cid.get() == want
 	})
@@ -187,7 +189,7 @@ func addedNode(t *testing.T, nodes []*testNode, myID string) *testNode {
 	n.o.MyID = myID
 	n.o.Join = closedAddr
 	startNode(t, n)
-	waitFor(t, 10*time.Second, "the node added", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the node added", func() bool {
 		return leaderOf(t, nodes).store.AddVoter(addr) == nil
 	})
 	return n
@@ -202,8 +204,8 @@ func TestRemovedNodeStaysRemoved(t *testing.T) {
 	n := addedNode(t, nodes, strings.Repeat("5", 40))
 	defer n.stop()
 	addr := n.addr
-	waitFor(t, 5*time.Second, "the node counts itself a member", n.store.isMember)
-	waitFor(t, 10*time.Second, "the node removed", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "the node counts itself a member", n.store.isMember)
+	redistest.WaitFor(t, 10*time.Second, "the node removed", func() bool {
 		return leaderOf(t, nodes).store.RemoveServer(addr) == nil
 	})
 	leader := leaderOf(t, nodes)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 func TestDecideFormation(t *testing.T) {
@@ -126,7 +128,7 @@ func TestFormationByDiscovery(t *testing.T) {
 	for i, n := range nodes {
 		n.store.FormationHint(nodes[(i+1)%3].addr)
 	}
-	waitFor(t, 15*time.Second, "all formed", func() bool { return formed(nodes[0]) && formed(nodes[1]) && formed(nodes[2]) })
+	redistest.WaitFor(t, 15*time.Second, "all formed", func() bool { return formed(nodes[0]) && formed(nodes[1]) && formed(nodes[2]) })
 	l := leaderOf(t, nodes)
 	if _, err := l.store.Apply(context.Background(), monitorCmd("m", 6379)); err != nil {
 		t.Fatal(err)
@@ -136,7 +138,7 @@ func TestFormationByDiscovery(t *testing.T) {
 		t.Fatalf("cluster id %s, want the one derived from the three voters", id)
 	}
 	for _, n := range nodes {
-		waitFor(t, 5*time.Second, "the entry on "+n.addr, func() bool { return hasMaster(n, "m") })
+		redistest.WaitFor(t, 5*time.Second, "the entry on "+n.addr, func() bool { return hasMaster(n, "m") })
 		if got := clusterIDOf(t, n); got != id {
 			t.Fatalf("%s: cluster id %s, want %s", n.addr, got, id)
 		}
@@ -157,7 +159,7 @@ func TestFormationByDiscovery(t *testing.T) {
 	if nodes[1].store.form != nil || nodes[1].store.Forming() != nil {
 		t.Fatal("a node with Raft state formed again")
 	}
-	waitFor(t, 5*time.Second, "the restarted node back", func() bool { return nodes[1].store.Fresh() == nil })
+	redistest.WaitFor(t, 5*time.Second, "the restarted node back", func() bool { return nodes[1].store.Fresh() == nil })
 	if got := clusterIDOf(t, nodes[1]); got != id {
 		t.Fatalf("after restart: cluster id %s", got)
 	}
@@ -175,7 +177,7 @@ func TestFormationRefusesExtraNodes(t *testing.T) {
 			n.store.FormationHint(o.addr)
 		}
 	}
-	waitFor(t, 10*time.Second, "every node blocked", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "every node blocked", func() bool {
 		for _, n := range nodes {
 			if infoField(n, "raft_formation") != "blocked" {
 				return false
@@ -199,11 +201,11 @@ func TestFormationLateNodeDoesNotBootstrap(t *testing.T) {
 		startNode(t, n)
 		n.store.FormationHint(nodes[0].addr)
 	}
-	waitFor(t, 15*time.Second, "three formed", func() bool { return formed(nodes[0]) && formed(nodes[1]) && formed(nodes[2]) })
+	redistest.WaitFor(t, 15*time.Second, "three formed", func() bool { return formed(nodes[0]) && formed(nodes[1]) && formed(nodes[2]) })
 	late := nodes[3]
 	startNode(t, late)
 	late.store.FormationHint(nodes[2].addr)
-	waitFor(t, 10*time.Second, "the late node blocked", func() bool { return infoField(late, "raft_formation") == "blocked" })
+	redistest.WaitFor(t, 10*time.Second, "the late node blocked", func() bool { return infoField(late, "raft_formation") == "blocked" })
 	if s := infoField(late, "raft_formation_status"); !strings.Contains(s, "RAFT ADD "+late.addr) {
 		t.Fatalf("status %q", s)
 	}
@@ -219,7 +221,7 @@ func TestFormationSurvivesRestart(t *testing.T) {
 	startNode(t, nodes[0])
 	startNode(t, nodes[1])
 	nodes[0].store.FormationHint(nodes[1].addr)
-	waitFor(t, 10*time.Second, "two know each other", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "two know each other", func() bool {
 		return infoField(nodes[0], "raft_formation_found") == "2" && infoField(nodes[1], "raft_formation_found") == "2"
 	})
 	nodes[1].stop()
@@ -229,7 +231,7 @@ func TestFormationSurvivesRestart(t *testing.T) {
 	}
 	startNode(t, nodes[2])
 	nodes[2].store.FormationHint(nodes[1].addr)
-	waitFor(t, 15*time.Second, "all formed", func() bool { return formed(nodes[0]) && formed(nodes[1]) && formed(nodes[2]) })
+	redistest.WaitFor(t, 15*time.Second, "all formed", func() bool { return formed(nodes[0]) && formed(nodes[1]) && formed(nodes[2]) })
 	id := clusterIDOf(t, nodes[0])
 	for _, n := range nodes[1:] {
 		if clusterIDOf(t, n) != id {
@@ -248,7 +250,7 @@ func TestFormationIgnoresOtherSecret(t *testing.T) {
 			n.store.FormationHint(o.addr)
 		}
 	}
-	waitFor(t, 15*time.Second, "three formed", func() bool { return formed(nodes[0]) && formed(nodes[1]) && formed(nodes[2]) })
+	redistest.WaitFor(t, 15*time.Second, "three formed", func() bool { return formed(nodes[0]) && formed(nodes[1]) && formed(nodes[2]) })
 	if formed(nodes[3]) {
 		t.Fatal("the node with another secret formed")
 	}

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // flakyListener fails its first Accept calls with EMFILE, as a listener
@@ -93,7 +95,7 @@ func TestMuxClosesSilentConnections(t *testing.T) {
 	if n != 0 || !errors.Is(err, io.EOF) {
 		t.Fatalf("silent connection: read %d, %v; want it closed", n, err)
 	}
-	waitFor(t, 3*time.Second, "its slot back", func() bool { return m.Conns() == 0 })
+	redistest.WaitFor(t, 3*time.Second, "its slot back", func() bool { return m.Conns() == 0 })
 }
 
 // Every connection counts toward the bound: silent ones, peer streams and
@@ -119,7 +121,7 @@ func TestMuxCountsEveryConnection(t *testing.T) {
 	silent := dial(nil)
 	dial([]byte{headerRaft})
 	dial([]byte("PING\r\n"))
-	waitFor(t, 3*time.Second, "three connections counted", func() bool { return m.Conns() == 3 })
+	redistest.WaitFor(t, 3*time.Second, "three connections counted", func() bool { return m.Conns() == 3 })
 	over := dial(nil)
 	_ = over.SetReadDeadline(time.Now().Add(5 * time.Second))
 	b, _ := io.ReadAll(over)
@@ -127,7 +129,7 @@ func TestMuxCountsEveryConnection(t *testing.T) {
 		t.Fatalf("over the bound: %q", b)
 	}
 	silent.Close()
-	waitFor(t, 3*time.Second, "the closed connection's slot back", func() bool { return m.Conns() == 2 })
+	redistest.WaitFor(t, 3*time.Second, "the closed connection's slot back", func() bool { return m.Conns() == 2 })
 	dial([]byte("PING\r\n"))
 	acceptOne(t, m.RESP())
 	acceptOne(t, m.RESP())

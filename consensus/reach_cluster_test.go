@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // cutNet isolates test nodes: a dial from or to an isolated node is refused
@@ -72,7 +74,7 @@ func TestIsolatedFollowerCatchesUpAtOnceWhenReachableAgain(t *testing.T) {
 	if _, err := l.store.Apply(ctx, monitorCmd("m0", 7000)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 3*time.Second, "the follower is fresh", func() bool { return f.store.Fresh() == nil })
+	redistest.WaitFor(t, 3*time.Second, "the follower is fresh", func() bool { return f.store.Fresh() == nil })
 
 	cn.isolate(f.addr, true)
 	// Long enough for about ten failed AppendEntries in a row: the
@@ -89,7 +91,7 @@ func TestIsolatedFollowerCatchesUpAtOnceWhenReachableAgain(t *testing.T) {
 	}
 	cn.isolate(f.addr, false)
 	healed := time.Now()
-	waitFor(t, 5*time.Second, "the leader's heartbeats reach the follower again", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "the leader's heartbeats reach the follower again", func() bool {
 		lc := f.store.raft.LastContact()
 		return !lc.IsZero() && time.Since(lc) < f.o.StaleAfter/2
 	})

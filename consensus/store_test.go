@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/redistest"
 	"go.uber.org/zap"
 )
 
@@ -113,21 +114,10 @@ func newCluster(t *testing.T, size int, mut func(i int, o *Options)) []*testNode
 	return nodes
 }
 
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func leaderOf(t *testing.T, nodes []*testNode) *testNode {
 	t.Helper()
 	var l *testNode
-	waitFor(t, 5*time.Second, "a leader", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "a leader", func() bool {
 		for _, n := range nodes {
 			if n.store != nil && n.store.IsLeader() {
 				l = n
@@ -173,7 +163,7 @@ func TestClusterFollowerWriteIsForwardedAndVisibleEverywhere(t *testing.T) {
 	}
 	for _, n := range nodes {
 		n := n
-		waitFor(t, time.Second, "master on "+n.addr, func() bool { return hasMaster(n, "mymaster") })
+		redistest.WaitFor(t, time.Second, "master on "+n.addr, func() bool { return hasMaster(n, "mymaster") })
 	}
 	// FSM refusal crosses the wire as the named error
 	_, err := f.store.Apply(ctx, &Command{Op: OpMonitor, Master: "mymaster", Addr: Addr{Host: "127.0.0.1", Port: 1}, Quorum: 2})
@@ -183,7 +173,7 @@ func TestClusterFollowerWriteIsForwardedAndVisibleEverywhere(t *testing.T) {
 	// every node publishes the event
 	for _, n := range nodes {
 		n := n
-		waitFor(t, time.Second, "+monitor on "+n.addr, func() bool {
+		redistest.WaitFor(t, time.Second, "+monitor on "+n.addr, func() bool {
 			for _, e := range n.events() {
 				if e.Channel == "+monitor" && e.Payload == "master mymaster 127.0.0.1 6379 quorum 2" {
 					return true
@@ -193,7 +183,7 @@ func TestClusterFollowerWriteIsForwardedAndVisibleEverywhere(t *testing.T) {
 		})
 	}
 	// members know each other's myids
-	waitFor(t, 2*time.Second, "registry", func() bool {
+	redistest.WaitFor(t, 2*time.Second, "registry", func() bool {
 		for _, n := range nodes {
 			for _, m := range n.store.Members() {
 				want := ""
@@ -220,7 +210,7 @@ func TestClusterRestartKeepsStateAndDoesNotReplayEvents(t *testing.T) {
 	}
 	for _, n := range nodes {
 		n := n
-		waitFor(t, 3*time.Second, "applied", func() bool { return hasMaster(n, "m1") })
+		redistest.WaitFor(t, 3*time.Second, "applied", func() bool { return hasMaster(n, "m1") })
 	}
 	for _, n := range nodes {
 		n.stop()
@@ -232,7 +222,7 @@ func TestClusterRestartKeepsStateAndDoesNotReplayEvents(t *testing.T) {
 	l = leaderOf(t, nodes)
 	for _, n := range nodes {
 		n := n
-		waitFor(t, 3*time.Second, "state after restart", func() bool { return hasMaster(n, "m1") })
+		redistest.WaitFor(t, 3*time.Second, "state after restart", func() bool { return hasMaster(n, "m1") })
 		for _, e := range n.events() {
 			if e.Channel == "+monitor" {
 				t.Fatalf("replayed event after restart: %v", e)
@@ -246,7 +236,7 @@ func TestClusterRestartKeepsStateAndDoesNotReplayEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	startNode(t, l)
-	waitFor(t, 3*time.Second, "old leader catches up", func() bool { return hasMaster(l, "m2") && hasMaster(l, "m1") })
+	redistest.WaitFor(t, 3*time.Second, "old leader catches up", func() bool { return hasMaster(l, "m2") && hasMaster(l, "m1") })
 }
 
 func TestSecretMismatchCannotJoinOrApply(t *testing.T) {
@@ -286,7 +276,7 @@ func TestSecretMismatchCannotJoinOrApply(t *testing.T) {
 	n.o.Join = nodes[0].addr
 	startNode(t, n)
 	defer n.stop()
-	waitFor(t, 3*time.Second, "join with the right secret", func() bool {
+	redistest.WaitFor(t, 3*time.Second, "join with the right secret", func() bool {
 		for _, m := range nodes[0].store.Members() {
 			if m.Addr == addr {
 				return true
@@ -320,7 +310,7 @@ func TestOtherClusterIsRefused(t *testing.T) {
 	n.o.Join = a[1].addr // through a follower or the leader, either works
 	startNode(t, n)
 	defer n.stop()
-	waitFor(t, 5*time.Second, "joined with the cluster's id", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "joined with the cluster's id", func() bool {
 		return n.store.cid.get() == idA && n.store.isMember()
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 func TestDecodeCommandRefusesWhatItCannotApply(t *testing.T) {
@@ -94,7 +95,7 @@ func TestClusterStopsAtAnEntryOfALaterVersion(t *testing.T) {
 	}
 	bad := future.Index()
 	_ = l.store.raft.Apply([]byte(`{"v":1,"op":"monitor","master":"after","addr":{"host":"127.0.0.1","port":2},"quorum":1}`), time.Second).Error()
-	waitFor(t, 5*time.Second, "every node halted", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "every node halted", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(halted) == 3
@@ -117,7 +118,7 @@ func TestClusterStopsAtAnEntryOfALaterVersion(t *testing.T) {
 	delete(halted, 1)
 	mu.Unlock()
 	startNode(t, n)
-	waitFor(t, 5*time.Second, "the restarted node halted at the same entry", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "the restarted node halted at the same entry", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(halted[1]) == 1 && strings.Contains(halted[1][0].Error(), "log entry "+itoa(int(bad))+":")
@@ -132,7 +133,7 @@ func TestClusterStopsAtAnEntryOfALaterVersion(t *testing.T) {
 func TestMembersRegisterTheirLogVersion(t *testing.T) {
 	nodes := newCluster(t, 3, nil)
 	leaderOf(t, nodes)
-	waitFor(t, 5*time.Second, "every member registered", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "every member registered", func() bool {
 		for _, n := range nodes {
 			ok := true
 			n.store.Read(func(s *State) {
@@ -165,7 +166,7 @@ func TestVersion2EntryWaitsForEveryMember(t *testing.T) {
 	if _, err := l.store.Apply(ctx, monitorCmd("m", 6379)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "every member registered", func() bool { return l.store.ClusterLogVersion() == LogVersion })
+	redistest.WaitFor(t, 5*time.Second, "every member registered", func() bool { return l.store.ClusterLogVersion() == LogVersion })
 	var created uint64
 	l.store.Read(func(s *State) { created = s.Masters["m"].Created })
 	setIf := func(q string) *Command {
@@ -190,7 +191,7 @@ func TestVersion2EntryWaitsForEveryMember(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range nodes {
-		waitFor(t, 5*time.Second, "applied everywhere", func() bool {
+		redistest.WaitFor(t, 5*time.Second, "applied everywhere", func() bool {
 			q := 0
 			n.store.Read(func(s *State) { q = s.Masters["m"].Quorum })
 			return q == 3

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/wait"
 )
 
 // autoScript is --auto: one kill -9 of the master, timed.
@@ -54,7 +55,7 @@ var steps = map[string]func(ctx context.Context, s *session) (string, error){
 		what, at := s.lastAction, s.lastActionAt
 		s.mu.Unlock()
 		var ack time.Time
-		err := poll(ctx, switchTimeout, "a write acknowledged after "+what, func() bool {
+		err := wait.Until(ctx, switchTimeout, "a write acknowledged after "+what, func() bool {
 			ack = s.client.lastAck()
 			return ack.After(at)
 		})
@@ -168,7 +169,7 @@ func (s *session) runScript(ctx context.Context, script []string) error {
 // waitReady waits until every node knows the master with both replicas,
 // the nodes agree on a leader, and the client has written once.
 func (s *session) waitReady(ctx context.Context, timeout time.Duration) error {
-	return poll(ctx, timeout, "the cluster to be ready", func() bool {
+	return wait.Until(ctx, timeout, "the cluster to be ready", func() bool {
 		for _, n := range s.p.nodes {
 			txt, err := do(n.Addr(), time.Second, "SENTINEL", "MASTER", MasterName)
 			if err != nil || flatMap(txt)["num-slaves"] != "2" {
@@ -184,7 +185,7 @@ func (s *session) waitReady(ctx context.Context, timeout time.Duration) error {
 }
 
 func (s *session) waitLeader(ctx context.Context, timeout time.Duration) (n *harness.Node, err error) {
-	err = poll(ctx, timeout, "an agreed Raft leader", func() bool {
+	err = wait.Until(ctx, timeout, "an agreed Raft leader", func() bool {
 		n, err = s.agreedLeader()
 		return err == nil
 	})
@@ -210,22 +211,6 @@ func (s *session) agreedLeader() (*harness.Node, error) {
 		}
 	}
 	return l, nil
-}
-
-// poll checks cond every 50 ms until it holds, ctx ends or timeout passes.
-func poll(ctx context.Context, timeout time.Duration, what string, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %v waiting for %s", timeout, what)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return nil
 }
 
 // flatMap turns a flat RESP2 map (as joined by harness.ReadReply) into a map.

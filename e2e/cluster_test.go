@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -47,7 +49,7 @@ func TestClusterFollowerWriteAndSentinels(t *testing.T) {
 	if got := masterAddr(f, "mymaster"); got != m.Addr() {
 		t.Fatalf("follower answers %q right after its own write", got)
 	}
-	waitFor(t, time.Second-time.Since(start), "visible on all nodes within 1 s", func() bool {
+	redistest.WaitFor(t, time.Second-time.Since(start), "visible on all nodes within 1 s", func() bool {
 		for _, n := range c.Nodes {
 			if masterAddr(n, "mymaster") != m.Addr() {
 				return false
@@ -56,7 +58,7 @@ func TestClusterFollowerWriteAndSentinels(t *testing.T) {
 		return true
 	})
 	ids := myids(t, c.Nodes)
-	waitFor(t, 5*time.Second, "SENTINELS lists the two others on every node", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "SENTINELS lists the two others on every node", func() bool {
 		for _, n := range c.Nodes {
 			s, err := n.Do("SENTINEL", "SENTINELS", "mymaster")
 			if err != nil {
@@ -116,7 +118,7 @@ func TestClusterFullRestartAndLeaderRestart(t *testing.T) {
 			got[c.Nodes[1].Addr()] != ids[c.Nodes[1].Addr()] || got[c.Nodes[2].Addr()] != ids[c.Nodes[2].Addr()] {
 			t.Fatalf("%s: myids changed: %v -> %v", when, ids, got)
 		}
-		waitFor(t, 5*time.Second, when+": state on every node", func() bool {
+		redistest.WaitFor(t, 5*time.Second, when+": state on every node", func() bool {
 			for _, n := range c.Nodes {
 				s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 				if err != nil || sentinelMap(s)["down-after-milliseconds"] != "4321" {
@@ -148,7 +150,7 @@ func TestClusterKillLeader(t *testing.T) {
 	killed := time.Now()
 	leader.Kill()
 	var next *harness.Node
-	waitFor(t, 10*time.Second, "a new leader", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "a new leader", func() bool {
 		next = c.Leader()
 		return next != nil && next != leader
 	})
@@ -161,7 +163,7 @@ func TestClusterKillLeader(t *testing.T) {
 	if err := leader.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "restarted old leader catches up", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "restarted old leader catches up", func() bool {
 		s, err := leader.Do("SENTINEL", "MASTER", "mymaster")
 		return err == nil && sentinelMap(s)["quorum"] == "1"
 	})
@@ -185,7 +187,7 @@ func TestClusterFiveNodesLoseQuorum(t *testing.T) {
 			lines = append(lines, "sentinel monitor mymaster "+m.Host+" "+itoa(m.Port)+" 2")
 			c := startCluster(t, 5, lines...)
 			leader, _ := c.WaitLeader(5 * time.Second)
-			waitFor(t, 5*time.Second, "seeded", func() bool { return masterAddr(leader, "mymaster") == m.Addr() })
+			redistest.WaitFor(t, 5*time.Second, "seeded", func() bool { return masterAddr(leader, "mymaster") == m.Addr() })
 			// stop two followers, then the leader is still in a majority
 			stopped := 0
 			for _, n := range c.Nodes {
@@ -208,7 +210,7 @@ func TestClusterFiveNodesLoseQuorum(t *testing.T) {
 			if len(survivors) != 2 {
 				t.Fatalf("%d survivors", len(survivors))
 			}
-			waitFor(t, 5*time.Second, "survivors past the freshness bound", func() bool {
+			redistest.WaitFor(t, 5*time.Second, "survivors past the freshness bound", func() bool {
 				for _, n := range survivors {
 					_, err := n.Do("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
 					if serveStale != (err == nil) {
@@ -265,7 +267,7 @@ func TestClusterSecretRefusesStrangers(t *testing.T) {
 		lines := append([]string{"raft-join " + leader.Addr(), secret}, fastLines...)
 		n := startNode(t, lines...)
 		t0 := time.Now()
-		waitFor(t, 10*time.Second, "the refusal in the stranger's log", func() bool {
+		redistest.WaitFor(t, 10*time.Second, "the refusal in the stranger's log", func() bool {
 			b, _ := os.ReadFile(n.Log)
 			return strings.Contains(string(b), "raft join failed") && strings.Contains(string(b), "raft-secret")
 		})
@@ -284,7 +286,7 @@ func TestClusterSecretRefusesStrangers(t *testing.T) {
 		n.Kill()
 	}
 	// The members logged the refusals, naming the peer's address.
-	waitFor(t, 5*time.Second, "the refusal in a member's log", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "the refusal in a member's log", func() bool {
 		for _, cn := range c.Nodes {
 			b, _ := os.ReadFile(cn.Log)
 			if strings.Contains(string(b), "peer stream refused") && strings.Contains(string(b), "wrong raft-secret from 127.0.0.1:") {
@@ -380,7 +382,7 @@ func TestClusterPeersByHostname(t *testing.T) {
 	if !strings.HasPrefix(info["raft_leader"], "localhost:") || info["raft_members"] != "3" {
 		t.Fatalf("raft info: %v", info)
 	}
-	waitFor(t, 15*time.Second, "the master is answered by name and monitored", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "the master is answered by name and monitored", func() bool {
 		for _, n := range nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 			mm := sentinelMap(s)
@@ -402,12 +404,12 @@ func TestClusterCkquorum(t *testing.T) {
 	c := startCluster(t, 3, append([]string{"sentinel monitor mymaster " + m.Host + " " + itoa(m.Port) + " 2",
 		"sentinel down-after-milliseconds mymaster 1000"}, fastLines...)...)
 	n := c.Nodes[0]
-	waitFor(t, 5*time.Second, "all usable", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "all usable", func() bool {
 		s, err := n.Do("SENTINEL", "CKQUORUM", "mymaster")
 		return err == nil && s == "OK 3 usable Sentinels. Quorum and failover authorization can be reached"
 	})
 	mustDo(t, n, "SENTINEL", "SET", "mymaster", "quorum", "4")
-	waitFor(t, 5*time.Second, "quorum 4 is out of reach", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "quorum 4 is out of reach", func() bool {
 		_, err := n.Do("SENTINEL", "CKQUORUM", "mymaster")
 		return err != nil && err.Error() == "NOQUORUM 3 usable Sentinels. Not enough available Sentinels to reach the specified quorum for this master"
 	})
@@ -416,7 +418,7 @@ func TestClusterCkquorum(t *testing.T) {
 	c.Nodes[2].Stop()
 	defer c.Nodes[1].Resume()
 	defer c.Nodes[2].Resume()
-	waitFor(t, 10*time.Second, "two peers paused beyond down-after", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "two peers paused beyond down-after", func() bool {
 		_, err := n.Do("SENTINEL", "CKQUORUM", "mymaster")
 		return err != nil && err.Error() == "NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the specified quorum for this master. Not enough available Sentinels to reach the majority and authorize a failover"
 	})

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -83,12 +85,12 @@ func TestConfReplicaFollowingWrongMasterIsFixed(t *testing.T) {
 	if _, err := r1.Do("REPLICAOF", r0.Host, itoa(r0.Port)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the replica follows the other replica", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "the replica follows the other replica", func() bool {
 		info, err := r1.Info("replication")
 		return err == nil && info["master_port"] == itoa(r0.Port) && info["master_link_status"] == "up"
 	})
 	w := subscribe(t, e.nodes[0], "+fix-slave-config")
-	waitFor(t, 15*time.Second, "the replica re-pointed at the master", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "the replica re-pointed at the master", func() bool {
 		info, err := r1.Info("replication")
 		return err == nil && info["master_port"] == itoa(e.set.Master.Port)
 	})
@@ -125,7 +127,7 @@ func TestConfAuthPassIsPerNode(t *testing.T) {
 		s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 		return err == nil && strings.Contains(sentinelMap(s)["flags"], "disconnected")
 	}
-	waitFor(t, 10*time.Second, "every node refused by the master", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "every node refused by the master", func() bool {
 		for _, n := range e.nodes {
 			if !disconnected(n) {
 				return false
@@ -134,7 +136,7 @@ func TestConfAuthPassIsPerNode(t *testing.T) {
 		return true
 	})
 	mustDo(t, a, "SENTINEL", "SET", "mymaster", "auth-pass", "pw")
-	waitFor(t, 10*time.Second, "the node given the password connects", func() bool { return !disconnected(a) })
+	redistest.WaitFor(t, 10*time.Second, "the node given the password connects", func() bool { return !disconnected(a) })
 	// A replicated setting would reach b within milliseconds.
 	for i := 0; i < 10; i++ {
 		if !disconnected(b) {
@@ -146,10 +148,10 @@ func TestConfAuthPassIsPerNode(t *testing.T) {
 	if err := a.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the password survives a restart", func() bool { return !disconnected(a) })
+	redistest.WaitFor(t, 10*time.Second, "the password survives a restart", func() bool { return !disconnected(a) })
 	mustDo(t, a, "SENTINEL", "REMOVE", "mymaster")
 	mustDo(t, a, "SENTINEL", "MONITOR", "mymaster", e.set.Master.Host, itoa(e.set.Master.Port), "2")
-	waitFor(t, 10*time.Second, "a master monitored anew has no password", func() bool { return disconnected(a) })
+	redistest.WaitFor(t, 10*time.Second, "a master monitored anew has no password", func() bool { return disconnected(a) })
 }
 
 // Suite 00-base "SENTINEL RESET can resets the master": right after a
@@ -184,7 +186,7 @@ func TestConfResetForgetsSentinelsUntilHeardAgain(t *testing.T) {
 	if !empty {
 		t.Fatal("sentinels or replicas listed right after every one of 10 RESETs")
 	}
-	waitFor(t, 10*time.Second, "the sentinels and replicas relearned", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the sentinels and replicas relearned", func() bool {
 		m := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
 		return m["num-other-sentinels"] == "2" && m["num-slaves"] == "2" && count("SENTINEL", "SENTINELS", "mymaster") == 2
 	})
@@ -245,7 +247,7 @@ func TestConfMasterRebootInShortTimeFailsOver(t *testing.T) {
 	if err := <-restarted; err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 15*time.Second, "the rebooted master follows the new one", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "the rebooted master follows the new one", func() bool {
 		info, err := m.Info("replication")
 		return err == nil && info["role"] == "slave" && info["master_port"] == itoa(newMaster.Port)
 	})
@@ -264,9 +266,9 @@ func TestConfRenameCommandOnANodeWithoutLeader(t *testing.T) {
 	if s := mustDo(t, n, "SENTINEL", "SET", "mymaster", "rename-command", "PING", "PONG"); s != "OK" {
 		t.Fatalf("SET rename-command without a leader: %q", s)
 	}
-	waitFor(t, 10*time.Second, "the master s_down with PING renamed", func() bool { return strings.Contains(flags(), "s_down") })
+	redistest.WaitFor(t, 10*time.Second, "the master s_down with PING renamed", func() bool { return strings.Contains(flags(), "s_down") })
 	mustDo(t, n, "SENTINEL", "SET", "mymaster", "rename-command", "PING", "PING")
-	waitFor(t, 10*time.Second, "the master up again", func() bool { return flags() == "master" })
+	redistest.WaitFor(t, 10*time.Second, "the master up again", func() bool { return flags() == "master" })
 }
 
 // Redis's suite counts anything a server writes to stderr as a crash (its
@@ -315,7 +317,7 @@ func TestConfRemoveMonitorRediscoversReplicas(t *testing.T) {
 		mustDo(t, n, "SENTINEL", "MONITOR", "mymaster", m.Host, itoa(m.Port), "2")
 		mustDo(t, n, "SENTINEL", "SET", "mymaster", "down-after-milliseconds", "2000")
 	}
-	waitFor(t, 15*time.Second, "every node lists both replicas and the two other nodes", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "every node lists both replicas and the two other nodes", func() bool {
 		for _, n := range e.nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 			if mm := sentinelMap(s); err != nil || mm["num-slaves"] != "2" || mm["num-other-sentinels"] != "2" {
@@ -347,7 +349,7 @@ func TestConfAbsoluteAgreementAfterRestarts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, 10*time.Second, "every node answers quorum 3", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "every node answers quorum 3", func() bool {
 		for _, n := range e.nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 			if err != nil || sentinelMap(s)["quorum"] != "3" {

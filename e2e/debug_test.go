@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -17,7 +19,7 @@ import (
 func TestDebugTimersTakeEffect(t *testing.T) {
 	m := redistest.Start(t)
 	n := startNode(t, monitorLines("mymaster", m, 1, 30000)...)
-	waitFor(t, 5*time.Second, "first INFO", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "first INFO", func() bool {
 		s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 		return err == nil && sentinelMap(s)["info-refresh"] != "0"
 	})
@@ -41,7 +43,7 @@ func TestDebugTimersTakeEffect(t *testing.T) {
 	// 30 PINGs in at most 10 s: at the 1 s period of down-after 30 s that
 	// would take 30 s.
 	start := pings()
-	waitFor(t, 10*time.Second, "PINGs every 50 ms", func() bool { return pings() >= start+30 })
+	redistest.WaitFor(t, 10*time.Second, "PINGs every 50 ms", func() bool { return pings() >= start+30 })
 
 	other := redistest.Start(t)
 	host, port, _ := strings.Cut(other.Addr(), ":")
@@ -78,7 +80,7 @@ func TestMonitorOnEveryNode(t *testing.T) {
 		}
 	}
 	for _, n := range c.Nodes {
-		waitFor(t, 5*time.Second, "mymaster on "+n.Addr(), func() bool { return masterAddr(n, "mymaster") == m.Addr() })
+		redistest.WaitFor(t, 5*time.Second, "mymaster on "+n.Addr(), func() bool { return masterAddr(n, "mymaster") == m.Addr() })
 	}
 	if _, err := c.Nodes[1].Do("SENTINEL", "MONITOR", "mymaster", host, port, "3"); err == nil || err.Error() != "ERR Duplicate master name." {
 		t.Fatalf("other quorum: %v", err)

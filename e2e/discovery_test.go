@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -25,7 +27,7 @@ func TestReplicaSeenOnlyByFollowers(t *testing.T) {
 		}
 		return sentinelMap(s)["num-slaves"]
 	}
-	waitFor(t, 10*time.Second, "every node knows the first replica", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "every node knows the first replica", func() bool {
 		for _, a := range c.addrs {
 			if numSlaves(a) != "1" {
 				return false
@@ -34,7 +36,7 @@ func TestReplicaSeenOnlyByFollowers(t *testing.T) {
 		return true
 	})
 	leader := -1
-	waitFor(t, 5*time.Second, "a leader", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "a leader", func() bool {
 		for i, n := range c.nodes {
 			if n.Store().IsLeader() {
 				leader = i
@@ -45,12 +47,12 @@ func TestReplicaSeenOnlyByFollowers(t *testing.T) {
 	})
 	c.dialers[leader].Cut(set.Master.Addr())
 	r2 := redistest.Start(t, redistest.ReplicaOf(set.Master))
-	waitFor(t, 10*time.Second, "the master lists the new replica", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the master lists the new replica", func() bool {
 		info, err := set.Master.Info("replication")
 		return err == nil && info["connected_slaves"] == "2"
 	})
 	added := time.Now()
-	waitFor(t, 15*time.Second, "every node knows the new replica", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "every node knows the new replica", func() bool {
 		for _, a := range c.addrs {
 			if numSlaves(a) != "2" {
 				return false

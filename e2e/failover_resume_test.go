@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -34,9 +36,9 @@ func TestFailoverResumesAfterLeaderCrash(t *testing.T) {
 			w := watchSwitches(t, rest)
 			old := e.set.Master
 			old.Kill()
-			waitFor(t, 10*time.Second, "the leader exits at "+point, func() bool { return !leader.Running() })
+			redistest.WaitFor(t, 10*time.Second, "the leader exits at "+point, func() bool { return !leader.Running() })
 			var newMaster *redistest.Server
-			waitFor(t, 15*time.Second, "the survivors finish the failover", func() bool {
+			redistest.WaitFor(t, 15*time.Second, "the survivors finish the failover", func() bool {
 				for _, r := range e.set.Replicas {
 					if e.allAnswer(r.Addr()) {
 						newMaster = r
@@ -46,7 +48,7 @@ func TestFailoverResumesAfterLeaderCrash(t *testing.T) {
 				return false
 			})
 			payload := fmt.Sprintf("mymaster %s %d %s %d", old.Host, old.Port, newMaster.Host, newMaster.Port)
-			waitFor(t, 5*time.Second, "+switch-master on the survivors", func() bool { return w.all(rest, payload) })
+			redistest.WaitFor(t, 5*time.Second, "+switch-master on the survivors", func() bool { return w.all(rest, payload) })
 			roles := 0
 			for _, r := range e.set.Replicas {
 				if r.Role() == "master" {
@@ -81,7 +83,7 @@ func TestFailoverReplicaPriority(t *testing.T) {
 		}
 	}
 	n := e.nodes[0]
-	waitFor(t, 5*time.Second, "-NOGOODSLAVE from SENTINEL FAILOVER", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "-NOGOODSLAVE from SENTINEL FAILOVER", func() bool {
 		_, err := n.Do("SENTINEL", "FAILOVER", "mymaster")
 		return err != nil && err.Error() == "NOGOODSLAVE No suitable replica to promote"
 	})
@@ -89,7 +91,7 @@ func TestFailoverReplicaPriority(t *testing.T) {
 	sub := watchChannel(t, n, "-failover-abort-no-good-slave")
 	old := e.set.Master
 	old.Kill()
-	waitFor(t, 10*time.Second, "a refused failover", func() bool { return sub.count() >= 1 })
+	redistest.WaitFor(t, 10*time.Second, "a refused failover", func() bool { return sub.count() >= 1 })
 	first := time.Now()
 	time.Sleep(500 * time.Millisecond)
 	if sub.count() != 1 {
@@ -102,7 +104,7 @@ func TestFailoverReplicaPriority(t *testing.T) {
 	if _, err := r1.Do("CONFIG", "SET", "replica-priority", "50"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the retry promotes the eligible replica", func() bool { return e.allAnswer(r1.Addr()) })
+	redistest.WaitFor(t, 10*time.Second, "the retry promotes the eligible replica", func() bool { return e.allAnswer(r1.Addr()) })
 	if since := time.Since(first); since < 2500*time.Millisecond {
 		t.Fatalf("retried %v after the refusal, before 2 x failover-timeout", since)
 	}

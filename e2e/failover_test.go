@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -105,7 +107,7 @@ func newFailoverEnv(t *testing.T, downAfterMs int, extra ...string) *failoverEnv
 // waitReplicasKnown waits until every node lists n replicas of mymaster.
 func waitReplicasKnown(t *testing.T, nodes []*harness.Node, n int) {
 	t.Helper()
-	waitFor(t, 10*time.Second, "every node knows the replicas", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "every node knows the replicas", func() bool {
 		for _, node := range nodes {
 			s, err := node.Do("SENTINEL", "MASTER", "mymaster")
 			if err != nil || sentinelMap(s)["num-slaves"] != itoa(n) {
@@ -121,7 +123,7 @@ func waitReplicasKnown(t *testing.T, nodes []*harness.Node, n int) {
 func (e *failoverEnv) waitNewMaster(t *testing.T) *redistest.Server {
 	t.Helper()
 	var newMaster *redistest.Server
-	waitFor(t, 15*time.Second, "every node answers a replica as the new master", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "every node answers a replica as the new master", func() bool {
 		for _, r := range e.set.Replicas {
 			if e.allAnswer(r.Addr()) {
 				newMaster = r
@@ -227,14 +229,14 @@ func TestFailoverKillMaster(t *testing.T) {
 	w := watchSwitches(t, e.nodes)
 	wr := startWriter(sentinelAddrs(e.nodes...), 20*time.Millisecond)
 	defer wr.halt()
-	waitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.lastAck().IsZero() })
+	redistest.WaitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.lastAck().IsZero() })
 	old := e.set.Master
 	killed := time.Now()
 	old.Kill()
 	newMaster := e.waitNewMaster(t)
 	t.Logf("all nodes answer the new master %v after kill -9", time.Since(killed).Round(time.Millisecond))
 	payload := fmt.Sprintf("mymaster %s %d %s %d", old.Host, old.Port, newMaster.Host, newMaster.Port)
-	waitFor(t, 5*time.Second, "+switch-master on every node", func() bool { return w.all(e.nodes, payload) })
+	redistest.WaitFor(t, 5*time.Second, "+switch-master on every node", func() bool { return w.all(e.nodes, payload) })
 	if newMaster.Role() != "master" {
 		t.Fatal("the promoted replica is not a master")
 	}
@@ -244,14 +246,14 @@ func TestFailoverKillMaster(t *testing.T) {
 			other = r
 		}
 	}
-	waitFor(t, 10*time.Second, "the other replica follows the new master", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the other replica follows the new master", func() bool {
 		info, err := other.Info("replication")
 		return err == nil && info["master_port"] == itoa(newMaster.Port) && info["master_link_status"] == "up"
 	})
-	waitFor(t, 10*time.Second, "writes resume through go-redis", func() bool { return wr.lastAck().After(killed) })
+	redistest.WaitFor(t, 10*time.Second, "writes resume through go-redis", func() bool { return wr.lastAck().After(killed) })
 	// the old master comes back as a master and is demoted
 	old.Restart()
-	waitFor(t, 10*time.Second, "old master demoted to a replica of the new one", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "old master demoted to a replica of the new one", func() bool {
 		info, err := old.Info("replication")
 		return err == nil && info["role"] == "slave" && info["master_port"] == itoa(newMaster.Port)
 	})
@@ -276,7 +278,7 @@ func TestFailoverStoppedMaster(t *testing.T) {
 	old.Stop()
 	stopped := time.Now()
 	var newMaster *redistest.Server
-	waitFor(t, 15*time.Second, "every node answers the new master", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "every node answers the new master", func() bool {
 		for _, r := range e.set.Replicas {
 			if e.allAnswer(r.Addr()) {
 				newMaster = r
@@ -287,10 +289,10 @@ func TestFailoverStoppedMaster(t *testing.T) {
 	})
 	t.Logf("switch after SIGSTOP: %v", time.Since(stopped).Round(time.Millisecond))
 	payload := fmt.Sprintf("mymaster %s %d %s %d", old.Host, old.Port, newMaster.Host, newMaster.Port)
-	waitFor(t, 5*time.Second, "+switch-master on every node", func() bool { return w.all(e.nodes, payload) })
+	redistest.WaitFor(t, 5*time.Second, "+switch-master on every node", func() bool { return w.all(e.nodes, payload) })
 	old.Resume()
 	resumed := time.Now()
-	waitFor(t, 5*time.Second, "old master demoted after SIGCONT", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "old master demoted after SIGCONT", func() bool {
 		info, err := old.Info("replication")
 		return err == nil && info["role"] == "slave" && info["master_port"] == itoa(newMaster.Port)
 	})
@@ -306,7 +308,7 @@ func TestFailoverStoppedMaster(t *testing.T) {
 func TestManualFailoverLosesNoAckedWrite(t *testing.T) {
 	e := newFailoverEnv(t, 5000)
 	wr := startWriter(sentinelAddrs(e.nodes...), 5*time.Millisecond)
-	waitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.lastAck().IsZero() })
+	redistest.WaitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.lastAck().IsZero() })
 	time.Sleep(300 * time.Millisecond) // a backlog of writes before the switch
 	follower := e.nodes[0]
 	if l, _ := e.cluster.WaitLeader(5 * time.Second); l == follower {
@@ -320,7 +322,7 @@ func TestManualFailoverLosesNoAckedWrite(t *testing.T) {
 		t.Fatalf("second FAILOVER: %v", err)
 	}
 	var newMaster *redistest.Server
-	waitFor(t, 10*time.Second, "switch", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "switch", func() bool {
 		for _, r := range e.set.Replicas {
 			if e.allAnswer(r.Addr()) {
 				newMaster = r
@@ -330,9 +332,9 @@ func TestManualFailoverLosesNoAckedWrite(t *testing.T) {
 		return false
 	})
 	switched := time.Now()
-	waitFor(t, 10*time.Second, "writes land on the new master", func() bool { return wr.lastAck().After(switched.Add(200 * time.Millisecond)) })
+	redistest.WaitFor(t, 10*time.Second, "writes land on the new master", func() bool { return wr.lastAck().After(switched.Add(200 * time.Millisecond)) })
 	acked, errs := wr.halt()
-	waitFor(t, 10*time.Second, "old master replicates from the new one", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "old master replicates from the new one", func() bool {
 		info, err := e.set.Master.Info("replication")
 		return err == nil && info["role"] == "slave" && info["master_link_status"] == "up"
 	})

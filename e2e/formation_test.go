@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -45,7 +47,7 @@ func TestFormationThroughHellos(t *testing.T) {
 		nodes = append(nodes, expectNode(t, filepath.Join(t.TempDir(), "node"+itoa(i)), 0, secret, 3, lines...))
 	}
 	runNodes(t, nodes[:2]...)
-	waitFor(t, 15*time.Second, "the first two find each other", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "the first two find each other", func() bool {
 		return raftField(nodes[0], "raft_formation_found") == "2" && raftField(nodes[1], "raft_formation_found") == "2"
 	})
 	for _, n := range nodes[:2] {
@@ -58,7 +60,7 @@ func TestFormationThroughHellos(t *testing.T) {
 		}
 	}
 	runNodes(t, nodes[2])
-	waitFor(t, 20*time.Second, "one cluster of three answering the master", func() bool {
+	redistest.WaitFor(t, 20*time.Second, "one cluster of three answering the master", func() bool {
 		for _, n := range nodes {
 			if masterAddr(n, "mymaster") != set.Master.Addr() || raftField(n, "raft_voters") != "3" || raftField(n, "raft_formation") != "formed" {
 				return false
@@ -77,7 +79,7 @@ func TestFormationThroughHellos(t *testing.T) {
 	if err := nodes[1].Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the restarted node answers", func() bool { return masterAddr(nodes[1], "mymaster") == set.Master.Addr() })
+	redistest.WaitFor(t, 10*time.Second, "the restarted node answers", func() bool { return masterAddr(nodes[1], "mymaster") == set.Master.Addr() })
 	if info, _ := nodes[1].Info("raft"); info["raft_cluster_id"] != id || info["raft_formation"] != "" {
 		t.Fatalf("after a restart: %v", info)
 	}

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -20,12 +22,12 @@ import (
 func TestSingleNodeReadPath(t *testing.T) {
 	set := redistest.StartSet(t, 2)
 	n := startNode(t, monitorLines("mymaster", set.Master, 1, 5000)...)
-	waitFor(t, 5*time.Second, "master address", func() bool { return masterAddr(n, "mymaster") == set.Master.Addr() })
+	redistest.WaitFor(t, 5*time.Second, "master address", func() bool { return masterAddr(n, "mymaster") == set.Master.Addr() })
 	// write something so the offsets are not trivially equal to zero
 	if _, err := set.Master.Do("SET", "k", "v"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 12*time.Second, "both replicas with flags and offsets", func() bool {
+	redistest.WaitFor(t, 12*time.Second, "both replicas with flags and offsets", func() bool {
 		s, err := n.Do("SENTINEL", "REPLICAS", "mymaster")
 		if err != nil {
 			return false
@@ -105,7 +107,7 @@ func mustDoRetried(t *testing.T, n *harness.Node, args ...string) string {
 func TestGoRedisFailoverClientAndRedisCli(t *testing.T) {
 	set := redistest.StartSet(t, 2)
 	n := startNode(t, monitorLines("mymaster", set.Master, 1, 5000)...)
-	waitFor(t, 5*time.Second, "replicas known", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "replicas known", func() bool {
 		s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 		return err == nil && sentinelMap(s)["num-slaves"] == "2"
 	})
@@ -124,7 +126,7 @@ func TestGoRedisFailoverClientAndRedisCli(t *testing.T) {
 	}
 	ro := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "mymaster", SentinelAddrs: []string{n.Addr()}, ReplicaOnly: true})
 	defer ro.Close()
-	waitFor(t, 5*time.Second, "value replicated", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "value replicated", func() bool {
 		v, err := ro.Get(ctx, "greeting").Result()
 		return err == nil && v == "hello"
 	})
@@ -180,7 +182,7 @@ func TestRestartKeepsIdentityAndState(t *testing.T) {
 	if got := harness.ParseInfo(mustDo(t, n, "INFO", "server"))["run_id"]; got == runid {
 		t.Fatal("run_id must be per process")
 	}
-	waitFor(t, 5*time.Second, "both masters after restart", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "both masters after restart", func() bool {
 		return masterAddr(n, "mymaster") == set.Master.Addr() && masterAddr(n, "other") == other.Addr()
 	})
 	after, _ := os.ReadFile(n.Conf)
@@ -268,7 +270,7 @@ func TestOutgoingConnectionsUseTheNodeAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer n.Kill()
-	waitFor(t, 5*time.Second, "the node's links on the master", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "the node's links on the master", func() bool {
 		s, err := m.Do("CLIENT", "LIST")
 		return err == nil && strings.Contains(s, "addr=127.0.0.7:") && strings.Contains(s, "name=sentinel-")
 	})
@@ -284,7 +286,7 @@ func TestOutgoingConnectionsUseTheNodeAddress(t *testing.T) {
 func TestDebugInfoPeriodTakesEffect(t *testing.T) {
 	m := redistest.Start(t)
 	n := startNode(t, monitorLines("mymaster", m, 1, 5000)...)
-	waitFor(t, 5*time.Second, "first INFO", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "first INFO", func() bool {
 		s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 		return err == nil && sentinelMap(s)["info-refresh"] != "0"
 	})
@@ -292,7 +294,7 @@ func TestDebugInfoPeriodTakesEffect(t *testing.T) {
 		t.Fatalf("DEBUG: %q", s)
 	}
 	// with the default 10 s period the age would exceed 400 ms most of the time
-	waitFor(t, 3*time.Second, "INFO refreshed every 100 ms", func() bool {
+	redistest.WaitFor(t, 3*time.Second, "INFO refreshed every 100 ms", func() bool {
 		for i := 0; i < 10; i++ {
 			s, _ := n.Do("SENTINEL", "MASTER", "mymaster")
 			if atoi(sentinelMap(s)["info-refresh"]) > 400 {

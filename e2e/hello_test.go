@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -134,7 +136,7 @@ func TestHelloReadByRedisSentinel(t *testing.T) {
 	rs := startRedisSentinel(t, filepath.Join(t.TempDir(), "sentinel"), 0,
 		"sentinel monitor mymaster "+set.Master.Host+" "+itoa(set.Master.Port)+" 5",
 		"sentinel down-after-milliseconds mymaster 1000", "sentinel failover-timeout mymaster 10000")
-	waitFor(t, 15*time.Second, "the redis-sentinel lists the three raftinel nodes", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "the redis-sentinel lists the three raftinel nodes", func() bool {
 		seen := 0
 		for _, s := range sentinelsOf(rs, "mymaster") {
 			if ids[s["ip"]+":"+s["port"]] == s["runid"] && !strings.Contains(s["flags"], "down") {
@@ -147,7 +149,7 @@ func TestHelloReadByRedisSentinel(t *testing.T) {
 	set.Master.Kill()
 	e := &failoverEnv{set: set, cluster: c, nodes: c.Nodes}
 	nm := e.waitNewMaster(t)
-	waitFor(t, 15*time.Second, "the redis-sentinel answers raftinel's new master", func() bool { return masterAddr(rs, "mymaster") == nm.Addr() })
+	redistest.WaitFor(t, 15*time.Second, "the redis-sentinel answers raftinel's new master", func() bool { return masterAddr(rs, "mymaster") == nm.Addr() })
 	log, _ := os.ReadFile(rs.Log)
 	if !strings.Contains(string(log), "+config-update-from") || strings.Contains(string(log), "+elected-leader") {
 		t.Fatalf("the redis-sentinel did not take the new master from a raftinel hello (or failed over itself):\n%s", log)

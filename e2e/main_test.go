@@ -1,3 +1,5 @@
+//go:build e2e
+
 // Package e2e runs real raftinel processes against real redis-server
 // processes on loopback, driven by real clients (redis-cli, go-redis).
 package e2e
@@ -111,10 +113,6 @@ func startCluster(t *testing.T, size int, lines ...string) *harness.Cluster {
 	return c
 }
 
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	redistest.WaitFor(t, timeout, what, cond)
-}
 
 // sentinelAddrs returns the nodes' addresses for a client's sentinel list.
 func sentinelAddrs(nodes ...*harness.Node) []string {

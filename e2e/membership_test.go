@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -35,14 +37,14 @@ func TestSnapshotRestartAndMembership(t *testing.T) {
 		monitorLines("mymaster", set.Master, 2, 5000)...)
 	c := startCluster(t, 3, lines...)
 	leader, _ := c.WaitLeader(5 * time.Second)
-	waitFor(t, 5*time.Second, "seeded", func() bool { return masterAddr(leader, "mymaster") == set.Master.Addr() })
+	redistest.WaitFor(t, 5*time.Second, "seeded", func() bool { return masterAddr(leader, "mymaster") == set.Master.Addr() })
 	mustDoRetried(t, leader, "SENTINEL", "SET", "mymaster", "parallel-syncs", "3", "auth-user", "u1", "rename-command", "CONFIG", "CFG")
 	for i := 0; i < 20; i++ { // enough entries to pass the threshold
 		mustDoRetried(t, leader, "SENTINEL", "SET", "mymaster", "failover-timeout", itoa(10000+i))
 	}
 	for _, n := range c.Nodes {
 		n := n
-		waitFor(t, 5*time.Second, "the last write everywhere", func() bool {
+		redistest.WaitFor(t, 5*time.Second, "the last write everywhere", func() bool {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 			return err == nil && sentinelMap(s)["failover-timeout"] == "10019"
 		})
@@ -94,7 +96,7 @@ func TestSnapshotRestartAndMembership(t *testing.T) {
 	if s := mustDoRetried(t, f, "RAFT", "ADD", n4.Addr()); s != "OK" {
 		t.Fatalf("RAFT ADD: %q", s)
 	}
-	waitFor(t, 5*time.Second, "four members everywhere, the new one has the state", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "four members everywhere, the new one has the state", func() bool {
 		for _, n := range append(append([]*harness.Node{}, c.Nodes...), n4) {
 			if len(members(n)) != 4 {
 				return false
@@ -106,7 +108,7 @@ func TestSnapshotRestartAndMembership(t *testing.T) {
 	if s := mustDo(t, f, "RAFT", "REMOVE", id4); s != "OK" {
 		t.Fatalf("RAFT REMOVE by myid: %q", s)
 	}
-	waitFor(t, 5*time.Second, "three members again", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "three members again", func() bool {
 		for _, n := range c.Nodes {
 			if len(members(n)) != 3 || hasMember(n, n4.Addr()) {
 				return false

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -31,7 +33,7 @@ func TestRollingMigrationFromRedisSentinel(t *testing.T) {
 		sentinels = append(sentinels, startRedisSentinel(t, filepath.Join(base, fmt.Sprintf("sentinel%d", i+1)), 0,
 			monitorLines("mymaster", set.Master, 2, 1000)...))
 	}
-	waitFor(t, 20*time.Second, "every sentinel knows the replicas and the two other sentinels", func() bool {
+	redistest.WaitFor(t, 20*time.Second, "every sentinel knows the replicas and the two other sentinels", func() bool {
 		for _, s := range sentinels {
 			m, err := s.Do("SENTINEL", "MASTER", "mymaster")
 			if err != nil || sentinelMap(m)["num-slaves"] != "2" || sentinelMap(m)["num-other-sentinels"] != "2" {
@@ -72,7 +74,7 @@ func TestRollingMigrationFromRedisSentinel(t *testing.T) {
 		}
 		// The entry of the sentinel that was there is kept (same address,
 		// same myid): a hello from raftinel must refresh it.
-		waitFor(t, 15*time.Second, "the remaining redis-sentinels hear "+n.Addr(), func() bool {
+		redistest.WaitFor(t, 15*time.Second, "the remaining redis-sentinels hear "+n.Addr(), func() bool {
 			for _, o := range sentinels[i+1:] {
 				found := false
 				for _, p := range sentinelsOf(o, "mymaster") {
@@ -90,7 +92,7 @@ func TestRollingMigrationFromRedisSentinel(t *testing.T) {
 			i+1, n.Addr(), up.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	}
 	formedAt := time.Now()
-	waitFor(t, 20*time.Second, "one raftinel cluster of three answering the master", func() bool {
+	redistest.WaitFor(t, 20*time.Second, "one raftinel cluster of three answering the master", func() bool {
 		id := raftField(nodes[0], "raft_cluster_id")
 		for _, n := range nodes {
 			if masterAddr(n, "mymaster") != orig || raftField(n, "raft_voters") != "3" || raftField(n, "raft_cluster_id") != id {

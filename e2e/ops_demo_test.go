@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -15,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // syncBuffer collects a process's output while the test reads it.
@@ -146,7 +150,7 @@ func TestOpsDemoKeysAndSigterm(t *testing.T) {
 			t.Logf("demo output (last 4000 bytes):\n%s", s[max(0, len(s)-4000):])
 		}
 	})
-	waitFor(t, 60*time.Second, "the demo is ready and the client writes", func() bool {
+	redistest.WaitFor(t, 60*time.Second, "the demo is ready and the client writes", func() bool {
 		s := out.String()
 		return strings.Contains(s, "ready: type a key and Enter") && regexp.MustCompile(`[1-9]\d* ok, `).MatchString(s)
 	})
@@ -154,7 +158,7 @@ func TestOpsDemoKeysAndSigterm(t *testing.T) {
 		t.Fatal(err)
 	}
 	switched := regexp.MustCompile(`failover\s+kill -9 of master r1 .* -> \+switch-master in \d+\.\d{3} s`)
-	waitFor(t, 30*time.Second, "the screen shows the switch and its duration", func() bool {
+	redistest.WaitFor(t, 30*time.Second, "the screen shows the switch and its duration", func() bool {
 		return switched.MatchString(out.String())
 	})
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -180,7 +184,7 @@ func TestOpsDemoKeysAndSigterm(t *testing.T) {
 func TestOpsDemoSigkill(t *testing.T) {
 	d := startDemo(t)
 	cmd, out, done := d.cmd, d.out, d.done
-	waitFor(t, 60*time.Second, "the demo is ready", func() bool {
+	redistest.WaitFor(t, 60*time.Second, "the demo is ready", func() bool {
 		return strings.Contains(out.String(), "ready: type a key and Enter")
 	})
 	pids := demoPIDs(out.String())
@@ -203,7 +207,7 @@ func TestOpsDemoSigkill(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-done
-	waitFor(t, 10*time.Second, "every process the demo started is gone", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "every process the demo started is gone", func() bool {
 		for _, p := range pids {
 			if running(p) {
 				return false

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -83,7 +85,7 @@ func TestOpsMetricsCountFailover(t *testing.T) {
 		if code, body := httpGet(u + "/healthz"); code != 200 {
 			t.Fatalf("node %d /healthz: %d %s", i, code, body)
 		}
-		waitFor(t, 5*time.Second, "/readyz answers 200", func() bool { code, _ := httpGet(u + "/readyz"); return code == 200 })
+		redistest.WaitFor(t, 5*time.Second, "/readyz answers 200", func() bool { code, _ := httpGet(u + "/readyz"); return code == 200 })
 		_, body := httpGet(u + "/metrics")
 		if v, ok := metric(body, "raftinel_failovers_started_total", mm); !ok || v != 0 {
 			t.Fatalf("node %d before the failover: started_total = %v (present %v)", i, v, ok)
@@ -102,7 +104,7 @@ func TestOpsMetricsCountFailover(t *testing.T) {
 	}
 	for i, u := range e.urls {
 		var body string
-		waitFor(t, 15*time.Second, fmt.Sprintf("node %d counts one started and one succeeded failover", i), func() bool {
+		redistest.WaitFor(t, 15*time.Second, fmt.Sprintf("node %d counts one started and one succeeded failover", i), func() bool {
 			_, body = httpGet(u + "/metrics")
 			s, _ := metric(body, "raftinel_failovers_started_total", mm)
 			d, _ := metric(body, "raftinel_failovers_succeeded_total", mm)
@@ -157,13 +159,13 @@ func TestOpsMetricsCountFailover(t *testing.T) {
 	// A node cut off from the other two stops being ready, then recovers.
 	e.nodes[1].Stop()
 	e.nodes[2].Stop()
-	waitFor(t, 10*time.Second, "/readyz of the isolated node answers 503", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "/readyz of the isolated node answers 503", func() bool {
 		code, _ := httpGet(e.urls[0] + "/readyz")
 		return code == 503
 	})
 	e.nodes[1].Resume()
 	e.nodes[2].Resume()
-	waitFor(t, 10*time.Second, "/readyz answers 200 again", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "/readyz answers 200 again", func() bool {
 		code, _ := httpGet(e.urls[0] + "/readyz")
 		return code == 200
 	})

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // Acceptance 3 of the ops issue: SIGTERM on the Raft leader hands
@@ -25,7 +28,7 @@ func TestOpsSigtermLeaderHandsOver(t *testing.T) {
 			wr.halt()
 		}
 	}()
-	waitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.lastAck().IsZero() })
+	redistest.WaitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.lastAck().IsZero() })
 	leader, err := e.cluster.WaitLeader(5 * time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +42,7 @@ func TestOpsSigtermLeaderHandsOver(t *testing.T) {
 	exitCode := make(chan int, 1)
 	go func() { exitCode <- leader.Term(10 * time.Second) }()
 	var next *harness.Node
-	waitFor(t, 5*time.Second, "another node leads", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "another node leads", func() bool {
 		for _, n := range e.nodes {
 			if info, err := n.Info("raft"); n != leader && err == nil && info["raft_state"] == "leader" {
 				next = n
@@ -66,7 +69,7 @@ func TestOpsSigtermLeaderHandsOver(t *testing.T) {
 	}
 	// Keep writing through the change and for a while after it.
 	mark := time.Now()
-	waitFor(t, 10*time.Second, "writes acknowledged a second after the new leader", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "writes acknowledged a second after the new leader", func() bool {
 		return wr.lastAck().After(mark.Add(time.Second))
 	})
 	acked, errs := wr.halt()
@@ -105,7 +108,7 @@ func TestOpsSighupReopensLog(t *testing.T) {
 	}
 	t.Cleanup(n.Kill)
 	dumpOnFailure(t, n)
-	waitFor(t, 5*time.Second, "the log file has the start line", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "the log file has the start line", func() bool {
 		b, _ := os.ReadFile(logPath)
 		return strings.Contains(string(b), "raftinel node started")
 	})
@@ -116,7 +119,7 @@ func TestOpsSighupReopensLog(t *testing.T) {
 	if err := syscall.Kill(n.PID(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "SIGHUP creates a new log file", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "SIGHUP creates a new log file", func() bool {
 		_, err := os.Stat(logPath)
 		return err == nil
 	})

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -7,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -224,7 +227,7 @@ func (e *penv) waitConverged(timeout time.Duration) (int, time.Duration) {
 	e.t.Helper()
 	start := time.Now()
 	idx := -1
-	waitFor(e.t, timeout, "all nodes and all Redis roles agree on one master", func() bool {
+	redistest.WaitFor(e.t, timeout, "all nodes and all Redis roles agree on one master", func() bool {
 		idx = e.converged()
 		return idx >= 0
 	})

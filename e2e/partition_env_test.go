@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -56,7 +58,7 @@ func newPartitionEnv(t *testing.T) *penv {
 		e.redis = append(e.redis, redistest.Start(t, opts...))
 	}
 	for _, r := range e.redis[1:] {
-		waitFor(t, 15*time.Second, "replica "+r.Addr()+" link up", func() bool {
+		redistest.WaitFor(t, 15*time.Second, "replica "+r.Addr()+" link up", func() bool {
 			info, err := r.Info("replication")
 			return err == nil && info["master_link_status"] == "up"
 		})
@@ -76,7 +78,7 @@ func newPartitionEnv(t *testing.T) *penv {
 	t.Cleanup(c.Close)
 	dumpOnFailure(t, c.Nodes...)
 	e.cluster, e.nodes = c, c.Nodes
-	waitFor(t, 15*time.Second, "every node knows both replicas and the fence is set", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "every node knows both replicas and the fence is set", func() bool {
 		for _, n := range c.Nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 			if err != nil || sentinelMap(s)["num-slaves"] != "2" {

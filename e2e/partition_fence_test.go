@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -30,7 +32,7 @@ func TestFenceKeepsMinReplicasOnEveryInstance(t *testing.T) {
 		n, lag := fenceOf(s)
 		return n == "1" && lag == "2"
 	}
-	waitFor(t, 5*time.Second, "fence set on the master and both replicas", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "fence set on the master and both replicas", func() bool {
 		for _, s := range all {
 			if !fenced(s) {
 				return false
@@ -48,12 +50,12 @@ func TestFenceKeepsMinReplicasOnEveryInstance(t *testing.T) {
 	if n, _ := fenceOf(r); n != "0" {
 		t.Fatalf("restarted replica already fenced (%s): the test proves nothing", n)
 	}
-	waitFor(t, 5*time.Second, "fence set again on the restarted replica", func() bool { return fenced(r) })
+	redistest.WaitFor(t, 5*time.Second, "fence set again on the restarted replica", func() bool { return fenced(r) })
 	// no replica acknowledges: the master fences itself
 	for _, r := range e.set.Replicas {
 		r.Kill()
 	}
-	waitFor(t, 10*time.Second, "master refuses writes with NOREPLICAS", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "master refuses writes with NOREPLICAS", func() bool {
 		_, err := e.set.Master.Do("SET", "k", "v")
 		return err != nil && strings.HasPrefix(err.Error(), "NOREPLICAS")
 	})

@@ -1,8 +1,12 @@
+//go:build e2e
+
 package e2e
 
 import (
 	"testing"
 	"time"
+
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // A node back from a minority must not answer the pre-failover master
@@ -18,7 +22,7 @@ func TestPartitionHealNoStaleAnswer(t *testing.T) {
 		e := newPartitionEnv(t)
 		old := e.redis[0].Addr()
 		e.cut([]string{e.ip(0), e.nodeIP(0)}, append(e.nodeIPs(1, 2), e.redisIPs(1, 2)...))
-		waitFor(t, 10*time.Second, "the majority switched", func() bool {
+		redistest.WaitFor(t, 10*time.Second, "the majority switched", func() bool {
 			a := masterAddr(e.nodes[1], "mymaster")
 			return a != "" && a != old
 		})

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -5,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // The partition matrix (docs/guarantees.md): each case cuts the network a
@@ -88,7 +92,7 @@ func runCase(t *testing.T, c matrixCase) figures {
 	e := newPartitionEnv(t)
 	rec := startRecorder(e)
 	w := startPWriter(e.writer, sentinelAddrs(e.nodes...), 20*time.Millisecond)
-	waitFor(t, 10*time.Second, "writes flowing", func() bool { return !w.lastAck().IsZero() })
+	redistest.WaitFor(t, 10*time.Second, "writes flowing", func() bool { return !w.lastAck().IsZero() })
 	// RAFTINEL_PARTITION_CUT / RAFTINEL_PARTITION_RUN (single-cut cases):
 	// a longer cut inside a longer run, e.g. 10s in 60s (issue 8's target)
 	// a 2 s baseline: the leader has sampled the replicas with data flowing

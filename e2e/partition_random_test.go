@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -7,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // TestPartitionRandom injects faults in a random, seeded order for
@@ -45,7 +49,7 @@ func TestPartitionRandom(t *testing.T) {
 	e := newPartitionEnv(t)
 	rec := startRecorder(e)
 	w := startPWriter(e.writer, sentinelAddrs(e.nodes...), 20*time.Millisecond)
-	waitFor(t, 10*time.Second, "writes flowing", func() bool { return !w.lastAck().IsZero() })
+	redistest.WaitFor(t, 10*time.Second, "writes flowing", func() bool { return !w.lastAck().IsZero() })
 	start := time.Now()
 	var faults []string
 	var worstConverge time.Duration

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -28,7 +30,7 @@ func TestPendingSetWithoutLeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "seeded", func() bool { return masterAddr(leader, "mymaster") == m.Addr() })
+	redistest.WaitFor(t, 5*time.Second, "seeded", func() bool { return masterAddr(leader, "mymaster") == m.Addr() })
 	a, b, down := c.Nodes[0], c.Nodes[1], c.Nodes[2:]
 	quorumOn := func(n *harness.Node) string {
 		s, err := n.Do("SENTINEL", "MASTER", "mymaster")
@@ -46,7 +48,7 @@ func TestPendingSetWithoutLeader(t *testing.T) {
 	}
 	everyNode := func(want string) {
 		t.Helper()
-		waitFor(t, 15*time.Second, "quorum "+want+" on every node, nothing pending", func() bool {
+		redistest.WaitFor(t, 15*time.Second, "quorum "+want+" on every node, nothing pending", func() bool {
 			for _, n := range c.Nodes {
 				if quorumOn(n) != want || pendingOn(n) != "0" {
 					return false
@@ -85,7 +87,7 @@ func TestPendingSetWithoutLeader(t *testing.T) {
 	if q := quorumOn(b); q != "1" {
 		t.Fatalf("another node shows quorum %s, want the committed 1", q)
 	}
-	waitFor(t, 10*time.Second, "CKQUORUM judging the pending quorum 3 out of reach of the 2 usable nodes", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "CKQUORUM judging the pending quorum 3 out of reach of the 2 usable nodes", func() bool {
 		_, err := a.Do("SENTINEL", "CKQUORUM", "mymaster")
 		return err != nil && strings.HasPrefix(err.Error(), "NOQUORUM 2 usable Sentinels. Not enough available Sentinels to reach the specified quorum")
 	})
@@ -159,7 +161,7 @@ func aloneWithoutLeader(t *testing.T, extra ...string) *harness.Node {
 // waitNoLeader waits until none of nodes leads or knows a leader.
 func waitNoLeader(t *testing.T, nodes ...*harness.Node) {
 	t.Helper()
-	waitFor(t, 10*time.Second, "no leader left", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "no leader left", func() bool {
 		for _, n := range nodes {
 			info, err := n.Info("raft")
 			if err != nil || info["raft_state"] == "leader" || info["raft_leader"] != "" {

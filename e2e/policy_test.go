@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -17,7 +19,7 @@ import (
 // election lands on it).
 func makeLeader(t *testing.T, c *harness.Cluster, n *harness.Node) {
 	t.Helper()
-	waitFor(t, 30*time.Second, n.Addr()+" leading", func() bool {
+	redistest.WaitFor(t, 30*time.Second, n.Addr()+" leading", func() bool {
 		l, err := c.WaitLeader(5 * time.Second)
 		if err != nil {
 			return false
@@ -75,7 +77,7 @@ func TestEachNodeEnforcesItsOwnScriptAndACLRules(t *testing.T) {
 
 	// The config file's master is seeded once the cluster has a leader: wait
 	// for it, or the first SET may find no master.
-	waitFor(t, 10*time.Second, "the seeded master on every node", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the seeded master on every node", func() bool {
 		for _, n := range c.Nodes {
 			if masterAddr(n, "mymaster") != m.Addr() {
 				return false
@@ -107,10 +109,10 @@ func TestEachNodeEnforcesItsOwnScriptAndACLRules(t *testing.T) {
 		t.Fatalf("script set on node 0 leading: %v", err)
 	}
 	mustDo(t, n2, "SENTINEL", "SET", "mymaster", "quorum", "2") // another +set, through node 2
-	waitFor(t, 10*time.Second, "node 1 refusing the script", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "node 1 refusing the script", func() bool {
 		return strings.Contains(readFile(n1.Log), "script refused by this node's config")
 	})
-	waitFor(t, 10*time.Second, "the script on nodes 0 and 2", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the script on nodes 0 and 2", func() bool {
 		for _, n := range []*harness.Node{n0, n2} {
 			if !strings.Contains(logOf(n), "+set master mymaster") {
 				return false
@@ -119,7 +121,7 @@ func TestEachNodeEnforcesItsOwnScriptAndACLRules(t *testing.T) {
 		return true
 	})
 	mustDo(t, n2, "SENTINEL", "REMOVE", "mymaster")
-	waitFor(t, 10*time.Second, "the script run for -monitor", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the script run for -monitor", func() bool {
 		for _, n := range []*harness.Node{n0, n2} {
 			if !strings.Contains(logOf(n), "-monitor master mymaster "+m.Host+" "+itoa(m.Port)) {
 				return false

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -7,6 +9,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // RedisACL is the minimal ACL raftinel needs on monitored Redis instances,
@@ -31,7 +34,7 @@ func redisACLSet(t *testing.T, extra ...string) (*harness.Redis, []*harness.Redi
 	m := start("m", nil)
 	rs := []*harness.Redis{start("r1", m), start("r2", m)}
 	for _, r := range rs {
-		waitFor(t, 15*time.Second, "replica link up", func() bool {
+		redistest.WaitFor(t, 15*time.Second, "replica link up", func() bool {
 			info, err := r.Info("replication")
 			return err == nil && info["master_link_status"] == "up"
 		})
@@ -62,7 +65,7 @@ func TestFailoverWithMinimalRedisACL(t *testing.T) {
 		}
 		return true
 	}
-	waitFor(t, 10*time.Second, "both replicas known, no link errors", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "both replicas known, no link errors", func() bool {
 		for _, n := range nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 			links, _ := n.Info("links")
@@ -76,7 +79,7 @@ func TestFailoverWithMinimalRedisACL(t *testing.T) {
 	// kill -9: promotion and re-pointing.
 	m.Kill()
 	var promoted, other *harness.Redis
-	waitFor(t, 15*time.Second, "every node answers a replica as the new master", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "every node answers a replica as the new master", func() bool {
 		for i, r := range rs {
 			if agree(r.Addr()) {
 				promoted, other = r, rs[1-i]
@@ -85,7 +88,7 @@ func TestFailoverWithMinimalRedisACL(t *testing.T) {
 		}
 		return false
 	})
-	waitFor(t, 10*time.Second, "the other replica follows the new master", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the other replica follows the new master", func() bool {
 		info, err := other.Info("replication")
 		return err == nil && info["master_port"] == itoa(promoted.Port) && info["master_link_status"] == "up"
 	})
@@ -93,11 +96,11 @@ func TestFailoverWithMinimalRedisACL(t *testing.T) {
 	if err := m.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "old master demoted", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "old master demoted", func() bool {
 		info, err := m.Info("replication")
 		return err == nil && info["role"] == "slave" && info["master_port"] == itoa(promoted.Port) && info["master_link_status"] == "up"
 	})
-	waitFor(t, 10*time.Second, "both replicas known with links up", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "both replicas known with links up", func() bool {
 		for _, n := range nodes {
 			for _, rm := range splitMaps(mustDo(t, n, "SENTINEL", "REPLICAS", "mymaster"), 21) {
 				if rm["flags"] != "slave" || rm["master-link-status"] != "ok" {
@@ -119,14 +122,14 @@ func TestFailoverWithMinimalRedisACL(t *testing.T) {
 		}
 		return true
 	}
-	waitFor(t, 15*time.Second, "the failover ended on every node", failoverEnded)
+	redistest.WaitFor(t, 15*time.Second, "the failover ended on every node", failoverEnded)
 
 	// Coordinated SENTINEL FAILOVER: CLIENT PAUSE on the old master.
 	if s, err := nodes[1].Do("SENTINEL", "FAILOVER", "mymaster"); err != nil || s != "OK" {
 		t.Fatalf("SENTINEL FAILOVER: %q %v", s, err)
 	}
 	var second *harness.Redis
-	waitFor(t, 15*time.Second, "manual failover switches", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "manual failover switches", func() bool {
 		for _, r := range []*harness.Redis{m, other} {
 			if agree(r.Addr()) {
 				second = r
@@ -135,17 +138,17 @@ func TestFailoverWithMinimalRedisACL(t *testing.T) {
 		}
 		return false
 	})
-	waitFor(t, 10*time.Second, "the previous master follows the new one", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the previous master follows the new one", func() bool {
 		info, err := promoted.Info("replication")
 		return err == nil && info["role"] == "slave" && info["master_port"] == itoa(second.Port)
 	})
 	// Ran, and accepted: a leader that takes the failover over sends them
 	// again (the pause is not in the log), so at least once each.
-	waitFor(t, 5*time.Second, "CLIENT PAUSE and UNPAUSE ran on the old master", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "CLIENT PAUSE and UNPAUSE ran on the old master", func() bool {
 		stats, err := promoted.Info("commandstats")
 		return err == nil && ranClean(stats["cmdstat_client|pause"]) && ranClean(stats["cmdstat_client|unpause"])
 	})
-	waitFor(t, 15*time.Second, "the SENTINEL FAILOVER ended on every node", failoverEnded)
+	redistest.WaitFor(t, 15*time.Second, "the SENTINEL FAILOVER ended on every node", failoverEnded)
 	for _, r := range all {
 		if log, err := r.Do("ACL", "LOG"); err != nil || strings.Contains(log, "raftinel") {
 			t.Errorf("%s: a command of user raftinel was refused: %q %v", r.Addr(), log, err)
@@ -163,7 +166,7 @@ func TestFailoverWithMinimalRedisACL(t *testing.T) {
 	if _, err := victim.Do("CLIENT", "KILL", "USER", "raftinel"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the refusal in INFO links and SENTINEL REPLICAS on every node", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the refusal in INFO links and SENTINEL REPLICAS on every node", func() bool {
 		for _, n := range nodes {
 			links, err := n.Info("links")
 			if err != nil || links["link_refusals"] != "1" || !strings.Contains(links["link_error0"], "addr="+victim.Addr()+",error=AUTH: WRONGPASS") {
@@ -180,7 +183,7 @@ func TestFailoverWithMinimalRedisACL(t *testing.T) {
 	if _, err := victim.Do("ACL", "SETUSER", "raftinel", "resetpass", ">rpw"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the replica is usable again", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the replica is usable again", func() bool {
 		for _, n := range nodes {
 			if links, err := n.Info("links"); err != nil || links["link_errors"] != "0" {
 				return false

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -31,7 +33,7 @@ func TestScriptsRunOnFailover(t *testing.T) {
 	old := e.set.Master
 	old.Kill()
 	var newMaster *redistest.Server
-	waitFor(t, 15*time.Second, "failover", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "failover", func() bool {
 		for _, r := range e.set.Replicas {
 			if e.allAnswer(r.Addr()) {
 				newMaster = r
@@ -46,7 +48,7 @@ func TestScriptsRunOnFailover(t *testing.T) {
 	}
 	sw := "+switch-master mymaster " + old.Host + " " + itoa(old.Port) + " " + newMaster.Host + " " + itoa(newMaster.Port)
 	tail := " start " + old.Host + " " + itoa(old.Port) + " " + newMaster.Host + " " + itoa(newMaster.Port)
-	waitFor(t, 5*time.Second, "scripts on every node", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "scripts on every node", func() bool {
 		leaders := 0
 		for i := range e.nodes {
 			nl, rl := read(i, "notify.log"), read(i, "reconf.log")
@@ -64,7 +66,7 @@ func TestScriptsRunOnFailover(t *testing.T) {
 		}
 		return leaders == 1
 	})
-	waitFor(t, 5*time.Second, "the script queue drains", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "the script queue drains", func() bool {
 		s, err := n0.Do("SENTINEL", "PENDING-SCRIPTS")
 		return err == nil && s == ""
 	})

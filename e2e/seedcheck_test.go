@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -23,7 +25,7 @@ func TestSeedFollowsTheReportedMaster(t *testing.T) {
 	if _, err := old.Do("REPLICAOF", real.Host, itoa(real.Port)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the old master replicates from the new one", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the old master replicates from the new one", func() bool {
 		info, err := old.Info("replication")
 		return err == nil && info["role"] == "slave" && info["master_link_status"] == "up"
 	})
@@ -33,12 +35,12 @@ func TestSeedFollowsTheReportedMaster(t *testing.T) {
 	lines := append(append([]string{}, fastLines...), monitorLines("mymaster", old, 1, 1000)...)
 	lines = append(lines, "sentinel known-replica mymaster "+real.Host+" "+itoa(real.Port))
 	n := startNode(t, lines...)
-	waitFor(t, 5*time.Second, "the node answers the reported master", func() bool { return masterAddr(n, "mymaster") == real.Addr() })
+	redistest.WaitFor(t, 5*time.Second, "the node answers the reported master", func() bool { return masterAddr(n, "mymaster") == real.Addr() })
 	log, _ := os.ReadFile(n.Log)
 	if !strings.Contains(string(log), "seed check") || !strings.Contains(string(log), "is a replica") {
 		t.Fatalf("no seed check in the log:\n%s", log)
 	}
-	waitFor(t, 10*time.Second, "the old master is a known replica", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the old master is a known replica", func() bool {
 		s, err := n.Do("SENTINEL", "REPLICAS", "mymaster")
 		return err == nil && strings.Contains(s, old.Addr())
 	})

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -110,7 +112,7 @@ func TestSentinelSurface(t *testing.T) {
 	dumpOnFailure(t, c.Nodes...)
 	nodes := c.Nodes
 	n1, n2, n3 := nodes[0], nodes[1], nodes[2]
-	waitFor(t, 10*time.Second, "every node knows both replicas", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "every node knows both replicas", func() bool {
 		for _, n := range nodes {
 			if s, err := n.Do("SENTINEL", "MASTER", "mymaster"); err != nil || sentinelMap(s)["num-slaves"] != "2" {
 				return false
@@ -146,7 +148,7 @@ func TestSentinelSurface(t *testing.T) {
 		if err := fc.Set(bg(), "surface", "1", 0).Err(); err != nil {
 			t.Fatalf("go-redis as user app: %v", err)
 		}
-		waitFor(t, 5*time.Second, "go-redis subscribed to +switch-master as app", func() bool {
+		redistest.WaitFor(t, 5*time.Second, "go-redis subscribed to +switch-master as app", func() bool {
 			for _, n := range nodes {
 				if s, _ := n.Do("CLIENT", "LIST"); strings.Contains(s, "cmd=subscribe user=app") {
 					return true
@@ -172,9 +174,9 @@ func TestSentinelSurface(t *testing.T) {
 		expectReply(t, n2, "OK", "SENTINEL", "SET", "mymaster", "auth-pass", "s")
 		expectReply(t, n2, "OK", "SENTINEL", "SET", "mymaster", "auth-pass", "")
 		// auth-pass is the node's own (node/linksettings.go): +set on n2 only
-		waitFor(t, 5*time.Second, "+set auth-pass ****** on the node asked", func() bool { return events.onAll(nodes[1:2], prefix+"auth-pass ******") })
+		redistest.WaitFor(t, 5*time.Second, "+set auth-pass ****** on the node asked", func() bool { return events.onAll(nodes[1:2], prefix+"auth-pass ******") })
 		expectReply(t, n1, "OK", "SENTINEL", "SET", "mymaster", "failover-timeout", "10000", "parallel-syncs", "2")
-		waitFor(t, 5*time.Second, "both +set events on every node", func() bool {
+		redistest.WaitFor(t, 5*time.Second, "both +set events on every node", func() bool {
 			return events.onAll(nodes, prefix+"failover-timeout 10000") && events.onAll(nodes, prefix+"parallel-syncs 2")
 		})
 		for _, n := range nodes { // SET on one node, visible in MASTER on all
@@ -207,7 +209,7 @@ func TestSentinelSurface(t *testing.T) {
 		// only) once any node sets it; the setting reaches every node.
 		expectReply(t, n1, "OK", "SENTINEL", "CONFIG", "SET", "sentinel-user", "peer")
 		expectReply(t, n1, "OK", "SENTINEL", "CONFIG", "SET", "sentinel-pass", "ppw")
-		waitFor(t, 5*time.Second, "every node shows the new sentinel-user", func() bool {
+		redistest.WaitFor(t, 5*time.Second, "every node shows the new sentinel-user", func() bool {
 			for _, n := range nodes {
 				if s, _ := n.Do("SENTINEL", "CONFIG", "GET", "sentinel-*"); s != "sentinel-user\npeer\nsentinel-pass\nppw" {
 					return false
@@ -215,7 +217,7 @@ func TestSentinelSurface(t *testing.T) {
 			}
 			return true
 		})
-		waitFor(t, 10*time.Second, "each node sees two peers logged in as peer", func() bool {
+		redistest.WaitFor(t, 10*time.Second, "each node sees two peers logged in as peer", func() bool {
 			for _, n := range nodes {
 				if s, _ := n.Do("CLIENT", "LIST"); strings.Count(s, "user=peer") < 2 {
 					return false
@@ -252,7 +254,7 @@ func TestSentinelSurface(t *testing.T) {
 		if got := mustDo(t, n2, "SENTINEL", "IS-MASTER-DOWN-BY-ADDR", m.Host, mp, "100", id2); got != "0\n"+id1+"\n100" {
 			t.Errorf("second candidate: %q", got)
 		}
-		waitFor(t, 3*time.Second, "+new-epoch and +vote-for-leader on the asked node", func() bool {
+		redistest.WaitFor(t, 3*time.Second, "+new-epoch and +vote-for-leader on the asked node", func() bool {
 			events.mu.Lock()
 			defer events.mu.Unlock()
 			got := strings.Join(events.got[n2.Addr()], "|")
@@ -319,7 +321,7 @@ func TestSentinelSurface(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer r2.Do("CONFIG", "SET", "replica-announced", "yes")
-		waitFor(t, 10*time.Second, "REPLICAS lists only R1", func() bool {
+		redistest.WaitFor(t, 10*time.Second, "REPLICAS lists only R1", func() bool {
 			reps := splitMaps(mustDo(t, n1, "SENTINEL", "REPLICAS", "mymaster"), 21)
 			return len(reps) == 1 && reps[0]["name"] == r1.Addr()
 		})
@@ -339,7 +341,7 @@ func TestSentinelSurface(t *testing.T) {
 		// Sentinel, node/linksettings.go): only n1 sends PONG and sees SDOWN.
 		sdown := fmt.Sprintf("+sdown master mymaster %s %d", m.Host, m.Port)
 		expectReply(t, n1, "OK", "SENTINEL", "SET", "mymaster", "rename-command", "PING", "PONG")
-		waitFor(t, 5*time.Second, "the master SDOWN on n1", func() bool { return events.onAll(nodes[:1], sdown) })
+		redistest.WaitFor(t, 5*time.Second, "the master SDOWN on n1", func() bool { return events.onAll(nodes[:1], sdown) })
 		for i, n := range nodes {
 			f := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["flags"]
 			if (i == 0) != strings.Contains(f, "s_down") {
@@ -353,7 +355,7 @@ func TestSentinelSurface(t *testing.T) {
 				t.Logf("flags: %v", last)
 			}
 		}()
-		waitFor(t, 5*time.Second, "SDOWN cleared on every node", func() bool {
+		redistest.WaitFor(t, 5*time.Second, "SDOWN cleared on every node", func() bool {
 			last = last[:0]
 			for _, n := range nodes {
 				last = append(last, sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["flags"])
@@ -369,10 +371,10 @@ func TestSentinelSurface(t *testing.T) {
 
 	t.Run("37 RESET", func(t *testing.T) {
 		expectReply(t, n1, "1", "SENTINEL", "RESET", "mymaster")
-		waitFor(t, 5*time.Second, "+reset-master on every node", func() bool {
+		redistest.WaitFor(t, 5*time.Second, "+reset-master on every node", func() bool {
 			return events.onAll(nodes, fmt.Sprintf("+reset-master master mymaster %s %d", m.Host, m.Port))
 		})
-		waitFor(t, 12*time.Second, "replicas reappear", func() bool {
+		redistest.WaitFor(t, 12*time.Second, "replicas reappear", func() bool {
 			for _, n := range nodes {
 				if sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["num-slaves"] != "2" {
 					return false
@@ -387,14 +389,14 @@ func TestSentinelSurface(t *testing.T) {
 		single := redistest.Start(t)
 		expectErr(t, n2, "ERR Invalid IP address or hostname specified", "SENTINEL", "MONITOR", "named", "localhost", itoa(single.Port), "2")
 		expectReply(t, n1, "OK", "SENTINEL", "CONFIG", "SET", "resolve-hostnames", "yes") // on n1, used by n2
-		waitFor(t, 3*time.Second, "resolve-hostnames yes everywhere", func() bool {
+		redistest.WaitFor(t, 3*time.Second, "resolve-hostnames yes everywhere", func() bool {
 			s, _ := n2.Do("SENTINEL", "CONFIG", "GET", "resolve-hostnames")
 			return s == "resolve-hostnames\nyes"
 		})
 		expectReply(t, n2, "OK", "SENTINEL", "MONITOR", "named", "localhost", itoa(single.Port), "2")
 		defer n1.Do("SENTINEL", "REMOVE", "named")
 		want := "127.0.0.1:" + itoa(single.Port)
-		waitFor(t, 5*time.Second, "the named master is monitored (resolved when dialing) and shown by IP", func() bool {
+		redistest.WaitFor(t, 5*time.Second, "the named master is monitored (resolved when dialing) and shown by IP", func() bool {
 			for _, n := range nodes {
 				s, err := n.Do("SENTINEL", "MASTER", "named")
 				mm := sentinelMap(s)
@@ -408,7 +410,7 @@ func TestSentinelSurface(t *testing.T) {
 			t.Errorf("INFO: %q", info)
 		}
 		expectReply(t, n3, "OK", "SENTINEL", "CONFIG", "SET", "announce-hostnames", "yes")
-		waitFor(t, 3*time.Second, "announce-hostnames yes shows the name on every node", func() bool {
+		redistest.WaitFor(t, 3*time.Second, "announce-hostnames yes shows the name on every node", func() bool {
 			for _, n := range nodes {
 				if masterAddr(n, "named") != "localhost:"+itoa(single.Port) {
 					return false

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -34,7 +36,7 @@ func TestTiltAfterStallCausesNoFailover(t *testing.T) {
 	sdown := watchChannel(t, leader, "+sdown")
 	switches := watchSwitches(t, e.nodes)
 	resumed := stallFor(leader, 3*time.Second)
-	waitFor(t, 10*time.Second, "+tilt and -tilt on the stalled node", func() bool { return tilt.count() == 1 && untilt.count() == 1 })
+	redistest.WaitFor(t, 10*time.Second, "+tilt and -tilt on the stalled node", func() bool { return tilt.count() == 1 && untilt.count() == 1 })
 	t.Logf("TILT entered and left within %v of the resume", time.Since(resumed).Round(time.Millisecond))
 	log, _ := os.ReadFile(leader.Log)
 	if !strings.Contains(string(log), "+tilt: this process was stalled") {
@@ -95,14 +97,14 @@ func TestTiltInInfoAndDebugTrigger(t *testing.T) {
 	set.Replicas[0].Stop()
 	t.Cleanup(set.Replicas[0].Resume)
 	stallFor(n, 3*time.Second)
-	waitFor(t, 5*time.Second, "INFO sentinel_tilt:1", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "INFO sentinel_tilt:1", func() bool {
 		info, err := n.Info("sentinel")
 		return err == nil && info["sentinel_tilt"] == "1" && info["sentinel_tilt_since_seconds"] != "-1"
 	})
 	if untilt.count() != 0 {
 		t.Fatal("-tilt before the silent replica was re-confirmed")
 	}
-	waitFor(t, 10*time.Second, "-tilt once the replica is SDOWN", func() bool { return untilt.count() == 1 })
+	redistest.WaitFor(t, 10*time.Second, "-tilt once the replica is SDOWN", func() bool { return untilt.count() == 1 })
 	if info, _ := n.Info("sentinel"); info["sentinel_tilt"] != "0" {
 		t.Fatalf("INFO after -tilt: %v", info)
 	}

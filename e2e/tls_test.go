@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -48,7 +50,7 @@ func TestTLSClusterAndFailover(t *testing.T) {
 	r1, r1TLS := startTLSRedis("r1", m, mTLS)
 	r2, r2TLS := startTLSRedis("r2", m, mTLS)
 	for _, r := range []*harness.Redis{r1, r2} {
-		waitFor(t, 15*time.Second, "replication over TLS", func() bool {
+		redistest.WaitFor(t, 15*time.Second, "replication over TLS", func() bool {
 			info, err := r.Info("replication")
 			return err == nil && info["master_link_status"] == "up"
 		})
@@ -80,7 +82,7 @@ func TestTLSClusterAndFailover(t *testing.T) {
 	if info, _ := leader.Info("raft"); info["raft_members"] != "3" || !strings.HasSuffix(info["raft_leader"], ":"+itoa(ports[nodeIndex(nodes, leader)][1])) {
 		t.Fatalf("raft over the TLS ports: %v", info)
 	}
-	waitFor(t, 10*time.Second, "Redis monitored over TLS, replicas found at their TLS ports", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "Redis monitored over TLS, replicas found at their TLS ports", func() bool {
 		for _, n := range nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 			if err != nil || sentinelMap(s)["flags"] != "master" || sentinelMap(s)["num-slaves"] != "2" {
@@ -125,7 +127,7 @@ func TestTLSClusterAndFailover(t *testing.T) {
 
 	m.Kill()
 	var promoted int
-	waitFor(t, 15*time.Second, "every node answers a replica's TLS address", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "every node answers a replica's TLS address", func() bool {
 		for _, p := range []int{r1TLS, r2TLS} {
 			all := true
 			for _, n := range nodes {
@@ -138,7 +140,7 @@ func TestTLSClusterAndFailover(t *testing.T) {
 		}
 		return false
 	})
-	waitFor(t, 10*time.Second, "go-redis writes to the new master over TLS", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "go-redis writes to the new master over TLS", func() bool {
 		ctx, cancel := context.WithTimeout(bg(), time.Second)
 		defer cancel()
 		return fc.Set(ctx, "k", "after", 0).Err() == nil
@@ -147,7 +149,7 @@ func TestTLSClusterAndFailover(t *testing.T) {
 	if promoted == r2TLS {
 		other = r1
 	}
-	waitFor(t, 10*time.Second, "the other replica follows the new master over TLS", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "the other replica follows the new master over TLS", func() bool {
 		info, err := other.Info("replication")
 		return err == nil && info["master_port"] == itoa(promoted) && info["master_link_status"] == "up"
 	})

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -23,7 +25,7 @@ func TestValkeyGoSentinelClient(t *testing.T) {
 	set := redistest.StartSet(t, 2)
 	c := startCluster(t, 3, append(fastLines, monitorLines("mymaster", set.Master, 2, 2000)...)...)
 	for _, n := range c.Nodes {
-		waitFor(t, 10*time.Second, "replicas known on "+n.Addr(), func() bool {
+		redistest.WaitFor(t, 10*time.Second, "replicas known on "+n.Addr(), func() bool {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 			return err == nil && sentinelMap(s)["num-slaves"] == "2"
 		})
@@ -89,7 +91,7 @@ func TestValkeyGoSentinelClient(t *testing.T) {
 	if s, err := c.Nodes[0].Do("SENTINEL", "FAILOVER", "mymaster"); err != nil || s != "OK" {
 		t.Fatalf("FAILOVER: %q %v", s, err)
 	}
-	waitFor(t, 20*time.Second, "valkey-go on the new master", func() bool {
+	redistest.WaitFor(t, 20*time.Second, "valkey-go on the new master", func() bool {
 		if err := m.Do(ctx, m.B().Set().Key("k").Value("v2").Build()).Error(); err != nil {
 			return false
 		}

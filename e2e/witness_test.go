@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -190,14 +192,14 @@ func TestNoFailoverOfAHealthyMaster(t *testing.T) {
 				lines = append(lines, "info-period 10000")
 			}
 			c := startInProc(t, lines...)
-			waitFor(t, 10*time.Second, "cluster answers the master", func() bool { return c.answers(set.Master.Addr()) })
-			waitFor(t, 10*time.Second, "replicas known", func() bool {
+			redistest.WaitFor(t, 10*time.Second, "cluster answers the master", func() bool { return c.answers(set.Master.Addr()) })
+			redistest.WaitFor(t, 10*time.Second, "replicas known", func() bool {
 				s, err := harness.Do(c.addrs[0], "SENTINEL", "MASTER", "mymaster")
 				return err == nil && sentinelMap(s)["num-slaves"] == "2"
 			})
 			if tc.pause {
 				// and no INFO reading recent enough (2 s) to vouch alone
-				waitFor(t, 15*time.Second, "replica INFO readings older than 2.5 s on every node", func() bool {
+				redistest.WaitFor(t, 15*time.Second, "replica INFO readings older than 2.5 s on every node", func() bool {
 					for _, a := range c.addrs {
 						s, err := harness.Do(a, "SENTINEL", "REPLICAS", "mymaster")
 						maps := splitMaps(s, 21)
@@ -242,15 +244,15 @@ func TestNoFailoverOfAHealthyMaster(t *testing.T) {
 				}
 			}
 			if tc.failover {
-				waitFor(t, 10*time.Second, "a failover", func() bool {
+				redistest.WaitFor(t, 10*time.Second, "a failover", func() bool {
 					return c.answers(set.Replicas[0].Addr()) || c.answers(set.Replicas[1].Addr())
 				})
 				return
 			}
 			// the cut nodes see the master down ...
-			waitFor(t, 5*time.Second, "+sdown on the cut node", func() bool { return c.logsContain(`"+sdown", "payload": "master mymaster`) })
+			redistest.WaitFor(t, 5*time.Second, "+sdown on the cut node", func() bool { return c.logsContain(`"+sdown", "payload": "master mymaster`) })
 			if tc.cut >= 2 {
-				waitFor(t, 5*time.Second, "the witness veto", func() bool { return c.logsContain("odown vetoed by replica witness") })
+				redistest.WaitFor(t, 5*time.Second, "the witness veto", func() bool { return c.logsContain("odown vetoed by replica witness") })
 			}
 			// ... and for 6 x down-after nothing is failed over: no node
 			// names another master, no replica is promoted, the master stays
@@ -273,7 +275,7 @@ func TestNoFailoverOfAHealthyMaster(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 			}
 			// every node answers it (a node that was -STALE meanwhile too)
-			waitFor(t, 10*time.Second, "the cluster still answers the healthy master", func() bool {
+			redistest.WaitFor(t, 10*time.Second, "the cluster still answers the healthy master", func() bool {
 				return c.answers(set.Master.Addr())
 			})
 			if failedOver() || c.logsContain("\tfailover started\t") {

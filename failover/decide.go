@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 )
 
 // CountDown counts the current voters whose latest committed observation
@@ -37,7 +37,7 @@ type Sample struct {
 }
 
 // SampleOf extracts a witness sample from a view.
-func SampleOf(v monitor.InstanceView) Sample {
+func SampleOf(v view.Instance) Sample {
 	return Sample{At: v.InfoRefresh, Role: v.Role, MasterHost: v.MasterHost, MasterPort: v.MasterPort,
 		LinkUp: v.MasterLinkUp, LastIOSec: v.MasterLastIOSec, Offset: v.SlaveReplOffset}
 }
@@ -182,7 +182,7 @@ const slaveReconfTimeout = 10 * time.Second
 // Next is the failover state machine: from the committed progress f of
 // master m and this node's fresh views of the candidate and replicas
 // (keyed by address), it returns the next actions. Pure.
-func Next(m *consensus.Master, views map[string]monitor.InstanceView, nowMs int64) []Action {
+func Next(m *consensus.Master, views map[string]view.Instance, nowMs int64) []Action {
 	f := m.Failover
 	if f == nil {
 		return nil
@@ -201,7 +201,7 @@ func Next(m *consensus.Master, views map[string]monitor.InstanceView, nowMs int6
 	return nextReconf(m, f, views, nowMs)
 }
 
-func nextReconf(m *consensus.Master, f *consensus.Failover, views map[string]monitor.InstanceView, nowMs int64) []Action {
+func nextReconf(m *consensus.Master, f *consensus.Failover, views map[string]view.Instance, nowMs int64) []Action {
 	var acts []Action
 	timedOut := nowMs-f.StateChangeMs > m.FailoverTimeoutMs
 	inflight := 0
@@ -269,7 +269,7 @@ func nextReconf(m *consensus.Master, f *consensus.Failover, views map[string]mon
 // (an old master coming back, a restarted or un-paused instance): they must
 // be demoted (design rule 7). The candidate of a running, not yet switched
 // failover is not a stray.
-func Stray(m *consensus.Master, views map[string]monitor.InstanceView) []consensus.Addr {
+func Stray(m *consensus.Master, views map[string]view.Instance) []consensus.Addr {
 	var out []consensus.Addr
 	for _, r := range m.Replicas {
 		if m.Failover != nil && !m.Failover.Switched && r == m.Failover.Candidate {
@@ -285,7 +285,7 @@ func Stray(m *consensus.Master, views map[string]monitor.InstanceView) []consens
 
 // Misconfigured lists replicas that follow another master than m's
 // recorded one (Sentinel's +fix-slave-config candidates).
-func Misconfigured(m *consensus.Master, views map[string]monitor.InstanceView) []consensus.Addr {
+func Misconfigured(m *consensus.Master, views map[string]view.Instance) []consensus.Addr {
 	if m.Failover != nil {
 		return nil
 	}

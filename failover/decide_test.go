@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 )
 
 func TestCountDownOnlyCountsCurrentVoters(t *testing.T) {
@@ -91,12 +91,12 @@ func TestNextBeforeSwitch(t *testing.T) {
 	m := &consensus.Master{Name: "m", Addr: addr(1), Settings: consensus.Settings{FailoverTimeoutMs: 1000, ParallelSyncs: 1},
 		Replicas: []consensus.Addr{addr(2), addr(3)}}
 	m.Failover = &consensus.Failover{Epoch: 1, State: consensus.StateSendSlaveofNoOne, Candidate: addr(2), OldMaster: addr(1), StartMs: 1000}
-	slave := map[string]monitor.InstanceView{addr(2).String(): {Role: "slave"}}
-	master := map[string]monitor.InstanceView{addr(2).String(): {Role: "master"}}
+	slave := map[string]view.Instance{addr(2).String(): {Role: "slave"}}
+	master := map[string]view.Instance{addr(2).String(): {Role: "master"}}
 	cases := []struct {
 		name  string
 		state string
-		views map[string]monitor.InstanceView
+		views map[string]view.Instance
 		now   int64
 		want  ActionKind
 	}{
@@ -123,10 +123,10 @@ func TestNextReconfRespectsParallelSyncsAndEnds(t *testing.T) {
 		Replicas: []consensus.Addr{addr(1), addr(3), addr(4), addr(5)}}
 	m.Failover = &consensus.Failover{Epoch: 1, Switched: true, State: consensus.StateReconfSlaves, Candidate: newM,
 		OldMaster: addr(1), StateChangeMs: 1000, Reconf: map[string]string{}, ReconfSentMs: map[string]int64{}}
-	healthy := func(mp int) monitor.InstanceView {
-		return monitor.InstanceView{Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: mp, MasterLinkUp: true}
+	healthy := func(mp int) view.Instance {
+		return view.Instance{Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: mp, MasterLinkUp: true}
 	}
-	views := map[string]monitor.InstanceView{
+	views := map[string]view.Instance{
 		addr(3).String(): healthy(1),
 		addr(4).String(): healthy(1),
 		addr(5).String(): {Connected: false, SDown: true},
@@ -167,7 +167,7 @@ func TestNextReconfTimeouts(t *testing.T) {
 		Replicas: []consensus.Addr{addr(3), addr(4)}}
 	m.Failover = &consensus.Failover{Epoch: 1, Switched: true, Candidate: addr(2), OldMaster: addr(1), StateChangeMs: 0,
 		Reconf: map[string]string{addr(3).String(): consensus.ReconfSent}, ReconfSentMs: map[string]int64{addr(3).String(): 0}}
-	views := map[string]monitor.InstanceView{
+	views := map[string]view.Instance{
 		addr(3).String(): {Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: 1},
 		addr(4).String(): {Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: 1},
 	}
@@ -203,7 +203,7 @@ func TestNextReconfTimeouts(t *testing.T) {
 
 func TestStrayAndMisconfigured(t *testing.T) {
 	m := &consensus.Master{Name: "m", Addr: addr(2), Replicas: []consensus.Addr{addr(1), addr(3), addr(4)}}
-	views := map[string]monitor.InstanceView{
+	views := map[string]view.Instance{
 		addr(1).String(): {Role: "master", Connected: true},                                        // old master back
 		addr(3).String(): {Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: 9}, // follows someone else
 		addr(4).String(): {Role: "master", Connected: false},                                       // unreachable: not yet

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 )
 
 // Cluster is what the engine needs from consensus.
@@ -24,8 +24,8 @@ type Cluster interface {
 // Redis is what the engine needs from the monitor: this node's view of
 // instances and the links to act on them.
 type Redis interface {
-	Instance(master, addr string) (monitor.InstanceView, bool)
-	RefreshInfo(ctx context.Context, master, addr string) (monitor.InstanceView, error)
+	Instance(master, addr string) (view.Instance, bool)
+	RefreshInfo(ctx context.Context, master, addr string) (view.Instance, error)
 	Transaction(ctx context.Context, master, addr string, cmds ...[]string) error
 	Do(ctx context.Context, master, addr string, args ...string) (any, error)
 	SetFastInfo(master string, on bool)

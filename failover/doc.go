@@ -20,4 +20,12 @@
 // The decisions are pure functions (decide.go, select.go) with table tests;
 // engine.go and the files it calls only read state, call those functions
 // and talk to Redis through the small Redis interface below.
+//
+// Tests: the engine's scenarios (a full failover, a leader deposed mid-way,
+// failover-timeout, a replica that never syncs, a promotion failing half
+// way, SIMULATE-FAILURE crash points, a coordinated SENTINEL FAILOVER,
+// corrections) run without processes against fakes of the log and of Redis
+// (engine*_test.go, fakelog_test.go, fakeredis_test.go), stepping the
+// engine and ageing committed timestamps instead of sleeping; guard_test.go
+// checks the guard against a real redis-server.
 package failover

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
 
@@ -18,7 +18,7 @@ const promoteResend = 500 * time.Millisecond
 func (e *Engine) drive(ctx context.Context, m *consensus.Master) {
 	f := m.Failover
 	addrs := append([]consensus.Addr{f.Candidate}, m.Replicas...)
-	var views map[string]monitor.InstanceView
+	var views map[string]view.Instance
 	if !f.Switched {
 		// The promotion is confirmed by a fresh INFO of the candidate.
 		views = e.refresh(ctx, m, []consensus.Addr{f.Candidate}, 300*time.Millisecond)
@@ -41,7 +41,7 @@ func (e *Engine) drive(ctx context.Context, m *consensus.Master) {
 	}
 }
 
-func (e *Engine) execute(ctx context.Context, m *consensus.Master, a Action, views map[string]monitor.InstanceView) bool {
+func (e *Engine) execute(ctx context.Context, m *consensus.Master, a Action, views map[string]view.Instance) bool {
 	f := m.Failover
 	log := e.log.With(zap.String("master", m.Name), zap.Uint64("epoch", f.Epoch))
 	step := func(cmd *consensus.Command) bool {
@@ -206,6 +206,5 @@ func (e *Engine) unpause(ctx context.Context, fc basis, f *consensus.Failover) {
 
 // announce publishes an event on every node through the log.
 func (e *Engine) announce(ctx context.Context, name, channel string, r, master consensus.Addr) {
-	payload := "slave " + r.String() + " " + r.Host + " " + strconv.Itoa(r.Port) + " @ " + name + " " + master.Host + " " + strconv.Itoa(master.Port)
-	e.propose(ctx, &consensus.Command{Op: consensus.OpAnnounce, Master: name, Channel: channel, Payload: payload})
+	e.propose(ctx, &consensus.Command{Op: consensus.OpAnnounce, Master: name, Channel: channel, Payload: consensus.ReplicaPayload(r, name, master)})
 }

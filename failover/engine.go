@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
 
@@ -280,8 +280,8 @@ func (e *Engine) rateLimited(key string, d time.Duration) bool {
 }
 
 // views returns this node's views of the given addresses of master m.
-func (e *Engine) views(m *consensus.Master, addrs ...consensus.Addr) map[string]monitor.InstanceView {
-	out := make(map[string]monitor.InstanceView, len(addrs))
+func (e *Engine) views(m *consensus.Master, addrs ...consensus.Addr) map[string]view.Instance {
+	out := make(map[string]view.Instance, len(addrs))
 	for _, a := range addrs {
 		if v, ok := e.r.Instance(m.Name, a.String()); ok {
 			out[a.String()] = v
@@ -292,7 +292,7 @@ func (e *Engine) views(m *consensus.Master, addrs ...consensus.Addr) map[string]
 
 // refresh asks for INFO of every address in parallel (bounded) and returns
 // the freshest views it has.
-func (e *Engine) refresh(ctx context.Context, m *consensus.Master, addrs []consensus.Addr, timeout time.Duration) map[string]monitor.InstanceView {
+func (e *Engine) refresh(ctx context.Context, m *consensus.Master, addrs []consensus.Addr, timeout time.Duration) map[string]view.Instance {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var wg sync.WaitGroup

@@ -3,7 +3,6 @@ package failover
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,35 +12,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// leaderState is a fake consensus leader: the state is set by the test, a
-// proposal is only recorded. It stands in for the pure log; Redis, and the
-// monitor that talks to it, are real.
-type leaderState struct {
-	mu        sync.Mutex
-	st        *consensus.State
-	verifyErr error
-	term      uint64
-	proposed  []consensus.Op
-}
-
-func (c *leaderState) Read(fn func(*consensus.State)) { c.mu.Lock(); defer c.mu.Unlock(); fn(c.st) }
-func (c *leaderState) Apply(_ context.Context, cmd *consensus.Command) (consensus.Result, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.proposed = append(c.proposed, cmd.Op)
-	return consensus.Result{}, nil
-}
-func (c *leaderState) IsLeader() bool              { return true }
-func (c *leaderState) Barrier(time.Duration) error { return nil }
-func (c *leaderState) Members() []consensus.Member { return nil }
-func (c *leaderState) Term() uint64                { c.mu.Lock(); defer c.mu.Unlock(); return c.term }
-func (c *leaderState) VerifyLeader() error         { c.mu.Lock(); defer c.mu.Unlock(); return c.verifyErr }
-func (c *leaderState) set(f func(c *leaderState))  { c.mu.Lock(); defer c.mu.Unlock(); f(c) }
-func (c *leaderState) proposals() []consensus.Op {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]consensus.Op(nil), c.proposed...)
-}
 func addrOf(s *redistest.Server) consensus.Addr { return consensus.Addr{Host: s.Host, Port: s.Port} }
 func role(t *testing.T, s *redistest.Server) string {
 	t.Helper()
@@ -55,7 +25,7 @@ func role(t *testing.T, s *redistest.Server) string {
 // guardEnv: a master and a replica, monitored, and a state in which a
 // failover of epoch 5 must promote the replica (optionally a forced one,
 // which pauses the old master first).
-func guardEnv(t *testing.T, forced bool) (*Engine, *leaderState, *redistest.Set) {
+func guardEnv(t *testing.T, forced bool) (*Engine, *fakeLog, *redistest.Set) {
 	t.Helper()
 	set := redistest.StartSet(t, 1)
 	m, r := addrOf(set.Master), addrOf(set.Replicas[0])
@@ -66,7 +36,8 @@ func guardEnv(t *testing.T, forced bool) (*Engine, *leaderState, *redistest.Set)
 		Failover: &consensus.Failover{Epoch: 5, State: consensus.StateSendSlaveofNoOne, Forced: forced,
 			OldMaster: m, Candidate: r, StartMs: time.Now().UnixMilli(), StateChangeMs: time.Now().UnixMilli()},
 	}
-	cl := &leaderState{st: st, term: 7}
+	cl := newFakeLog(st)
+	cl.term = 7
 	mon := monitor.New(monitor.Config{MyID: "0123456789abcdef0123456789abcdef01234567"}, nil, zap.NewNop())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -89,7 +60,7 @@ func guardEnv(t *testing.T, forced bool) (*Engine, *leaderState, *redistest.Set)
 // promotes the candidate; confirmed again, the same engine does both.
 func TestDeposedLeaderNeverTouchesRedis(t *testing.T) {
 	e, cl, set := guardEnv(t, true)
-	cl.set(func(c *leaderState) { c.verifyErr = consensus.ErrNotLeader })
+	cl.do(func(c *fakeLog) { c.verifyErr = consensus.ErrNotLeader })
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
 		e.step(ctx)
@@ -104,11 +75,11 @@ func TestDeposedLeaderNeverTouchesRedis(t *testing.T) {
 	if !writeAnswered(t, set.Master) {
 		t.Fatal("a deposed leader paused the old master's writes")
 	}
-	if p := cl.proposals(); len(p) != 0 {
+	if p := cl.ops(); len(p) != 0 {
 		t.Fatalf("proposals after skipped actions: %v", p)
 	}
 
-	cl.set(func(c *leaderState) { c.verifyErr = nil })
+	cl.do(func(c *fakeLog) { c.verifyErr = nil })
 	redistest.WaitFor(t, 10*time.Second, "the confirmed leader promotes", func() bool {
 		e.step(ctx)
 		return role(t, set.Replicas[0]) == "master"
@@ -129,21 +100,21 @@ func TestGuardChecks(t *testing.T) {
 	if err := e.check(b); err != nil {
 		t.Fatalf("leading, same state: %v", err)
 	}
-	for name, change := range map[string]func(c *leaderState){
-		"verify fails":   func(c *leaderState) { c.verifyErr = errors.New("leadership lost") },
-		"new term":       func(c *leaderState) { c.term = 8 },
-		"failover ended": func(c *leaderState) { c.st.Masters["mymaster"].Failover = nil },
-		"newer failover": func(c *leaderState) { c.st.Masters["mymaster"].Failover.Epoch = 6 },
-		"switched":       func(c *leaderState) { c.st.Masters["mymaster"].Addr = b.addr; c.st.Masters["mymaster"].ConfigEpoch = 5 },
-		"master moved":   func(c *leaderState) { c.st.Masters["mymaster"].Addr = consensus.Addr{Host: "127.0.0.1", Port: 1} },
-		"master removed": func(c *leaderState) { delete(c.st.Masters, "mymaster") },
+	for name, change := range map[string]func(c *fakeLog){
+		"verify fails":   func(c *fakeLog) { c.verifyErr = errors.New("leadership lost") },
+		"new term":       func(c *fakeLog) { c.term = 8 },
+		"failover ended": func(c *fakeLog) { c.st.Masters["mymaster"].Failover = nil },
+		"newer failover": func(c *fakeLog) { c.st.Masters["mymaster"].Failover.Epoch = 6 },
+		"switched":       func(c *fakeLog) { c.st.Masters["mymaster"].Addr = b.addr; c.st.Masters["mymaster"].ConfigEpoch = 5 },
+		"master moved":   func(c *fakeLog) { c.st.Masters["mymaster"].Addr = consensus.Addr{Host: "127.0.0.1", Port: 1} },
+		"master removed": func(c *fakeLog) { delete(c.st.Masters, "mymaster") },
 	} {
 		saved := m.Clone()
-		cl.set(change)
+		cl.do(change)
 		if err := e.check(b); err == nil {
 			t.Errorf("%s: the action would go ahead", name)
 		}
-		cl.set(func(c *leaderState) { c.verifyErr, c.term, c.st.Masters["mymaster"] = nil, 7, saved })
+		cl.do(func(c *fakeLog) { c.verifyErr, c.term, c.st.Masters["mymaster"] = nil, 7, saved })
 	}
 }
 
@@ -155,9 +126,9 @@ func TestNewLeaderLiftsPredecessorsPause(t *testing.T) {
 	e, cl, set := guardEnv(t, true)
 	ctx := context.Background()
 	// this engine leads, but touches no instance yet
-	cl.set(func(c *leaderState) { c.verifyErr = consensus.ErrNotLeader })
+	cl.do(func(c *fakeLog) { c.verifyErr = consensus.ErrNotLeader })
 	e.step(ctx)
-	cl.set(func(c *leaderState) { c.verifyErr = nil })
+	cl.do(func(c *fakeLog) { c.verifyErr = nil })
 	// the predecessor's pause
 	if _, err := set.Master.Do("CLIENT", "PAUSE", "3000", "WRITE"); err != nil {
 		t.Fatal(err)

@@ -7,13 +7,13 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 )
 
 // Candidate is a replica considered for promotion, with this node's view.
 type Candidate struct {
 	Addr consensus.Addr
-	View monitor.InstanceView
+	View view.Instance
 	Seen bool // false when this node has no view of it yet
 }
 
@@ -24,7 +24,7 @@ type SelectInput struct {
 	MasterDown   time.Duration // how long the master has been down here, 0 if it is not
 	MasterReplID string        // the master's last known master_replid, "" if unknown
 	// MasterRebootReplID is the master's replid before a reboot it has
-	// not recovered from (monitor.InstanceView.RebootReplID): the history
+	// not recovered from (view.Instance.RebootReplID): the history
 	// its replicas still hold is the cluster's, not the one the rebooted
 	// master started anew.
 	MasterRebootReplID string
@@ -108,7 +108,7 @@ func exclude(in SelectInput, c Candidate) string {
 
 // better orders candidates: priority asc, offset desc, run id asc
 // (case-insensitive, unknown last).
-func better(a, b monitor.InstanceView) bool {
+func better(a, b view.Instance) bool {
 	if a.SlavePriority != b.SlavePriority {
 		return a.SlavePriority < b.SlavePriority
 	}

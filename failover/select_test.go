@@ -6,18 +6,18 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 )
 
 func TestSelect(t *testing.T) {
 	now := time.Now()
 	good := func(port, prio int, off int64, runid string) Candidate {
-		return Candidate{Addr: addr(port), Seen: true, View: monitor.InstanceView{
+		return Candidate{Addr: addr(port), Seen: true, View: view.Instance{
 			Role: "slave", Connected: true, LastOKPing: now, InfoRefresh: now,
 			SlavePriority: prio, SlaveReplOffset: off, RunID: runid, ReplID: "r1",
 		}}
 	}
-	with := func(c Candidate, f func(*monitor.InstanceView)) Candidate { f(&c.View); return c }
+	with := func(c Candidate, f func(*view.Instance)) Candidate { f(&c.View); return c }
 	cases := []struct {
 		name    string
 		cands   []Candidate
@@ -31,20 +31,20 @@ func TestSelect(t *testing.T) {
 		{"unknown run id last", []Candidate{good(2, 100, 500, ""), good(3, 100, 500, "z")}, 0, 3, nil},
 		{"priority 0 never", []Candidate{good(2, 0, 900, "a"), good(3, 100, 1, "b")}, 0, 3, []string{"replica-priority 0"}},
 		{"all priority 0", []Candidate{good(2, 0, 900, "a"), good(3, 0, 1, "b")}, 0, 0, []string{"replica-priority 0", "replica-priority 0"}},
-		{"s_down", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.SDown = true })}, 0, 0, []string{"s_down"}},
-		{"disconnected", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.Connected = false })}, 0, 0, []string{"disconnected"}},
-		{"auth refused", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) {
+		{"s_down", []Candidate{with(good(2, 1, 1, "a"), func(v *view.Instance) { v.SDown = true })}, 0, 0, []string{"s_down"}},
+		{"disconnected", []Candidate{with(good(2, 1, 1, "a"), func(v *view.Instance) { v.Connected = false })}, 0, 0, []string{"disconnected"}},
+		{"auth refused", []Candidate{with(good(2, 1, 1, "a"), func(v *view.Instance) {
 			v.Connected, v.LastError = false, "AUTH: WRONGPASS invalid username-password pair or user is disabled."
 		})}, 0, 0, []string{"disconnected (AUTH: WRONGPASS invalid username-password pair or user is disabled.)"}},
-		{"old ping", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.LastOKPing = now.Add(-6 * time.Second) })}, 0, 0, []string{"no valid PING"}},
-		{"info stale while master down", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.InfoRefresh = now.Add(-6 * time.Second) })}, time.Second, 0, []string{"INFO is"}},
-		{"info 6s ok when master healthy", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.InfoRefresh = now.Add(-6 * time.Second) })}, 0, 2, nil},
-		{"link down too long", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.MasterLinkDownSinceSec = 100 })}, time.Second, 0, []string{"master link down"}},
-		{"link down within bound", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.MasterLinkDownSinceSec = 5 })}, time.Second, 2, nil},
-		{"another history", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.ReplID = "other" })}, 0, 0, []string{"different replication history"}},
-		{"reports master", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.Role = "master" })}, 0, 0, []string{"reports role master"}},
+		{"old ping", []Candidate{with(good(2, 1, 1, "a"), func(v *view.Instance) { v.LastOKPing = now.Add(-6 * time.Second) })}, 0, 0, []string{"no valid PING"}},
+		{"info stale while master down", []Candidate{with(good(2, 1, 1, "a"), func(v *view.Instance) { v.InfoRefresh = now.Add(-6 * time.Second) })}, time.Second, 0, []string{"INFO is"}},
+		{"info 6s ok when master healthy", []Candidate{with(good(2, 1, 1, "a"), func(v *view.Instance) { v.InfoRefresh = now.Add(-6 * time.Second) })}, 0, 2, nil},
+		{"link down too long", []Candidate{with(good(2, 1, 1, "a"), func(v *view.Instance) { v.MasterLinkDownSinceSec = 100 })}, time.Second, 0, []string{"master link down"}},
+		{"link down within bound", []Candidate{with(good(2, 1, 1, "a"), func(v *view.Instance) { v.MasterLinkDownSinceSec = 5 })}, time.Second, 2, nil},
+		{"another history", []Candidate{with(good(2, 1, 1, "a"), func(v *view.Instance) { v.ReplID = "other" })}, 0, 0, []string{"different replication history"}},
+		{"reports master", []Candidate{with(good(2, 1, 1, "a"), func(v *view.Instance) { v.Role = "master" })}, 0, 0, []string{"reports role master"}},
 		{"never probed", []Candidate{{Addr: addr(2)}}, 0, 0, []string{"never probed"}},
-		{"replica-announced no is still eligible", []Candidate{with(good(2, 1, 1, "a"), func(v *monitor.InstanceView) { v.ReplicaAnnounced = false })}, 0, 2, nil},
+		{"replica-announced no is still eligible", []Candidate{with(good(2, 1, 1, "a"), func(v *view.Instance) { v.ReplicaAnnounced = false })}, 0, 2, nil},
 	}
 	for _, c := range cases {
 		got, ok, refusals := Select(SelectInput{Now: now, DownAfter: time.Second, MasterDown: c.down, MasterReplID: "r1", Candidates: c.cands})
@@ -78,7 +78,7 @@ func TestSelect(t *testing.T) {
 func TestSelectAfterMasterReboot(t *testing.T) {
 	now := time.Now()
 	cand := func(port int, replid string) Candidate {
-		return Candidate{Addr: addr(port), Seen: true, View: monitor.InstanceView{
+		return Candidate{Addr: addr(port), Seen: true, View: view.Instance{
 			Role: "slave", Connected: true, LastOKPing: now, InfoRefresh: now,
 			SlavePriority: 100, SlaveReplOffset: int64(port), RunID: "x", ReplID: replid,
 		}}

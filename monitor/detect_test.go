@@ -11,9 +11,6 @@ import (
 
 const downAfter = 500 * time.Millisecond
 
-// Auto ping period for down-after 500 ms: clamp(50ms, 100ms, 1s).
-const autoPeriod = 100 * time.Millisecond
-
 func detectMonitor(t *testing.T, cfg Config, addr string) (*Monitor, *recorder, instKey) {
 	m, rec, k, _ := detectMonitorLogs(t, cfg, addr)
 	return m, rec, k
@@ -31,7 +28,9 @@ func detectMonitorLogs(t *testing.T, cfg Config, addr string) (*Monitor, *record
 	return m, rec, instKey{"mymaster", addr}, logs
 }
 
-// kill -9: SDOWN within down-after + 150 ms; after a restart, -sdown.
+// kill -9: SDOWN, never before down-after of silence; after a restart,
+// -sdown and the new run id. (How soon after down-after the verdict comes
+// is a figure of BenchmarkSDownOnKill, not an assertion.)
 func TestSDownOnKill(t *testing.T) {
 	srv := redistest.Start(t)
 	m, rec, k, logs := detectMonitorLogs(t, Config{}, srv.Addr())
@@ -42,9 +41,6 @@ func TestSDownOnKill(t *testing.T) {
 		at := rec.waitSDown(t, k, true, t0, 3*time.Second)
 		d := at.Sub(t0)
 		t.Logf("round %d: kill -9 -> +sdown after %v", round, d)
-		if d > downAfter+150*time.Millisecond {
-			t.Errorf("SDOWN took %v, want <= %v", d, downAfter+150*time.Millisecond)
-		}
 		v, _ := m.Instance(k.master, k.addr)
 		// A crashed instance is measured from its last valid reply (the
 		// probe is disconnected), never less than down-after of silence.
@@ -79,8 +75,8 @@ func TestSDownOnKill(t *testing.T) {
 	}
 }
 
-// SIGSTOP: SDOWN within down-after + ping period + 100 ms; SIGCONT clears it
-// at once, through a fresh probe connection.
+// SIGSTOP: SDOWN while a PING is pending; the probe redials meanwhile, so
+// SIGCONT clears it through a fresh probe connection.
 func TestSDownOnStop(t *testing.T) {
 	srv := redistest.Start(t)
 	fd := newFaultDialer()
@@ -92,10 +88,10 @@ func TestSDownOnStop(t *testing.T) {
 		at := rec.waitSDown(t, k, true, t0, 3*time.Second)
 		d := at.Sub(t0)
 		t.Logf("round %d: SIGSTOP -> +sdown after %v", round, d)
-		if limit := downAfter + autoPeriod + 100*time.Millisecond; d > limit {
-			t.Errorf("SDOWN took %v, want <= %v", d, limit)
-		}
 		v, _ := m.Instance(k.master, k.addr)
+		if silent := at.Sub(v.LastOKPing); silent < downAfter {
+			t.Errorf("SDOWN after %v of silence, before down-after", silent)
+		}
 		if v.PingPendingSince.IsZero() {
 			t.Errorf("no pending ping while stopped: %+v", v)
 		}
@@ -108,9 +104,6 @@ func TestSDownOnStop(t *testing.T) {
 		srv.Resume()
 		at = rec.waitSDown(t, k, false, t1, 3*time.Second)
 		t.Logf("round %d: SIGCONT -> -sdown after %v", round, at.Sub(t1))
-		if d := at.Sub(t1); d > 500*time.Millisecond {
-			t.Errorf("-sdown took %v after SIGCONT", d)
-		}
 		waitHealthy(t, m, k.master, k.addr)
 	}
 }
@@ -126,8 +119,8 @@ func TestSDownOnPartition(t *testing.T) {
 	fd.setBlocked(k.addr, true)
 	at := rec.waitSDown(t, k, true, t0, 3*time.Second)
 	t.Logf("cut -> +sdown after %v", at.Sub(t0))
-	if limit := downAfter + autoPeriod + 100*time.Millisecond; at.Sub(t0) > limit {
-		t.Errorf("SDOWN took %v, want <= %v", at.Sub(t0), limit)
+	if v, _ := m.Instance(k.master, k.addr); at.Sub(v.LastOKPing) < downAfter {
+		t.Errorf("SDOWN after %v of silence, before down-after", at.Sub(v.LastOKPing))
 	}
 	time.Sleep(time.Second) // stay cut for a while (not an assertion)
 	if v, _ := m.Instance(k.master, k.addr); !v.SDown || v.LastError == "" {
@@ -137,10 +130,6 @@ func TestSDownOnPartition(t *testing.T) {
 	fd.setBlocked(k.addr, false)
 	at = rec.waitSDown(t, k, false, t1, 3*time.Second)
 	t.Logf("heal -> -sdown after %v", at.Sub(t1))
-	// Worst case: a dial hanging for the dial timeout (250 ms), then a ping.
-	if d := at.Sub(t1); d > 600*time.Millisecond {
-		t.Errorf("-sdown took %v after the heal", d)
-	}
 	waitHealthy(t, m, k.master, k.addr)
 }
 

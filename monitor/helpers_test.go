@@ -97,7 +97,7 @@ func (r *recorder) transitions(k instKey) []sdownEvent {
 
 // waitSDown waits for a transition of k to down reported after since and
 // returns when it was reported.
-func (r *recorder) waitSDown(t *testing.T, k instKey, down bool, since time.Time, timeout time.Duration) time.Time {
+func (r *recorder) waitSDown(t testing.TB, k instKey, down bool, since time.Time, timeout time.Duration) time.Time {
 	t.Helper()
 	var at time.Time
 	redistest.WaitFor(t, timeout, k.addr+" sdown="+strconv.FormatBool(down), func() bool {
@@ -113,7 +113,7 @@ func (r *recorder) waitSDown(t *testing.T, k instKey, down bool, since time.Time
 }
 
 // run starts m.Run and stops it (waiting for it) when the test ends.
-func run(t *testing.T, m *Monitor) {
+func run(t testing.TB, m *Monitor) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
@@ -132,7 +132,7 @@ func testLogger(t *testing.T) (*zap.Logger, *observer.ObservedLogs) {
 
 // waitHealthy waits until the view has a valid PING reply, an INFO and both
 // links up.
-func waitHealthy(t *testing.T, m *Monitor, master, addr string) InstanceView {
+func waitHealthy(t testing.TB, m *Monitor, master, addr string) InstanceView {
 	t.Helper()
 	var v InstanceView
 	redistest.WaitFor(t, 5*time.Second, addr+" healthy", func() bool {

@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"net"
 	"strconv"
 	"strings"
 )
@@ -127,9 +126,6 @@ func parseSlaveLine(val string) (ReplicaLine, bool) {
 	}
 	return r, true
 }
-
-// Addr renders the replica's address as host:port ([v6]:port).
-func (r ReplicaLine) Addr() string { return net.JoinHostPort(r.Host, strconv.Itoa(r.Port)) }
 
 func atoi64(s string, def int64) int64 {
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)

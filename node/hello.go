@@ -9,6 +9,7 @@ import (
 
 	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/policy"
 	"go.uber.org/zap"
 )
 
@@ -88,35 +89,21 @@ func (n *Node) helloLoop(ctx context.Context) {
 // is skipped; links are served in parallel, within ctx.
 func (n *Node) publishHellos(ctx context.Context) {
 	ip, port := n.srv.Announce()
-	type job struct {
-		master, addr string
-		h            monitor.Hello
-	}
-	var jobs []job
-	n.store.Read(func(s *consensus.State) {
-		for _, name := range s.MasterNames() {
-			m := s.Masters[name]
-			h := monitor.Hello{IP: ip, Port: port, MyID: n.myID, CurrentEpoch: s.CurrentEpoch, Master: name,
-				MasterIP: m.Addr.Host, MasterPort: m.Addr.Port, ConfigEpoch: m.ConfigEpoch}
-			jobs = append(jobs, job{name, m.Addr.String(), h})
-			for _, r := range m.Replicas {
-				jobs = append(jobs, job{name, r.String(), h})
-			}
-		}
-	})
+	var jobs []policy.HelloJob
+	n.store.Read(func(s *consensus.State) { jobs = policy.Hellos(s, n.myID, ip, port) })
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := n.mon.PublishHello(ctx, j.master, j.addr, func(local string) string {
-				h := j.h
+			err := n.mon.PublishHello(ctx, j.Master, j.Addr, func(local string) string {
+				h := j.Hello
 				if h.IP == "" {
 					h.IP = local
 				}
 				return h.String()
 			})
-			n.helloResult(j.master, j.addr, err)
+			n.helloResult(j.Master, j.Addr, err)
 		}()
 	}
 	wg.Wait()
@@ -135,10 +122,11 @@ func (n *Node) helloResult(master, addr string, err error) {
 		msg = err.Error()
 	}
 	old, _ := n.hello.errs.Swap(key, msg)
-	switch prev, _ := old.(string); {
-	case msg != "" && msg != prev:
+	prev, _ := old.(string)
+	switch policy.HelloNews(prev, msg) {
+	case "refused":
 		n.log.Warn("hello not published", zap.String("master", master), zap.String("addr", addr), zap.String("err", msg))
-	case msg == "" && prev != "":
+	case "recovered":
 		n.log.Info("hello published again", zap.String("master", master), zap.String("addr", addr))
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/policy"
 )
 
 // linkSettings are how this node talks to a master's instances: the AUTH
@@ -45,10 +45,7 @@ type linkOverride struct {
 }
 
 // link is what the monitor needs to reach a master's instances.
-type link struct {
-	User, Pass string
-	Rename     map[string]string // lower-case command -> name; nil: none
-}
+type link = policy.Link
 
 const linkSettingsFile = "link-settings.json"
 
@@ -107,24 +104,11 @@ func (c *linkSettings) set(master string, created uint64, pairs []string) error 
 func (c *linkSettings) effective(master string, created uint64, base link) link {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := base
-	out.Rename = maps.Clone(base.Rename)
 	o, ok := c.m[master]
 	if !ok || o.Created != created {
-		return out
+		return policy.EffectiveLink(base, policy.LinkOverride{})
 	}
-	if o.User != nil {
-		out.User = *o.User
-	}
-	if o.Pass != nil {
-		out.Pass = *o.Pass
-	}
-	s := consensus.Settings{RenameCommands: out.Rename}
-	for from, to := range o.Rename {
-		_ = consensus.ApplySetting(&s, "rename-command", []string{from, to}) // two values: cannot fail
-	}
-	out.Rename = s.RenameCommands
-	return out
+	return policy.EffectiveLink(base, policy.LinkOverride{User: o.User, Pass: o.Pass, Rename: o.Rename})
 }
 
 // forget drops the overrides of masters monitored anew (live: master name

@@ -7,12 +7,19 @@
 // -> decisions (failover, on the leader) -> actions on Redis -> log ->
 // replies and events (sentinelproto).
 //
+// node is wiring: loops, timers, reading the store, calling the monitor
+// and proposing to the log. What to propose or do when (SDOWN opinions,
+// monitor targets and peers, replica discovery, hellos, which event runs
+// which script and whether this node allows it) is decided by the pure
+// functions of package policy.
+//
 // hello.go publishes Sentinel's hello messages; formation.go feeds a node
 // without a cluster (raft-bootstrap-expect) with addresses to ask and
 // seedcheck.go makes the first seed follow the master Redis reports.
 //
 // Each node applies its own rules to what arrives from elsewhere: it runs a
-// master's script only if its own config allows it (scripts.go), and as
+// master's script only if its own config allows it (scripts.go,
+// policy.ScriptAllowed), and as
 // leader it admits a change another node forwarded only if its own
 // deny-scripts-reconfig, script checks and ACL allow it (admit.go;
 // docs/security.md).

@@ -2,50 +2,39 @@ package node
 
 import (
 	"context"
+	"maps"
 	"sync"
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/policy"
 	"go.uber.org/zap"
 )
 
-// observer carries this node's SDOWN opinion of each master into the log.
-// Only the latest opinion matters, so it compares what it wants with what
-// is committed and proposes the difference (a lost proposal is simply sent
-// again). A "down" opinion is held back for one down-after after the node regains
-// contact with the leader: it may have been formed while this node was cut
-// off from everything, and must be re-confirmed by fresh probes first
-// (lessons: two isolated sentinels combined stale "down" views into ODOWN
-// right after the heal).
+// observer carries this node's SDOWN opinion of each master into the log:
+// every 50 ms, or when poked, it proposes what policy.Observations says
+// (the difference between the opinions and what is committed, a "down"
+// held back for one down-after after the node regains contact with the
+// leader).
 type observer struct {
 	myID  string
 	store *consensus.Store
 	log   *zap.Logger
 	wake  chan struct{}
 
-	mu         sync.Mutex
-	desired    map[string]opinion
-	freshSince time.Time // when the node (re)gained contact with a leader
-	wasFresh   bool
+	mu      sync.Mutex
+	desired map[string]policy.Opinion
+	contact policy.Contact // since when the node has been in contact with a leader
 }
 
 func newObserver(myID string, store *consensus.Store, log *zap.Logger) *observer {
-	return &observer{myID: myID, store: store, log: log, wake: make(chan struct{}, 1), desired: map[string]opinion{}}
-}
-
-// opinion is this node's SDOWN verdict on the instance at addr, monitored
-// as master. An opinion about an address that is no longer the master's
-// (a failover switched it) is stale: it is never proposed, or it would
-// count against the new master.
-type opinion struct {
-	down bool
-	addr string
+	return &observer{myID: myID, store: store, log: log, wake: make(chan struct{}, 1), desired: map[string]policy.Opinion{}}
 }
 
 // set records this node's opinion of master, whose address is addr.
 func (o *observer) set(master, addr string, down bool) {
 	o.mu.Lock()
-	o.desired[master] = opinion{down: down, addr: addr}
+	o.desired[master] = policy.Opinion{Down: down, Addr: addr}
 	o.mu.Unlock()
 	o.poke()
 }
@@ -57,8 +46,12 @@ func (o *observer) poke() {
 	}
 }
 
+// observerPeriod: how often the observer compares its opinions with the
+// log when nothing pokes it (a lost proposal is sent again this often).
+const observerPeriod = 50 * time.Millisecond
+
 func (o *observer) run(ctx context.Context) {
-	t := time.NewTicker(50 * time.Millisecond)
+	t := time.NewTicker(observerPeriod)
 	defer t.Stop()
 	for {
 		select {
@@ -73,48 +66,21 @@ func (o *observer) run(ctx context.Context) {
 
 func (o *observer) sync(ctx context.Context) {
 	fresh := o.store.Fresh() == nil
-	now := time.Now()
 	o.mu.Lock()
-	if fresh && !o.wasFresh {
-		o.freshSince = now
-	}
-	o.wasFresh = fresh
-	freshFor := now.Sub(o.freshSince)
-	want := make(map[string]opinion, len(o.desired))
-	for k, v := range o.desired {
-		want[k] = v
-	}
+	freshFor := o.contact.Update(fresh, time.Now())
+	want := maps.Clone(o.desired)
 	o.mu.Unlock()
 	if !fresh {
 		return
 	}
-	type change struct {
-		master string
-		addr   consensus.Addr
-		down   bool
-	}
-	var todo []change
-	o.store.Read(func(s *consensus.State) {
-		for name, op := range want {
-			m := s.Masters[name]
-			if m == nil || op.addr != m.Addr.String() {
-				continue
-			}
-			down := op.down
-			if down && freshFor < time.Duration(m.DownAfterMs)*time.Millisecond {
-				continue // re-confirm after regaining contact
-			}
-			if m.Observations[o.myID].Down != down {
-				todo = append(todo, change{name, m.Addr, down})
-			}
-		}
-	})
+	var todo []policy.Observation
+	o.store.Read(func(s *consensus.State) { todo = policy.Observations(s, o.myID, want, freshFor) })
 	for _, c := range todo {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		_, err := o.store.Apply(cctx, &consensus.Command{Op: consensus.OpObserve, Master: c.master, Addr: c.addr, Node: o.myID, Down: c.down, AtMs: time.Now().UnixMilli()})
+		_, err := o.store.Apply(cctx, &consensus.Command{Op: consensus.OpObserve, Master: c.Master, Addr: c.Addr, Node: o.myID, Down: c.Down, AtMs: time.Now().UnixMilli()})
 		cancel()
 		if err != nil {
-			o.log.Debug("observation not committed yet", zap.String("master", c.master), zap.Error(err))
+			o.log.Debug("observation not committed yet", zap.String("master", c.Master), zap.Error(err))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
 
@@ -91,7 +92,7 @@ func (n *Node) checkSeed(ctx context.Context, seed *consensus.Seed) *consensus.S
 				v, err := n.mon.QueryInstance(cctx, t, "INFO", "replication")
 				cancel()
 				if s, ok := v.(string); err == nil && ok {
-					var iv monitor.InstanceView
+					var iv view.Instance
 					monitor.ParseInfo(s, &iv)
 					return iv.Role, consensus.Addr{Host: iv.MasterHost, Port: iv.MasterPort}, true
 				}

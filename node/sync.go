@@ -2,11 +2,12 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/policy"
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
 
@@ -28,55 +29,22 @@ func (n *Node) syncLoop(ctx context.Context) {
 
 func (n *Node) syncTargets() {
 	var targets []monitor.Target
-	keep := map[string]bool{}
-	live := map[string]uint64{}
-	user, pass := n.cfg.SentinelUser, n.cfg.SentinelPass
+	var live map[string]uint64
+	var user, pass string
 	n.store.Read(func(s *consensus.State) {
-		// SENTINEL CONFIG SET sentinel-user/-pass on any node applies to all.
-		if v, ok := s.ConfigValue("sentinel-user"); ok {
-			user = v
-		}
-		if v, ok := s.ConfigValue("sentinel-pass"); ok {
-			pass = v
-		}
-		for _, name := range s.MasterNames() {
-			m := s.Masters[name]
-			keep[name] = true
-			live[name] = m.Created
-			// A copy of the rename map (effective clones it): the FSM changes
-			// the state's map in place, which must not change the monitor's
-			// target behind its back (renaming back would look like no change).
-			l := n.links.effective(name, m.Created, link{User: m.AuthUser, Pass: m.AuthPass, Rename: m.RenameCommands})
-			base := monitor.Target{
-				Master: name, DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond,
-				AuthUser: l.User, AuthPass: l.Pass, Rename: l.Rename,
-				RebootDownAfter: time.Duration(m.MasterRebootDownAfterPeriodMs) * time.Millisecond,
-			}
-			mt := base
-			mt.Addr, mt.IsMaster = m.Addr.String(), true
-			targets = append(targets, mt)
-			for _, r := range m.Replicas {
-				rt := base
-				rt.Addr = r.String()
-				targets = append(targets, rt)
-			}
-		}
+		targets, live = policy.Targets(s, n.links.effective)
+		user, pass = policy.PeerAuth(s, n.cfg.SentinelUser, n.cfg.SentinelPass, n.cfg.RequirePass)
 	})
 	n.mon.SetTargets(targets)
+	keep := make(map[string]bool, len(live))
+	for name := range live {
+		keep[name] = true
+	}
 	n.observer.forget(keep)
 	if err := n.links.forget(live, n.store.Fresh() == nil); err != nil {
 		n.log.Warn("saving link settings failed", zap.Error(err))
 	}
-	if pass == "" {
-		pass = n.cfg.RequirePass
-	}
-	var peers []monitor.Peer
-	for _, m := range n.store.Members() {
-		if !m.Self {
-			peers = append(peers, monitor.Peer{ID: m.ID, Addr: m.Addr, AuthUser: user, AuthPass: pass})
-		}
-	}
-	n.mon.SetPeers(peers)
+	n.mon.SetPeers(policy.Peers(n.store.Members(), user, pass))
 }
 
 // SetLinkSettings implements sentinelproto.LinkSettings: SENTINEL SET
@@ -93,7 +61,7 @@ func (n *Node) SetLinkSettings(master string, created uint64, pairs []string) er
 	prefix := ""
 	n.store.Read(func(s *consensus.State) {
 		if m := s.Masters[master]; m != nil {
-			prefix = fmt.Sprintf("master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
+			prefix = consensus.MasterPayload(m.Name, m.Addr)
 		}
 	})
 	for len(pairs) > 0 {
@@ -177,9 +145,9 @@ func (n *Node) SDown(t monitor.Target, down bool) {
 			return
 		}
 		if t.IsMaster {
-			payload = fmt.Sprintf("master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
+			payload = consensus.MasterPayload(m.Name, m.Addr)
 		} else if a, err := consensus.ParseAddr(t.Addr); err == nil {
-			payload = fmt.Sprintf("slave %s %s %d @ %s %s %d", t.Addr, a.Host, a.Port, m.Name, m.Addr.Host, m.Addr.Port)
+			payload = consensus.ReplicaPayload(a, m.Name, m.Addr)
 		}
 	})
 	if payload != "" {
@@ -193,15 +161,6 @@ func (n *Node) SDown(t monitor.Target, down bool) {
 	n.eng.Wake()
 }
 
-// followerDiscoveryDelay: a follower proposes a replica it found in a
-// master's INFO only if the cluster still does not know it this long after
-// the follower first saw it. The leader proposes at once; without the delay
-// every node would propose every replica (three log entries for one fact,
-// and at start-up with many masters a burst that delays them all), while
-// with it a replica only a follower can see (the leader cut off from its
-// master) is still added, at that follower's next INFO after the delay.
-const followerDiscoveryDelay = 2 * time.Second
-
 // ReplicaSeen implements monitor.Reporter: a replica listed in a master's
 // INFO and unknown to the cluster is added through the log.
 func (n *Node) ReplicaSeen(master, addr string) {
@@ -210,20 +169,19 @@ func (n *Node) ReplicaSeen(master, addr string) {
 		return
 	}
 	known := true
-	n.store.Read(func(s *consensus.State) {
-		m := s.Masters[master]
-		known = m == nil || m.Addr == a || m.HasReplica(a)
-	})
+	n.store.Read(func(s *consensus.State) { known = policy.ReplicaKnown(s, master, a) })
 	key := master + "/" + addr
 	if known {
 		n.sighted.Delete(key)
 		return
 	}
-	if !n.store.IsLeader() {
-		first, _ := n.sighted.LoadOrStore(key, time.Now())
-		if time.Since(first.(time.Time)) < followerDiscoveryDelay {
-			return
-		}
+	leader, first := n.store.IsLeader(), time.Now()
+	if !leader {
+		f, _ := n.sighted.LoadOrStore(key, first)
+		first = f.(time.Time)
+	}
+	if !policy.ProposeReplica(leader, first, time.Now()) {
+		return
 	}
 	if _, busy := n.pending.LoadOrStore(key, true); busy {
 		return
@@ -240,21 +198,13 @@ func (n *Node) ReplicaSeen(master, addr string) {
 
 // Info implements monitor.Reporter: INFO that may need the failover engine
 // (a replica claiming to be master, any failover in progress) wakes it.
-func (n *Node) Info(t monitor.Target, v monitor.InstanceView) {
+func (n *Node) Info(t monitor.Target, v view.Instance) {
 	if !n.store.IsLeader() {
 		return
 	}
-	if !t.IsMaster && v.Role == "master" {
-		n.eng.Wake()
-		return
-	}
-	busy := false
-	n.store.Read(func(s *consensus.State) {
-		if m := s.Masters[t.Master]; m != nil && m.Failover != nil {
-			busy = true
-		}
-	})
-	if busy {
+	wake := false
+	n.store.Read(func(s *consensus.State) { wake = policy.InfoWakesEngine(s, t, v) })
+	if wake {
 		n.eng.Wake()
 	}
 }

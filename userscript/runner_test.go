@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 type events struct {
@@ -36,17 +38,6 @@ func script(t *testing.T, body string) string {
 	return p
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func start(t *testing.T, cfg Config) (*Runner, *events) {
 	ev := &events{}
 	r := New(cfg, nil, ev.add)
@@ -62,11 +53,11 @@ func TestArgumentsAndSuccess(t *testing.T) {
 	s := script(t, `echo "$@" >> `+out)
 	r, ev := start(t, Config{})
 	r.Schedule(s, "+switch-master", "mymaster 127.0.0.1 1 127.0.0.1 2")
-	waitFor(t, "script ran", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "script ran", func() bool {
 		b, _ := os.ReadFile(out)
 		return string(b) == "+switch-master mymaster 127.0.0.1 1 127.0.0.1 2\n"
 	})
-	waitFor(t, "queue empty", func() bool { _, q := r.Counts(); return q == 0 })
+	redistest.WaitFor(t, 5*time.Second, "queue empty", func() bool { _, q := r.Counts(); return q == 0 })
 	if len(ev.got) != 0 {
 		t.Fatalf("events for a successful script: %v", ev.got)
 	}
@@ -79,7 +70,7 @@ func TestRetryOnExit1ThenFinalErrorOnExit2(t *testing.T) {
 	s := script(t, `n=$(cat `+counter+` 2>/dev/null || echo 0); n=$((n+1)); echo $n > `+counter+`; [ $n -ge 3 ] && exit 2; exit 1`)
 	r, ev := start(t, Config{RetryDelay: 20 * time.Millisecond})
 	r.Schedule(s)
-	waitFor(t, "-script-error", func() bool { return ev.has("-script-error " + s + " 0 2") })
+	redistest.WaitFor(t, 5*time.Second, "-script-error", func() bool { return ev.has("-script-error " + s + " 0 2") })
 	b, _ := os.ReadFile(counter)
 	if strings.TrimSpace(string(b)) != "3" {
 		t.Fatalf("ran %s times, want 3 (two retries)", b)
@@ -94,7 +85,7 @@ func TestMaxRetries(t *testing.T) {
 	s := script(t, `echo x >> `+counter+`; exit 1`)
 	r, _ := start(t, Config{RetryDelay: time.Millisecond, MaxRetries: 3})
 	r.Schedule(s)
-	waitFor(t, "gave up", func() bool { _, q := r.Counts(); return q == 0 })
+	redistest.WaitFor(t, 5*time.Second, "gave up", func() bool { _, q := r.Counts(); return q == 0 })
 	b, _ := os.ReadFile(counter)
 	if n := strings.Count(string(b), "x"); n != 4 {
 		t.Fatalf("ran %d times, want 1 + 3 retries", n)
@@ -105,13 +96,13 @@ func TestTimeoutKillsAndReports(t *testing.T) {
 	s := script(t, `sleep 30`)
 	r, ev := start(t, Config{MaxRuntime: 100 * time.Millisecond, MaxRetries: 1, RetryDelay: time.Hour})
 	r.Schedule(s)
-	waitFor(t, "running", func() bool { n, _ := r.Counts(); return n == 1 })
+	redistest.WaitFor(t, 5*time.Second, "running", func() bool { n, _ := r.Counts(); return n == 1 })
 	p := r.Pending()
 	if len(p) != 1 || !p[0].Running || p[0].PID == 0 {
 		t.Fatalf("pending: %+v", p)
 	}
-	waitFor(t, "-script-timeout", func() bool { return ev.has("-script-timeout " + s + " ") })
-	waitFor(t, "scheduled for retry", func() bool {
+	redistest.WaitFor(t, 5*time.Second, "-script-timeout", func() bool { return ev.has("-script-timeout " + s + " ") })
+	redistest.WaitFor(t, 5*time.Second, "scheduled for retry", func() bool {
 		p := r.Pending()
 		return len(p) == 1 && !p[0].Running && p[0].RetryNum == 1
 	})
@@ -123,7 +114,7 @@ func TestConcurrencyLimitAndFullQueue(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		r.Schedule(s, string(rune('a'+i)))
 	}
-	waitFor(t, "two running", func() bool { n, _ := r.Counts(); return n == 2 })
+	redistest.WaitFor(t, 5*time.Second, "two running", func() bool { n, _ := r.Counts(); return n == 2 })
 	n, q := r.Counts()
 	if n != 2 || q != 3 {
 		t.Fatalf("running %d queued %d, want 2 and a full queue of 3", n, q)
@@ -133,7 +124,7 @@ func TestConcurrencyLimitAndFullQueue(t *testing.T) {
 func TestMissingScriptIsAnError(t *testing.T) {
 	r, ev := start(t, Config{})
 	r.Schedule("/nonexistent/script")
-	waitFor(t, "-script-error", func() bool { return ev.has("-script-error /nonexistent/script 99 0") })
+	redistest.WaitFor(t, 5*time.Second, "-script-error", func() bool { return ev.has("-script-error /nonexistent/script 99 0") })
 }
 
 // A relative script name is taken from Dir, as redis-sentinel (chdir'ed
@@ -149,7 +140,7 @@ func TestRelativeScriptResolvesAgainstDir(t *testing.T) {
 	t.Setenv("PATH", elsewhere+string(os.PathListSeparator)+os.Getenv("PATH"))
 	r, _ := start(t, Config{Dir: dir})
 	r.Schedule("notify.sh")
-	waitFor(t, "script ran", func() bool { b, _ := os.ReadFile(out); return len(b) > 0 })
+	redistest.WaitFor(t, 5*time.Second, "script ran", func() bool { b, _ := os.ReadFile(out); return len(b) > 0 })
 	if b, _ := os.ReadFile(out); !strings.HasPrefix(string(b), "dir ") {
 		t.Fatalf("ran %q, want the one in dir", b)
 	}

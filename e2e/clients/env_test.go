@@ -1,3 +1,5 @@
+//go:build e2e
+
 package clients
 
 import (
@@ -51,7 +53,7 @@ func newEnv(t *testing.T, auth bool) *env {
 		e.startRedis(filepath.Join(dir, fmt.Sprintf("redis%d", i)), m)
 	}
 	for _, r := range e.redis[1:] {
-		waitFor(t, 15*time.Second, "replica "+r.Addr()+" link up", func() bool {
+		redistest.WaitFor(t, 15*time.Second, "replica "+r.Addr()+" link up", func() bool {
 			info, err := r.Info("replication")
 			return err == nil && info["master_link_status"] == "up"
 		})
@@ -71,7 +73,7 @@ func newEnv(t *testing.T, auth bool) *env {
 	e.cluster, e.nodes = c, c.Nodes
 	dumpOnFailure(t, c.Nodes)
 	e.waitStreaming(m)
-	waitFor(t, 15*time.Second, "every node knows the master and both replicas", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "every node knows the master and both replicas", func() bool {
 		for _, n := range e.nodes {
 			s, err := n.Do("SENTINEL", "MASTER", masterName)
 			if err != nil {
@@ -108,7 +110,7 @@ func (e *env) waitStreaming(m *harness.Redis) {
 	c := redis.NewClient(&redis.Options{Addr: m.Addr(), Password: e.rpass})
 	defer c.Close()
 	ctx := context.Background()
-	waitFor(e.t, 15*time.Second, "the master streams writes to both replicas", func() bool {
+	redistest.WaitFor(e.t, 15*time.Second, "the master streams writes to both replicas", func() bool {
 		if err := c.Set(ctx, "env:ready", "1", 0).Err(); err != nil {
 			return false
 		}
@@ -150,7 +152,7 @@ func (e *env) answer() string {
 func (e *env) master() *harness.Redis {
 	e.t.Helper()
 	var m *harness.Redis
-	waitFor(e.t, 10*time.Second, "every node answers the same master", func() bool {
+	redistest.WaitFor(e.t, 10*time.Second, "every node answers the same master", func() bool {
 		m = e.byAddr(e.answer())
 		return m != nil
 	})
@@ -204,11 +206,6 @@ func flatMap(s string) map[string]string {
 		m[p[i]] = p[i+1]
 	}
 	return m
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	redistest.WaitFor(t, timeout, what, cond)
 }
 
 // dumpOnFailure prints the tail of every node's log when t fails.

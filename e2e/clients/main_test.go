@@ -1,3 +1,5 @@
+//go:build e2e
+
 // Package clients proves that the Sentinel clients people use work with
 // raftinel unchanged: redis-cli, go-redis (FailoverClient and
 // FailoverClusterClient), rueidis, redis-py, ioredis and node-redis each

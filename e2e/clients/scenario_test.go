@@ -1,3 +1,5 @@
+//go:build e2e
+
 package clients
 
 import (
@@ -8,6 +10,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // client is one row of the table.
@@ -79,7 +82,7 @@ func runClient(t *testing.T, c client) {
 			if err := first.Start(); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, 10*time.Second, "the restarted node answers the master again", func() bool { return e.answer() == m.Addr() })
+			redistest.WaitFor(t, 10*time.Second, "the restarted node answers the master again", func() bool { return e.answer() == m.Addr() })
 		}()
 		s := basic(t, c, e.config(prefix+"firstdown:"), m)
 		// from the client's start to its first write acknowledged
@@ -243,7 +246,7 @@ func failover(t *testing.T, c client, e *env, prefix string, trigger func(*harne
 		}
 	}
 	// steady state first: five writes on the master
-	waitFor(t, 30*time.Second, "the writer's writes land on the master", func() bool {
+	redistest.WaitFor(t, 30*time.Second, "the writer's writes land on the master", func() bool {
 		n := 0
 		for _, ev := range s.all() {
 			if ev.Ev == "write" && ev.Port == old.Port {
@@ -261,22 +264,22 @@ func failover(t *testing.T, c client, e *env, prefix string, trigger func(*harne
 	t0 = time.Now()
 	trigger(old)
 	var nm *harness.Redis
-	waitFor(t, 15*time.Second, "every node answers a new master", func() bool {
+	redistest.WaitFor(t, 15*time.Second, "every node answers a new master", func() bool {
 		nm = e.byAddr(e.answer())
 		return nm != nil && nm != old
 	})
-	waitFor(t, 15*time.Second, "a write lands on the new master", onPort(nm.Port, t0.UnixMilli()))
+	redistest.WaitFor(t, 15*time.Second, "a write lands on the new master", onPort(nm.Port, t0.UnixMilli()))
 	first, _ := s.find(func(ev event) bool { return ev.Ev == "write" && ev.Port == nm.Port && ev.T >= t0.UnixMilli() })
 	out := outcome{recovery: time.UnixMilli(first.T).Sub(t0)}
 	payload := fmt.Sprintf("%s %s %d %s %d", masterName, old.Host, old.Port, nm.Host, nm.Port)
-	waitFor(t, 10*time.Second, "+switch-master through the client's pub/sub API", func() bool {
+	redistest.WaitFor(t, 10*time.Second, "+switch-master through the client's pub/sub API", func() bool {
 		_, ok := s.find(func(ev event) bool { return ev.Ev == "switch" && ev.Payload == payload })
 		return ok
 	})
 	sw, _ := s.find(func(ev event) bool { return ev.Ev == "switch" && ev.Payload == payload })
 	out.gotSwitch, out.switched = true, time.UnixMilli(sw.T).Sub(t0)
 	// a few more writes on the new master, then stop
-	waitFor(t, 10*time.Second, "writes go on on the new master", onPort(nm.Port, first.T+200))
+	redistest.WaitFor(t, 10*time.Second, "writes go on on the new master", onPort(nm.Port, first.T+200))
 	stopped = true
 	if err := s.stop(); err != nil {
 		t.Fatalf("writer: %v\n%s", err, s.report())

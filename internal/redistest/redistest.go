@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/wait"
 )
 
 // Server is one redis-server process.
@@ -104,20 +105,12 @@ func (s *Server) Restart() {
 	}
 }
 
-// WaitFor polls cond every 10 ms until it is true or timeout passes.
+// WaitFor polls cond (wait.Until) until it is true, and fails tb if
+// timeout passes first. It is the one wait-for helper of the tests.
 func WaitFor(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for {
-		if cond() {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			tb.Fatalf("timed out after %v waiting for %s", timeout, what)
-		case <-time.After(10 * time.Millisecond):
-		}
+	if err := wait.Until(context.Background(), timeout, what, cond); err != nil {
+		tb.Fatal(err)
 	}
 }
 

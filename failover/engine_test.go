@@ -1,0 +1,255 @@
+package failover
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+)
+
+// Scenario tests of the engine with fakes of the log (fakelog_test.go) and
+// of Redis (fakeredis_test.go): no processes, no sleeps. Each test steps
+// the engine (Engine.step, one evaluation) and ages the committed
+// timestamps instead of waiting for a timer.
+
+const (
+	scMaster = "mymaster"
+	scOld    = "127.0.0.1:7000" // the master, unreachable
+	scR1     = "127.0.0.1:7001" // the best replica (largest offset)
+	scR2     = "127.0.0.1:7002"
+	scR3     = "127.0.0.1:7003"
+	scTO     = time.Minute // failover-timeout
+)
+
+func scAddr(s string) consensus.Addr { a, _ := consensus.ParseAddr(s); return a }
+
+type scenario struct {
+	t   *testing.T
+	log *fakeLog
+	r   *fakeRedis
+	e   *Engine
+	cfg Config
+}
+
+// newScenario: a master that two of three voters see down, its replicas
+// following it; the engine on voter n1 leads.
+func newScenario(t *testing.T) *scenario {
+	st := consensus.NewState()
+	set := consensus.DefaultSettings(2)
+	set.FailoverTimeoutMs, set.DownAfterMs = scTO.Milliseconds(), 5000
+	st.Masters[scMaster] = &consensus.Master{Name: scMaster, Addr: scAddr(scOld), Settings: set,
+		Replicas:     []consensus.Addr{scAddr(scR1), scAddr(scR2), scAddr(scR3)},
+		Observations: map[string]consensus.Observation{"n1": {Down: true}, "n2": {Down: true}}}
+	r := newFakeRedis()
+	r.add(scOld, &fakeInstance{role: "master", down: true})
+	for i, a := range []string{scR1, scR2, scR3} {
+		r.add(a, &fakeInstance{role: "slave", masterHost: "127.0.0.1", masterPort: 7000, offset: int64(300 - 100*i)})
+	}
+	s := &scenario{t: t, log: newFakeLog(st, "n1", "n2", "n3"), r: r,
+		cfg: Config{MyID: "n1", FenceMinReplicas: -1, DemoteDelay: time.Hour}}
+	s.e = New(s.cfg, s.log, s.r)
+	return s
+}
+
+// step runs one evaluation without the resend rate limits in between
+// (they are wall-clock; the scenarios decide when a tick happens).
+func (s *scenario) step() {
+	s.e.step(context.Background())
+	s.e.mu.Lock()
+	s.e.acted = map[string]time.Time{}
+	s.e.mu.Unlock()
+}
+
+// until steps until cond holds, at most n times.
+func (s *scenario) until(what string, n int, cond func() bool) {
+	s.t.Helper()
+	for i := 0; i < n; i++ {
+		if cond() {
+			return
+		}
+		s.step()
+	}
+	if !cond() {
+		s.t.Fatalf("%s: not after %d steps; committed %v; sent %v", what, n, s.log.ops(), s.r.calls)
+	}
+}
+
+func (s *scenario) failover() *consensus.Failover { return s.log.master(scMaster).Failover }
+
+// started steps until the failover of epoch 1 is committed.
+func (s *scenario) started() {
+	s.t.Helper()
+	s.until("failover started", 5, func() bool { return s.failover() != nil })
+	if f := s.failover(); f.Epoch != 1 || f.Candidate != scAddr(scR1) {
+		s.t.Fatalf("failover %+v, want epoch 1 promoting %s", f, scR1)
+	}
+}
+
+func (s *scenario) committed(op consensus.Op) int {
+	n := 0
+	for _, o := range s.log.ops() {
+		if o == op {
+			n++
+		}
+	}
+	return n
+}
+
+// The whole failover: ODOWN, start, promotion, switch, each replica
+// re-pointed one at a time (parallel-syncs 1), end.
+func TestEngineFailoverRunsToTheEnd(t *testing.T) {
+	s := newScenario(t)
+	s.started()
+	s.until("failover ended", 20, func() bool { return s.committed(consensus.OpFailoverEnd) == 1 })
+	m := s.log.master(scMaster)
+	if m.Addr != scAddr(scR1) || m.ConfigEpoch != 1 {
+		t.Fatalf("master %s epoch %d, want %s epoch 1", m.Addr, m.ConfigEpoch, scR1)
+	}
+	want := []consensus.Op{consensus.OpODown, consensus.OpFailoverStart, consensus.OpFailoverState, consensus.OpSwitchMaster}
+	if got := s.log.ops(); !slices.Equal(got[:4], want) {
+		t.Fatalf("committed %v, want it to begin with %v", got, want)
+	}
+	for _, a := range []string{scR2, scR3} {
+		if got := s.r.sentTo(a); !slices.Equal(got, []string{"SLAVEOF 127.0.0.1 7001"}) {
+			t.Errorf("%s was sent %v", a, got)
+		}
+	}
+	if s.r.promotions() != 1 {
+		t.Fatalf("%d promotions", s.r.promotions())
+	}
+	// parallel-syncs 1: the second replica is sent SLAVEOF only after the
+	// first is done.
+	var order []string
+	for _, c := range s.log.applied {
+		if c.Op == consensus.OpReconf {
+			order = append(order, c.Addr.String()+" "+c.Phase)
+		}
+	}
+	wantOrder := []string{scR2 + " sent", scR2 + " inprog", scR2 + " done", scR3 + " sent", scR3 + " inprog", scR3 + " done"}
+	if !slices.Equal(order, wantOrder) {
+		t.Fatalf("reconf %v, want %v", order, wantOrder)
+	}
+}
+
+// A leader that loses leadership in the middle of a failover stops touching
+// Redis: it never sends SLAVEOF NO ONE (nor re-points a replica) once
+// deposed, whether it learns it before a step (IsLeader false, a new term)
+// or only when it checks right before the action (VerifyLeader fails, or
+// the term moves between the decision and the action).
+func TestEngineDeposedLeaderStopsTouchingRedis(t *testing.T) {
+	depose := map[string]func(l *fakeLog){
+		"not leader":    func(l *fakeLog) { l.leader = false },
+		"verify fails":  func(l *fakeLog) { l.verifyErr = consensus.ErrNotLeader },
+		"term moved":    func(l *fakeLog) { l.term++ },
+		"term and lost": func(l *fakeLog) { l.term++; l.verifyErr = consensus.ErrNotLeader },
+	}
+	for name, fn := range depose {
+		for _, when := range []string{"between steps", "after the decision"} {
+			t.Run(name+"/"+when+"/before promotion", func(t *testing.T) {
+				s := newScenario(t)
+				s.started()
+				if when == "between steps" {
+					s.log.do(fn)
+				} else {
+					s.r.before = func(kind, addr string) {
+						if kind == "info" && addr == scR1 {
+							s.log.do(fn) // the engine has read the state; it acts next
+						}
+					}
+				}
+				s.step()
+				if name != "term moved" || when != "between steps" {
+					s.step() // a moved term alone: the next step re-reads the log and may lead
+				}
+				if n := s.r.ncalls(); n != 0 {
+					t.Fatalf("a deposed leader sent %v", s.r.calls)
+				}
+				if f := s.failover(); f.State != consensus.StateSendSlaveofNoOne {
+					t.Fatalf("a deposed leader moved the failover: %+v", f)
+				}
+			})
+			t.Run(name+"/"+when+"/re-pointing replicas", func(t *testing.T) {
+				s := newScenario(t)
+				s.started()
+				s.until("switched", 5, func() bool { return s.failover().Switched })
+				before := s.r.ncalls()
+				if when == "between steps" {
+					s.log.do(fn)
+				} else {
+					s.r.before = func(kind, addr string) {
+						if kind == "view" {
+							s.log.do(fn) // the engine reads its views, then acts
+						}
+					}
+				}
+				s.step()
+				if got := s.r.ncalls(); got != before {
+					t.Fatalf("a deposed leader sent %v", s.r.calls[before:])
+				}
+			})
+		}
+	}
+}
+
+// A leader re-elected in a new term re-reads the log and resumes the same
+// failover: the same candidate, the same epoch, never a second one.
+func TestEngineResumesAfterTermChange(t *testing.T) {
+	s := newScenario(t)
+	s.started()
+	s.log.do(func(l *fakeLog) { l.term = 5 })
+	s.step() // stands by: the term it led in is over
+	if s.r.ncalls() != 0 {
+		t.Fatalf("sent in the step that noticed the new term: %v", s.r.calls)
+	}
+	s.until("switched", 5, func() bool { return s.failover().Switched })
+	if f := s.failover(); f.Epoch != 1 || s.committed(consensus.OpFailoverStart) != 1 || s.r.promotions() != 1 {
+		t.Fatalf("epoch %d, %d starts, %d promotions", f.Epoch, s.committed(consensus.OpFailoverStart), s.r.promotions())
+	}
+	if got := s.r.sentTo(scR1); got[0] != "SLAVEOF NO ONE" {
+		t.Fatalf("sent to the candidate: %v", got)
+	}
+}
+
+// The candidate never reports role:master: the promotion is re-sent to it
+// (only to it) until failover-timeout, then the failover is aborted
+// (-failover-abort-slave-timeout), and the next attempt waits for twice
+// failover-timeout after the previous start, as in Sentinel.
+func TestEngineFailoverTimeoutAbortsAndRetriesLater(t *testing.T) {
+	s := newScenario(t)
+	s.r.set(scR1, func(in *fakeInstance) { in.ignoreSlaveOf = true })
+	s.started()
+	for i := 0; i < 3; i++ {
+		s.step()
+	}
+	if f := s.failover(); f == nil || f.Switched || f.State != consensus.StateWaitPromotion {
+		t.Fatalf("failover %+v, want waiting for the promotion", f)
+	}
+	if got := s.r.sentTo(scR1); len(got) != 3 || s.r.promotions() != 3 {
+		t.Fatalf("promotions %v (%d in all), want 3 to the candidate only", got, s.r.promotions())
+	}
+	s.log.age(scMaster, scTO-time.Second)
+	s.step()
+	if s.failover() == nil {
+		t.Fatal("aborted before failover-timeout")
+	}
+	s.log.age(scMaster, 2*time.Second)
+	s.step()
+	m := s.log.master(scMaster)
+	if m.Failover != nil || m.LastAbort != "slave-timeout" {
+		t.Fatalf("after failover-timeout: failover %+v, last abort %q", m.Failover, m.LastAbort)
+	}
+	promoted := s.r.promotions()
+	for i := 0; i < 3; i++ {
+		s.step()
+	}
+	if n := s.committed(consensus.OpFailoverStart); n != 1 || s.r.promotions() != promoted {
+		t.Fatalf("a new attempt before 2 x failover-timeout: %d starts", n)
+	}
+	s.log.age(scMaster, scTO+time.Second) // 2 x failover-timeout since the start
+	s.until("second attempt", 3, func() bool { return s.committed(consensus.OpFailoverStart) == 2 })
+	if f := s.failover(); f == nil || f.Epoch != 2 {
+		t.Fatalf("second attempt %+v, want epoch 2", f)
+	}
+}

@@ -1,0 +1,44 @@
+package policy
+
+import (
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
+)
+
+// FollowerDiscoveryDelay: a follower proposes a replica it found in a
+// master's INFO only if the cluster still does not know it this long after
+// the follower first saw it. The leader proposes at once; without the delay
+// every node would propose every replica (three log entries for one fact,
+// and at start-up with many masters a burst that delays them all), while
+// with it a replica only a follower can see (the leader cut off from its
+// master) is still added, at that follower's next INFO after the delay.
+const FollowerDiscoveryDelay = 2 * time.Second
+
+// ReplicaKnown reports whether the cluster needs no entry for addr, listed
+// in the INFO of master: the master is not monitored (any more), or addr is
+// already its address or one of its replicas.
+func ReplicaKnown(s *consensus.State, master string, addr consensus.Addr) bool {
+	m := s.Masters[master]
+	return m == nil || m.Addr == addr || m.HasReplica(addr)
+}
+
+// ProposeReplica reports whether this node proposes an unknown replica
+// now: at once on the leader, on a follower once it has seen the replica
+// unknown since firstSeen for FollowerDiscoveryDelay.
+func ProposeReplica(leader bool, firstSeen, now time.Time) bool {
+	return leader || now.Sub(firstSeen) >= FollowerDiscoveryDelay
+}
+
+// InfoWakesEngine reports whether an INFO reply on the leader needs the
+// failover engine now: a replica claiming to be master (a correction), or
+// any INFO about a master whose failover is running.
+func InfoWakesEngine(s *consensus.State, t monitor.Target, v view.Instance) bool {
+	if !t.IsMaster && v.Role == "master" {
+		return true
+	}
+	m := s.Masters[t.Master]
+	return m != nil && m.Failover != nil
+}

@@ -1,0 +1,103 @@
+package policy
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/monitor"
+)
+
+func ptr(s string) *string { return &s }
+
+func TestEffectiveLink(t *testing.T) {
+	base := Link{User: "ru", Pass: "rp", Rename: map[string]string{"config": "CFG"}}
+	for _, tc := range []struct {
+		name string
+		o    LinkOverride
+		want Link
+	}{
+		{"none", LinkOverride{}, base},
+		{"pass and a rename", LinkOverride{Pass: ptr("secret"), Rename: map[string]string{"ping": "PONG"}},
+			Link{User: "ru", Pass: "secret", Rename: map[string]string{"config": "CFG", "ping": "PONG"}}},
+		{"empty pass, command renamed to itself", LinkOverride{User: ptr("u"), Pass: ptr(""), Rename: map[string]string{"config": "config"}},
+			Link{User: "u", Pass: "", Rename: map[string]string{}}},
+	} {
+		got := EffectiveLink(base, tc.o)
+		if got.User != tc.want.User || got.Pass != tc.want.Pass || len(got.Rename) != len(tc.want.Rename) ||
+			(len(got.Rename) > 0 && !reflect.DeepEqual(got.Rename, tc.want.Rename)) {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+	if len(base.Rename) != 1 || base.Rename["config"] != "CFG" {
+		t.Fatalf("the replicated map was changed: %v", base.Rename)
+	}
+}
+
+func TestTargets(t *testing.T) {
+	st := testState()
+	st.Masters["a"].Created, st.Masters["b"].Created = 3, 4
+	st.Masters["a"].AuthPass = "apass"
+	st.Masters["a"].RenameCommands = map[string]string{"ping": "P"}
+	st.Masters["b"].MasterRebootDownAfterPeriodMs = 1500
+	var asked []string
+	targets, live := Targets(st, func(master string, created uint64, l Link) Link {
+		asked = append(asked, master)
+		if master == "b" && created == 4 {
+			l.User = "own" // this node's override
+		}
+		return EffectiveLink(l, LinkOverride{})
+	})
+	if !reflect.DeepEqual(live, map[string]uint64{"a": 3, "b": 4}) || !reflect.DeepEqual(asked, []string{"a", "b"}) {
+		t.Fatalf("live %v, asked %v", live, asked)
+	}
+	want := []monitor.Target{
+		{Master: "a", Addr: "127.0.0.1:7000", IsMaster: true, DownAfter: 5 * time.Second, AuthPass: "apass", Rename: map[string]string{"ping": "P"}},
+		{Master: "a", Addr: "127.0.0.1:7001", DownAfter: 5 * time.Second, AuthPass: "apass", Rename: map[string]string{"ping": "P"}},
+		{Master: "b", Addr: "127.0.0.1:7010", IsMaster: true, DownAfter: 5 * time.Second, AuthUser: "own", RebootDownAfter: 1500 * time.Millisecond},
+		{Master: "b", Addr: "127.0.0.1:7011", DownAfter: 5 * time.Second, AuthUser: "own", RebootDownAfter: 1500 * time.Millisecond},
+	}
+	if !reflect.DeepEqual(targets, want) {
+		t.Fatalf("targets\n%+v\nwant\n%+v", targets, want)
+	}
+	// The targets hold a copy of the rename map: the FSM changes the
+	// state's in place.
+	st.Masters["a"].RenameCommands["ping"] = "ping"
+	if targets[0].Rename["ping"] != "P" {
+		t.Fatal("a target shares the state's rename map")
+	}
+}
+
+func TestPeerAuth(t *testing.T) {
+	plain := testState()
+	set := testState()
+	if err := consensus.ApplyConfig(set, []string{"sentinel-user", "su", "sentinel-pass", "sp"}); err != nil {
+		t.Fatal(err)
+	}
+	emptyPass := testState()
+	if err := consensus.ApplyConfig(emptyPass, []string{"sentinel-pass", ""}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		st         *consensus.State
+		user, pass string
+	}{
+		{"config file", plain, "cu", "cp"},
+		{"SENTINEL CONFIG SET wins", set, "su", "sp"},
+		{"no password: requirepass", emptyPass, "cu", "rq"},
+	} {
+		u, p := PeerAuth(tc.st, "cu", "cp", "rq")
+		if u != tc.user || p != tc.pass {
+			t.Errorf("%s: %s/%s, want %s/%s", tc.name, u, p, tc.user, tc.pass)
+		}
+	}
+	if _, p := PeerAuth(plain, "", "", "rq"); p != "rq" {
+		t.Errorf("no sentinel-pass anywhere: %q, want requirepass", p)
+	}
+	peers := Peers([]consensus.Member{{ID: "me", Addr: "a:1", Self: true}, {ID: "n2", Addr: "b:2"}}, "u", "p")
+	if want := []monitor.Peer{{ID: "n2", Addr: "b:2", AuthUser: "u", AuthPass: "p"}}; !reflect.DeepEqual(peers, want) {
+		t.Fatalf("peers %+v", peers)
+	}
+}
