@@ -126,6 +126,12 @@ func (s *Store) toLeader(ctx context.Context, req *rpcRequest, local func() (*rp
 }
 
 func (s *Store) applyLocal(cmd *Command) (Result, error) {
+	// An entry of a later version than some member reads would stop that
+	// member (docs/operations.md): the leader, whose state is the latest
+	// committed, does not commit it yet.
+	if v := max(cmd.V, cmd.Version()); v > 1 && v > s.ClusterLogVersion() {
+		return Result{}, fmt.Errorf("%w: entry version %d, the cluster reads up to %d", ErrLogVersion, v, s.ClusterLogVersion())
+	}
 	data, err := cmd.Encode()
 	if err != nil {
 		return Result{}, err
@@ -223,6 +229,10 @@ func (s *Store) Fresh() error {
 	}
 	return s.upToDate()
 }
+
+// UpToDate is Fresh whatever raft-serve-stale says: nil once this node is
+// in contact with a leader and caught up with its log.
+func (s *Store) UpToDate() error { return s.upToDate() }
 
 // upToDate is Fresh without raft-serve-stale.
 func (s *Store) upToDate() error {

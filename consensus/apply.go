@@ -49,6 +49,8 @@ func applyToMaster(st *State, m *Master, c *Command, ev *events) error {
 		ev.list[len(ev.list)-1].NotificationScript = m.NotificationScript
 	case OpSet:
 		return applySet(m, c, ev)
+	case OpSetIf:
+		return applySetIf(m, c, ev)
 	case OpObserve:
 		if !c.Addr.IsZero() && c.Addr != m.Addr {
 			return nil // about an address a failover has since replaced

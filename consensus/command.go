@@ -14,14 +14,23 @@ import (
 // from the nodes that applied it. Rolling upgrades (docs/operations.md): a
 // release that introduces version N+1 writes it only once every member has
 // registered that it reads N+1 (NodeInfo.LogVersion, ClusterLogVersion).
-const LogVersion = 1
+//
+// Version 2 adds OpSetIf (with the fields Expect and Created). An entry is
+// written in the lowest version that has its op and fields (version), so
+// every other entry stays readable by version-1 nodes; the leader commits
+// a version-2 entry only once every member reads it (Store.applyLocal).
+const LogVersion = 2
+
+// snapshotVersion is the version of the snapshot format (the State), which
+// version 2 did not change: snapshots stay readable by version-1 nodes.
+const snapshotVersion = 1
 
 // knownOps are the Ops this build applies.
 var knownOps = map[Op]bool{
 	OpSeed: true, OpMonitor: true, OpRemove: true, OpSet: true, OpReset: true,
 	OpObserve: true, OpODown: true, OpAddReplica: true, OpFailoverStart: true,
 	OpFailoverState: true, OpSwitchMaster: true, OpReconf: true, OpFailoverEnd: true,
-	OpFailoverAbort: true, OpAnnounce: true, OpNode: true, OpConfig: true,
+	OpFailoverAbort: true, OpAnnounce: true, OpNode: true, OpConfig: true, OpSetIf: true,
 }
 
 // Op names one kind of log entry. Every change of replicated state is one of
@@ -34,6 +43,7 @@ const (
 	OpMonitor       Op = "monitor"        // SENTINEL MONITOR
 	OpRemove        Op = "remove"         // SENTINEL REMOVE
 	OpSet           Op = "set"            // SENTINEL SET (pairs, left to right)
+	OpSetIf         Op = "set-if"         // a pending SENTINEL SET: compare-and-set (version 2, apply_setif.go)
 	OpReset         Op = "reset"          // SENTINEL RESET <pattern>
 	OpObserve       Op = "observe"        // a node's SDOWN transition for a master
 	OpODown         Op = "odown"          // the leader's ODOWN verdict
@@ -81,6 +91,12 @@ type Command struct {
 
 	LogVersion int `json:"log_version,omitempty"` // node: the highest entry version the node reads
 
+	// set-if (version 2): Expect has Pairs' shape (option, values ...) with
+	// the values the proposer last saw committed; Created is the master
+	// incarnation (Master.Created) the change was made for.
+	Expect  []string `json:"expect,omitempty"`
+	Created uint64   `json:"created,omitempty"`
+
 	// Index is the entry's log index, set by the FSM before apply (never
 	// encoded): the same on every node, so it may name things.
 	Index uint64 `json:"-"`
@@ -107,14 +123,23 @@ type Result struct {
 	Value int64  // op specific: RESET count
 }
 
-// Encode serialises a command for the log, stamped with LogVersion unless
-// it already carries a version.
+// Encode serialises a command for the log, stamped with the version of its
+// format (Version) unless it already carries one.
 func (c *Command) Encode() ([]byte, error) {
 	cc := *c
 	if cc.V == 0 {
-		cc.V = LogVersion
+		cc.V = cc.Version()
 	}
 	return json.Marshal(&cc)
+}
+
+// Version is the lowest entry version that has c's op and fields: 2 for
+// OpSetIf, 1 for everything else.
+func (c *Command) Version() int {
+	if c.Op == OpSetIf || len(c.Expect) > 0 || c.Created != 0 {
+		return 2
+	}
+	return 1
 }
 
 // DecodeCommand parses a log entry. An entry this build cannot apply

@@ -158,23 +158,8 @@ func TestCompactedLogWithoutSnapshotIsRefused(t *testing.T) {
 func TestAddedNodeLearnsAndKeepsTheClusterID(t *testing.T) {
 	nodes := newCluster(t, 3, nil)
 	want := leaderOf(t, nodes).store.cid.get()
-	closed := listen(t)
-	closedAddr := closed.Addr().String()
-	closed.Close()
-	ln := listen(t)
-	addr := ln.Addr().String()
-	ln.Close()
-	n := &testNode{addr: addr, dir: t.TempDir(), o: fastOptions()}
-	n.o.MyID = strings.Repeat("4", 40)
-	n.o.Join = closedAddr
-	startNode(t, n)
+	n := addedNode(t, nodes, strings.Repeat("4", 40))
 	defer n.stop()
-	// The leader may change under load while the configuration commits
-	// (leadership lost while committing log): add through whichever node
-	// leads until it sticks.
-	redistest.WaitFor(t, 10*time.Second, "the node added", func() bool {
-		return leaderOf(t, nodes).store.AddVoter(addr) == nil
-	})
 	redistest.WaitFor(t, 5*time.Second, "the cluster id learned and stored", func() bool {
 		got, err := loadClusterID(n.dir)
 		return err == nil && got == want && n.store.cid.get() == want
@@ -185,5 +170,54 @@ func TestAddedNodeLearnsAndKeepsTheClusterID(t *testing.T) {
 	}
 	if err := reopen(t, n); !errors.Is(err, ErrStateLost) {
 		t.Fatalf("added node without its raft.db: %v", err)
+	}
+}
+
+// addedNode starts a node whose raft-join target is closed and adds it
+// (RAFT ADD) through whichever node leads: the leader may change under
+// load while the configuration commits (leadership lost while committing
+// log), so it is added until that sticks.
+func addedNode(t *testing.T, nodes []*testNode, myID string) *testNode {
+	t.Helper()
+	closed := listen(t)
+	closedAddr := closed.Addr().String()
+	closed.Close()
+	ln := listen(t)
+	addr := ln.Addr().String()
+	ln.Close()
+	n := &testNode{addr: addr, dir: t.TempDir(), o: fastOptions()}
+	n.o.MyID = myID
+	n.o.Join = closedAddr
+	startNode(t, n)
+	redistest.WaitFor(t, 10*time.Second, "the node added", func() bool {
+		return leaderOf(t, nodes).store.AddVoter(addr) == nil
+	})
+	return n
+}
+
+// A node an operator added and then removed is not added back by its own
+// request for the cluster id arriving late (it sends one as soon as it
+// counts itself a member; under load the operator's RAFT REMOVE came
+// first, and a join request as that question re-added it).
+func TestRemovedNodeStaysRemoved(t *testing.T) {
+	nodes := newCluster(t, 3, nil)
+	n := addedNode(t, nodes, strings.Repeat("5", 40))
+	defer n.stop()
+	addr := n.addr
+	redistest.WaitFor(t, 5*time.Second, "the node counts itself a member", n.store.isMember)
+	redistest.WaitFor(t, 10*time.Second, "the node removed", func() bool {
+		return leaderOf(t, nodes).store.RemoveServer(addr) == nil
+	})
+	leader := leaderOf(t, nodes)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// the member's question, late
+	if _, err := n.store.rpc.call(ctx, leader.addr, n.store.joinRequest(true, false)); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range leader.store.Members() {
+		if m.Addr == addr {
+			t.Fatal("the removed node was added again")
+		}
 	}
 }

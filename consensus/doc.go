@@ -2,11 +2,13 @@
 // wraps hashicorp/raft (log and stable store in bbolt via raft-boltdb/v2,
 // file snapshots) with a thin FSM:
 //
-//   - apply.go / apply_failover.go: the state machine, a pure function of
+//   - apply.go / apply_failover.go / apply_setif.go: the state machine, a pure function of
 //     the state and one Command. No clocks, randomness or I/O; time travels
 //     in Command.AtMs. It returns the Sentinel events the entry produces.
 //     Failover steps carry their epoch and are refused when it is not the
 //     running failover's, which fences a deposed leader's late proposals.
+//     A SENTINEL SET a node accepted without a leader (raft-serve-stale)
+//     arrives later as a compare-and-set (OpSetIf, entry version 2).
 //   - fsm.go: raft.FSM around it (snapshots are the JSON state), the applied
 //     index a follower waits for before answering a forwarded write, and
 //     the event hand-off (entries already in the log at start are replays

@@ -23,8 +23,15 @@ var (
 	// ErrRefused: the leader's own configuration refuses a forwarded
 	// change (admit.go); ErrNoPerm: its ACL does. Both come as an *Error
 	// whose Msg is the reply text.
-	ErrRefused  = errors.New("refused by the leader's configuration")
-	ErrNoPerm   = errors.New("refused by the leader's ACL")
-	ErrTimeout  = errors.New("timed out waiting for the log")
-	ErrShutdown = errors.New("node is shutting down")
+	ErrRefused = errors.New("refused by the leader's configuration")
+	ErrNoPerm  = errors.New("refused by the leader's ACL")
+	ErrTimeout = errors.New("timed out waiting for the log")
+	// ErrSetConflict: a conditional SENTINEL SET (OpSetIf) found a setting
+	// changed since the proposer saw it, or the master monitored anew; it
+	// changed nothing.
+	ErrSetConflict = errors.New("setting changed meanwhile")
+	// ErrLogVersion: an entry of a version some member does not read yet
+	// (docs/operations.md, "Rolling upgrades").
+	ErrLogVersion = errors.New("not every raft member reads this log entry version yet")
+	ErrShutdown   = errors.New("node is shutting down")
 )

@@ -27,6 +27,9 @@ const (
 	rpcJoin  = "join"
 	rpcSync  = "sync"
 	rpcPing  = "ping" // liveness probe of the peer gate (reach.go), answered by any member
+	// rpcClusterID asks a member for the cluster id without asking to be
+	// added (joinLoop: a node an operator added learns the id this way).
+	rpcClusterID = "cluster-id"
 )
 
 type rpcRequest struct {
@@ -58,7 +61,7 @@ var (
 		"inprog": ErrFailoverInProgress, "epoch-mismatch": ErrEpochMismatch,
 		"unknown-command": ErrUnknownCommand, "unknown-entry": ErrUnknownEntry, "auth": ErrAuth,
 		"no-secret": ErrNoSecret, "refused": ErrRefused, "no-perm": ErrNoPerm, "timeout": ErrTimeout,
-		"shutdown": ErrShutdown,
+		"shutdown": ErrShutdown, "set-conflict": ErrSetConflict, "log-version": ErrLogVersion,
 	}
 )
 
@@ -230,6 +233,12 @@ func (s *Store) handleRPC(req *rpcRequest, from string) *rpcResponse {
 		encodeError(err, &resp)
 		id := s.cid.get()
 		resp.Data = id[:]
+		return &resp
+	}
+	if req.Kind == rpcClusterID {
+		if id := s.cid.get(); id != ([clusterIDLen]byte{}) {
+			resp.Data = id[:]
+		}
 		return &resp
 	}
 	if req.Kind == rpcFormation {

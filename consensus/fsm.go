@@ -117,7 +117,7 @@ func (f *fsm) read(fn func(*State)) {
 // snapshotData is what a snapshot holds: the state and the index of the
 // last entry it includes (so a restored node knows what it has applied).
 type snapshotData struct {
-	Version int    `json:"version,omitempty"` // LogVersion of the writer (0: before versions)
+	Version int    `json:"version,omitempty"` // snapshotVersion of the writer (0: before versions)
 	Index   uint64 `json:"index"`
 	State   *State `json:"state"`
 }
@@ -130,7 +130,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if f.halted != nil {
 		return nil, fmt.Errorf("no snapshot: %w", f.halted)
 	}
-	b, err := json.Marshal(snapshotData{Version: LogVersion, Index: f.index, State: f.st})
+	b, err := json.Marshal(snapshotData{Version: snapshotVersion, Index: f.index, State: f.st})
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}

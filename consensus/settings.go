@@ -132,3 +132,42 @@ func SettingEventValue(option string, vals []string) string {
 	}
 	return strings.Join(vals, " ")
 }
+
+// SettingValue is the current value of the setting that SENTINEL SET
+// option vals changes, in SET's argument form: one value, or for
+// rename-command the command and its current name (itself when it is not
+// renamed). ok is false for an unknown option or a wrong number of values.
+func SettingValue(s Settings, option string, vals []string) (cur []string, ok bool) {
+	opt := strings.ToLower(option)
+	if SettingArity(opt) == 0 || len(vals) != SettingArity(opt) {
+		return nil, false
+	}
+	i64 := func(n int64) []string { return []string{strconv.FormatInt(n, 10)} }
+	switch opt {
+	case "down-after-milliseconds":
+		return i64(s.DownAfterMs), true
+	case "failover-timeout":
+		return i64(s.FailoverTimeoutMs), true
+	case "parallel-syncs":
+		return i64(int64(s.ParallelSyncs)), true
+	case "quorum":
+		return i64(int64(s.Quorum)), true
+	case "master-reboot-down-after-period":
+		return i64(s.MasterRebootDownAfterPeriodMs), true
+	case "notification-script":
+		return []string{s.NotificationScript}, true
+	case "client-reconfig-script":
+		return []string{s.ClientReconfigScript}, true
+	case "auth-pass":
+		return []string{s.AuthPass}, true
+	case "auth-user":
+		return []string{s.AuthUser}, true
+	case "rename-command":
+		from := strings.ToLower(vals[0])
+		if to, renamed := s.RenameCommands[from]; renamed {
+			return []string{from, to}, true
+		}
+		return []string{from, from}, true
+	}
+	return nil, false
+}

@@ -295,11 +295,16 @@ func (s *Store) emit(index uint64, evs []Event) {
 
 // joinLoop asks the raft-join address to add this node until it is a
 // member, learning the cluster id from the answer. A node that became a
-// member otherwise (RAFT ADD by an operator) asks the leader, to learn the
-// id. The id is stored in dir only once this node is a member, that is
-// once it holds the cluster's log: a dir with an id but no Raft state is
-// one whose state was lost (disk.go).
+// member otherwise (RAFT ADD by an operator) asks the leader for the id
+// only (rpcClusterID): a join request would add it again if the operator
+// removed it meanwhile (seen under load: RAFT REMOVE undone by the removed
+// node's own late join). A leader that predates rpcClusterID answers it
+// as an unknown command; the join request is used then. The id is stored
+// in dir only once this node is a member, that is once it holds the
+// cluster's log: a dir with an id but no Raft state is one whose state
+// was lost (disk.go).
 func (s *Store) joinLoop() {
+	oldLeader := false // the leader does not know rpcClusterID
 	var id [clusterIDLen]byte
 	learned := false
 	for attempt := 0; ; attempt++ {
@@ -316,14 +321,21 @@ func (s *Store) joinLoop() {
 		if member {
 			via = s.LeaderAddr()
 		}
+		req := s.joinRequest(member, oldLeader)
+		kind := req.Kind
 		if !learned && via != "" {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			resp, err := s.rpc.call(ctx, via, &rpcRequest{Kind: rpcJoin, Data: []byte(s.o.Advertise)})
+			resp, err := s.rpc.call(ctx, via, req)
 			cancel()
 			if err == nil {
 				err = decodeError(resp)
 			}
+			if err == nil && kind == rpcClusterID && len(resp.Data) != clusterIDLen {
+				err = errors.New("the leader does not know the cluster id yet")
+			}
 			switch {
+			case kind == rpcClusterID && errors.Is(err, ErrUnknownCommand):
+				oldLeader = true
 			case err == nil:
 				if len(resp.Data) == clusterIDLen {
 					copy(id[:], resp.Data)
@@ -341,6 +353,16 @@ func (s *Store) joinLoop() {
 		case <-time.After(joinRetry):
 		}
 	}
+}
+
+// joinRequest is what joinLoop sends: a join request while this node is
+// not a member, a request for the cluster id once it is one (unless the
+// leader predates that request).
+func (s *Store) joinRequest(member, oldLeader bool) *rpcRequest {
+	if member && !oldLeader {
+		return &rpcRequest{Kind: rpcClusterID}
+	}
+	return &rpcRequest{Kind: rpcJoin, Data: []byte(s.o.Advertise)}
 }
 
 // joinRetry spaces join attempts and membership checks.

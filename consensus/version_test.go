@@ -20,7 +20,7 @@ func TestDecodeCommandRefusesWhatItCannotApply(t *testing.T) {
 	}{
 		{`{"v":1,"op":"monitor","master":"m"}`, true, ""},
 		{`{"op":"monitor","master":"m"}`, true, ""}, // written before versions
-		{`{"v":2,"op":"monitor","master":"m"}`, false, "entry version 2, this build reads up to 1"},
+		{`{"v":3,"op":"monitor","master":"m"}`, false, "entry version 3, this build reads up to 2"},
 		{`{"v":1,"op":"teleport","master":"m"}`, false, `unknown op "teleport"`},
 		{`{"v":1,"op":"monitor","master":"m","colour":"red"}`, false, `unknown field "colour"`},
 		{`{"v":1,"op":"seed","seed":{"masters":[{"name":"m","shiny":true}]}}`, false, `unknown field "shiny"`},
@@ -55,7 +55,7 @@ func TestFSMHaltsAtAnEntryItCannotApply(t *testing.T) {
 		return &raft.Log{Index: i, Type: raft.LogCommand, Data: []byte(data)}
 	}
 	f.Apply(entry(1, `{"v":1,"op":"monitor","master":"a","addr":{"host":"127.0.0.1","port":1},"quorum":1}`))
-	r := f.Apply(entry(2, `{"v":2,"op":"monitor","master":"b","addr":{"host":"127.0.0.1","port":2},"quorum":1}`)).(*applyResponse)
+	r := f.Apply(entry(2, `{"v":3,"op":"monitor","master":"b","addr":{"host":"127.0.0.1","port":2},"quorum":1}`)).(*applyResponse)
 	f.Apply(entry(3, `{"v":1,"op":"monitor","master":"c","addr":{"host":"127.0.0.1","port":3},"quorum":1}`))
 	if !errors.Is(r.err, ErrUnknownEntry) || !strings.Contains(r.err.Error(), "log entry 2") || !strings.Contains(r.err.Error(), "docs/operations.md") {
 		t.Fatalf("response: %v", r.err)
@@ -153,5 +153,48 @@ func TestMembersRegisterTheirLogVersion(t *testing.T) {
 	}
 	if info["raft_log_version"] != itoa(LogVersion) || info["raft_cluster_log_version"] != itoa(LogVersion) {
 		t.Fatalf("INFO raft: %v", info)
+	}
+}
+
+// A version-2 entry (a conditional SENTINEL SET) is committed only once
+// every member reads version 2: a member still registered at version 1
+// would stop at it. The refusal is ErrLogVersion, from any node.
+func TestVersion2EntryWaitsForEveryMember(t *testing.T) {
+	nodes := newCluster(t, 3, nil)
+	l := leaderOf(t, nodes)
+	ctx := context.Background()
+	if _, err := l.store.Apply(ctx, monitorCmd("m", 6379)); err != nil {
+		t.Fatal(err)
+	}
+	redistest.WaitFor(t, 5*time.Second, "every member registered", func() bool { return l.store.ClusterLogVersion() == LogVersion })
+	var created uint64
+	l.store.Read(func(s *State) { created = s.Masters["m"].Created })
+	setIf := func(q string) *Command {
+		return &Command{Op: OpSetIf, Master: "m", Created: created, Pairs: []string{"quorum", q}, Expect: []string{"quorum", "2"}}
+	}
+	old := nodes[2]
+	a, _ := ParseAddr(old.addr)
+	register := func(v int) {
+		t.Helper()
+		if _, err := l.store.Apply(ctx, &Command{Op: OpNode, Node: "old-release", Addr: a, LogVersion: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	register(1) // as a node of the previous release registers
+	for _, n := range nodes {
+		if _, err := n.store.Apply(ctx, setIf("3")); !errors.Is(err, ErrLogVersion) {
+			t.Fatalf("with a version-1 member: %v", err)
+		}
+	}
+	register(LogVersion)
+	if _, err := nodes[1].store.Apply(ctx, setIf("3")); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		redistest.WaitFor(t, 5*time.Second, "applied everywhere", func() bool {
+			q := 0
+			n.store.Read(func(s *State) { q = s.Masters["m"].Quorum })
+			return q == 3
+		})
 	}
 }

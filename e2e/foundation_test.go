@@ -82,18 +82,33 @@ func mustDo(t *testing.T, n *harness.Node, args ...string) string {
 	return s
 }
 
-// doWrite sends a change as a client should: -TRYAGAIN (no leader for
-// now, a leader change under load) is retried for a bounded time; any
-// other answer is returned.
+// doWrite sends a command as a client should on a loaded machine: while
+// the cluster has no leader (-TRYAGAIN, -STALE) or leadership moved while
+// the command was committing, it is sent again (for at most 15 s); any
+// other answer is returned. Only for commands that are idempotent.
 func doWrite(t *testing.T, n *harness.Node, args ...string) (string, error) {
 	t.Helper()
 	var s string
 	var err error
-	redistest.WaitFor(t, 15*time.Second, fmt.Sprintf("%v without -TRYAGAIN", args), func() bool {
+	redistest.WaitFor(t, 15*time.Second, fmt.Sprintf("%v without -TRYAGAIN/-STALE", args), func() bool {
 		s, err = n.Do(args...)
-		return err == nil || !strings.HasPrefix(err.Error(), "TRYAGAIN")
+		if err == nil {
+			return true
+		}
+		e := err.Error()
+		return !strings.HasPrefix(e, "TRYAGAIN") && !strings.HasPrefix(e, "STALE") && !strings.Contains(e, "leadership lost")
 	})
 	return s, err
+}
+
+// mustDoRetried is doWrite that fails the test on any other error.
+func mustDoRetried(t *testing.T, n *harness.Node, args ...string) string {
+	t.Helper()
+	s, err := doWrite(t, n, args...)
+	if err != nil {
+		t.Fatalf("%v: %v", args, err)
+	}
+	return s
 }
 
 // Issue 2, acceptance 2: go-redis through this node only; a ReplicaOnly

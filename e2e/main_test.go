@@ -113,7 +113,6 @@ func startCluster(t *testing.T, size int, lines ...string) *harness.Cluster {
 	return c
 }
 
-
 // sentinelAddrs returns the nodes' addresses for a client's sentinel list.
 func sentinelAddrs(nodes ...*harness.Node) []string {
 	var out []string

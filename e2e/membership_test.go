@@ -38,9 +38,9 @@ func TestSnapshotRestartAndMembership(t *testing.T) {
 	c := startCluster(t, 3, lines...)
 	leader, _ := c.WaitLeader(5 * time.Second)
 	redistest.WaitFor(t, 5*time.Second, "seeded", func() bool { return masterAddr(leader, "mymaster") == set.Master.Addr() })
-	mustDo(t, leader, "SENTINEL", "SET", "mymaster", "parallel-syncs", "3", "auth-user", "u1", "rename-command", "CONFIG", "CFG")
+	mustDoRetried(t, leader, "SENTINEL", "SET", "mymaster", "parallel-syncs", "3", "auth-user", "u1", "rename-command", "CONFIG", "CFG")
 	for i := 0; i < 20; i++ { // enough entries to pass the threshold
-		mustDo(t, leader, "SENTINEL", "SET", "mymaster", "failover-timeout", itoa(10000+i))
+		mustDoRetried(t, leader, "SENTINEL", "SET", "mymaster", "failover-timeout", itoa(10000+i))
 	}
 	for _, n := range c.Nodes {
 		n := n
@@ -54,7 +54,7 @@ func TestSnapshotRestartAndMembership(t *testing.T) {
 		if s := mustDo(t, n, "RAFT", "SNAPSHOT"); s != "OK" {
 			t.Fatalf("RAFT SNAPSHOT: %q", s)
 		}
-		before[n.Addr()] = stableMaster(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
+		before[n.Addr()] = stableMaster(mustDoRetried(t, n, "SENTINEL", "MASTER", "mymaster"))
 	}
 	for _, n := range c.Nodes {
 		n.Kill()
@@ -93,7 +93,7 @@ func TestSnapshotRestartAndMembership(t *testing.T) {
 	closed := "127.0.0.1:" + itoa(redistest.FreePort(t, "127.0.0.1"))
 	n4 := startNode(t, append([]string{"raft-join " + closed, "raft-secret " + c.Secret}, fastLines...)...)
 	f := followers(c, leader)[0]
-	if s := mustDo(t, f, "RAFT", "ADD", n4.Addr()); s != "OK" {
+	if s := mustDoRetried(t, f, "RAFT", "ADD", n4.Addr()); s != "OK" {
 		t.Fatalf("RAFT ADD: %q", s)
 	}
 	redistest.WaitFor(t, 5*time.Second, "four members everywhere, the new one has the state", func() bool {

@@ -132,6 +132,19 @@ func (c *inProcCluster) logsContain(s string) bool {
 	return false
 }
 
+// namesOther reports whether a node names another address than addr as the
+// master: a failover. A node that answers an error (-STALE while Raft
+// heartbeats are starved on a loaded machine) names nothing.
+func (c *inProcCluster) namesOther(addr string) bool {
+	for _, a := range c.addrs {
+		s, err := harness.Do(a, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
+		if err == nil && strings.ReplaceAll(s, "\n", ":") != addr {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *inProcCluster) answers(addr string) bool {
 	for _, a := range c.addrs {
 		s, err := harness.Do(a, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
@@ -241,13 +254,32 @@ func TestNoFailoverOfAHealthyMaster(t *testing.T) {
 			if tc.cut >= 2 {
 				redistest.WaitFor(t, 5*time.Second, "the witness veto", func() bool { return c.logsContain("odown vetoed by replica witness") })
 			}
-			// ... and for 6 x down-after nothing is failed over
+			// ... and for 6 x down-after nothing is failed over: no node
+			// names another master, no replica is promoted, the master stays
+			failedOver := func() bool {
+				if c.namesOther(set.Master.Addr()) || set.Master.Role() != "master" {
+					return true
+				}
+				for _, r := range set.Replicas {
+					if r.Role() == "master" {
+						return true
+					}
+				}
+				return false
+			}
 			deadline := time.Now().Add(3 * time.Second)
 			for time.Now().Before(deadline) {
-				if !c.answers(set.Master.Addr()) || set.Master.Role() != "master" {
+				if failedOver() {
 					t.Fatal("the healthy master was failed over")
 				}
 				time.Sleep(50 * time.Millisecond)
+			}
+			// every node answers it (a node that was -STALE meanwhile too)
+			redistest.WaitFor(t, 10*time.Second, "the cluster still answers the healthy master", func() bool {
+				return c.answers(set.Master.Addr())
+			})
+			if failedOver() || c.logsContain("\tfailover started\t") {
+				t.Fatal("the healthy master was failed over")
 			}
 			if c.logsContain(`"channel": "+odown"`) {
 				t.Fatal("+odown for a healthy master")

@@ -179,15 +179,28 @@ func (e *Engine) demoteOldMaster(ctx context.Context, fc basis, f *consensus.Fai
 	e.unpause(ctx, fc, f)
 }
 
-// unpause lifts the pause this leader set on the old master. Skipped when
-// the guard fails: the pause then ends by itself (PauseTimeout).
+// unpause lifts the pause on the old master of a coordinated failover:
+// the one this leader set, or one a previous leader of the same failover
+// may have set before leadership moved (it is not in the log; without
+// this the old master, demoted meanwhile, stayed paused until
+// PauseTimeout). Once per leader and epoch. Skipped when the guard fails: the pause then ends by itself
+// (PauseTimeout).
 func (e *Engine) unpause(ctx context.Context, fc basis, f *consensus.Failover) {
 	e.mu.Lock()
 	was := e.paused[fc.master] == f.Epoch
 	delete(e.paused, fc.master)
+	lifted := e.unpaused[fc.master] == f.Epoch
 	e.mu.Unlock()
-	if was && e.guard(fc, "unpause old master") == nil {
-		_, _ = e.r.Do(ctx, fc.master, f.OldMaster.String(), "CLIENT", "UNPAUSE")
+	if !was && (!f.Forced || lifted) {
+		return
+	}
+	if e.guard(fc, "unpause old master") != nil {
+		return
+	}
+	if _, err := e.r.Do(ctx, fc.master, f.OldMaster.String(), "CLIENT", "UNPAUSE"); err == nil {
+		e.mu.Lock()
+		e.unpaused[fc.master] = f.Epoch
+		e.mu.Unlock()
 	}
 }
 

@@ -72,6 +72,7 @@ type Engine struct {
 	misconf  map[string]map[string]time.Time // master -> addr -> first seen following another master
 	acted    map[string]time.Time            // action key -> last time (rate limit)
 	paused   map[string]uint64               // master -> epoch whose old master we paused
+	unpaused map[string]uint64               // master -> epoch whose old master we unpaused
 	delayLog map[string]int64                // master -> next-start time already logged
 	fenced   map[string]string               // addr -> run id whose fence settings were applied
 	quorumAt map[string]time.Time            // master -> since when a quorum says it is down
@@ -104,6 +105,7 @@ func (e *Engine) reset() {
 	e.misconf = map[string]map[string]time.Time{}
 	e.acted = map[string]time.Time{}
 	e.paused = map[string]uint64{}
+	e.unpaused = map[string]uint64{}
 	e.delayLog = map[string]int64{}
 	e.fenced = map[string]string{}
 	e.quorumAt = map[string]time.Time{}

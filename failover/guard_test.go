@@ -72,16 +72,7 @@ func TestDeposedLeaderNeverTouchesRedis(t *testing.T) {
 		t.Fatalf("a deposed leader promoted the candidate: role %s", got)
 	}
 	// Not paused: a write on the old master is answered at once.
-	wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	errc := make(chan error, 1)
-	go func() { _, err := set.Master.Do("SET", "k", "v"); errc <- err }()
-	select {
-	case err := <-errc:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-wctx.Done():
+	if !writeAnswered(t, set.Master) {
 		t.Fatal("a deposed leader paused the old master's writes")
 	}
 	if p := cl.ops(); len(p) != 0 {
@@ -124,5 +115,45 @@ func TestGuardChecks(t *testing.T) {
 			t.Errorf("%s: the action would go ahead", name)
 		}
 		cl.do(func(c *fakeLog) { c.verifyErr, c.term, c.st.Masters["mymaster"] = nil, 7, saved })
+	}
+}
+
+// A leader that takes over a coordinated failover lifts the pause a
+// previous leader of the same failover set on the old master (it is not in
+// the log): the old master's writes are answered at once, not when the
+// pause ends by itself.
+func TestNewLeaderLiftsPredecessorsPause(t *testing.T) {
+	e, cl, set := guardEnv(t, true)
+	ctx := context.Background()
+	// this engine leads, but touches no instance yet
+	cl.do(func(c *fakeLog) { c.verifyErr = consensus.ErrNotLeader })
+	e.step(ctx)
+	cl.do(func(c *fakeLog) { c.verifyErr = nil })
+	// the predecessor's pause
+	if _, err := set.Master.Do("CLIENT", "PAUSE", "3000", "WRITE"); err != nil {
+		t.Fatal(err)
+	}
+	var m *consensus.Master
+	cl.Read(func(s *consensus.State) { m = s.Masters["mymaster"].Clone() })
+	e.unpause(ctx, basisOf(m), m.Failover)
+	if !writeAnswered(t, set.Master) {
+		t.Fatal("the old master's writes stayed paused")
+	}
+}
+
+// writeAnswered reports whether a write on r is answered within 2 s (the
+// tests' pauses last 3 s).
+func writeAnswered(t *testing.T, r *redistest.Server) bool {
+	t.Helper()
+	errc := make(chan error, 1)
+	go func() { _, err := r.Do("SET", "k", "v"); errc <- err }()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatal(err)
+		}
+		return true
+	case <-time.After(2 * time.Second):
+		return false
 	}
 }

@@ -10,8 +10,10 @@ import (
 // forwarded (consensus admission): script options of SENTINEL SET pass
 // this node's own deny-scripts-reconfig and executable check, and a change
 // made for a client passes this node's ACL for the command that makes it.
+// A pending SET (OpSetIf, proposed later by the node that accepted it
+// without a leader) is checked like the SET it comes from.
 func (n *Node) admit(p consensus.Proposal) error {
-	if c := p.Cmd; c != nil && c.Op == consensus.OpSet {
+	if c := p.Cmd; c != nil && (c.Op == consensus.OpSet || c.Op == consensus.OpSetIf) {
 		for i := 0; i < len(c.Pairs); {
 			k := consensus.SettingArity(c.Pairs[i])
 			if k == 0 || i+k >= len(c.Pairs) {
@@ -40,7 +42,7 @@ func clientArgv(p consensus.Proposal) []string {
 			return []string{"SENTINEL", "MONITOR", c.Master, c.Addr.Host, strconv.Itoa(c.Addr.Port), strconv.Itoa(c.Quorum)}
 		case consensus.OpRemove:
 			return []string{"SENTINEL", "REMOVE", c.Master}
-		case consensus.OpSet:
+		case consensus.OpSet, consensus.OpSetIf:
 			return append([]string{"SENTINEL", "SET", c.Master}, c.Pairs...)
 		case consensus.OpReset:
 			return []string{"SENTINEL", "RESET", c.Pattern}

@@ -131,13 +131,19 @@ func (c *linkSettings) forget(live map[string]uint64, complete bool) error {
 	return c.saveLocked()
 }
 
-// saveLocked writes the file atomically (write, fsync, rename).
+// saveLocked writes the file atomically.
 func (c *linkSettings) saveLocked() error {
 	b, err := json.Marshal(c.m)
 	if err != nil {
 		return err
 	}
-	tmp := c.path + ".tmp"
+	return writeFileAtomic(c.path, b)
+}
+
+// writeFileAtomic writes a file of this node's own settings in dir, mode
+// 0600 (it may hold credentials): write, fsync, rename.
+func writeFileAtomic(path string, b []byte) error {
+	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
@@ -149,11 +155,11 @@ func (c *linkSettings) saveLocked() error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, c.path)
+		err = os.Rename(tmp, path)
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("%s: %w", c.path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
 }

@@ -75,8 +75,9 @@ type Node struct {
 	http     *httpapi.Server // nil without http-port
 	httpLns  []net.Listener
 	scripts  *userscript.Runner
-	links    *linkSettings // this node's own auth-user/auth-pass/rename-command (linksettings.go)
-	hello    hellos        // hello messages (hello.go)
+	links    *linkSettings    // this node's own auth-user/auth-pass/rename-command (linksettings.go)
+	sets     *pendingSettings // SENTINEL SET accepted without a leader, to propose (pending.go)
+	hello    hellos           // hello messages (hello.go)
 
 	changed  chan struct{}
 	shutdown chan struct{}
@@ -131,8 +132,12 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	sets, err := loadPendingSettings(dir)
+	if err != nil {
+		return nil, err
+	}
 	n := &Node{
-		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(), links: links,
+		cfg: cfg, myID: myID, runID: RandomID(), addr: cfg.RaftAddr(), links: links, sets: sets,
 		changed: make(chan struct{}, 1), shutdown: make(chan struct{}),
 		metrics: httpapi.NewMetrics(), hello: hellos{now: make(chan struct{}, 1)},
 	}
@@ -201,7 +206,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	})
 	n.srv = sentinelproto.NewServer(sentinelproto.Options{
 		Config: cfg, MyID: myID, RunID: n.runID, Version: RedisVersion, RaftinelVersion: Version,
-		Cluster: n.store, Monitor: n.mon, Failover: manual{n}, Scripts: n.scripts, LinkSettings: n, Logger: n.log,
+		Cluster: n.store, Monitor: n.mon, Failover: manual{n}, Scripts: n.scripts, LinkSettings: n, Pending: n, Logger: n.log,
 		Shutdown: n.requestShutdown, OnDebug: n.debugTimer, OnLogLevel: n.setLogLevel, Tilt: n.mon.Tilt,
 	})
 	if err := n.srv.LoadACL(); err != nil {
@@ -358,6 +363,7 @@ func (n *Node) Run(ctx context.Context) error {
 	run(func() { n.scripts.Run(ctx) })
 	run(func() { n.syncLoop(ctx) })
 	run(func() { n.seed(ctx) })
+	run(func() { n.pendingLoop(ctx) })
 	run(func() { n.helloLoop(ctx) })
 	run(func() { n.formation(ctx) })
 	run(n.serveHTTP)

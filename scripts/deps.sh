@@ -14,6 +14,8 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 # scripts/conformance.sh runs Redis's Sentinel suite, written in Tcl.
 command -v tclsh >/dev/null 2>&1 || need+=(tcl)
+# ... and its --tls mode loads the Tcl TLS extension.
+echo 'if {[catch {package require tls}]} {exit 1}' | tclsh >/dev/null 2>&1 || need+=(tcl-tls)
 # deploy/check runs the Kubernetes init script under busybox sh, as the
 # Alpine-based image does.
 command -v busybox >/dev/null 2>&1 || need+=(busybox)

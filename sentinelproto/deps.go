@@ -59,6 +59,26 @@ type LinkSettings interface {
 	SetLinkSettings(master string, created uint64, pairs []string) error
 }
 
+// PendingSettings keeps the SENTINEL SET changes of per-master settings
+// that a node accepts while it has no contact with a Raft leader, with
+// raft-serve-stale yes (node/pending.go): shown in this node's replies on
+// top of the committed state, proposed as a conditional entry once the
+// node is back in contact with a leader.
+type PendingSettings interface {
+	// SetPending records validated option pairs made by the ACL user for
+	// m's incarnation; m is the master as committed on this node.
+	SetPending(m *consensus.Master, user string, pairs []string) error
+	// Overlay applies this node's pending changes of m's incarnation to m
+	// (a copy).
+	Overlay(m *consensus.Master)
+	// Committed tells that this node committed pairs through the log for
+	// the incarnation created: pending changes of those settings are
+	// replaced.
+	Committed(master string, created uint64, pairs []string)
+	// PendingCount is the number of masters with pending changes.
+	PendingCount() int
+}
+
 // Failover is the leader-side failover engine, reached through the cluster
 // (SENTINEL FAILOVER is forwarded to the leader).
 type Failover interface {

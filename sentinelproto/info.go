@@ -97,6 +97,10 @@ func (s *Server) infoSection(w *infoWriter, sec string) {
 		if s.o.Cluster != nil {
 			w.pairs(s.o.Cluster.RaftInfo())
 		}
+		if s.o.Pending != nil {
+			// masters with SENTINEL SET changes not committed yet (pending)
+			w.kvInt("raft_pending_settings", int64(s.o.Pending.PendingCount()))
+		}
 	case "links":
 		w.pairs(s.infoLinks())
 	}

@@ -126,7 +126,8 @@ func (w *kv) append(b []byte, resp3 bool) []byte {
 // state is used after Cluster.Read returns.
 func copyMaster(m *consensus.Master) *consensus.Master { return m.Clone() }
 
-// allMasters returns copies of every master in MASTERS order.
+// allMasters returns copies of every master in MASTERS order, with this
+// node's pending settings on top (shownMaster).
 func (s *Server) allMasters() []*consensus.Master {
 	var out []*consensus.Master
 	s.o.Cluster.Read(func(st *consensus.State) {
@@ -134,11 +135,23 @@ func (s *Server) allMasters() []*consensus.Master {
 			out = append(out, copyMaster(st.Masters[n]))
 		}
 	})
+	for _, m := range out {
+		s.shownMaster(m)
+	}
 	return out
 }
 
-// master returns a copy of the named master, or nil.
+// master returns a copy of the named master as this node shows it, or nil.
 func (s *Server) master(name string) *consensus.Master {
+	m := s.committedMaster(name)
+	if m != nil {
+		s.shownMaster(m)
+	}
+	return m
+}
+
+// committedMaster returns a copy of the named master as committed, or nil.
+func (s *Server) committedMaster(name string) *consensus.Master {
 	var out *consensus.Master
 	s.o.Cluster.Read(func(st *consensus.State) {
 		if m := st.Masters[name]; m != nil {
@@ -146,6 +159,15 @@ func (s *Server) master(name string) *consensus.Master {
 		}
 	})
 	return out
+}
+
+// shownMaster puts this node's pending settings (SENTINEL SET accepted
+// without a Raft leader, Options.Pending) on m, a copy: this node shows
+// its own changes, as Sentinel shows its local config.
+func (s *Server) shownMaster(m *consensus.Master) {
+	if s.o.Pending != nil {
+		s.o.Pending.Overlay(m)
+	}
 }
 
 func (s *Server) members() []consensus.Member { return s.o.Cluster.Members() }

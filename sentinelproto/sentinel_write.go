@@ -2,6 +2,7 @@ package sentinelproto
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -163,11 +164,13 @@ func cmdSentinelRemove(x *cmdCtx) {
 //
 // Like Sentinel it is not atomic: options are validated left to right and
 // those before the first bad one are applied (as one OpSet), then the error
-// is the reply.
+// is the reply. With raft-serve-stale yes a node that cannot reach a Raft
+// leader accepts the replicated options as a pending change (acceptsPending).
 func cmdSentinelSet(x *cmdCtx) {
 	// Only options that go through the log need the leader's state first;
 	// this node's own (link settings) are set even when it cannot reach one.
 	var m *consensus.Master
+	pending := false // no leader: the replicated options wait on this node
 	if x.s.o.LinkSettings != nil && onlyLinkSettings(x.args[3:]) {
 		// Still judged by the leader's state when one is reachable: right
 		// after a restart this node has not replayed its log yet.
@@ -176,7 +179,15 @@ func cmdSentinelSet(x *cmdCtx) {
 		cancel()
 		m = x.lookupMaster(2)
 	} else {
-		m = x.lookupMasterForWrite(2)
+		ctx, cancel := x.applyCtx()
+		err := x.s.o.Cluster.Sync(ctx)
+		cancel()
+		if err != nil && !x.s.acceptsPending(err) {
+			x.fail(err)
+			return
+		}
+		pending = err != nil
+		m = x.lookupMaster(2)
 	}
 	if m == nil {
 		return
@@ -210,9 +221,29 @@ func cmdSentinelSet(x *cmdCtx) {
 		}
 		j += 1 + n
 	}
-	if len(pairs) > 0 {
-		if _, err := x.apply(consensus.Command{Op: consensus.OpSet, Master: m.Name, Pairs: pairs}); err != nil {
+	if len(pairs) > 0 && !pending {
+		_, err := x.apply(consensus.Command{Op: consensus.OpSet, Master: m.Name, Pairs: pairs})
+		switch {
+		case err == nil:
+			if x.s.o.Pending != nil {
+				x.s.o.Pending.Committed(m.Name, m.Created, pairs)
+			}
+		case x.s.acceptsPending(err):
+			pending = true // the entry may have committed: the conditional retry is idempotent
+		default:
 			x.fail(err)
+			return
+		}
+	}
+	if len(pairs) > 0 && pending {
+		cm := x.s.committedMaster(m.Name)
+		if cm == nil || cm.Created != m.Created {
+			x.r.err(errTextNoSuchMaster)
+			return
+		}
+		if err := x.s.o.Pending.SetPending(cm, x.c.User().Name(), pairs); err != nil {
+			x.s.log.Warn("saving pending settings failed", zap.String("master", m.Name), zap.Error(err))
+			x.r.err(errTextSaveFailed)
 			return
 		}
 	}
@@ -228,6 +259,14 @@ func cmdSentinelSet(x *cmdCtx) {
 		return
 	}
 	x.okSaved()
+}
+
+// acceptsPending reports whether a SENTINEL SET that failed with err
+// becomes a pending change of this node: with raft-serve-stale yes (the
+// documented opt-in to Sentinel's answer-anyway behaviour), when no Raft
+// leader could be reached. By default it answers -TRYAGAIN.
+func (s *Server) acceptsPending(err error) bool {
+	return s.o.Pending != nil && s.cfg.Raft.ServeStale && errors.Is(err, consensus.ErrNoLeader)
 }
 
 // onlyLinkSettings reports option/value arguments of SENTINEL SET that are

@@ -28,6 +28,9 @@ type Options struct {
 	// LinkSettings keeps SENTINEL SET auth-user/auth-pass/rename-command on
 	// this node (optional: without it they go through the log).
 	LinkSettings LinkSettings
+	// Pending keeps SENTINEL SET changes accepted without a Raft leader in
+	// raft-serve-stale mode (optional: without it they answer -TRYAGAIN).
+	Pending PendingSettings
 	// HostCacheTTL is how long a hostname resolved for a reply is reused
 	// (announce-hostnames no); 0 = DefaultHostCacheTTL.
 	HostCacheTTL time.Duration

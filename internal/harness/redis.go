@@ -7,6 +7,7 @@ package harness
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -39,10 +40,29 @@ var handedOut = struct {
 }{ports: map[int]bool{}}
 
 // FreePort returns a free TCP port on host, never one it returned before
-// in this process.
+// in this process. It picks from below the kernel's ephemeral range
+// (testPorts): a port in that range can become the local port of any
+// outgoing connection on the machine between FreePort and the bind, or
+// while a process a test killed is down before its restart on the same
+// port, and the bind then fails with "address already in use".
 func FreePort(host string) (int, error) {
 	handedOut.Lock()
 	defer handedOut.Unlock()
+	if lo, hi := testPorts(); hi > lo {
+		for range 200 {
+			port := lo + rand.IntN(hi-lo+1)
+			if handedOut.ports[port] || conformancePort(port) {
+				continue
+			}
+			ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+			if err != nil {
+				continue
+			}
+			ln.Close()
+			handedOut.ports[port] = true
+			return port, nil
+		}
+	}
 	var held []net.Listener // refused ports stay bound until one is found
 	defer func() {
 		for _, l := range held {
@@ -64,6 +84,34 @@ func FreePort(host string) (int, error) {
 		return port, nil
 	}
 	return 0, errors.New("no free port that was not handed out before")
+}
+
+// testPortLow is the lowest port FreePort picks.
+const testPortLow = 10000
+
+// testPorts is the range FreePort picks from: testPortLow up to the first
+// port of the kernel's ephemeral range; empty (the kernel picks, from the
+// ephemeral range) when that range starts too low to leave room.
+func testPorts() (lo, hi int) {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0, 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 0, 0
+	}
+	first, err := strconv.Atoi(f[0])
+	if err != nil || first-1 < testPortLow+1000 {
+		return 0, 0
+	}
+	return testPortLow, first - 1
+}
+
+// conformancePort reports the fixed ports Redis's Sentinel suite uses
+// (scripts/conformance.sh: 20000-20009 and 30000-30009, with room).
+func conformancePort(p int) bool {
+	return (p >= 20000 && p < 20100) || (p >= 30000 && p < 30100)
 }
 
 // Redis is one redis-server process.
