@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/raftinel/raftinel/model"
 )
 
 // Read runs fn with the replicated state under a read lock.
-func (s *Store) Read(fn func(*State)) { s.fsm.read(fn) }
+func (s *Store) Read(fn func(*model.State)) { s.fsm.read(fn) }
 
 // StateVersion changes whenever the replicated state does (it counts
 // applied entries and restored snapshots); what was derived from the state
@@ -31,21 +32,21 @@ func (s *Store) LeaderAddr() string {
 
 // Apply commits cmd through the log, forwarding it to the leader when this
 // node is a follower, and returns once this node has applied it.
-func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
+func (s *Store) Apply(ctx context.Context, cmd *model.Command) (model.Result, error) {
 	data, err := cmd.Encode()
 	if err != nil {
-		return Result{}, err
+		return model.Result{}, err
 	}
-	resp, err := s.toLeader(ctx, &rpcRequest{Kind: rpcApply, Data: data, Client: clientOf(ctx)}, func() (*rpcResponse, error) {
+	resp, err := s.toLeader(ctx, &rpcRequest{Kind: rpcApply, Data: data, Client: model.ClientOf(ctx)}, func() (*rpcResponse, error) {
 		res, err := s.applyLocal(cmd)
 		r := &rpcResponse{Index: res.Index, Value: res.Value}
 		encodeError(err, r)
 		return r, nil
 	})
 	if err != nil {
-		return Result{}, err
+		return model.Result{}, err
 	}
-	res := Result{Index: resp.Index, Value: resp.Value}
+	res := model.Result{Index: resp.Index, Value: resp.Value}
 	if werr := s.WaitApplied(ctx, resp.Index); werr != nil {
 		return res, werr
 	}
@@ -54,7 +55,7 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 
 // Call runs a registered leader-side handler (HandleRPC) on the leader.
 func (s *Store) Call(ctx context.Context, kind string, data []byte) ([]byte, error) {
-	req := &rpcRequest{Kind: kind, Data: data, Client: clientOf(ctx)}
+	req := &rpcRequest{Kind: kind, Data: data, Client: model.ClientOf(ctx)}
 	resp, err := s.toLeader(ctx, req, func() (*rpcResponse, error) {
 		return s.handleRPC(req, ""), nil
 	})
@@ -82,7 +83,7 @@ func (s *Store) toLeader(ctx context.Context, req *rpcRequest, local func() (*rp
 		ctx, cancel = context.WithTimeout(ctx, s.applyTimeout)
 		defer cancel()
 	}
-	var lastErr error = ErrNoLeader
+	var lastErr error = model.ErrNoLeader
 	for {
 		select {
 		case <-s.done:
@@ -98,12 +99,12 @@ func (s *Store) toLeader(ctx context.Context, req *rpcRequest, local func() (*rp
 		case leader != "":
 			resp, err = s.rpc.call(ctx, leader, req)
 		default:
-			err = ErrNoLeader
+			err = model.ErrNoLeader
 			// No leader and none heard of within the freshness bound: an
 			// election is not merely in progress, so fail fast rather than
 			// holding the client for the whole apply timeout.
 			if s.leaderlessFor() > s.o.StaleAfter && s.o.StaleAfter > 0 {
-				return nil, fmt.Errorf("%w: no contact with a raft leader", ErrNoLeader)
+				return nil, fmt.Errorf("%w: no contact with a raft leader", model.ErrNoLeader)
 			}
 		}
 		if err == nil && resp.ErrKind != "not-leader" {
@@ -117,7 +118,7 @@ func (s *Store) toLeader(ctx context.Context, req *rpcRequest, local func() (*rp
 			if errors.Is(lastErr, ErrAuth) {
 				return nil, lastErr
 			}
-			return nil, fmt.Errorf("%w: %v", ErrNoLeader, lastErr)
+			return nil, fmt.Errorf("%w: %v", model.ErrNoLeader, lastErr)
 		case <-s.done:
 			return nil, ErrShutdown
 		case <-time.After(20 * time.Millisecond):
@@ -125,28 +126,28 @@ func (s *Store) toLeader(ctx context.Context, req *rpcRequest, local func() (*rp
 	}
 }
 
-func (s *Store) applyLocal(cmd *Command) (Result, error) {
+func (s *Store) applyLocal(cmd *model.Command) (model.Result, error) {
 	// An entry of a later version than some member reads would stop that
 	// member (docs/operations.md): the leader, whose state is the latest
 	// committed, does not commit it yet.
 	if v := max(cmd.V, cmd.Version()); v > 1 && v > s.ClusterLogVersion() {
-		return Result{}, fmt.Errorf("%w: entry version %d, the cluster reads up to %d", ErrLogVersion, v, s.ClusterLogVersion())
+		return model.Result{}, fmt.Errorf("%w: entry version %d, the cluster reads up to %d", model.ErrLogVersion, v, s.ClusterLogVersion())
 	}
 	data, err := cmd.Encode()
 	if err != nil {
-		return Result{}, err
+		return model.Result{}, err
 	}
 	f := s.raft.Apply(data, s.applyTimeout)
 	if err := f.Error(); err != nil {
 		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {
-			return Result{}, ErrNotLeader
+			return model.Result{}, model.ErrNotLeader
 		}
-		return Result{}, fmt.Errorf("%w: %v", ErrTimeout, err)
+		return model.Result{}, fmt.Errorf("%w: %v", model.ErrTimeout, err)
 	}
 	s.pushCommit()
 	r, _ := f.Response().(*applyResponse)
 	if r == nil {
-		return Result{Index: f.Index()}, nil
+		return model.Result{Index: f.Index()}, nil
 	}
 	return r.res, r.err
 }
@@ -197,7 +198,7 @@ func (s *Store) WaitApplied(ctx context.Context, index uint64) error {
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return fmt.Errorf("%w: index %d not applied", ErrTimeout, index)
+			return fmt.Errorf("%w: index %d not applied", model.ErrTimeout, index)
 		case <-s.done:
 			return ErrShutdown
 		case <-time.After(50 * time.Millisecond):
@@ -242,15 +243,15 @@ func (s *Store) upToDate() error {
 	lc := s.raft.LastContact()
 	if lc.IsZero() {
 		s.cu.stale()
-		return fmt.Errorf("%w since start %d ms ago", ErrStale, time.Since(s.started).Milliseconds())
+		return fmt.Errorf("%w since start %d ms ago", model.ErrStale, time.Since(s.started).Milliseconds())
 	}
 	if age := time.Since(lc); age > s.o.StaleAfter {
 		s.cu.stale()
-		return fmt.Errorf("%w for %d ms", ErrStale, age.Milliseconds())
+		return fmt.Errorf("%w for %d ms", model.ErrStale, age.Milliseconds())
 	}
 	if !s.cu.upToDate() {
 		s.startCatchUp()
-		return fmt.Errorf("%w: catching up with the leader", ErrStale)
+		return fmt.Errorf("%w: catching up with the leader", model.ErrStale)
 	}
 	return nil
 }
@@ -305,20 +306,20 @@ func (s *Store) leaderlessFor() time.Duration {
 // Members returns the Raft configuration, with each node's myid from the
 // registry (a node not yet registered gets a stable id derived from its
 // address).
-func (s *Store) Members() []Member {
+func (s *Store) Members() []model.Member {
 	f := s.raft.GetConfiguration()
 	if f.Error() != nil {
 		return nil
 	}
 	_, leaderID := s.raft.LeaderWithID()
-	var nodes map[string]NodeInfo
-	s.Read(func(st *State) {
-		nodes = make(map[string]NodeInfo, len(st.Nodes))
+	var nodes map[string]model.NodeInfo
+	s.Read(func(st *model.State) {
+		nodes = make(map[string]model.NodeInfo, len(st.Nodes))
 		for k, v := range st.Nodes {
 			nodes[k] = v
 		}
 	})
-	var out []Member
+	var out []model.Member
 	for _, srv := range f.Configuration().Servers {
 		addr := string(srv.Address)
 		id := nodes[string(srv.ID)].MyID
@@ -329,7 +330,7 @@ func (s *Store) Members() []Member {
 			sum := sha1.Sum([]byte(srv.ID))
 			id = hex.EncodeToString(sum[:])
 		}
-		out = append(out, Member{
+		out = append(out, model.Member{
 			ID: id, Addr: addr, Voter: srv.Suffrage == raft.Voter,
 			Leader: srv.ID == leaderID, Self: string(srv.ID) == s.o.Advertise,
 		})
@@ -380,7 +381,7 @@ func (s *Store) RaftInfo() [][2]string {
 		{"raft_secret", yn(s.o.Secret != "")},
 		{"raft_address", s.o.Advertise},
 		{"raft_cluster_id", fmt.Sprintf("%x", s.cid.get())},
-		{"raft_log_version", strconv.Itoa(LogVersion)},
+		{"raft_log_version", strconv.Itoa(model.LogVersion)},
 		{"raft_cluster_log_version", strconv.Itoa(s.ClusterLogVersion())},
 	}, s.formationInfo()...)
 }
@@ -391,13 +392,13 @@ func (s *Store) RaftInfo() [][2]string {
 // new entry version writes it only once this reaches it (rolling
 // upgrades, docs/operations.md).
 func (s *Store) ClusterLogVersion() int {
-	v := LogVersion
+	v := model.LogVersion
 	servers := s.configuredServers()
-	s.Read(func(st *State) {
+	s.Read(func(st *model.State) {
 		for _, srv := range servers {
 			n := st.Nodes[string(srv.ID)].LogVersion
 			if string(srv.ID) == s.o.Advertise {
-				n = LogVersion
+				n = model.LogVersion
 			}
 			v = min(v, max(n, 1))
 		}
@@ -419,14 +420,14 @@ func lowerState(st raft.RaftState) string {
 
 // AddVoter adds addr as a voter (leader only; followers forward via Call).
 func (s *Store) AddVoter(addr string) error {
-	if _, err := ParseAddr(addr); err != nil {
+	if _, err := model.ParseAddr(addr); err != nil {
 		return fmt.Errorf("invalid address %q: %w", addr, err)
 	}
 	if !s.auth.on {
 		return NoSecretError()
 	}
 	if !s.IsLeader() {
-		return ErrNotLeader
+		return model.ErrNotLeader
 	}
 	return s.raft.AddVoter(raft.ServerID(addr), raft.ServerAddress(addr), 0, s.applyTimeout).Error()
 }
@@ -434,7 +435,7 @@ func (s *Store) AddVoter(addr string) error {
 // RemoveServer removes a member named by address or myid.
 func (s *Store) RemoveServer(addrOrID string) error {
 	if !s.IsLeader() {
-		return ErrNotLeader
+		return model.ErrNotLeader
 	}
 	for _, m := range s.Members() {
 		if m.Addr == addrOrID || m.ID == addrOrID {
@@ -456,7 +457,7 @@ func (s *Store) Snapshot() error {
 // TransferLeadership hands leadership to another voter.
 func (s *Store) TransferLeadership() error {
 	if !s.IsLeader() {
-		return ErrNotLeader
+		return model.ErrNotLeader
 	}
 	return s.raft.LeadershipTransfer().Error()
 }
@@ -474,7 +475,7 @@ func (s *Store) TakeLeadership(ctx context.Context) error {
 	for !s.IsLeader() {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w: leadership not taken: %v", ErrNotLeader, ctx.Err())
+			return fmt.Errorf("%w: leadership not taken: %v", model.ErrNotLeader, ctx.Err())
 		case <-s.done:
 			return ErrShutdown
 		case <-time.After(freshPoll):
@@ -491,7 +492,7 @@ func (s *Store) Term() uint64 { return s.raft.CurrentTerm() }
 // Redis, so a deposed leader acting on a stale state is caught.
 func (s *Store) VerifyLeader() error {
 	if err := s.raft.VerifyLeader().Error(); err != nil {
-		return fmt.Errorf("%w: %v", ErrNotLeader, err)
+		return fmt.Errorf("%w: %v", model.ErrNotLeader, err)
 	}
 	return nil
 }
@@ -506,7 +507,7 @@ func (s *Store) Admin(ctx context.Context, op, arg string) error {
 		_, err := s.Call(ctx, "raft-"+op, []byte(arg))
 		return err
 	}
-	return fmt.Errorf("%w: raft %s", ErrUnknownCommand, op)
+	return fmt.Errorf("%w: raft %s", model.ErrUnknownCommand, op)
 }
 
 func (s *Store) registerAdmin() {
@@ -515,7 +516,7 @@ func (s *Store) registerAdmin() {
 	s.HandleRPC("raft-transfer-leadership", func(context.Context, []byte) ([]byte, error) { return nil, s.TransferLeadership() })
 	s.HandleRPC("raft-transfer-to", func(_ context.Context, b []byte) ([]byte, error) {
 		if !s.IsLeader() {
-			return nil, ErrNotLeader
+			return nil, model.ErrNotLeader
 		}
 		addr := string(b)
 		if addr == s.o.Advertise {

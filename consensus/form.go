@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/raftinel/raftinel/model"
 	"go.uber.org/zap"
 )
 
@@ -110,7 +111,7 @@ func (s *Store) FormationHint(addr string) {
 	if f == nil || addr == "" || addr == s.o.Advertise {
 		return
 	}
-	if _, err := ParseAddr(addr); err != nil {
+	if _, err := model.ParseAddr(addr); err != nil {
 		return
 	}
 	f.mu.Lock()

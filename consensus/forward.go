@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/raftinel/raftinel/model"
 	"go.uber.org/zap"
 )
 
@@ -33,9 +34,9 @@ const (
 )
 
 type rpcRequest struct {
-	Kind   string  `json:"kind"`
-	Data   []byte  `json:"data"`
-	Client *Client `json:"client,omitempty"` // the client a change is made for (admit.go)
+	Kind   string        `json:"kind"`
+	Data   []byte        `json:"data"`
+	Client *model.Client `json:"client,omitempty"` // the client a change is made for (admit.go)
 }
 
 type rpcResponse struct {
@@ -54,14 +55,14 @@ type Handler func(ctx context.Context, data []byte) ([]byte, error)
 var (
 	wireMu     sync.RWMutex
 	wireErrors = map[string]error{
-		"not-leader": ErrNotLeader, "no-leader": ErrNoLeader, "stale": ErrStale,
-		"no-such-master": ErrNoSuchMaster, "duplicate-master": ErrDuplicateMaster,
-		"invalid-port": ErrInvalidPort, "invalid-quorum": ErrInvalidQuorum,
-		"invalid-setting": ErrInvalidSetting, "unknown-setting": ErrUnknownSetting,
-		"inprog": ErrFailoverInProgress, "epoch-mismatch": ErrEpochMismatch,
-		"unknown-command": ErrUnknownCommand, "unknown-entry": ErrUnknownEntry, "auth": ErrAuth,
-		"no-secret": ErrNoSecret, "refused": ErrRefused, "no-perm": ErrNoPerm, "timeout": ErrTimeout,
-		"shutdown": ErrShutdown, "set-conflict": ErrSetConflict, "log-version": ErrLogVersion,
+		"not-leader": model.ErrNotLeader, "no-leader": model.ErrNoLeader, "stale": model.ErrStale,
+		"no-such-master": model.ErrNoSuchMaster, "duplicate-master": model.ErrDuplicateMaster,
+		"invalid-port": model.ErrInvalidPort, "invalid-quorum": model.ErrInvalidQuorum,
+		"invalid-setting": model.ErrInvalidSetting, "unknown-setting": model.ErrUnknownSetting,
+		"inprog": model.ErrFailoverInProgress, "epoch-mismatch": model.ErrEpochMismatch,
+		"unknown-command": model.ErrUnknownCommand, "unknown-entry": model.ErrUnknownEntry, "auth": ErrAuth,
+		"no-secret": ErrNoSecret, "refused": model.ErrRefused, "no-perm": model.ErrNoPerm, "timeout": model.ErrTimeout,
+		"shutdown": ErrShutdown, "set-conflict": model.ErrSetConflict, "log-version": model.ErrLogVersion,
 	}
 )
 
@@ -100,7 +101,7 @@ func decodeError(r *rpcResponse) error {
 	if r.ErrMsg == kind.Error() {
 		return kind
 	}
-	return &Error{Kind: kind, Msg: r.ErrMsg}
+	return &model.Error{Kind: kind, Msg: r.ErrMsg}
 }
 
 func writeFrame(w io.Writer, v any) error {
@@ -245,12 +246,12 @@ func (s *Store) handleRPC(req *rpcRequest, from string) *rpcResponse {
 		return s.serveFormation(req.Data) // any node answers (form.go)
 	}
 	if !s.IsLeader() {
-		encodeError(ErrNotLeader, &resp)
+		encodeError(model.ErrNotLeader, &resp)
 		return &resp
 	}
 	switch req.Kind {
 	case rpcApply:
-		cmd, err := DecodeCommand(req.Data)
+		cmd, err := model.DecodeCommand(req.Data)
 		if err != nil {
 			encodeError(err, &resp)
 			break
@@ -267,7 +268,7 @@ func (s *Store) handleRPC(req *rpcRequest, from string) *rpcResponse {
 		encodeError(err, &resp)
 	case rpcSync:
 		if err := s.raft.Barrier(s.applyTimeout).Error(); err != nil {
-			encodeError(fmt.Errorf("%w: %v", ErrNotLeader, err), &resp)
+			encodeError(fmt.Errorf("%w: %v", model.ErrNotLeader, err), &resp)
 			break
 		}
 		resp.Index = s.AppliedIndex()
@@ -276,7 +277,7 @@ func (s *Store) handleRPC(req *rpcRequest, from string) *rpcResponse {
 		h := s.handlers[req.Kind]
 		s.mu.RUnlock()
 		if h == nil {
-			encodeError(fmt.Errorf("%w: rpc %q", ErrUnknownCommand, req.Kind), &resp)
+			encodeError(fmt.Errorf("%w: rpc %q", model.ErrUnknownCommand, req.Kind), &resp)
 			break
 		}
 		if from != "" {

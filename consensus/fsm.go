@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/hashicorp/raft"
+	"github.com/raftinel/raftinel/model"
 )
 
 // fsm adapts the pure apply function to hashicorp/raft. It holds the state
@@ -17,7 +18,7 @@ import (
 // store, which publishes them unless the entry is a replay.
 type fsm struct {
 	mu    sync.RWMutex
-	st    *State
+	st    *model.State
 	index uint64
 	// version counts changes of st (bumped under mu after each): readers
 	// that cache something derived from the state (the protocol layer's
@@ -27,7 +28,7 @@ type fsm struct {
 	waitMu  sync.Mutex
 	applied chan struct{} // closed and replaced on every apply
 
-	emit    func(index uint64, evs []Event)
+	emit    func(index uint64, evs []model.Event)
 	changed func() // after every apply or restore
 	halt    func(error)
 
@@ -41,11 +42,11 @@ type fsm struct {
 
 // applyResponse is what raft.ApplyFuture.Response() returns.
 type applyResponse struct {
-	res Result
+	res model.Result
 	err error
 }
 
-func newFSM() *fsm { return &fsm{st: NewState(), applied: make(chan struct{})} }
+func newFSM() *fsm { return &fsm{st: model.NewState(), applied: make(chan struct{})} }
 
 // Apply implements raft.FSM.
 func (f *fsm) Apply(l *raft.Log) any {
@@ -55,7 +56,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 	if halted != nil {
 		return &applyResponse{err: halted}
 	}
-	c, err := DecodeCommand(l.Data)
+	c, err := model.DecodeCommand(l.Data)
 	if err != nil {
 		err = fmt.Errorf("log entry %d: %w; this node stops applying the log: upgrade it to a raftinel that reads the entry and restart it (docs/operations.md, \"Rolling upgrades\")", l.Index, err)
 		f.mu.Lock()
@@ -68,7 +69,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 	}
 	c.Index = l.Index
 	f.mu.Lock()
-	evs, res, err := apply(f.st, c)
+	evs, res, err := model.Apply(f.st, c)
 	f.index = l.Index
 	f.version.Add(1)
 	f.mu.Unlock()
@@ -108,7 +109,7 @@ func (f *fsm) appliedIndex() (uint64, <-chan struct{}) {
 }
 
 // read runs fn with the state under the read lock.
-func (f *fsm) read(fn func(*State)) {
+func (f *fsm) read(fn func(*model.State)) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	fn(f.st)
@@ -117,9 +118,9 @@ func (f *fsm) read(fn func(*State)) {
 // snapshotData is what a snapshot holds: the state and the index of the
 // last entry it includes (so a restored node knows what it has applied).
 type snapshotData struct {
-	Version int    `json:"version,omitempty"` // snapshotVersion of the writer (0: before versions)
-	Index   uint64 `json:"index"`
-	State   *State `json:"state"`
+	Version int          `json:"version,omitempty"` // snapshotVersion of the writer (0: before versions)
+	Index   uint64       `json:"index"`
+	State   *model.State `json:"state"`
 }
 
 // Snapshot implements raft.FSM: the state is serialised under the read lock
@@ -130,7 +131,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if f.halted != nil {
 		return nil, fmt.Errorf("no snapshot: %w", f.halted)
 	}
-	b, err := json.Marshal(snapshotData{Version: snapshotVersion, Index: f.index, State: f.st})
+	b, err := json.Marshal(snapshotData{Version: model.SnapshotVersion, Index: f.index, State: f.st})
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
@@ -146,21 +147,21 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if halted != nil {
 		return fmt.Errorf("no restore: %w", halted)
 	}
-	data := snapshotData{State: NewState()}
+	data := snapshotData{State: model.NewState()}
 	dec := json.NewDecoder(rc)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&data); err != nil {
-		return fmt.Errorf("restore snapshot: %w: cannot decode it (%v)", ErrUnknownEntry, err)
+		return fmt.Errorf("restore snapshot: %w: cannot decode it (%v)", model.ErrUnknownEntry, err)
 	}
-	if data.Version > LogVersion {
-		return fmt.Errorf("restore snapshot: %w: snapshot version %d, this build reads up to %d", ErrUnknownEntry, data.Version, LogVersion)
+	if data.Version > model.LogVersion {
+		return fmt.Errorf("restore snapshot: %w: snapshot version %d, this build reads up to %d", model.ErrUnknownEntry, data.Version, model.LogVersion)
 	}
 	st := data.State
 	if st.Masters == nil {
-		st.Masters = map[string]*Master{}
+		st.Masters = map[string]*model.Master{}
 	}
 	if st.Nodes == nil {
-		st.Nodes = map[string]NodeInfo{}
+		st.Nodes = map[string]model.NodeInfo{}
 	}
 	f.mu.Lock()
 	f.st = st

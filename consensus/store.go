@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"github.com/raftinel/raftinel/model"
 	"go.uber.org/zap"
 )
 
@@ -50,8 +51,8 @@ type Options struct {
 
 	Mux     *Mux
 	Logger  *zap.Logger
-	OnEvent func(Event) // called for every event of a newly applied entry
-	OnApply func()      // called after every applied entry or restored snapshot
+	OnEvent func(model.Event) // called for every event of a newly applied entry
+	OnApply func()            // called after every applied entry or restored snapshot
 	// OnHalt is called once, from the FSM, when the log holds an entry
 	// this build cannot apply (LogVersion): the node must stop. It must
 	// not block.
@@ -284,7 +285,7 @@ func (s *Store) acceptRPC() {
 
 // emit publishes the events of an entry unless it is a replay of an entry
 // this node already had in its log when it started.
-func (s *Store) emit(index uint64, evs []Event) {
+func (s *Store) emit(index uint64, evs []model.Event) {
 	if index <= s.bootIndex || s.o.OnEvent == nil {
 		return
 	}
@@ -334,7 +335,7 @@ func (s *Store) joinLoop() {
 				err = errors.New("the leader does not know the cluster id yet")
 			}
 			switch {
-			case kind == rpcClusterID && errors.Is(err, ErrUnknownCommand):
+			case kind == rpcClusterID && errors.Is(err, model.ErrUnknownCommand):
 				oldLeader = true
 			case err == nil:
 				if len(resp.Data) == clusterIDLen {
@@ -381,15 +382,15 @@ func (s *Store) isMember() bool {
 // every node can name it in SENTINEL SENTINELS.
 func (s *Store) registerLoop() {
 	for {
-		var have NodeInfo
-		s.Read(func(st *State) { have = st.Nodes[s.o.Advertise] })
-		if have.MyID == s.o.MyID && have.LogVersion == LogVersion {
+		var have model.NodeInfo
+		s.Read(func(st *model.State) { have = st.Nodes[s.o.Advertise] })
+		if have.MyID == s.o.MyID && have.LogVersion == model.LogVersion {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		host, port, _ := net.SplitHostPort(s.o.Advertise)
-		a, _ := ParseAddr(net.JoinHostPort(host, port))
-		_, err := s.Apply(ctx, &Command{Op: OpNode, Node: s.o.MyID, Addr: a, LogVersion: LogVersion, AtMs: time.Now().UnixMilli()})
+		a, _ := model.ParseAddr(net.JoinHostPort(host, port))
+		_, err := s.Apply(ctx, &model.Command{Op: model.OpNode, Node: s.o.MyID, Addr: a, LogVersion: model.LogVersion, AtMs: time.Now().UnixMilli()})
 		cancel()
 		if err == nil {
 			continue

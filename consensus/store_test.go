@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/model"
 	"go.uber.org/zap"
 )
 
@@ -20,13 +21,13 @@ type testNode struct {
 	dir   string
 	o     Options
 	mu    sync.Mutex
-	evs   []Event
+	evs   []model.Event
 }
 
-func (n *testNode) events() []Event {
+func (n *testNode) events() []model.Event {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return append([]Event(nil), n.evs...)
+	return append([]model.Event(nil), n.evs...)
 }
 
 func listen(t *testing.T) net.Listener {
@@ -66,7 +67,7 @@ func startNode(t *testing.T, n *testNode) {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
-	o.OnEvent = func(e Event) { n.mu.Lock(); n.evs = append(n.evs, e); n.mu.Unlock() }
+	o.OnEvent = func(e model.Event) { n.mu.Lock(); n.evs = append(n.evs, e); n.mu.Unlock() }
 	s, err := Open(o)
 	if err != nil {
 		t.Fatal(err)
@@ -138,13 +139,13 @@ func follower(nodes []*testNode) *testNode {
 	return nil
 }
 
-func monitorCmd(name string, port int) *Command {
-	return &Command{Op: OpMonitor, Master: name, Addr: Addr{Host: "127.0.0.1", Port: port}, Quorum: 2}
+func monitorCmd(name string, port int) *model.Command {
+	return &model.Command{Op: model.OpMonitor, Master: name, Addr: model.Addr{Host: "127.0.0.1", Port: port}, Quorum: 2}
 }
 
 func hasMaster(n *testNode, name string) bool {
 	ok := false
-	n.store.Read(func(s *State) { _, ok = s.Masters[name] })
+	n.store.Read(func(s *model.State) { _, ok = s.Masters[name] })
 	return ok
 }
 
@@ -166,8 +167,8 @@ func TestClusterFollowerWriteIsForwardedAndVisibleEverywhere(t *testing.T) {
 		redistest.WaitFor(t, time.Second, "master on "+n.addr, func() bool { return hasMaster(n, "mymaster") })
 	}
 	// FSM refusal crosses the wire as the named error
-	_, err := f.store.Apply(ctx, &Command{Op: OpMonitor, Master: "mymaster", Addr: Addr{Host: "127.0.0.1", Port: 1}, Quorum: 2})
-	if !errors.Is(err, ErrDuplicateMaster) || err.Error() != "Duplicate master name." {
+	_, err := f.store.Apply(ctx, &model.Command{Op: model.OpMonitor, Master: "mymaster", Addr: model.Addr{Host: "127.0.0.1", Port: 1}, Quorum: 2})
+	if !errors.Is(err, model.ErrDuplicateMaster) || err.Error() != "Duplicate master name." {
 		t.Fatalf("duplicate: %v", err)
 	}
 	// every node publishes the event

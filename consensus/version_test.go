@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/raft"
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/model"
 )
 
 func TestDecodeCommandRefusesWhatItCannotApply(t *testing.T) {
@@ -27,18 +28,18 @@ func TestDecodeCommandRefusesWhatItCannotApply(t *testing.T) {
 		{`{"v":1,"op":"monitor"} {"v":1}`, false, "trailing data"},
 		{`not json`, false, "cannot decode it"},
 	} {
-		c, err := DecodeCommand([]byte(tc.entry))
+		c, err := model.DecodeCommand([]byte(tc.entry))
 		if tc.ok {
 			if err != nil || c == nil {
 				t.Errorf("%s: %v", tc.entry, err)
 			}
 			continue
 		}
-		if !errors.Is(err, ErrUnknownEntry) || !strings.Contains(err.Error(), tc.why) {
+		if !errors.Is(err, model.ErrUnknownEntry) || !strings.Contains(err.Error(), tc.why) {
 			t.Errorf("%s: %v, want ErrUnknownEntry (%s)", tc.entry, err, tc.why)
 		}
 	}
-	b, err := (&Command{Op: OpRemove, Master: "m"}).Encode()
+	b, err := (&model.Command{Op: model.OpRemove, Master: "m"}).Encode()
 	if err != nil || !strings.HasPrefix(string(b), `{"v":1,`) {
 		t.Fatalf("Encode: %s %v", b, err)
 	}
@@ -57,21 +58,21 @@ func TestFSMHaltsAtAnEntryItCannotApply(t *testing.T) {
 	f.Apply(entry(1, `{"v":1,"op":"monitor","master":"a","addr":{"host":"127.0.0.1","port":1},"quorum":1}`))
 	r := f.Apply(entry(2, `{"v":3,"op":"monitor","master":"b","addr":{"host":"127.0.0.1","port":2},"quorum":1}`)).(*applyResponse)
 	f.Apply(entry(3, `{"v":1,"op":"monitor","master":"c","addr":{"host":"127.0.0.1","port":3},"quorum":1}`))
-	if !errors.Is(r.err, ErrUnknownEntry) || !strings.Contains(r.err.Error(), "log entry 2") || !strings.Contains(r.err.Error(), "docs/operations.md") {
+	if !errors.Is(r.err, model.ErrUnknownEntry) || !strings.Contains(r.err.Error(), "log entry 2") || !strings.Contains(r.err.Error(), "docs/operations.md") {
 		t.Fatalf("response: %v", r.err)
 	}
-	if len(halts) != 1 || !errors.Is(halts[0], ErrUnknownEntry) {
+	if len(halts) != 1 || !errors.Is(halts[0], model.ErrUnknownEntry) {
 		t.Fatalf("halts: %v", halts)
 	}
 	if i, _ := f.appliedIndex(); i != 1 {
 		t.Fatalf("applied index %d, want 1 (before the entry it cannot apply)", i)
 	}
-	f.read(func(s *State) {
+	f.read(func(s *model.State) {
 		if len(s.Masters) != 1 || s.Masters["a"] == nil {
 			t.Fatalf("masters after the halt: %v", s.MasterNames())
 		}
 	})
-	if _, err := f.Snapshot(); !errors.Is(err, ErrUnknownEntry) {
+	if _, err := f.Snapshot(); !errors.Is(err, model.ErrUnknownEntry) {
 		t.Fatalf("snapshot of a halted FSM: %v", err)
 	}
 }
@@ -136,12 +137,12 @@ func TestMembersRegisterTheirLogVersion(t *testing.T) {
 	redistest.WaitFor(t, 5*time.Second, "every member registered", func() bool {
 		for _, n := range nodes {
 			ok := true
-			n.store.Read(func(s *State) {
+			n.store.Read(func(s *model.State) {
 				for _, o := range nodes {
-					ok = ok && s.Nodes[o.addr].LogVersion == LogVersion
+					ok = ok && s.Nodes[o.addr].LogVersion == model.LogVersion
 				}
 			})
-			if !ok || n.store.ClusterLogVersion() != LogVersion {
+			if !ok || n.store.ClusterLogVersion() != model.LogVersion {
 				return false
 			}
 		}
@@ -151,7 +152,7 @@ func TestMembersRegisterTheirLogVersion(t *testing.T) {
 	for _, kv := range nodes[0].store.RaftInfo() {
 		info[kv[0]] = kv[1]
 	}
-	if info["raft_log_version"] != itoa(LogVersion) || info["raft_cluster_log_version"] != itoa(LogVersion) {
+	if info["raft_log_version"] != itoa(model.LogVersion) || info["raft_cluster_log_version"] != itoa(model.LogVersion) {
 		t.Fatalf("INFO raft: %v", info)
 	}
 }
@@ -166,34 +167,34 @@ func TestVersion2EntryWaitsForEveryMember(t *testing.T) {
 	if _, err := l.store.Apply(ctx, monitorCmd("m", 6379)); err != nil {
 		t.Fatal(err)
 	}
-	redistest.WaitFor(t, 5*time.Second, "every member registered", func() bool { return l.store.ClusterLogVersion() == LogVersion })
+	redistest.WaitFor(t, 5*time.Second, "every member registered", func() bool { return l.store.ClusterLogVersion() == model.LogVersion })
 	var created uint64
-	l.store.Read(func(s *State) { created = s.Masters["m"].Created })
-	setIf := func(q string) *Command {
-		return &Command{Op: OpSetIf, Master: "m", Created: created, Pairs: []string{"quorum", q}, Expect: []string{"quorum", "2"}}
+	l.store.Read(func(s *model.State) { created = s.Masters["m"].Created })
+	setIf := func(q string) *model.Command {
+		return &model.Command{Op: model.OpSetIf, Master: "m", Created: created, Pairs: []string{"quorum", q}, Expect: []string{"quorum", "2"}}
 	}
 	old := nodes[2]
-	a, _ := ParseAddr(old.addr)
+	a, _ := model.ParseAddr(old.addr)
 	register := func(v int) {
 		t.Helper()
-		if _, err := l.store.Apply(ctx, &Command{Op: OpNode, Node: "old-release", Addr: a, LogVersion: v}); err != nil {
+		if _, err := l.store.Apply(ctx, &model.Command{Op: model.OpNode, Node: "old-release", Addr: a, LogVersion: v}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	register(1) // as a node of the previous release registers
 	for _, n := range nodes {
-		if _, err := n.store.Apply(ctx, setIf("3")); !errors.Is(err, ErrLogVersion) {
+		if _, err := n.store.Apply(ctx, setIf("3")); !errors.Is(err, model.ErrLogVersion) {
 			t.Fatalf("with a version-1 member: %v", err)
 		}
 	}
-	register(LogVersion)
+	register(model.LogVersion)
 	if _, err := nodes[1].store.Apply(ctx, setIf("3")); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range nodes {
 		redistest.WaitFor(t, 5*time.Second, "applied everywhere", func() bool {
 			q := 0
-			n.store.Read(func(s *State) { q = s.Masters["m"].Quorum })
+			n.store.Read(func(s *model.State) { q = s.Masters["m"].Quorum })
 			return q == 3
 		})
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/raftinel/raftinel/internal/harness"
 	"github.com/raftinel/raftinel/internal/redistest"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -59,24 +59,24 @@ func sentinelsOf(n *harness.Node, name string) []map[string]string {
 }
 
 // helloWatch collects the hello messages published on a Redis.
-type helloWatch struct{ got chan monitor.Hello }
+type helloWatch struct{ got chan view.Hello }
 
 func watchHellos(t *testing.T, addr string) helloWatch {
 	t.Helper()
 	c := redis.NewClient(&redis.Options{Addr: addr})
-	sub := c.Subscribe(bg(), monitor.HelloChannel)
+	sub := c.Subscribe(bg(), view.HelloChannel)
 	if _, err := sub.Receive(bg()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sub.Close(); c.Close() })
-	w := helloWatch{got: make(chan monitor.Hello, 1024)}
+	w := helloWatch{got: make(chan view.Hello, 1024)}
 	go func() {
 		for m := range sub.Channel() {
 			if len(strings.Split(m.Payload, ",")) != 8 {
 				t.Errorf("a hello of %d fields: %q", len(strings.Split(m.Payload, ",")), m.Payload)
 				continue
 			}
-			h, err := monitor.ParseHello(m.Payload)
+			h, err := view.ParseHello(m.Payload)
 			if err != nil {
 				t.Errorf("malformed hello %q: %v", m.Payload, err)
 				continue
@@ -91,7 +91,7 @@ func watchHellos(t *testing.T, addr string) helloWatch {
 }
 
 // from waits until every id in ids has published a hello matching ok.
-func (w helloWatch) from(t *testing.T, ids map[string]string, ok func(monitor.Hello) bool) {
+func (w helloWatch) from(t *testing.T, ids map[string]string, ok func(view.Hello) bool) {
 	t.Helper()
 	want := map[string]bool{}
 	for _, id := range ids {
@@ -126,7 +126,7 @@ func TestHelloReadByRedisSentinel(t *testing.T) {
 	}
 	onMaster, onReplica := watchHellos(t, set.Master.Addr()), watchHellos(t, set.Replicas[1].Addr())
 	for _, w := range []helloWatch{onMaster, onReplica} {
-		w.from(t, ids, func(h monitor.Hello) bool {
+		w.from(t, ids, func(h view.Hello) bool {
 			return h.IP == "127.0.0.1" && h.Port == port[h.MyID] && h.Master == "mymaster" &&
 				h.MasterIP == set.Master.Host && h.MasterPort == set.Master.Port && h.CurrentEpoch == 0 && h.ConfigEpoch == 0
 		})
@@ -156,7 +156,7 @@ func TestHelloReadByRedisSentinel(t *testing.T) {
 	}
 	// The new master's hellos carry the failover's epoch.
 	onNew := watchHellos(t, nm.Addr())
-	onNew.from(t, ids, func(h monitor.Hello) bool {
+	onNew.from(t, ids, func(h view.Hello) bool {
 		return h.MasterPort == nm.Port && h.ConfigEpoch > 0 && h.CurrentEpoch >= h.ConfigEpoch
 	})
 }

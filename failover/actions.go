@@ -3,7 +3,7 @@ package failover
 import (
 	"strconv"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // The transaction Sentinel sends for promotion, re-pointing, demotion and
@@ -12,7 +12,7 @@ import (
 // clients so that clients which only notice a failover when their
 // connection breaks (redis-py, ioredis) reconnect and ask again. The
 // monitor wraps it in MULTI/EXEC, pipelined, and applies rename-command.
-func reconfigure(to *consensus.Addr) [][]string {
+func reconfigure(to *model.Addr) [][]string {
 	slaveof := []string{"SLAVEOF", "NO", "ONE"}
 	if to != nil {
 		slaveof = []string{"SLAVEOF", to.Host, strconv.Itoa(to.Port)}

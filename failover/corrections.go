@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"go.uber.org/zap"
 )
 
@@ -20,7 +20,7 @@ const (
 // sample refreshes INFO of the master's replicas if the last sampling is
 // at least period old, and adds each replica's reading to its history
 // (Remember). A sampling older than the quorum of "down" is always renewed.
-func (e *Engine) sample(ctx context.Context, m *consensus.Master, period time.Duration) {
+func (e *Engine) sample(ctx context.Context, m *model.Master, period time.Duration) {
 	e.mu.Lock()
 	last, since := e.sampled[m.Name], e.quorumAt[m.Name]
 	e.mu.Unlock()
@@ -41,7 +41,7 @@ func (e *Engine) sample(ctx context.Context, m *consensus.Master, period time.Du
 // witness samples the master's replicas (at most every witnessPeriod) and
 // reports whether one of them vouches for the master or its vote is still
 // unknown (design rule 9).
-func (e *Engine) witness(ctx context.Context, m *consensus.Master) bool {
+func (e *Engine) witness(ctx context.Context, m *model.Master) bool {
 	e.sample(ctx, m, witnessPeriod)
 	now := time.Now()
 	e.mu.Lock()
@@ -73,7 +73,7 @@ func (e *Engine) witness(ctx context.Context, m *consensus.Master) bool {
 }
 
 // maybeStart starts an automatic failover of an ODOWN master.
-func (e *Engine) maybeStart(ctx context.Context, m *consensus.Master) {
+func (e *Engine) maybeStart(ctx context.Context, m *model.Master) {
 	nowMs := time.Now().UnixMilli()
 	ok, next := CanStart(m, nowMs)
 	if !ok {
@@ -91,8 +91,8 @@ func (e *Engine) maybeStart(ctx context.Context, m *consensus.Master) {
 	}
 	cand, refusals := e.selectCandidate(ctx, m)
 	var epoch uint64
-	e.c.Read(func(s *consensus.State) { epoch = s.CurrentEpoch + 1 })
-	cmd := &consensus.Command{Op: consensus.OpFailoverStart, Master: m.Name, Epoch: epoch}
+	e.c.Read(func(s *model.State) { epoch = s.CurrentEpoch + 1 })
+	cmd := &model.Command{Op: model.OpFailoverStart, Master: m.Name, Epoch: epoch}
 	if cand != nil {
 		cmd.Candidate = cand.Addr
 		cmd.RunID = cand.View.RunID
@@ -108,7 +108,7 @@ func (e *Engine) maybeStart(ctx context.Context, m *consensus.Master) {
 }
 
 // selectCandidate refreshes the replicas' INFO and runs Select.
-func (e *Engine) selectCandidate(ctx context.Context, m *consensus.Master) (*Candidate, []Refusal) {
+func (e *Engine) selectCandidate(ctx context.Context, m *model.Master) (*Candidate, []Refusal) {
 	views := e.refresh(ctx, m, m.Replicas, 300*time.Millisecond)
 	in := SelectInput{Now: time.Now(), DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond}
 	if mv, ok := e.r.Instance(m.Name, m.Addr.String()); ok {
@@ -140,7 +140,7 @@ func (e *Engine) selectCandidate(ctx context.Context, m *consensus.Master) (*Can
 // corrections demotes stray masters and re-points misconfigured replicas
 // (design rule 7, spec §6.10). Demotion is destructive: guard.go checks
 // leadership and the epoch fence first.
-func (e *Engine) corrections(ctx context.Context, m *consensus.Master) {
+func (e *Engine) corrections(ctx context.Context, m *model.Master) {
 	views := e.views(m, m.Replicas...)
 	now := time.Now()
 	strays := Stray(m, views)
@@ -169,10 +169,10 @@ func (e *Engine) corrections(ctx context.Context, m *consensus.Master) {
 // Keyed by master: a clean evaluation of another master must not restart
 // the clock (a replica following the wrong master was never fixed while a
 // second master was monitored).
-func heldFor(first map[string]map[string]time.Time, master string, addrs []consensus.Addr, now time.Time, d time.Duration) []consensus.Addr {
+func heldFor(first map[string]map[string]time.Time, master string, addrs []model.Addr, now time.Time, d time.Duration) []model.Addr {
 	prev := first[master]
 	cur := make(map[string]time.Time, len(addrs))
-	var out []consensus.Addr
+	var out []model.Addr
 	for _, a := range addrs {
 		k := a.String()
 		at, ok := prev[k]
@@ -192,7 +192,7 @@ func heldFor(first map[string]map[string]time.Time, master string, addrs []conse
 	return out
 }
 
-func (e *Engine) repoint(ctx context.Context, m *consensus.Master, r consensus.Addr, event string) {
+func (e *Engine) repoint(ctx context.Context, m *model.Master, r model.Addr, event string) {
 	if e.rateLimited("repoint/"+r.String(), time.Second) {
 		return
 	}
@@ -210,28 +210,28 @@ func (e *Engine) repoint(ctx context.Context, m *consensus.Master, r consensus.A
 // proceeds in the background, coordinated (see pauseOldMaster).
 func (e *Engine) Manual(ctx context.Context, name string) error {
 	if !e.c.IsLeader() {
-		return consensus.ErrNotLeader
+		return model.ErrNotLeader
 	}
-	var m *consensus.Master
+	var m *model.Master
 	var epoch uint64
-	e.c.Read(func(s *consensus.State) {
+	e.c.Read(func(s *model.State) {
 		if mm := s.Masters[name]; mm != nil {
 			m = mm.Clone()
 		}
 		epoch = s.CurrentEpoch + 1
 	})
 	if m == nil {
-		return consensus.ErrNoSuchMaster
+		return model.ErrNoSuchMaster
 	}
 	if m.Failover != nil {
-		return consensus.ErrFailoverInProgress
+		return model.ErrFailoverInProgress
 	}
 	cand, refusals := e.selectCandidate(ctx, m)
 	if cand == nil {
 		e.log.Warn("manual failover refused: no good replica", zap.String("master", name), zap.String("reasons", RefusalText(refusals)))
-		return ErrNoGoodSlave
+		return model.ErrNoGoodSlave
 	}
-	cmd := &consensus.Command{Op: consensus.OpFailoverStart, Master: name, Epoch: epoch, Forced: true,
+	cmd := &model.Command{Op: model.OpFailoverStart, Master: name, Epoch: epoch, Forced: true,
 		Candidate: cand.Addr, RunID: cand.View.RunID, Node: e.cfg.MyID, AtMs: time.Now().UnixMilli()}
 	if _, err := e.c.Apply(ctx, cmd); err != nil {
 		return err

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // A replica following the wrong master is re-pointed after failover-timeout
@@ -13,11 +13,11 @@ import (
 // unreachable master, and the replica was never fixed).
 func TestHeldForKeepsClocksPerMaster(t *testing.T) {
 	first := map[string]map[string]time.Time{}
-	r1 := consensus.Addr{Host: "127.0.0.1", Port: 30000}
-	r2 := consensus.Addr{Host: "127.0.0.1", Port: 30001}
+	r1 := model.Addr{Host: "127.0.0.1", Port: 30000}
+	r2 := model.Addr{Host: "127.0.0.1", Port: 30001}
 	t0 := time.Unix(1000, 0)
 	d := 10 * time.Second
-	if got := heldFor(first, "mymaster", []consensus.Addr{r1}, t0, d); len(got) != 0 {
+	if got := heldFor(first, "mymaster", []model.Addr{r1}, t0, d); len(got) != 0 {
 		t.Fatalf("held at once: %v", got)
 	}
 	for i := 1; i <= 10; i++ {
@@ -25,7 +25,7 @@ func TestHeldForKeepsClocksPerMaster(t *testing.T) {
 		if got := heldFor(first, "setmaster", nil, now, d); len(got) != 0 {
 			t.Fatalf("other master: %v", got)
 		}
-		got := heldFor(first, "mymaster", []consensus.Addr{r1, r2}, now, d)
+		got := heldFor(first, "mymaster", []model.Addr{r1, r2}, now, d)
 		if i < 10 && len(got) != 0 {
 			t.Fatalf("%d s: held too early: %v", i, got)
 		}
@@ -34,12 +34,12 @@ func TestHeldForKeepsClocksPerMaster(t *testing.T) {
 		}
 	}
 	// r1 fixed: forgotten, so a later misconfiguration starts a new clock
-	heldFor(first, "mymaster", []consensus.Addr{r2}, t0.Add(11*time.Second), d)
-	if got := heldFor(first, "mymaster", []consensus.Addr{r1, r2}, t0.Add(12*time.Second), d); len(got) != 1 || got[0] != r2 {
+	heldFor(first, "mymaster", []model.Addr{r2}, t0.Add(11*time.Second), d)
+	if got := heldFor(first, "mymaster", []model.Addr{r1, r2}, t0.Add(12*time.Second), d); len(got) != 1 || got[0] != r2 {
 		t.Fatalf("r1 forgotten and seen again: %v", got)
 	}
 	// zero delay (demote-delay 0): at once
-	if got := heldFor(first, "other", []consensus.Addr{r1}, t0, 0); len(got) != 1 {
+	if got := heldFor(first, "other", []model.Addr{r1}, t0, 0); len(got) != 1 {
 		t.Fatalf("zero delay: %v", got)
 	}
 	heldFor(first, "other", nil, t0, 0)

@@ -3,14 +3,14 @@ package failover
 import (
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/view"
 )
 
 // CountDown counts the current voters whose latest committed observation
 // of the master is "down". Observations of nodes that left the cluster do
 // not count (lessons: stale members inflating the vote).
-func CountDown(obs map[string]consensus.Observation, voters map[string]bool) int {
+func CountDown(obs map[string]model.Observation, voters map[string]bool) int {
 	n := 0
 	for id, o := range obs {
 		if o.Down && voters[id] {
@@ -51,7 +51,7 @@ const (
 
 // follows reports whether a sample shows a replica of master with its link
 // up, as Redis sees it.
-func follows(master consensus.Addr, s Sample) bool {
+func follows(master model.Addr, s Sample) bool {
 	return s.Role == "slave" && s.LinkUp && s.MasterHost == master.Host && s.MasterPort == master.Port
 }
 
@@ -99,7 +99,7 @@ func Pair(hist []Sample) (prev, cur Sample) {
 // offset advanced between two recent samples (data is flowing) or Redis says
 // it heard from the master within the last second. A replica that is silent,
 // unreachable, stale or following someone else is no vote either way.
-func Vouches(master consensus.Addr, prev, cur Sample, now time.Time) bool {
+func Vouches(master model.Addr, prev, cur Sample, now time.Time) bool {
 	if cur.At.IsZero() || now.Sub(cur.At) > witnessMaxAge || !follows(master, cur) {
 		return false
 	}
@@ -128,7 +128,7 @@ func Suspected(agreeing int, lastOK, now time.Time, downAfter time.Duration) boo
 //     link up but no recent I/O, and there is no earlier sample to compare
 //     offsets with: one reading cannot tell a silent master from a replica
 //     that was briefly not scheduled; two readings apart can.
-func Undecided(master consensus.Addr, reachable bool, prev, cur Sample, since, now time.Time, downAfter time.Duration) bool {
+func Undecided(master model.Addr, reachable bool, prev, cur Sample, since, now time.Time, downAfter time.Duration) bool {
 	if !reachable || since.IsZero() || now.Sub(since) >= downAfter {
 		return false
 	}
@@ -140,7 +140,7 @@ func Undecided(master consensus.Addr, reachable bool, prev, cur Sample, since, n
 
 // CanStart applies Sentinel's retry rule: no new automatic failover of a
 // master less than 2 x failover-timeout after the previous start.
-func CanStart(m *consensus.Master, nowMs int64) (bool, int64) {
+func CanStart(m *model.Master, nowMs int64) (bool, int64) {
 	if m.Failover != nil || !m.ODown {
 		return false, 0
 	}
@@ -168,7 +168,7 @@ const (
 // Action is one step the engine executes.
 type Action struct {
 	Kind    ActionKind
-	Addr    consensus.Addr
+	Addr    model.Addr
 	Phase   string
 	Reason  string
 	Timeout bool
@@ -182,7 +182,7 @@ const slaveReconfTimeout = 10 * time.Second
 // Next is the failover state machine: from the committed progress f of
 // master m and this node's fresh views of the candidate and replicas
 // (keyed by address), it returns the next actions. Pure.
-func Next(m *consensus.Master, views map[string]view.Instance, nowMs int64) []Action {
+func Next(m *model.Master, views map[string]view.Instance, nowMs int64) []Action {
 	f := m.Failover
 	if f == nil {
 		return nil
@@ -190,7 +190,7 @@ func Next(m *consensus.Master, views map[string]view.Instance, nowMs int64) []Ac
 	timeout := m.FailoverTimeoutMs
 	if !f.Switched {
 		cand, ok := views[f.Candidate.String()]
-		if ok && cand.Role == "master" && f.State == consensus.StateWaitPromotion {
+		if ok && cand.Role == "master" && f.State == model.StateWaitPromotion {
 			return []Action{{Kind: ActSwitch, Addr: f.Candidate}}
 		}
 		if nowMs-f.StartMs > timeout {
@@ -201,12 +201,12 @@ func Next(m *consensus.Master, views map[string]view.Instance, nowMs int64) []Ac
 	return nextReconf(m, f, views, nowMs)
 }
 
-func nextReconf(m *consensus.Master, f *consensus.Failover, views map[string]view.Instance, nowMs int64) []Action {
+func nextReconf(m *model.Master, f *model.Failover, views map[string]view.Instance, nowMs int64) []Action {
 	var acts []Action
 	timedOut := nowMs-f.StateChangeMs > m.FailoverTimeoutMs
 	inflight := 0
 	for _, r := range m.Replicas {
-		if p := f.Reconf[r.String()]; p == consensus.ReconfSent || p == consensus.ReconfInprog {
+		if p := f.Reconf[r.String()]; p == model.ReconfSent || p == model.ReconfInprog {
 			inflight++
 		}
 	}
@@ -219,7 +219,7 @@ func nextReconf(m *consensus.Master, f *consensus.Failover, views map[string]vie
 		v, seen := views[key]
 		follows := seen && v.Role == "slave" && v.MasterHost == m.Addr.Host && v.MasterPort == m.Addr.Port
 		switch f.Reconf[key] {
-		case consensus.ReconfDone:
+		case model.ReconfDone:
 			continue
 		case "":
 			unusable := !seen || v.SDown || !v.Connected
@@ -234,23 +234,23 @@ func nextReconf(m *consensus.Master, f *consensus.Failover, views map[string]vie
 			}
 			pending = true
 			if follows && v.MasterLinkUp {
-				acts = append(acts, Action{Kind: ActReconfPhase, Addr: r, Phase: consensus.ReconfDone})
+				acts = append(acts, Action{Kind: ActReconfPhase, Addr: r, Phase: model.ReconfDone})
 			} else if inflight < max(m.ParallelSyncs, 1) {
 				inflight++
 				acts = append(acts, Action{Kind: ActReconfSend, Addr: r})
 			}
-		case consensus.ReconfSent:
+		case model.ReconfSent:
 			pending = true
 			switch {
 			case follows:
-				acts = append(acts, Action{Kind: ActReconfPhase, Addr: r, Phase: consensus.ReconfInprog})
+				acts = append(acts, Action{Kind: ActReconfPhase, Addr: r, Phase: model.ReconfInprog})
 			case nowMs-f.ReconfSentMs[key] > slaveReconfTimeout.Milliseconds():
 				acts = append(acts, Action{Kind: ActReconfPhase, Addr: r, Phase: "timeout"})
 			}
-		case consensus.ReconfInprog:
+		case model.ReconfInprog:
 			pending = true
 			if follows && v.MasterLinkUp {
-				acts = append(acts, Action{Kind: ActReconfPhase, Addr: r, Phase: consensus.ReconfDone})
+				acts = append(acts, Action{Kind: ActReconfPhase, Addr: r, Phase: model.ReconfDone})
 			} else if timedOut {
 				acts = append(acts, Action{Kind: ActReconfPhase, Addr: r, Phase: "timeout"})
 			}
@@ -269,8 +269,8 @@ func nextReconf(m *consensus.Master, f *consensus.Failover, views map[string]vie
 // (an old master coming back, a restarted or un-paused instance): they must
 // be demoted (design rule 7). The candidate of a running, not yet switched
 // failover is not a stray.
-func Stray(m *consensus.Master, views map[string]view.Instance) []consensus.Addr {
-	var out []consensus.Addr
+func Stray(m *model.Master, views map[string]view.Instance) []model.Addr {
+	var out []model.Addr
 	for _, r := range m.Replicas {
 		if m.Failover != nil && !m.Failover.Switched && r == m.Failover.Candidate {
 			continue
@@ -285,11 +285,11 @@ func Stray(m *consensus.Master, views map[string]view.Instance) []consensus.Addr
 
 // Misconfigured lists replicas that follow another master than m's
 // recorded one (Sentinel's +fix-slave-config candidates).
-func Misconfigured(m *consensus.Master, views map[string]view.Instance) []consensus.Addr {
+func Misconfigured(m *model.Master, views map[string]view.Instance) []model.Addr {
 	if m.Failover != nil {
 		return nil
 	}
-	var out []consensus.Addr
+	var out []model.Addr
 	for _, r := range m.Replicas {
 		v, ok := views[r.String()]
 		if ok && v.Connected && !v.SDown && v.Role == "slave" && v.MasterHost != "" &&

@@ -4,12 +4,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/view"
 )
 
 func TestCountDownOnlyCountsCurrentVoters(t *testing.T) {
-	obs := map[string]consensus.Observation{
+	obs := map[string]model.Observation{
 		"a": {Down: true}, "b": {Down: true}, "c": {Down: false}, "gone": {Down: true},
 	}
 	voters := map[string]bool{"a": true, "b": true, "c": true}
@@ -35,7 +35,7 @@ func TestCountDownOnlyCountsCurrentVoters(t *testing.T) {
 
 func TestVouches(t *testing.T) {
 	now := time.Now()
-	master := consensus.Addr{Host: "127.0.0.1", Port: 6379}
+	master := model.Addr{Host: "127.0.0.1", Port: 6379}
 	live := Sample{At: now.Add(-10 * time.Millisecond), Role: "slave", MasterHost: "127.0.0.1", MasterPort: 6379, LinkUp: true, LastIOSec: 3, Offset: 200}
 	prev := live
 	prev.At = now.Add(-200 * time.Millisecond)
@@ -64,7 +64,7 @@ func TestVouches(t *testing.T) {
 }
 
 func TestCanStartTwiceFailoverTimeoutRule(t *testing.T) {
-	m := &consensus.Master{ODown: true, Settings: consensus.Settings{FailoverTimeoutMs: 1000}}
+	m := &model.Master{ODown: true, Settings: model.Settings{FailoverTimeoutMs: 1000}}
 	if ok, _ := CanStart(m, 5000); !ok {
 		t.Fatal("first failover must start")
 	}
@@ -79,18 +79,18 @@ func TestCanStartTwiceFailoverTimeoutRule(t *testing.T) {
 	if ok, _ := CanStart(m, 9000); ok {
 		t.Fatal("not ODOWN: no start")
 	}
-	m.ODown, m.Failover = true, &consensus.Failover{}
+	m.ODown, m.Failover = true, &model.Failover{}
 	if ok, _ := CanStart(m, 9000); ok {
 		t.Fatal("running failover: no start")
 	}
 }
 
-func addr(p int) consensus.Addr { return consensus.Addr{Host: "127.0.0.1", Port: p} }
+func addr(p int) model.Addr { return model.Addr{Host: "127.0.0.1", Port: p} }
 
 func TestNextBeforeSwitch(t *testing.T) {
-	m := &consensus.Master{Name: "m", Addr: addr(1), Settings: consensus.Settings{FailoverTimeoutMs: 1000, ParallelSyncs: 1},
-		Replicas: []consensus.Addr{addr(2), addr(3)}}
-	m.Failover = &consensus.Failover{Epoch: 1, State: consensus.StateSendSlaveofNoOne, Candidate: addr(2), OldMaster: addr(1), StartMs: 1000}
+	m := &model.Master{Name: "m", Addr: addr(1), Settings: model.Settings{FailoverTimeoutMs: 1000, ParallelSyncs: 1},
+		Replicas: []model.Addr{addr(2), addr(3)}}
+	m.Failover = &model.Failover{Epoch: 1, State: model.StateSendSlaveofNoOne, Candidate: addr(2), OldMaster: addr(1), StartMs: 1000}
 	slave := map[string]view.Instance{addr(2).String(): {Role: "slave"}}
 	master := map[string]view.Instance{addr(2).String(): {Role: "master"}}
 	cases := []struct {
@@ -100,13 +100,13 @@ func TestNextBeforeSwitch(t *testing.T) {
 		now   int64
 		want  ActionKind
 	}{
-		{"send promotion", consensus.StateSendSlaveofNoOne, slave, 1100, ActPromote},
-		{"resume: candidate already master but step not recorded", consensus.StateSendSlaveofNoOne, master, 1100, ActPromote},
-		{"wait, resend", consensus.StateWaitPromotion, slave, 1500, ActPromote},
-		{"confirmed", consensus.StateWaitPromotion, master, 1500, ActSwitch},
-		{"confirmed even late", consensus.StateWaitPromotion, master, 9000, ActSwitch},
-		{"timeout", consensus.StateWaitPromotion, slave, 2001, ActAbort},
-		{"timeout before sending", consensus.StateSendSlaveofNoOne, nil, 2001, ActAbort},
+		{"send promotion", model.StateSendSlaveofNoOne, slave, 1100, ActPromote},
+		{"resume: candidate already master but step not recorded", model.StateSendSlaveofNoOne, master, 1100, ActPromote},
+		{"wait, resend", model.StateWaitPromotion, slave, 1500, ActPromote},
+		{"confirmed", model.StateWaitPromotion, master, 1500, ActSwitch},
+		{"confirmed even late", model.StateWaitPromotion, master, 9000, ActSwitch},
+		{"timeout", model.StateWaitPromotion, slave, 2001, ActAbort},
+		{"timeout before sending", model.StateSendSlaveofNoOne, nil, 2001, ActAbort},
 	}
 	for _, c := range cases {
 		m.Failover.State = c.state
@@ -119,9 +119,9 @@ func TestNextBeforeSwitch(t *testing.T) {
 
 func TestNextReconfRespectsParallelSyncsAndEnds(t *testing.T) {
 	newM := addr(2)
-	m := &consensus.Master{Name: "m", Addr: newM, Settings: consensus.Settings{FailoverTimeoutMs: 60000, ParallelSyncs: 1},
-		Replicas: []consensus.Addr{addr(1), addr(3), addr(4), addr(5)}}
-	m.Failover = &consensus.Failover{Epoch: 1, Switched: true, State: consensus.StateReconfSlaves, Candidate: newM,
+	m := &model.Master{Name: "m", Addr: newM, Settings: model.Settings{FailoverTimeoutMs: 60000, ParallelSyncs: 1},
+		Replicas: []model.Addr{addr(1), addr(3), addr(4), addr(5)}}
+	m.Failover = &model.Failover{Epoch: 1, Switched: true, State: model.StateReconfSlaves, Candidate: newM,
 		OldMaster: addr(1), StateChangeMs: 1000, Reconf: map[string]string{}, ReconfSentMs: map[string]int64{}}
 	healthy := func(mp int) view.Instance {
 		return view.Instance{Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: mp, MasterLinkUp: true}
@@ -136,14 +136,14 @@ func TestNextReconfRespectsParallelSyncsAndEnds(t *testing.T) {
 		t.Fatalf("parallel-syncs 1: %+v", acts)
 	}
 	// one in flight: nothing else is sent; it follows the new master -> inprog
-	m.Failover.Reconf[addr(3).String()] = consensus.ReconfSent
+	m.Failover.Reconf[addr(3).String()] = model.ReconfSent
 	m.Failover.ReconfSentMs[addr(3).String()] = 1100
 	views[addr(3).String()] = healthy(2)
 	acts = Next(m, views, 1200)
-	if len(acts) != 1 || acts[0].Kind != ActReconfPhase || acts[0].Phase != consensus.ReconfInprog {
+	if len(acts) != 1 || acts[0].Kind != ActReconfPhase || acts[0].Phase != model.ReconfInprog {
 		t.Fatalf("inprog: %+v", acts)
 	}
-	m.Failover.Reconf[addr(3).String()] = consensus.ReconfDone
+	m.Failover.Reconf[addr(3).String()] = model.ReconfDone
 	acts = Next(m, views, 1300)
 	if len(acts) != 1 || acts[0].Kind != ActReconfSend || acts[0].Addr != addr(4) {
 		t.Fatalf("next replica: %+v", acts)
@@ -151,10 +151,10 @@ func TestNextReconfRespectsParallelSyncsAndEnds(t *testing.T) {
 	// a replica that already follows the new master is simply marked done
 	views[addr(4).String()] = healthy(2)
 	acts = Next(m, views, 1300)
-	if len(acts) != 1 || acts[0].Kind != ActReconfPhase || acts[0].Phase != consensus.ReconfDone {
+	if len(acts) != 1 || acts[0].Kind != ActReconfPhase || acts[0].Phase != model.ReconfDone {
 		t.Fatalf("already following: %+v", acts)
 	}
-	m.Failover.Reconf[addr(4).String()] = consensus.ReconfDone
+	m.Failover.Reconf[addr(4).String()] = model.ReconfDone
 	// the SDOWN replica and the old master do not hold the end
 	acts = Next(m, views, 1400)
 	if len(acts) != 1 || acts[0].Kind != ActEnd || acts[0].Timeout {
@@ -163,10 +163,10 @@ func TestNextReconfRespectsParallelSyncsAndEnds(t *testing.T) {
 }
 
 func TestNextReconfTimeouts(t *testing.T) {
-	m := &consensus.Master{Name: "m", Addr: addr(2), Settings: consensus.Settings{FailoverTimeoutMs: 60000, ParallelSyncs: 5},
-		Replicas: []consensus.Addr{addr(3), addr(4)}}
-	m.Failover = &consensus.Failover{Epoch: 1, Switched: true, Candidate: addr(2), OldMaster: addr(1), StateChangeMs: 0,
-		Reconf: map[string]string{addr(3).String(): consensus.ReconfSent}, ReconfSentMs: map[string]int64{addr(3).String(): 0}}
+	m := &model.Master{Name: "m", Addr: addr(2), Settings: model.Settings{FailoverTimeoutMs: 60000, ParallelSyncs: 5},
+		Replicas: []model.Addr{addr(3), addr(4)}}
+	m.Failover = &model.Failover{Epoch: 1, Switched: true, Candidate: addr(2), OldMaster: addr(1), StateChangeMs: 0,
+		Reconf: map[string]string{addr(3).String(): model.ReconfSent}, ReconfSentMs: map[string]int64{addr(3).String(): 0}}
 	views := map[string]view.Instance{
 		addr(3).String(): {Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: 1},
 		addr(4).String(): {Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: 1},
@@ -202,7 +202,7 @@ func TestNextReconfTimeouts(t *testing.T) {
 }
 
 func TestStrayAndMisconfigured(t *testing.T) {
-	m := &consensus.Master{Name: "m", Addr: addr(2), Replicas: []consensus.Addr{addr(1), addr(3), addr(4)}}
+	m := &model.Master{Name: "m", Addr: addr(2), Replicas: []model.Addr{addr(1), addr(3), addr(4)}}
 	views := map[string]view.Instance{
 		addr(1).String(): {Role: "master", Connected: true},                                        // old master back
 		addr(3).String(): {Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: 9}, // follows someone else
@@ -217,7 +217,7 @@ func TestStrayAndMisconfigured(t *testing.T) {
 		t.Fatalf("Misconfigured = %v", mc)
 	}
 	// the candidate of a running failover is not a stray
-	m.Failover = &consensus.Failover{Candidate: addr(1)}
+	m.Failover = &model.Failover{Candidate: addr(1)}
 	if s := Stray(m, views); len(s) != 0 {
 		t.Fatalf("candidate treated as stray: %v", s)
 	}
@@ -228,7 +228,7 @@ func TestStrayAndMisconfigured(t *testing.T) {
 
 func TestUndecided(t *testing.T) {
 	now := time.Now()
-	master := consensus.Addr{Host: "127.0.0.1", Port: 6379}
+	master := model.Addr{Host: "127.0.0.1", Port: 6379}
 	since := now.Add(-300 * time.Millisecond)
 	fresh := Sample{At: now.Add(-100 * time.Millisecond)}
 	old := Sample{At: now.Add(-time.Second)}

@@ -4,21 +4,21 @@ import (
 	"context"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/view"
 )
 
 // Cluster is what the engine needs from consensus.
 type Cluster interface {
-	Read(fn func(*consensus.State))
-	Apply(ctx context.Context, cmd *consensus.Command) (consensus.Result, error)
+	Read(fn func(*model.State))
+	Apply(ctx context.Context, cmd *model.Command) (model.Result, error)
 	IsLeader() bool
 	VerifyLeader() error
 	// Term is the current Raft term (guard.go: an action belongs to the
 	// term its leader began leading in).
 	Term() uint64
 	Barrier(timeout time.Duration) error
-	Members() []consensus.Member
+	Members() []model.Member
 }
 
 // Redis is what the engine needs from the monitor: this node's view of

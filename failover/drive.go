@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
@@ -15,17 +15,17 @@ import (
 const promoteResend = 500 * time.Millisecond
 
 // drive executes the next actions of m's running failover.
-func (e *Engine) drive(ctx context.Context, m *consensus.Master) {
+func (e *Engine) drive(ctx context.Context, m *model.Master) {
 	f := m.Failover
-	addrs := append([]consensus.Addr{f.Candidate}, m.Replicas...)
+	addrs := append([]model.Addr{f.Candidate}, m.Replicas...)
 	var views map[string]view.Instance
 	if !f.Switched {
 		// The promotion is confirmed by a fresh INFO of the candidate.
-		views = e.refresh(ctx, m, []consensus.Addr{f.Candidate}, 300*time.Millisecond)
+		views = e.refresh(ctx, m, []model.Addr{f.Candidate}, 300*time.Millisecond)
 	} else {
-		var inflight []consensus.Addr
+		var inflight []model.Addr
 		for _, r := range m.Replicas {
-			if p := f.Reconf[r.String()]; p == consensus.ReconfSent || p == consensus.ReconfInprog {
+			if p := f.Reconf[r.String()]; p == model.ReconfSent || p == model.ReconfInprog {
 				inflight = append(inflight, r)
 			}
 		}
@@ -41,10 +41,10 @@ func (e *Engine) drive(ctx context.Context, m *consensus.Master) {
 	}
 }
 
-func (e *Engine) execute(ctx context.Context, m *consensus.Master, a Action, views map[string]view.Instance) bool {
+func (e *Engine) execute(ctx context.Context, m *model.Master, a Action, views map[string]view.Instance) bool {
 	f := m.Failover
 	log := e.log.With(zap.String("master", m.Name), zap.Uint64("epoch", f.Epoch))
-	step := func(cmd *consensus.Command) bool {
+	step := func(cmd *model.Command) bool {
 		cmd.Master, cmd.Epoch = m.Name, f.Epoch
 		return e.propose(ctx, cmd)
 	}
@@ -65,8 +65,8 @@ func (e *Engine) execute(ctx context.Context, m *consensus.Master, a Action, vie
 		}
 		log.Info("promotion sent", zap.String("addr", f.Candidate.String()))
 		e.simulate(SimCrashAfterPromotion, "crash-after-promotion")
-		if f.State != consensus.StateWaitPromotion {
-			if !step(&consensus.Command{Op: consensus.OpFailoverState, State: consensus.StateWaitPromotion}) {
+		if f.State != model.StateWaitPromotion {
+			if !step(&model.Command{Op: model.OpFailoverState, State: model.StateWaitPromotion}) {
 				return false
 			}
 		}
@@ -74,8 +74,8 @@ func (e *Engine) execute(ctx context.Context, m *consensus.Master, a Action, vie
 		return false
 	case ActSwitch:
 		v := views[f.Candidate.String()]
-		p := &consensus.Promotion{RunID: v.RunID, ReplID: v.ReplID, Offset: v.ReplOffset}
-		if !step(&consensus.Command{Op: consensus.OpSwitchMaster, Addr: f.Candidate, Promotion: p}) {
+		p := &model.Promotion{RunID: v.RunID, ReplID: v.ReplID, Offset: v.ReplOffset}
+		if !step(&model.Command{Op: model.OpSwitchMaster, Addr: f.Candidate, Promotion: p}) {
 			return false
 		}
 		log.Info("switched master", zap.String("from", f.OldMaster.String()), zap.String("to", f.Candidate.String()),
@@ -88,7 +88,7 @@ func (e *Engine) execute(ctx context.Context, m *consensus.Master, a Action, vie
 	case ActAbort:
 		log.Warn("failover aborted", zap.String("reason", a.Reason))
 		e.unpause(ctx, basisOf(m), f)
-		return step(&consensus.Command{Op: consensus.OpFailoverAbort, Reason: a.Reason})
+		return step(&model.Command{Op: model.OpFailoverAbort, Reason: a.Reason})
 	case ActReconfSend, ActBestEffort:
 		if e.rateLimited("reconf/"+a.Addr.String(), promoteResend) {
 			return true
@@ -100,16 +100,16 @@ func (e *Engine) execute(ctx context.Context, m *consensus.Master, a Action, vie
 			log.Warn("re-pointing replica failed", zap.String("addr", a.Addr.String()), zap.Error(err))
 			return true
 		}
-		phase := consensus.ReconfSent
+		phase := model.ReconfSent
 		if a.Kind == ActBestEffort {
 			phase = "sent-be"
 		}
-		return step(&consensus.Command{Op: consensus.OpReconf, Addr: a.Addr, Phase: phase})
+		return step(&model.Command{Op: model.OpReconf, Addr: a.Addr, Phase: phase})
 	case ActReconfPhase:
-		return step(&consensus.Command{Op: consensus.OpReconf, Addr: a.Addr, Phase: a.Phase})
+		return step(&model.Command{Op: model.OpReconf, Addr: a.Addr, Phase: a.Phase})
 	case ActEnd:
 		e.unpause(ctx, basisOf(m), f)
-		if step(&consensus.Command{Op: consensus.OpFailoverEnd, Timeout: a.Timeout}) {
+		if step(&model.Command{Op: model.OpFailoverEnd, Timeout: a.Timeout}) {
 			e.r.SetFastInfo(m.Name, false)
 			log.Info("failover finished", zap.Bool("timeout", a.Timeout))
 		}
@@ -121,7 +121,7 @@ func (e *Engine) execute(ctx context.Context, m *consensus.Master, a Action, vie
 // pauseOldMaster is the coordinated part of SENTINEL FAILOVER (lessons:
 // lost writes on planned switchover): writes on the old master are paused,
 // then the candidate must have received everything before it is promoted.
-func (e *Engine) pauseOldMaster(ctx context.Context, m *consensus.Master) {
+func (e *Engine) pauseOldMaster(ctx context.Context, m *model.Master) {
 	f := m.Failover
 	e.mu.Lock()
 	done := e.paused[m.Name] == f.Epoch
@@ -167,7 +167,7 @@ func (e *Engine) pauseOldMaster(ctx context.Context, m *consensus.Master) {
 // demoteOldMaster re-points the old master of a coordinated failover at
 // once (it is alive and paused), then lifts the pause. fc is the state
 // after the switch: the candidate is the master.
-func (e *Engine) demoteOldMaster(ctx context.Context, fc basis, f *consensus.Failover) {
+func (e *Engine) demoteOldMaster(ctx context.Context, fc basis, f *model.Failover) {
 	name, old, to := fc.master, f.OldMaster.String(), fc.addr
 	if v, ok := e.r.Instance(name, old); ok && v.Connected && !v.SDown && e.guard(fc, "demote old master") == nil {
 		if err := e.r.Transaction(ctx, name, old, reconfigure(&to)...); err != nil {
@@ -185,7 +185,7 @@ func (e *Engine) demoteOldMaster(ctx context.Context, fc basis, f *consensus.Fai
 // this the old master, demoted meanwhile, stayed paused until
 // PauseTimeout). Once per leader and epoch. Skipped when the guard fails: the pause then ends by itself
 // (PauseTimeout).
-func (e *Engine) unpause(ctx context.Context, fc basis, f *consensus.Failover) {
+func (e *Engine) unpause(ctx context.Context, fc basis, f *model.Failover) {
 	e.mu.Lock()
 	was := e.paused[fc.master] == f.Epoch
 	delete(e.paused, fc.master)
@@ -205,6 +205,6 @@ func (e *Engine) unpause(ctx context.Context, fc basis, f *consensus.Failover) {
 }
 
 // announce publishes an event on every node through the log.
-func (e *Engine) announce(ctx context.Context, name, channel string, r, master consensus.Addr) {
-	e.propose(ctx, &consensus.Command{Op: consensus.OpAnnounce, Master: name, Channel: channel, Payload: consensus.ReplicaPayload(r, name, master)})
+func (e *Engine) announce(ctx context.Context, name, channel string, r, master model.Addr) {
+	e.propose(ctx, &model.Command{Op: model.OpAnnounce, Master: name, Channel: channel, Payload: model.ReplicaPayload(r, name, master)})
 }

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
@@ -177,8 +177,8 @@ func (e *Engine) step(ctx context.Context) bool {
 			voters[m.ID] = true
 		}
 	}
-	var masters []*consensus.Master
-	e.c.Read(func(s *consensus.State) {
+	var masters []*model.Master
+	e.c.Read(func(s *model.State) {
 		for _, n := range s.MasterNames() {
 			masters = append(masters, s.Masters[n].Clone())
 		}
@@ -196,7 +196,7 @@ func (e *Engine) step(ctx context.Context) bool {
 }
 
 // evaluate handles one master; true when it needs the fast tick.
-func (e *Engine) evaluate(ctx context.Context, m *consensus.Master, voters map[string]bool) bool {
+func (e *Engine) evaluate(ctx context.Context, m *model.Master, voters map[string]bool) bool {
 	if m.Failover != nil {
 		e.r.SetFastInfo(m.Name, true)
 		e.drive(ctx, m)
@@ -224,7 +224,7 @@ func (e *Engine) evaluate(ctx context.Context, m *consensus.Master, voters map[s
 		}
 		down := ODown(m.Quorum, agreeing, vouched)
 		if down != m.ODown {
-			e.propose(ctx, &consensus.Command{Op: consensus.OpODown, Master: m.Name, Down: down, Agreeing: agreeing})
+			e.propose(ctx, &model.Command{Op: model.OpODown, Master: m.Name, Down: down, Agreeing: agreeing})
 			return true
 		}
 		if down && !e.tilted(m.Name) {
@@ -254,13 +254,13 @@ func (e *Engine) leadingTerm() uint64 {
 }
 
 // propose commits a command, logging refusals; it reports success.
-func (e *Engine) propose(ctx context.Context, cmd *consensus.Command) bool {
+func (e *Engine) propose(ctx context.Context, cmd *model.Command) bool {
 	cmd.Node = e.cfg.MyID
 	cmd.AtMs = time.Now().UnixMilli()
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if _, err := e.c.Apply(cctx, cmd); err != nil {
-		if !errors.Is(err, consensus.ErrEpochMismatch) {
+		if !errors.Is(err, model.ErrEpochMismatch) {
 			e.log.Warn("proposal failed", zap.String("master", cmd.Master), zap.String("op", string(cmd.Op)), zap.Error(err))
 		}
 		return false
@@ -280,7 +280,7 @@ func (e *Engine) rateLimited(key string, d time.Duration) bool {
 }
 
 // views returns this node's views of the given addresses of master m.
-func (e *Engine) views(m *consensus.Master, addrs ...consensus.Addr) map[string]view.Instance {
+func (e *Engine) views(m *model.Master, addrs ...model.Addr) map[string]view.Instance {
 	out := make(map[string]view.Instance, len(addrs))
 	for _, a := range addrs {
 		if v, ok := e.r.Instance(m.Name, a.String()); ok {
@@ -292,13 +292,13 @@ func (e *Engine) views(m *consensus.Master, addrs ...consensus.Addr) map[string]
 
 // refresh asks for INFO of every address in parallel (bounded) and returns
 // the freshest views it has.
-func (e *Engine) refresh(ctx context.Context, m *consensus.Master, addrs []consensus.Addr, timeout time.Duration) map[string]view.Instance {
+func (e *Engine) refresh(ctx context.Context, m *model.Master, addrs []model.Addr, timeout time.Duration) map[string]view.Instance {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, a := range addrs {
 		wg.Add(1)
-		go func(a consensus.Addr) {
+		go func(a model.Addr) {
 			defer wg.Done()
 			_, _ = e.r.RefreshInfo(cctx, m.Name, a.String())
 		}(a)

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // correctionScenario: a healthy master nobody sees down; R2 claims to be
@@ -35,7 +35,7 @@ func TestEngineCorrections(t *testing.T) {
 		want bool
 	}{
 		{"leader", func(*scenario) {}, true},
-		{"deposed", func(s *scenario) { s.log.do(func(l *fakeLog) { l.verifyErr = consensus.ErrNotLeader }) }, false},
+		{"deposed", func(s *scenario) { s.log.do(func(l *fakeLog) { l.verifyErr = model.ErrNotLeader }) }, false},
 		{"tilt", func(s *scenario) {
 			s.cfg.TiltHolds = func(string) bool { return true }
 			s.e = New(s.cfg, s.log, s.r)
@@ -60,7 +60,7 @@ func TestEngineCorrections(t *testing.T) {
 			}
 			var events []string
 			for _, c := range s.log.applied {
-				if c.Op == consensus.OpAnnounce {
+				if c.Op == model.OpAnnounce {
 					events = append(events, c.Channel+" "+c.Payload)
 				}
 			}

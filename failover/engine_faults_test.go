@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // reconfPhases lists the committed reconf phases of addr, in order.
@@ -15,7 +15,7 @@ func (s *scenario) reconfPhases(addr string) []string {
 	defer s.log.mu.Unlock()
 	var out []string
 	for _, c := range s.log.applied {
-		if c.Op == consensus.OpReconf && c.Addr.String() == addr {
+		if c.Op == model.OpReconf && c.Addr.String() == addr {
 			out = append(out, c.Phase)
 		}
 	}
@@ -23,15 +23,15 @@ func (s *scenario) reconfPhases(addr string) []string {
 }
 
 // lastEnd returns the committed failover-end entry.
-func (s *scenario) lastEnd() (consensus.Command, bool) {
+func (s *scenario) lastEnd() (model.Command, bool) {
 	s.log.mu.Lock()
 	defer s.log.mu.Unlock()
 	for i := len(s.log.applied) - 1; i >= 0; i-- {
-		if c := s.log.applied[i]; c.Op == consensus.OpFailoverEnd {
+		if c := s.log.applied[i]; c.Op == model.OpFailoverEnd {
 			return c, true
 		}
 	}
-	return consensus.Command{}, false
+	return model.Command{}, false
 }
 
 // A replica that takes SLAVEOF but never follows the new master holds its
@@ -120,7 +120,7 @@ func TestEnginePromotionFailingHalfWay(t *testing.T) {
 			for i := 0; i < 3; i++ {
 				s.step()
 			}
-			if f := s.failover(); f.State != consensus.StateSendSlaveofNoOne || f.Switched {
+			if f := s.failover(); f.State != model.StateSendSlaveofNoOne || f.Switched {
 				t.Fatalf("progress recorded after failed promotions: %+v", f)
 			}
 			if got := s.r.sentTo(scR1); len(got) != 3 || s.r.promotions() != 3 {
@@ -129,10 +129,10 @@ func TestEnginePromotionFailingHalfWay(t *testing.T) {
 			s.r.set(scR1, func(in *fakeInstance) { in.txErr = nil })
 			s.until("switched", 5, func() bool { return s.failover().Switched })
 			m := s.log.master(scMaster)
-			if m.Addr != scAddr(scR1) || m.Failover.Epoch != 1 || s.committed(consensus.OpFailoverStart) != 1 {
-				t.Fatalf("switched to %s in epoch %d after %d starts", m.Addr, m.Failover.Epoch, s.committed(consensus.OpFailoverStart))
+			if m.Addr != scAddr(scR1) || m.Failover.Epoch != 1 || s.committed(model.OpFailoverStart) != 1 {
+				t.Fatalf("switched to %s in epoch %d after %d starts", m.Addr, m.Failover.Epoch, s.committed(model.OpFailoverStart))
 			}
-			if i := slices.Index(s.log.ops(), consensus.OpFailoverState); i < 0 || i > slices.Index(s.log.ops(), consensus.OpSwitchMaster) {
+			if i := slices.Index(s.log.ops(), model.OpFailoverState); i < 0 || i > slices.Index(s.log.ops(), model.OpSwitchMaster) {
 				t.Fatalf("switched without wait-promotion: %v", s.log.ops())
 			}
 		})
@@ -153,10 +153,10 @@ func TestEngineSimulatedCrashPoints(t *testing.T) {
 		flag       int64
 		point      string
 		promotions int // SLAVEOF NO ONE sent before the crash
-		last       consensus.Op
+		last       model.Op
 	}{
-		{SimCrashAfterElection, "crash-after-election", 0, consensus.OpFailoverStart},
-		{SimCrashAfterPromotion, "crash-after-promotion", 1, consensus.OpFailoverStart},
+		{SimCrashAfterElection, "crash-after-election", 0, model.OpFailoverStart},
+		{SimCrashAfterPromotion, "crash-after-promotion", 1, model.OpFailoverStart},
 	} {
 		t.Run(tc.point, func(t *testing.T) {
 			s := newScenario(t)
@@ -183,8 +183,8 @@ func TestEngineSimulatedCrashPoints(t *testing.T) {
 			if got := s.r.sentTo(scR1); !slices.Equal(got, slices.Repeat([]string{"SLAVEOF NO ONE"}, tc.promotions+1)) {
 				t.Fatalf("sent to the candidate %v", got)
 			}
-			if s.r.promotions() != tc.promotions+1 || s.committed(consensus.OpFailoverStart) != 1 || s.failover().Epoch != 1 {
-				t.Fatalf("%d promotions, %d starts, epoch %d", s.r.promotions(), s.committed(consensus.OpFailoverStart), s.failover().Epoch)
+			if s.r.promotions() != tc.promotions+1 || s.committed(model.OpFailoverStart) != 1 || s.failover().Epoch != 1 {
+				t.Fatalf("%d promotions, %d starts, epoch %d", s.r.promotions(), s.committed(model.OpFailoverStart), s.failover().Epoch)
 			}
 		})
 	}

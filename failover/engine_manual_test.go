@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // manualScenario: a healthy master (offset 300) for a SENTINEL FAILOVER;
@@ -64,7 +64,7 @@ func TestEngineManualFailoverIsCoordinated(t *testing.T) {
 			if got := s.r.sentTo(scOld); len(got) != 3 {
 				t.Fatalf("old master was sent %v", got)
 			}
-			if s.committed(consensus.OpAnnounce) != 1 {
+			if s.committed(model.OpAnnounce) != 1 {
 				t.Fatalf("no +convert-to-slave announced: %v", s.log.ops())
 			}
 		})
@@ -76,17 +76,17 @@ func TestEngineManualFailoverIsCoordinated(t *testing.T) {
 func TestEngineManualFailoverRefusals(t *testing.T) {
 	s := manualScenario(t, 300)
 	s.log.do(func(l *fakeLog) { l.leader = false })
-	if err := s.e.Manual(context.Background(), scMaster); !errors.Is(err, consensus.ErrNotLeader) {
+	if err := s.e.Manual(context.Background(), scMaster); !errors.Is(err, model.ErrNotLeader) {
 		t.Fatalf("on a follower: %v", err)
 	}
 	s.log.do(func(l *fakeLog) { l.leader = true })
 	for _, a := range []string{scR1, scR2, scR3} {
 		s.r.set(a, func(in *fakeInstance) { in.down = true })
 	}
-	if err := s.e.Manual(context.Background(), scMaster); !errors.Is(err, ErrNoGoodSlave) {
+	if err := s.e.Manual(context.Background(), scMaster); !errors.Is(err, model.ErrNoGoodSlave) {
 		t.Fatalf("no good replica: %v", err)
 	}
-	if err := s.e.Manual(context.Background(), "nosuch"); !errors.Is(err, consensus.ErrNoSuchMaster) {
+	if err := s.e.Manual(context.Background(), "nosuch"); !errors.Is(err, model.ErrNoSuchMaster) {
 		t.Fatalf("unknown master: %v", err)
 	}
 	if len(s.log.ops()) != 0 || s.r.ncalls() != 0 {

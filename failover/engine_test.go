@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // Scenario tests of the engine with fakes of the log (fakelog_test.go) and
@@ -23,7 +23,7 @@ const (
 	scTO     = time.Minute // failover-timeout
 )
 
-func scAddr(s string) consensus.Addr { a, _ := consensus.ParseAddr(s); return a }
+func scAddr(s string) model.Addr { a, _ := model.ParseAddr(s); return a }
 
 type scenario struct {
 	t   *testing.T
@@ -36,12 +36,12 @@ type scenario struct {
 // newScenario: a master that two of three voters see down, its replicas
 // following it; the engine on voter n1 leads.
 func newScenario(t *testing.T) *scenario {
-	st := consensus.NewState()
-	set := consensus.DefaultSettings(2)
+	st := model.NewState()
+	set := model.DefaultSettings(2)
 	set.FailoverTimeoutMs, set.DownAfterMs = scTO.Milliseconds(), 5000
-	st.Masters[scMaster] = &consensus.Master{Name: scMaster, Addr: scAddr(scOld), Settings: set,
-		Replicas:     []consensus.Addr{scAddr(scR1), scAddr(scR2), scAddr(scR3)},
-		Observations: map[string]consensus.Observation{"n1": {Down: true}, "n2": {Down: true}}}
+	st.Masters[scMaster] = &model.Master{Name: scMaster, Addr: scAddr(scOld), Settings: set,
+		Replicas:     []model.Addr{scAddr(scR1), scAddr(scR2), scAddr(scR3)},
+		Observations: map[string]model.Observation{"n1": {Down: true}, "n2": {Down: true}}}
 	r := newFakeRedis()
 	r.add(scOld, &fakeInstance{role: "master", down: true})
 	for i, a := range []string{scR1, scR2, scR3} {
@@ -76,7 +76,7 @@ func (s *scenario) until(what string, n int, cond func() bool) {
 	}
 }
 
-func (s *scenario) failover() *consensus.Failover { return s.log.master(scMaster).Failover }
+func (s *scenario) failover() *model.Failover { return s.log.master(scMaster).Failover }
 
 // started steps until the failover of epoch 1 is committed.
 func (s *scenario) started() {
@@ -87,7 +87,7 @@ func (s *scenario) started() {
 	}
 }
 
-func (s *scenario) committed(op consensus.Op) int {
+func (s *scenario) committed(op model.Op) int {
 	n := 0
 	for _, o := range s.log.ops() {
 		if o == op {
@@ -102,12 +102,12 @@ func (s *scenario) committed(op consensus.Op) int {
 func TestEngineFailoverRunsToTheEnd(t *testing.T) {
 	s := newScenario(t)
 	s.started()
-	s.until("failover ended", 20, func() bool { return s.committed(consensus.OpFailoverEnd) == 1 })
+	s.until("failover ended", 20, func() bool { return s.committed(model.OpFailoverEnd) == 1 })
 	m := s.log.master(scMaster)
 	if m.Addr != scAddr(scR1) || m.ConfigEpoch != 1 {
 		t.Fatalf("master %s epoch %d, want %s epoch 1", m.Addr, m.ConfigEpoch, scR1)
 	}
-	want := []consensus.Op{consensus.OpODown, consensus.OpFailoverStart, consensus.OpFailoverState, consensus.OpSwitchMaster}
+	want := []model.Op{model.OpODown, model.OpFailoverStart, model.OpFailoverState, model.OpSwitchMaster}
 	if got := s.log.ops(); !slices.Equal(got[:4], want) {
 		t.Fatalf("committed %v, want it to begin with %v", got, want)
 	}
@@ -123,7 +123,7 @@ func TestEngineFailoverRunsToTheEnd(t *testing.T) {
 	// first is done.
 	var order []string
 	for _, c := range s.log.applied {
-		if c.Op == consensus.OpReconf {
+		if c.Op == model.OpReconf {
 			order = append(order, c.Addr.String()+" "+c.Phase)
 		}
 	}
@@ -141,9 +141,9 @@ func TestEngineFailoverRunsToTheEnd(t *testing.T) {
 func TestEngineDeposedLeaderStopsTouchingRedis(t *testing.T) {
 	depose := map[string]func(l *fakeLog){
 		"not leader":    func(l *fakeLog) { l.leader = false },
-		"verify fails":  func(l *fakeLog) { l.verifyErr = consensus.ErrNotLeader },
+		"verify fails":  func(l *fakeLog) { l.verifyErr = model.ErrNotLeader },
 		"term moved":    func(l *fakeLog) { l.term++ },
-		"term and lost": func(l *fakeLog) { l.term++; l.verifyErr = consensus.ErrNotLeader },
+		"term and lost": func(l *fakeLog) { l.term++; l.verifyErr = model.ErrNotLeader },
 	}
 	for name, fn := range depose {
 		for _, when := range []string{"between steps", "after the decision"} {
@@ -166,7 +166,7 @@ func TestEngineDeposedLeaderStopsTouchingRedis(t *testing.T) {
 				if n := s.r.ncalls(); n != 0 {
 					t.Fatalf("a deposed leader sent %v", s.r.calls)
 				}
-				if f := s.failover(); f.State != consensus.StateSendSlaveofNoOne {
+				if f := s.failover(); f.State != model.StateSendSlaveofNoOne {
 					t.Fatalf("a deposed leader moved the failover: %+v", f)
 				}
 			})
@@ -204,8 +204,8 @@ func TestEngineResumesAfterTermChange(t *testing.T) {
 		t.Fatalf("sent in the step that noticed the new term: %v", s.r.calls)
 	}
 	s.until("switched", 5, func() bool { return s.failover().Switched })
-	if f := s.failover(); f.Epoch != 1 || s.committed(consensus.OpFailoverStart) != 1 || s.r.promotions() != 1 {
-		t.Fatalf("epoch %d, %d starts, %d promotions", f.Epoch, s.committed(consensus.OpFailoverStart), s.r.promotions())
+	if f := s.failover(); f.Epoch != 1 || s.committed(model.OpFailoverStart) != 1 || s.r.promotions() != 1 {
+		t.Fatalf("epoch %d, %d starts, %d promotions", f.Epoch, s.committed(model.OpFailoverStart), s.r.promotions())
 	}
 	if got := s.r.sentTo(scR1); got[0] != "SLAVEOF NO ONE" {
 		t.Fatalf("sent to the candidate: %v", got)
@@ -223,7 +223,7 @@ func TestEngineFailoverTimeoutAbortsAndRetriesLater(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		s.step()
 	}
-	if f := s.failover(); f == nil || f.Switched || f.State != consensus.StateWaitPromotion {
+	if f := s.failover(); f == nil || f.Switched || f.State != model.StateWaitPromotion {
 		t.Fatalf("failover %+v, want waiting for the promotion", f)
 	}
 	if got := s.r.sentTo(scR1); len(got) != 3 || s.r.promotions() != 3 {
@@ -244,11 +244,11 @@ func TestEngineFailoverTimeoutAbortsAndRetriesLater(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		s.step()
 	}
-	if n := s.committed(consensus.OpFailoverStart); n != 1 || s.r.promotions() != promoted {
+	if n := s.committed(model.OpFailoverStart); n != 1 || s.r.promotions() != promoted {
 		t.Fatalf("a new attempt before 2 x failover-timeout: %d starts", n)
 	}
 	s.log.age(scMaster, scTO+time.Second) // 2 x failover-timeout since the start
-	s.until("second attempt", 3, func() bool { return s.committed(consensus.OpFailoverStart) == 2 })
+	s.until("second attempt", 3, func() bool { return s.committed(model.OpFailoverStart) == 2 })
 	if f := s.failover(); f == nil || f.Epoch != 2 {
 		t.Fatalf("second attempt %+v, want epoch 2", f)
 	}

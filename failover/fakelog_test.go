@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // fakeLog is an in-memory Cluster for the engine's scenario tests: a
@@ -20,49 +20,49 @@ import (
 // also from inside a fakeRedis hook to depose the leader mid-step.
 type fakeLog struct {
 	mu        sync.Mutex
-	st        *consensus.State
+	st        *model.State
 	leader    bool
 	verifyErr error
 	term      uint64
 	voters    []string
-	applied   []consensus.Command // committed entries, in order
-	refused   []consensus.Command // entries the fake log refused
+	applied   []model.Command // committed entries, in order
+	refused   []model.Command // entries the fake log refused
 }
 
-func newFakeLog(st *consensus.State, voters ...string) *fakeLog {
+func newFakeLog(st *model.State, voters ...string) *fakeLog {
 	return &fakeLog{st: st, leader: true, term: 1, voters: voters}
 }
 
-func (l *fakeLog) Read(fn func(*consensus.State)) { l.mu.Lock(); defer l.mu.Unlock(); fn(l.st) }
-func (l *fakeLog) Apply(_ context.Context, cmd *consensus.Command) (consensus.Result, error) {
+func (l *fakeLog) Read(fn func(*model.State)) { l.mu.Lock(); defer l.mu.Unlock(); fn(l.st) }
+func (l *fakeLog) Apply(_ context.Context, cmd *model.Command) (model.Result, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	// On a follower consensus.Store.Apply forwards to the leader: the
 	// entry is committed all the same.
 	if err := fakeApply(l.st, cmd); err != nil {
 		l.refused = append(l.refused, *cmd)
-		return consensus.Result{}, err
+		return model.Result{}, err
 	}
 	l.applied = append(l.applied, *cmd)
-	return consensus.Result{Index: uint64(len(l.applied))}, nil
+	return model.Result{Index: uint64(len(l.applied))}, nil
 }
 func (l *fakeLog) IsLeader() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.leader }
 func (l *fakeLog) VerifyLeader() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.leader {
-		return consensus.ErrNotLeader
+		return model.ErrNotLeader
 	}
 	return l.verifyErr
 }
 func (l *fakeLog) Term() uint64                { l.mu.Lock(); defer l.mu.Unlock(); return l.term }
 func (l *fakeLog) Barrier(time.Duration) error { return nil }
-func (l *fakeLog) Members() []consensus.Member {
+func (l *fakeLog) Members() []model.Member {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []consensus.Member
+	var out []model.Member
 	for _, id := range l.voters {
-		out = append(out, consensus.Member{ID: id, Voter: true})
+		out = append(out, model.Member{ID: id, Voter: true})
 	}
 	return out
 }
@@ -71,10 +71,10 @@ func (l *fakeLog) Members() []consensus.Member {
 func (l *fakeLog) do(fn func(l *fakeLog)) { l.mu.Lock(); defer l.mu.Unlock(); fn(l) }
 
 // ops lists the committed entries' operations.
-func (l *fakeLog) ops() []consensus.Op {
+func (l *fakeLog) ops() []model.Op {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]consensus.Op, len(l.applied))
+	out := make([]model.Op, len(l.applied))
 	for i, c := range l.applied {
 		out[i] = c.Op
 	}
@@ -82,7 +82,7 @@ func (l *fakeLog) ops() []consensus.Op {
 }
 
 // master returns a copy of the named master's committed state.
-func (l *fakeLog) master(name string) *consensus.Master {
+func (l *fakeLog) master(name string) *model.Master {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if m := l.st.Masters[name]; m != nil {
@@ -114,31 +114,31 @@ func (l *fakeLog) age(name string, d time.Duration) {
 }
 
 func stale(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{consensus.ErrEpochMismatch}, args...)...)
+	return fmt.Errorf("%w: "+format, append([]any{model.ErrEpochMismatch}, args...)...)
 }
 
 // fakeApply models consensus/apply_failover.go for the entries the engine
 // proposes (state changes and the epoch fence; no events).
-func fakeApply(st *consensus.State, c *consensus.Command) error {
-	if c.Op == consensus.OpAnnounce {
+func fakeApply(st *model.State, c *model.Command) error {
+	if c.Op == model.OpAnnounce {
 		return nil
 	}
 	m := st.Masters[c.Master]
 	if m == nil {
-		return consensus.ErrNoSuchMaster
+		return model.ErrNoSuchMaster
 	}
 	f := m.Failover
 	switch c.Op {
-	case consensus.OpODown:
+	case model.OpODown:
 		m.ODown = c.Down
 		m.ODownSinceMs = 0
 		if c.Down {
 			m.ODownSinceMs = c.AtMs
 		}
 		return nil
-	case consensus.OpFailoverStart:
+	case model.OpFailoverStart:
 		if f != nil {
-			return consensus.ErrFailoverInProgress
+			return model.ErrFailoverInProgress
 		}
 		if c.Epoch != st.CurrentEpoch+1 {
 			return stale("epoch %d, current %d", c.Epoch, st.CurrentEpoch)
@@ -151,10 +151,10 @@ func fakeApply(st *consensus.State, c *consensus.Command) error {
 			m.LastAbort = "no-good-slave"
 			return nil
 		}
-		m.Failover = &consensus.Failover{Epoch: c.Epoch, State: consensus.StateSendSlaveofNoOne, Forced: c.Forced,
+		m.Failover = &model.Failover{Epoch: c.Epoch, State: model.StateSendSlaveofNoOne, Forced: c.Forced,
 			Leader: c.Node, OldMaster: m.Addr, Candidate: c.Candidate, CandidateRun: c.RunID, StartMs: c.AtMs, StateChangeMs: c.AtMs}
 		return nil
-	case consensus.OpFailoverState, consensus.OpSwitchMaster, consensus.OpReconf, consensus.OpFailoverEnd, consensus.OpFailoverAbort:
+	case model.OpFailoverState, model.OpSwitchMaster, model.OpReconf, model.OpFailoverEnd, model.OpFailoverAbort:
 	default:
 		return fmt.Errorf("fake log: %s is not modelled", c.Op)
 	}
@@ -162,21 +162,21 @@ func fakeApply(st *consensus.State, c *consensus.Command) error {
 		return stale("no failover in epoch %d", c.Epoch)
 	}
 	switch c.Op {
-	case consensus.OpFailoverState:
-		if f.Switched || c.State != consensus.StateWaitPromotion {
+	case model.OpFailoverState:
+		if f.Switched || c.State != model.StateWaitPromotion {
 			return stale("cannot enter %s", c.State)
 		}
 		if f.State != c.State {
 			f.State, f.StateChangeMs = c.State, c.AtMs
 		}
-	case consensus.OpSwitchMaster:
+	case model.OpSwitchMaster:
 		if f.Switched {
 			return nil
 		}
 		if c.Addr != f.Candidate {
 			return stale("switch to %s, candidate %s", c.Addr, f.Candidate)
 		}
-		replicas := []consensus.Addr{m.Addr}
+		replicas := []model.Addr{m.Addr}
 		for _, r := range m.Replicas {
 			if r != c.Addr {
 				replicas = append(replicas, r)
@@ -184,8 +184,8 @@ func fakeApply(st *consensus.State, c *consensus.Command) error {
 		}
 		m.Addr, m.Replicas, m.ConfigEpoch = c.Addr, replicas, f.Epoch
 		m.ODown, m.ODownSinceMs, m.Observations = false, 0, nil
-		f.Switched, f.State, f.StateChangeMs = true, consensus.StateReconfSlaves, c.AtMs
-	case consensus.OpReconf:
+		f.Switched, f.State, f.StateChangeMs = true, model.StateReconfSlaves, c.AtMs
+	case model.OpReconf:
 		if !f.Switched {
 			return stale("not switched")
 		}
@@ -194,20 +194,20 @@ func fakeApply(st *consensus.State, c *consensus.Command) error {
 		}
 		key := c.Addr.String()
 		switch {
-		case f.Reconf[key] == consensus.ReconfDone:
-		case c.Phase == consensus.ReconfSent:
-			f.Reconf[key], f.ReconfSentMs[key] = consensus.ReconfSent, c.AtMs
-		case c.Phase == consensus.ReconfInprog:
-			f.Reconf[key] = consensus.ReconfInprog
+		case f.Reconf[key] == model.ReconfDone:
+		case c.Phase == model.ReconfSent:
+			f.Reconf[key], f.ReconfSentMs[key] = model.ReconfSent, c.AtMs
+		case c.Phase == model.ReconfInprog:
+			f.Reconf[key] = model.ReconfInprog
 		default: // done, timeout, sent-be
-			f.Reconf[key] = consensus.ReconfDone
+			f.Reconf[key] = model.ReconfDone
 		}
-	case consensus.OpFailoverEnd:
+	case model.OpFailoverEnd:
 		if !f.Switched {
 			return stale("not switched")
 		}
 		m.Failover = nil
-	case consensus.OpFailoverAbort:
+	case model.OpFailoverAbort:
 		if f.Switched {
 			return stale("already switched")
 		}

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"go.uber.org/zap"
 )
 
@@ -29,11 +29,11 @@ import (
 const fenceRetry = time.Second
 
 // fence applies the fence settings to the instances of m not yet set.
-func (e *Engine) fence(ctx context.Context, m *consensus.Master) {
+func (e *Engine) fence(ctx context.Context, m *model.Master) {
 	if e.cfg.FenceMinReplicas < 0 {
 		return
 	}
-	addrs := append([]consensus.Addr{m.Addr}, m.Replicas...)
+	addrs := append([]model.Addr{m.Addr}, m.Replicas...)
 	for addr, v := range e.views(m, addrs...) {
 		if !v.Connected || v.RunID == "" {
 			continue

@@ -3,7 +3,7 @@ package failover
 import (
 	"fmt"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"go.uber.org/zap"
 )
 
@@ -29,13 +29,13 @@ import (
 // basis is the part of a master's recorded state an action depends on.
 type basis struct {
 	master        string
-	addr          consensus.Addr
+	addr          model.Addr
 	configEpoch   uint64
 	failoverEpoch uint64 // 0: no failover running
 }
 
 // basisOf is m's basis as the engine read it.
-func basisOf(m *consensus.Master) basis {
+func basisOf(m *model.Master) basis {
 	f := basis{master: m.Name, addr: m.Addr, configEpoch: m.ConfigEpoch}
 	if m.Failover != nil {
 		f.failoverEpoch = m.Failover.Epoch
@@ -61,11 +61,11 @@ func (e *Engine) check(f basis) error {
 	term, leading := e.term, e.leading
 	e.mu.Unlock()
 	if now := e.c.Term(); !leading || now != term {
-		return fmt.Errorf("%w: leading since term %d, now term %d", consensus.ErrNotLeader, term, now)
+		return fmt.Errorf("%w: leading since term %d, now term %d", model.ErrNotLeader, term, now)
 	}
 	var cur basis
 	found := false
-	e.c.Read(func(s *consensus.State) {
+	e.c.Read(func(s *model.State) {
 		if m := s.Masters[f.master]; m != nil {
 			cur, found = basisOf(m), true
 		}

@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
 
-func addrOf(s *redistest.Server) consensus.Addr { return consensus.Addr{Host: s.Host, Port: s.Port} }
+func addrOf(s *redistest.Server) model.Addr { return model.Addr{Host: s.Host, Port: s.Port} }
 func role(t *testing.T, s *redistest.Server) string {
 	t.Helper()
 	info, err := s.Info("replication")
@@ -29,11 +30,11 @@ func guardEnv(t *testing.T, forced bool) (*Engine, *fakeLog, *redistest.Set) {
 	t.Helper()
 	set := redistest.StartSet(t, 1)
 	m, r := addrOf(set.Master), addrOf(set.Replicas[0])
-	st := consensus.NewState()
+	st := model.NewState()
 	st.CurrentEpoch = 5
-	st.Masters["mymaster"] = &consensus.Master{
-		Name: "mymaster", Addr: m, Settings: consensus.DefaultSettings(1), ConfigEpoch: 4, Replicas: []consensus.Addr{r},
-		Failover: &consensus.Failover{Epoch: 5, State: consensus.StateSendSlaveofNoOne, Forced: forced,
+	st.Masters["mymaster"] = &model.Master{
+		Name: "mymaster", Addr: m, Settings: model.DefaultSettings(1), ConfigEpoch: 4, Replicas: []model.Addr{r},
+		Failover: &model.Failover{Epoch: 5, State: model.StateSendSlaveofNoOne, Forced: forced,
 			OldMaster: m, Candidate: r, StartMs: time.Now().UnixMilli(), StateChangeMs: time.Now().UnixMilli()},
 	}
 	cl := newFakeLog(st)
@@ -43,7 +44,7 @@ func guardEnv(t *testing.T, forced bool) (*Engine, *fakeLog, *redistest.Set) {
 	done := make(chan struct{})
 	go func() { _ = mon.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	mon.SetTargets([]monitor.Target{
+	mon.SetTargets([]view.Target{
 		{Master: "mymaster", Addr: m.String(), IsMaster: true, DownAfter: 5 * time.Second},
 		{Master: "mymaster", Addr: r.String(), DownAfter: 5 * time.Second},
 	})
@@ -60,7 +61,7 @@ func guardEnv(t *testing.T, forced bool) (*Engine, *fakeLog, *redistest.Set) {
 // promotes the candidate; confirmed again, the same engine does both.
 func TestDeposedLeaderNeverTouchesRedis(t *testing.T) {
 	e, cl, set := guardEnv(t, true)
-	cl.do(func(c *fakeLog) { c.verifyErr = consensus.ErrNotLeader })
+	cl.do(func(c *fakeLog) { c.verifyErr = model.ErrNotLeader })
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
 		e.step(ctx)
@@ -90,10 +91,10 @@ func TestDeposedLeaderNeverTouchesRedis(t *testing.T) {
 // epoch fence (address, config epoch, failover epoch).
 func TestGuardChecks(t *testing.T) {
 	e, cl, _ := guardEnv(t, false)
-	var m *consensus.Master
-	cl.Read(func(s *consensus.State) { m = s.Masters["mymaster"].Clone() })
+	var m *model.Master
+	cl.Read(func(s *model.State) { m = s.Masters["mymaster"].Clone() })
 	b := basisOf(m)
-	if err := e.check(b); !errors.Is(err, consensus.ErrNotLeader) {
+	if err := e.check(b); !errors.Is(err, model.ErrNotLeader) {
 		t.Fatalf("before the engine leads: %v", err)
 	}
 	e.step(context.Background()) // leads in term 7 (and promotes)
@@ -106,7 +107,7 @@ func TestGuardChecks(t *testing.T) {
 		"failover ended": func(c *fakeLog) { c.st.Masters["mymaster"].Failover = nil },
 		"newer failover": func(c *fakeLog) { c.st.Masters["mymaster"].Failover.Epoch = 6 },
 		"switched":       func(c *fakeLog) { c.st.Masters["mymaster"].Addr = b.addr; c.st.Masters["mymaster"].ConfigEpoch = 5 },
-		"master moved":   func(c *fakeLog) { c.st.Masters["mymaster"].Addr = consensus.Addr{Host: "127.0.0.1", Port: 1} },
+		"master moved":   func(c *fakeLog) { c.st.Masters["mymaster"].Addr = model.Addr{Host: "127.0.0.1", Port: 1} },
 		"master removed": func(c *fakeLog) { delete(c.st.Masters, "mymaster") },
 	} {
 		saved := m.Clone()
@@ -126,15 +127,15 @@ func TestNewLeaderLiftsPredecessorsPause(t *testing.T) {
 	e, cl, set := guardEnv(t, true)
 	ctx := context.Background()
 	// this engine leads, but touches no instance yet
-	cl.do(func(c *fakeLog) { c.verifyErr = consensus.ErrNotLeader })
+	cl.do(func(c *fakeLog) { c.verifyErr = model.ErrNotLeader })
 	e.step(ctx)
 	cl.do(func(c *fakeLog) { c.verifyErr = nil })
 	// the predecessor's pause
 	if _, err := set.Master.Do("CLIENT", "PAUSE", "3000", "WRITE"); err != nil {
 		t.Fatal(err)
 	}
-	var m *consensus.Master
-	cl.Read(func(s *consensus.State) { m = s.Masters["mymaster"].Clone() })
+	var m *model.Master
+	cl.Read(func(s *model.State) { m = s.Masters["mymaster"].Clone() })
 	e.unpause(ctx, basisOf(m), m.Failover)
 	if !writeAnswered(t, set.Master) {
 		t.Fatal("the old master's writes stayed paused")

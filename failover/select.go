@@ -6,13 +6,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/view"
 )
 
 // Candidate is a replica considered for promotion, with this node's view.
 type Candidate struct {
-	Addr consensus.Addr
+	Addr model.Addr
 	View view.Instance
 	Seen bool // false when this node has no view of it yet
 }
@@ -51,7 +51,7 @@ const (
 // Select picks the replica to promote: exclusions first, then lower
 // replica-priority, larger replication offset, smaller run id. It returns
 // false and the refusals when no replica is eligible. Pure.
-func Select(in SelectInput) (consensus.Addr, bool, []Refusal) {
+func Select(in SelectInput) (model.Addr, bool, []Refusal) {
 	var ok []Candidate
 	var refusals []Refusal
 	for _, c := range in.Candidates {
@@ -62,7 +62,7 @@ func Select(in SelectInput) (consensus.Addr, bool, []Refusal) {
 		ok = append(ok, c)
 	}
 	if len(ok) == 0 {
-		return consensus.Addr{}, false, refusals
+		return model.Addr{}, false, refusals
 	}
 	sort.SliceStable(ok, func(i, j int) bool { return better(ok[i].View, ok[j].View) })
 	return ok[0].Addr, true, refusals

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/view"
 )
 
@@ -68,7 +68,7 @@ func TestSelect(t *testing.T) {
 	if RefusalText(nil) != "no known replicas" {
 		t.Error("empty refusal text")
 	}
-	var _ = consensus.Addr{}
+	var _ = model.Addr{}
 }
 
 // A master that rebooted starts a new replication id (Redis keeps it only

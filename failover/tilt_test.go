@@ -6,17 +6,17 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // In TILT the leader starts no failover of an ODOWN master; once TILT is
 // over it does.
 func TestNoFailoverStartInTilt(t *testing.T) {
-	st := consensus.NewState()
-	st.Masters["mymaster"] = &consensus.Master{
-		Name: "mymaster", Addr: consensus.Addr{Host: "127.0.0.1", Port: 1}, Settings: consensus.DefaultSettings(1),
-		Replicas:     []consensus.Addr{{Host: "127.0.0.1", Port: 2}},
-		Observations: map[string]consensus.Observation{"n1": {Down: true}}, ODown: true,
+	st := model.NewState()
+	st.Masters["mymaster"] = &model.Master{
+		Name: "mymaster", Addr: model.Addr{Host: "127.0.0.1", Port: 1}, Settings: model.DefaultSettings(1),
+		Replicas:     []model.Addr{{Host: "127.0.0.1", Port: 2}},
+		Observations: map[string]model.Observation{"n1": {Down: true}}, ODown: true,
 	}
 	cl := newFakeLog(st, "n1")
 	var tilt atomic.Bool
@@ -26,12 +26,12 @@ func TestNoFailoverStartInTilt(t *testing.T) {
 	for range 3 {
 		e.step(ctx)
 	}
-	if p := cl.ops(); slices.Contains(p, consensus.OpFailoverStart) {
+	if p := cl.ops(); slices.Contains(p, model.OpFailoverStart) {
 		t.Fatalf("failover started in TILT: %v", p)
 	}
 	tilt.Store(false)
 	e.step(ctx)
-	if p := cl.ops(); !slices.Contains(p, consensus.OpFailoverStart) {
+	if p := cl.ops(); !slices.Contains(p, model.OpFailoverStart) {
 		t.Fatalf("no failover start after TILT: %v", p)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/raftinel/raftinel/view"
 )
 
 // ErrExecAborted is returned by Transaction when EXEC replies with a null
@@ -203,7 +205,7 @@ func appendRenamed(b []byte, s *linkSettings, args []string) []byte {
 }
 
 // refresh sends INFO now and applies the reply.
-func (in *instance) refresh(ctx context.Context) (InstanceView, error) {
+func (in *instance) refresh(ctx context.Context) (view.Instance, error) {
 	s := in.settings()
 	deadline := time.Now().Add(s.cmdTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/rawio"
+	"github.com/raftinel/raftinel/view"
 )
 
 // Config holds the node-wide monitor settings. Zero values pick the defaults
@@ -107,26 +108,6 @@ func (c Config) clientName() string {
 	return "sentinel-" + id + "-cmd"
 }
 
-// Target is one monitored Redis instance. Links are per (Master, Addr): two
-// master names watching one address have separate links.
-type Target struct {
-	Master    string // master name
-	Addr      string // host:port as stored; hostnames are resolved at every dial
-	IsMaster  bool   // false for replicas
-	DownAfter time.Duration
-	// AuthUser/AuthPass are the master's auth-user/auth-pass; replicas use
-	// the master's.
-	AuthUser, AuthPass string
-	// Rename maps lower-case command names to their rename-command names.
-	// It applies to every command sent, PING, INFO, AUTH and CLIENT included.
-	Rename map[string]string
-	// RebootDownAfter is master-reboot-down-after-period, 0 = off.
-	RebootDownAfter time.Duration
-}
-
-// Peer is another raftinel node's Sentinel port.
-type Peer struct{ ID, Addr, AuthUser, AuthPass string }
-
 // Reporter receives this node's observations. Its methods are called from
 // the monitor's goroutines and must not block long; they may call back into
 // the Monitor (no monitor lock is held while they run). SDown calls come
@@ -135,19 +116,19 @@ type Peer struct{ ID, Addr, AuthUser, AuthPass string }
 // concurrently for different instances.
 type Reporter interface {
 	// SDown is called on every SDOWN transition of a master or replica.
-	SDown(t Target, down bool)
+	SDown(t view.Target, down bool)
 	// ReplicaSeen is called on every INFO of a master for every replica it
 	// lists (ip:port); the receiver dedups.
 	ReplicaSeen(master string, addr string)
 	// Info is called after every successful INFO parse.
-	Info(t Target, v InstanceView)
+	Info(t view.Target, v view.Instance)
 }
 
 type nopReporter struct{}
 
-func (nopReporter) SDown(Target, bool)         {}
-func (nopReporter) ReplicaSeen(string, string) {}
-func (nopReporter) Info(Target, InstanceView)  {}
+func (nopReporter) SDown(view.Target, bool)         {}
+func (nopReporter) ReplicaSeen(string, string)      {}
+func (nopReporter) Info(view.Target, view.Instance) {}
 
 // linkSettings is everything a link of one target needs, derived once per
 // settings change and shared read-only (the probe reads it on every ping
@@ -206,7 +187,7 @@ func authCommand(rename map[string]string, user, pass string) []byte {
 //   - reconnect interval: clamp(D/10, 100ms, 1s);
 //   - dial timeout: Config.DialTimeout, else min(D/2, 1s);
 //   - command-link timeout (handshake, INFO): clamp(D/2, 500ms, 5s).
-func targetSettings(c Config, t Target) *linkSettings {
+func targetSettings(c Config, t view.Target) *linkSettings {
 	d := t.DownAfter
 	if d <= 0 {
 		d = 30 * time.Second
@@ -232,7 +213,7 @@ func targetSettings(c Config, t Target) *linkSettings {
 	return s
 }
 
-func peerSettings(c Config, p Peer) *linkSettings {
+func peerSettings(c Config, p view.PeerTarget) *linkSettings {
 	s := &linkSettings{
 		addr:        p.Addr,
 		downAfter:   30 * time.Second,

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
 
@@ -18,7 +19,7 @@ func BenchmarkSDownOnKill(b *testing.B) {
 	srv := redistest.Start(b)
 	rec := newRecorder()
 	m := New(Config{MyID: testID}, rec, zap.NewNop())
-	m.SetTargets([]Target{{Master: "mymaster", Addr: srv.Addr(), IsMaster: true, DownAfter: downAfter}})
+	m.SetTargets([]view.Target{{Master: "mymaster", Addr: srv.Addr(), IsMaster: true, DownAfter: downAfter}})
 	run(b, m)
 	k := instKey{"mymaster", srv.Addr()}
 	waitHealthy(b, m, k.master, k.addr)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap/zaptest/observer"
 )
 
@@ -22,7 +23,7 @@ func detectMonitorLogs(t *testing.T, cfg Config, addr string) (*Monitor, *record
 	log, logs := testLogger(t)
 	cfg.MyID = testID
 	m := New(cfg, rec, log)
-	m.SetTargets([]Target{{Master: "mymaster", Addr: addr, IsMaster: true, DownAfter: downAfter}})
+	m.SetTargets([]view.Target{{Master: "mymaster", Addr: addr, IsMaster: true, DownAfter: downAfter}})
 	run(t, m)
 	waitHealthy(t, m, "mymaster", addr)
 	return m, rec, instKey{"mymaster", addr}, logs

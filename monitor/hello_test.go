@@ -9,29 +9,30 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/view"
 )
 
 func TestHelloFormat(t *testing.T) {
-	h := Hello{IP: "10.0.0.1", Port: 26379, MyID: testID, CurrentEpoch: 7, Master: "mymaster", MasterIP: "10.0.0.9", MasterPort: 6379, ConfigEpoch: 5}
+	h := view.Hello{IP: "10.0.0.1", Port: 26379, MyID: testID, CurrentEpoch: 7, Master: "mymaster", MasterIP: "10.0.0.9", MasterPort: 6379, ConfigEpoch: 5}
 	s := h.String()
 	if want := "10.0.0.1,26379," + testID + ",7,mymaster,10.0.0.9,6379,5"; s != want {
 		t.Fatalf("String = %q, want %q", s, want)
 	}
-	back, err := ParseHello(s)
+	back, err := view.ParseHello(s)
 	if err != nil || back != h {
 		t.Fatalf("ParseHello(%q) = %+v, %v", s, back, err)
 	}
 	if h.Addr() != "10.0.0.1:26379" {
 		t.Fatalf("Addr = %q", h.Addr())
 	}
-	if a := (Hello{IP: "::1", Port: 1}).Addr(); a != "[::1]:1" {
+	if a := (view.Hello{IP: "::1", Port: 1}).Addr(); a != "[::1]:1" {
 		t.Fatalf("v6 Addr = %q", a)
 	}
 }
 
 func TestParseHelloRefusesMalformed(t *testing.T) {
 	ok := "127.0.0.1,26379," + testID + ",0,m,127.0.0.1,6379,0"
-	if _, err := ParseHello(ok); err != nil {
+	if _, err := view.ParseHello(ok); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{
@@ -46,7 +47,7 @@ func TestParseHelloRefusesMalformed(t *testing.T) {
 		"127.0.0.1,26379,,0,m,127.0.0.1,6379,0",
 		"127.0.0.1,26379," + testID + ",0,,127.0.0.1,6379,0",
 	} {
-		if _, err := ParseHello(s); !errors.Is(err, ErrBadHello) {
+		if _, err := view.ParseHello(s); !errors.Is(err, view.ErrBadHello) {
 			t.Errorf("ParseHello(%q) = %v, want ErrBadHello", s, err)
 		}
 	}
@@ -55,12 +56,12 @@ func TestParseHelloRefusesMalformed(t *testing.T) {
 // helloSink collects hellos heard by a HelloLink.
 type helloSink struct {
 	mu sync.Mutex
-	hs []Hello
+	hs []view.Hello
 }
 
-func (s *helloSink) add(h Hello) { s.mu.Lock(); s.hs = append(s.hs, h); s.mu.Unlock() }
+func (s *helloSink) add(h view.Hello) { s.mu.Lock(); s.hs = append(s.hs, h); s.mu.Unlock() }
 
-func (s *helloSink) find(f func(Hello) bool) bool {
+func (s *helloSink) find(f func(view.Hello) bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, h := range s.hs {
@@ -85,34 +86,34 @@ func TestHelloOverRealRedis(t *testing.T) {
 
 	sink := &helloSink{}
 	other := New(Config{MyID: strings.Repeat("b", 40)}, nil, log)
-	l := other.NewHelloLink(Target{Master: "mymaster", Addr: set.Master.Addr(), DownAfter: 5 * time.Second}, sink.add)
+	l := other.NewHelloLink(view.Target{Master: "mymaster", Addr: set.Master.Addr(), DownAfter: 5 * time.Second}, sink.add)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); l.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	if _, err := set.Master.Do("PUBLISH", HelloChannel, "not,a,hello"); err != nil {
+	if _, err := set.Master.Do("PUBLISH", view.HelloChannel, "not,a,hello"); err != nil {
 		t.Fatal(err)
 	}
 	build := func(ip string) string {
-		return Hello{IP: ip, Port: 26379, MyID: testID, CurrentEpoch: 3, Master: "mymaster",
+		return view.Hello{IP: ip, Port: 26379, MyID: testID, CurrentEpoch: 3, Master: "mymaster",
 			MasterIP: set.Master.Host, MasterPort: set.Master.Port, ConfigEpoch: 2}.String()
 	}
 	redistest.WaitFor(t, 5*time.Second, "the monitor's hello heard", func() bool {
 		if err := m.PublishHello(context.Background(), "mymaster", set.Master.Addr(), build); err != nil {
 			t.Logf("publish: %v", err)
 		}
-		return sink.find(func(h Hello) bool { return h.MyID == testID && h.IP == "127.0.0.1" && h.CurrentEpoch == 3 })
+		return sink.find(func(h view.Hello) bool { return h.MyID == testID && h.IP == "127.0.0.1" && h.CurrentEpoch == 3 })
 	})
 	redistest.WaitFor(t, 5*time.Second, "the link's own hello heard", func() bool {
 		if err := l.Publish(context.Background(), func(ip string) string {
-			return Hello{IP: ip, Port: 1, MyID: "own", Master: "mymaster", MasterIP: "127.0.0.1", MasterPort: 2}.String()
+			return view.Hello{IP: ip, Port: 1, MyID: "own", Master: "mymaster", MasterIP: "127.0.0.1", MasterPort: 2}.String()
 		}); err != nil {
 			t.Logf("link publish: %v", err)
 		}
-		return sink.find(func(h Hello) bool { return h.MyID == "own" })
+		return sink.find(func(h view.Hello) bool { return h.MyID == "own" })
 	})
-	if sink.find(func(h Hello) bool { return h.Master == "" }) {
+	if sink.find(func(h view.Hello) bool { return h.Master == "" }) {
 		t.Fatal("a malformed message was delivered")
 	}
 	if err := m.PublishHello(context.Background(), "mymaster", "127.0.0.1:1", build); !errors.Is(err, ErrUnknownInstance) {
@@ -132,14 +133,14 @@ func TestQueryPeer(t *testing.T) {
 	m := New(Config{MyID: testID}, nil, log)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	v, err := m.QueryPeer(ctx, Peer{Addr: addr, AuthPass: "s3cret"}, "INFO", "server")
+	v, err := m.QueryPeer(ctx, view.PeerTarget{Addr: addr, AuthPass: "s3cret"}, "INFO", "server")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s, _ := v.(string); !strings.Contains(s, "redis_version:") {
 		t.Fatalf("INFO server = %q", v)
 	}
-	if _, err := m.QueryPeer(ctx, Peer{Addr: addr, AuthPass: "wrong"}, "INFO", "server"); err == nil {
+	if _, err := m.QueryPeer(ctx, view.PeerTarget{Addr: addr, AuthPass: "wrong"}, "INFO", "server"); err == nil {
 		t.Fatal("INFO with a wrong password succeeded")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
 
@@ -21,10 +22,10 @@ const helloIdleTimeout = 6 * time.Second
 // monitor's own links (PublishHello).
 type HelloLink struct {
 	m    *Monitor
-	t    Target
+	t    view.Target
 	set  *linkSettings
 	sub  []byte // AUTH, CLIENT SETNAME ...-pubsub, SUBSCRIBE, pipelined
-	on   func(Hello)
+	on   func(view.Hello)
 	subC connHolder
 
 	mu   sync.Mutex // the command connection
@@ -38,14 +39,14 @@ type HelloLink struct {
 // NewHelloLink returns a link to t.Addr (with t's AUTH and rename map)
 // that calls on for every well-formed hello heard there; nothing runs
 // before Run.
-func (m *Monitor) NewHelloLink(t Target, on func(Hello)) *HelloLink {
+func (m *Monitor) NewHelloLink(t view.Target, on func(view.Hello)) *HelloLink {
 	s := targetSettings(m.cfg, t)
 	l := &HelloLink{m: m, t: t, set: s, on: on}
 	l.sub = append(l.sub, s.auth...)
 	if id := m.cfg.MyID; id != "" {
 		l.sub = appendCommand(l.sub, renamed(s.rename, "CLIENT"), "SETNAME", "sentinel-"+id[:min(8, len(id))]+"-pubsub")
 	}
-	l.sub = appendCommand(l.sub, renamed(s.rename, "SUBSCRIBE"), HelloChannel)
+	l.sub = appendCommand(l.sub, renamed(s.rename, "SUBSCRIBE"), view.HelloChannel)
 	return l
 }
 
@@ -133,9 +134,9 @@ func (l *HelloLink) listen(ctx context.Context) error {
 		case RedisError:
 			return fmt.Errorf("SUBSCRIBE: %s", string(x))
 		case []any:
-			if len(x) == 3 && x[0] == "message" && x[1] == HelloChannel {
+			if len(x) == 3 && x[0] == "message" && x[1] == view.HelloChannel {
 				if s, ok := x[2].(string); ok {
-					if h, err := ParseHello(s); err == nil {
+					if h, err := view.ParseHello(s); err == nil {
 						l.on(h)
 					}
 				}
@@ -160,7 +161,7 @@ func (l *HelloLink) Publish(ctx context.Context, build func(localIP string) stri
 		l.c = c
 	}
 	c := l.c
-	_, err := exchangeOne(ctx, c, l.set, l, append([]string{"PUBLISH", HelloChannel}, build(localIP(c.nc))))
+	_, err := exchangeOne(ctx, c, l.set, l, append([]string{"PUBLISH", view.HelloChannel}, build(localIP(c.nc))))
 	if err != nil {
 		l.cmdC.detach(c.nc)
 		l.c = nil
@@ -205,14 +206,14 @@ func exchangeOne(ctx context.Context, c *rconn, s *linkSettings, sink authSink, 
 // connection (with p's AUTH), returns the reply and closes the connection.
 // A node that has no cluster yet asks the addresses it heard of whether
 // they are raftinel nodes with it (INFO server).
-func (m *Monitor) QueryPeer(ctx context.Context, p Peer, args ...string) (any, error) {
+func (m *Monitor) QueryPeer(ctx context.Context, p view.PeerTarget, args ...string) (any, error) {
 	return m.query(ctx, peerSettings(m.cfg, p), args)
 }
 
 // QueryInstance sends one command (renamed) to a Redis instance that need
 // not be monitored, on a fresh connection with t's AUTH, and closes it. A
 // node seeding its cluster asks the config file's masters for their role.
-func (m *Monitor) QueryInstance(ctx context.Context, t Target, args ...string) (any, error) {
+func (m *Monitor) QueryInstance(ctx context.Context, t view.Target, args ...string) (any, error) {
 	return m.query(ctx, targetSettings(m.cfg, t), args)
 }
 

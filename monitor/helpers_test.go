@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 )
@@ -37,7 +38,7 @@ type sdownEvent struct {
 	key  instKey
 	down bool
 	at   time.Time
-	view InstanceView // when m is set
+	view view.Instance // when m is set
 }
 
 func newRecorder() *recorder {
@@ -45,7 +46,7 @@ func newRecorder() *recorder {
 		seenAtFirstInfo: map[instKey]int{}, firstInfo: map[instKey]time.Time{}}
 }
 
-func (r *recorder) SDown(t Target, down bool) {
+func (r *recorder) SDown(t view.Target, down bool) {
 	ev := sdownEvent{key: instKey{t.Master, t.Addr}, down: down, at: time.Now()}
 	if r.m != nil {
 		ev.view, _ = r.m.Instance(t.Master, t.Addr)
@@ -65,7 +66,7 @@ func (r *recorder) ReplicaSeen(master, addr string) {
 	r.mu.Unlock()
 }
 
-func (r *recorder) Info(t Target, v InstanceView) {
+func (r *recorder) Info(t view.Target, v view.Instance) {
 	k := instKey{t.Master, t.Addr}
 	r.mu.Lock()
 	if r.infos[k] == 0 {
@@ -132,9 +133,9 @@ func testLogger(t *testing.T) (*zap.Logger, *observer.ObservedLogs) {
 
 // waitHealthy waits until the view has a valid PING reply, an INFO and both
 // links up.
-func waitHealthy(t testing.TB, m *Monitor, master, addr string) InstanceView {
+func waitHealthy(t testing.TB, m *Monitor, master, addr string) view.Instance {
 	t.Helper()
-	var v InstanceView
+	var v view.Instance
 	redistest.WaitFor(t, 5*time.Second, addr+" healthy", func() bool {
 		var ok bool
 		v, ok = m.Instance(master, addr)

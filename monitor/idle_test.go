@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/view"
 )
 
 // TestIdleCost compares the idle CPU of this monitor with Redis Sentinel's,
@@ -39,7 +40,7 @@ func TestIdleCost(t *testing.T) {
 	sdcp, _ := time.ParseDuration(os.Getenv("RAFTINEL_IDLE_SDCP"))
 	m := New(Config{MyID: testID, SDownCheckPeriod: sdcp}, nil, nil)
 
-	var ts []Target
+	var ts []view.Target
 	for i := 0; i < masters; i++ {
 		ts = append(ts, setTargets(set, "m"+strconv.Itoa(i), 30*time.Second)...)
 	}

@@ -3,6 +3,8 @@ package monitor
 import (
 	"strconv"
 	"strings"
+
+	"github.com/raftinel/raftinel/view"
 )
 
 // ParseInfo fills the INFO-derived fields of v from the text of an INFO reply
@@ -12,7 +14,7 @@ import (
 // Unknown lines, comments and malformed values are ignored. It sets
 // InfoText but no time fields (InfoRefresh, RoleChanged): the caller owns the
 // clock.
-func ParseInfo(text string, v *InstanceView) {
+func ParseInfo(text string, v *view.Instance) {
 	v.InfoText = text
 	v.RunID = ""
 	v.Role = ""
@@ -92,8 +94,8 @@ func isSlaveKey(k string) bool {
 // parseSlaveLine parses the value of a slaveN line, in the current form
 // `ip=127.0.0.1,port=6380,state=online,offset=42,lag=0` or the old form
 // `127.0.0.1,6380,online`. A line without a usable address is rejected.
-func parseSlaveLine(val string) (ReplicaLine, bool) {
-	var r ReplicaLine
+func parseSlaveLine(val string) (view.ReplicaLine, bool) {
+	var r view.ReplicaLine
 	if !strings.Contains(val, "=") {
 		parts := strings.Split(val, ",")
 		if len(parts) < 2 {
@@ -122,7 +124,7 @@ func parseSlaveLine(val string) (ReplicaLine, bool) {
 		}
 	}
 	if r.Host == "" || r.Host == "?" || r.Port <= 0 || r.Port > 65535 {
-		return ReplicaLine{}, false
+		return view.ReplicaLine{}, false
 	}
 	return r, true
 }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
 
@@ -33,9 +34,9 @@ type instance struct {
 	done     chan struct{} // closed when both goroutines have returned
 
 	mu        sync.Mutex
-	t         Target
-	v         InstanceView // INFO-derived fields and SDOWN state
-	created   time.Time    // when the links started; zero before Run
+	t         view.Target
+	v         view.Instance // INFO-derived fields and SDOWN state
+	created   time.Time     // when the links started; zero before Run
 	stopped   bool
 	authErr   string // last AUTH failure, "" after a success
 	cmdErr    string // last command-link failure, "" after a good INFO
@@ -46,7 +47,7 @@ type instance struct {
 	heapIdx   int       // index in the scheduler's deadline heap, -1 = not in it
 }
 
-func newInstance(m *Monitor, t Target) *instance {
+func newInstance(m *Monitor, t view.Target) *instance {
 	in := &instance{
 		m:        m,
 		key:      instKey{t.Master, t.Addr},
@@ -55,7 +56,7 @@ func newInstance(m *Monitor, t Target) *instance {
 		done:     make(chan struct{}),
 		heapIdx:  -1,
 	}
-	in.v = InstanceView{Addr: t.Addr, MasterLastIOSec: -1, SlavePriority: 100, ReplicaAnnounced: true}
+	in.v = view.Instance{Addr: t.Addr, MasterLastIOSec: -1, SlavePriority: 100, ReplicaAnnounced: true}
 	s := m.targetSettings(t)
 	in.probe = newProbe(s, m.cfg.Dial, in)
 	in.cmd.set.Store(s)
@@ -104,7 +105,7 @@ func (in *instance) stop() {
 
 // update applies new settings of a kept target. A change of auth, rename
 // map or address reconnects both links.
-func (in *instance) update(t Target) {
+func (in *instance) update(t view.Target) {
 	in.mu.Lock()
 	if t.AuthPass == "" {
 		in.authErr = "" // no AUTH will be sent any more, so no reply would clear an old refusal
@@ -120,14 +121,14 @@ func (in *instance) update(t Target) {
 	poke(in.wakeInfo)
 }
 
-func (in *instance) target() Target {
+func (in *instance) target() view.Target {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return in.t
 }
 
 // view assembles this node's view of the instance.
-func (in *instance) view() InstanceView {
+func (in *instance) view() view.Instance {
 	ps := in.probe.state()
 	in.mu.Lock()
 	v := in.v
@@ -237,7 +238,7 @@ func (in *instance) setCmdErr(e string) {
 }
 
 // applyInfo parses an INFO reply into the view and reports it.
-func (in *instance) applyInfo(text string, now time.Time) InstanceView {
+func (in *instance) applyInfo(text string, now time.Time) view.Instance {
 	in.mu.Lock()
 	oldRole, oldLink, oldReplID := in.v.Role, in.v.MasterLinkUp, in.v.ReplID
 	ParseInfo(text, &in.v)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/view"
 )
 
 // Links stop when their target is removed and everything stops when Run's
@@ -19,7 +20,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 	m := New(Config{MyID: testID}, nil, nil)
 	ts := setTargets(set, "a", time.Second)
 	m.SetTargets(append(ts, setTargets(set, "b", time.Second)...)) // two names, one address each: separate links
-	m.SetPeers([]Peer{{ID: "p1", Addr: peerAddr}, {ID: testID, Addr: "127.0.0.1:1"}})
+	m.SetPeers([]view.PeerTarget{{ID: "p1", Addr: peerAddr}, {ID: testID, Addr: "127.0.0.1:1"}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
@@ -79,7 +80,7 @@ func TestFastInfo(t *testing.T) {
 	srv := redistest.Start(t)
 	rec := newRecorder()
 	m := New(Config{MyID: testID, InfoPeriod: 5 * time.Second, FastInfoPeriod: 100 * time.Millisecond}, rec, nil)
-	m.SetTargets([]Target{{Master: "m", Addr: srv.Addr(), IsMaster: true, DownAfter: time.Second}})
+	m.SetTargets([]view.Target{{Master: "m", Addr: srv.Addr(), IsMaster: true, DownAfter: time.Second}})
 	run(t, m)
 	k := instKey{"m", srv.Addr()}
 	waitHealthy(t, m, "m", srv.Addr())
@@ -102,7 +103,7 @@ func TestPeers(t *testing.T) {
 	open := redistest.Start(t).Addr()
 	locked := startRaw(t, "PING", "requirepass secret")
 	m := New(Config{MyID: testID}, nil, nil)
-	m.SetPeers([]Peer{{ID: "open", Addr: open}, {ID: "locked", Addr: locked}, {ID: "gone", Addr: "127.0.0.1:1"}})
+	m.SetPeers([]view.PeerTarget{{ID: "open", Addr: open}, {ID: "locked", Addr: locked}, {ID: "gone", Addr: "127.0.0.1:1"}})
 	run(t, m)
 	redistest.WaitFor(t, 3*time.Second, "peer views", func() bool {
 		o, _ := m.Peer("open")
@@ -113,7 +114,7 @@ func TestPeers(t *testing.T) {
 	if g, ok := m.Peer("gone"); !ok || g.Connected || !g.LastOKPing.IsZero() || g.ID != "gone" || g.Addr != "127.0.0.1:1" {
 		t.Fatalf("unreachable peer view %+v", g)
 	}
-	m.SetPeers([]Peer{{ID: "open", Addr: open}, {ID: "locked", Addr: locked, AuthPass: "secret"}})
+	m.SetPeers([]view.PeerTarget{{ID: "open", Addr: open}, {ID: "locked", Addr: locked, AuthPass: "secret"}})
 	redistest.WaitFor(t, 4*time.Second, "locked peer answers after AUTH", func() bool {
 		l, _ := m.Peer("locked")
 		return !l.LastOKPing.IsZero() && l.PingPendingSince.IsZero()

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/view"
 )
 
-func setTargets(set *redistest.Set, master string, d time.Duration) []Target {
-	ts := []Target{{Master: master, Addr: set.Master.Addr(), IsMaster: true, DownAfter: d}}
+func setTargets(set *redistest.Set, master string, d time.Duration) []view.Target {
+	ts := []view.Target{{Master: master, Addr: set.Master.Addr(), IsMaster: true, DownAfter: d}}
 	for _, r := range set.Replicas {
-		ts = append(ts, Target{Master: master, Addr: r.Addr(), DownAfter: d})
+		ts = append(ts, view.Target{Master: master, Addr: r.Addr(), DownAfter: d})
 	}
 	return ts
 }
@@ -180,7 +181,7 @@ func TestRenamedCommands(t *testing.T) {
 	log, _ := testLogger(t)
 	m := New(Config{MyID: testID}, rec, log)
 	rename := map[string]string{"ping": "PONG2", "info": "INFO2", "client": "CLIENT2"}
-	m.SetTargets([]Target{{Master: "m", Addr: addr, IsMaster: true, DownAfter: downAfter, Rename: rename}})
+	m.SetTargets([]view.Target{{Master: "m", Addr: addr, IsMaster: true, DownAfter: downAfter, Rename: rename}})
 	run(t, m)
 	v := waitHealthy(t, m, "m", addr)
 	if v.Role != "master" || v.LastError != "" {
@@ -195,13 +196,13 @@ func TestRenamedCommands(t *testing.T) {
 		t.Fatalf("SDOWN transitions: %+v", ev)
 	}
 	// Without the map, PING is refused and the instance goes SDOWN.
-	m.SetTargets([]Target{{Master: "m", Addr: addr, IsMaster: true, DownAfter: downAfter}})
+	m.SetTargets([]view.Target{{Master: "m", Addr: addr, IsMaster: true, DownAfter: downAfter}})
 	rec.waitSDown(t, instKey{"m", addr}, true, time.Time{}, 3*time.Second)
 	redistest.WaitFor(t, 3*time.Second, "unknown command in LastError", func() bool {
 		v, _ = m.Instance("m", addr)
 		return strings.Contains(v.LastError, "unknown command")
 	})
-	m.SetTargets([]Target{{Master: "m", Addr: addr, IsMaster: true, DownAfter: downAfter, Rename: rename}})
+	m.SetTargets([]view.Target{{Master: "m", Addr: addr, IsMaster: true, DownAfter: downAfter, Rename: rename}})
 	rec.waitSDown(t, instKey{"m", addr}, false, time.Time{}, 3*time.Second)
 }
 
@@ -216,10 +217,10 @@ func TestAuth(t *testing.T) {
 	log, logs := testLogger(t)
 	m := New(Config{MyID: testID}, rec, log)
 	rec.m = m
-	good := Target{Master: "good", Addr: addr, IsMaster: true, DownAfter: downAfter, AuthPass: "pw"}
-	bad := Target{Master: "bad", Addr: addr, IsMaster: true, DownAfter: downAfter, AuthPass: "wrong"}
-	user := Target{Master: "user", Addr: addr, IsMaster: true, DownAfter: downAfter, AuthUser: "default", AuthPass: "pw"}
-	m.SetTargets([]Target{good, bad, user})
+	good := view.Target{Master: "good", Addr: addr, IsMaster: true, DownAfter: downAfter, AuthPass: "pw"}
+	bad := view.Target{Master: "bad", Addr: addr, IsMaster: true, DownAfter: downAfter, AuthPass: "wrong"}
+	user := view.Target{Master: "user", Addr: addr, IsMaster: true, DownAfter: downAfter, AuthUser: "default", AuthPass: "pw"}
+	m.SetTargets([]view.Target{good, bad, user})
 	run(t, m)
 	for _, n := range []string{"good", "user"} {
 		if v := waitHealthy(t, m, n, addr); v.Role != "master" || v.LastError != "" {
@@ -239,7 +240,7 @@ func TestAuth(t *testing.T) {
 		t.Fatalf("auth failure logged %d times: %+v", len(fails), fails)
 	}
 	bad.AuthPass = "pw"
-	m.SetTargets([]Target{good, bad, user})
+	m.SetTargets([]view.Target{good, bad, user})
 	rec.waitSDown(t, bk, false, time.Time{}, 3*time.Second)
 	v = waitHealthy(t, m, "bad", addr)
 	if v.LastError != "" {
@@ -259,7 +260,7 @@ func TestAuth(t *testing.T) {
 	// from the target clears it (no AUTH is sent any more, so no AUTH
 	// reply can clear it).
 	open := startRaw(t, "PING")
-	m.SetTargets([]Target{good, {Master: "open", Addr: open, IsMaster: true, DownAfter: downAfter, AuthPass: "x"}})
+	m.SetTargets([]view.Target{good, {Master: "open", Addr: open, IsMaster: true, DownAfter: downAfter, AuthPass: "x"}})
 	redistest.WaitFor(t, 3*time.Second, "AUTH refused by a server without password, link usable", func() bool {
 		v, _ := m.Instance("open", open)
 		return strings.Contains(v.LastError, "AUTH") && v.Connected && v.Role == "master" && !v.LastOKPing.IsZero()
@@ -267,12 +268,12 @@ func TestAuth(t *testing.T) {
 	if ev := rec.transitions(instKey{"open", open}); len(ev) != 0 {
 		t.Fatalf("open: SDOWN transitions %+v", ev)
 	}
-	m.SetTargets([]Target{good, {Master: "open", Addr: open, IsMaster: true, DownAfter: downAfter}})
+	m.SetTargets([]view.Target{good, {Master: "open", Addr: open, IsMaster: true, DownAfter: downAfter}})
 	if v := waitHealthy(t, m, "open", open); v.LastError != "" {
 		t.Fatalf("after removing the password: %q", v.LastError)
 	}
 	// No password at all: PING answers -NOAUTH.
-	m.SetTargets([]Target{{Master: "none", Addr: addr, IsMaster: true, DownAfter: downAfter}})
+	m.SetTargets([]view.Target{{Master: "none", Addr: addr, IsMaster: true, DownAfter: downAfter}})
 	redistest.WaitFor(t, 3*time.Second, "NOAUTH in LastError", func() bool {
 		v, _ := m.Instance("none", addr)
 		return strings.Contains(v.LastError, "NOAUTH") && !v.LastPingReply.IsZero() && !v.Connected

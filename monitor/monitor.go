@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
 
@@ -114,10 +115,10 @@ func (m *Monitor) running() bool { return m.runCtx != nil && !m.closed }
 // targets start, links of targets no longer listed stop, kept ones take the
 // new settings (a changed password or rename map reconnects them). A
 // DownAfter of 0 means Sentinel's default, 30 s. Idempotent.
-func (m *Monitor) SetTargets(ts []Target) {
+func (m *Monitor) SetTargets(ts []view.Target) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	want := make(map[instKey]Target, len(ts))
+	want := make(map[instKey]view.Target, len(ts))
 	for _, t := range ts {
 		if t.DownAfter <= 0 {
 			t.DownAfter = 30 * time.Second
@@ -146,7 +147,7 @@ func (m *Monitor) SetTargets(ts []Target) {
 	}
 }
 
-func sameTarget(a, b Target) bool {
+func sameTarget(a, b view.Target) bool {
 	if a.Master != b.Master || a.Addr != b.Addr || a.IsMaster != b.IsMaster || a.DownAfter != b.DownAfter ||
 		a.AuthUser != b.AuthUser || a.AuthPass != b.AuthPass || a.RebootDownAfter != b.RebootDownAfter ||
 		len(a.Rename) != len(b.Rename) {
@@ -162,10 +163,10 @@ func sameTarget(a, b Target) bool {
 
 // SetPeers reconciles the probed peers with ps, like SetTargets. A peer with
 // this node's own id is ignored.
-func (m *Monitor) SetPeers(ps []Peer) {
+func (m *Monitor) SetPeers(ps []view.PeerTarget) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	want := make(map[string]Peer, len(ps))
+	want := make(map[string]view.PeerTarget, len(ps))
 	for _, p := range ps {
 		if p.ID != "" && p.ID != m.cfg.MyID {
 			want[p.ID] = p
@@ -209,23 +210,23 @@ func (m *Monitor) instance(master, addr string) (*instance, error) {
 }
 
 // Instance returns this node's view of addr monitored under master.
-func (m *Monitor) Instance(master, addr string) (InstanceView, bool) {
+func (m *Monitor) Instance(master, addr string) (view.Instance, bool) {
 	m.mu.Lock()
 	in, ok := m.insts[instKey{master, addr}]
 	m.mu.Unlock()
 	if !ok {
-		return InstanceView{}, false
+		return view.Instance{}, false
 	}
 	return in.view(), true
 }
 
 // Peer returns this node's view of the peer with myid id.
-func (m *Monitor) Peer(id string) (PeerView, bool) {
+func (m *Monitor) Peer(id string) (view.Peer, bool) {
 	m.mu.Lock()
 	pr, ok := m.peers[id]
 	m.mu.Unlock()
 	if !ok {
-		return PeerView{}, false
+		return view.Peer{}, false
 	}
 	return pr.view(), true
 }
@@ -256,10 +257,10 @@ func (m *Monitor) Transaction(ctx context.Context, master, addr string, cmds ...
 
 // RefreshInfo sends INFO now, synchronously, updates the view (and tells the
 // Reporter, as a periodic INFO would) and returns it.
-func (m *Monitor) RefreshInfo(ctx context.Context, master, addr string) (InstanceView, error) {
+func (m *Monitor) RefreshInfo(ctx context.Context, master, addr string) (view.Instance, error) {
 	in, err := m.instance(master, addr)
 	if err != nil {
-		return InstanceView{}, err
+		return view.Instance{}, err
 	}
 	return in.refresh(ctx)
 }
@@ -289,7 +290,7 @@ func (m *Monitor) SetPingPeriod(d time.Duration) {
 }
 
 // targetSettings is targetSettings(m.cfg, t) under the run-time ping bound.
-func (m *Monitor) targetSettings(t Target) *linkSettings {
+func (m *Monitor) targetSettings(t view.Target) *linkSettings {
 	s := targetSettings(m.cfg, t)
 	if c := time.Duration(m.pingCap.Load()); c > 0 && c < s.period {
 		s.period = c

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
 
@@ -14,7 +15,7 @@ import (
 // reply but not as a sign of health.
 type peer struct {
 	m      *Monitor
-	p      Peer
+	p      view.PeerTarget
 	probe  *probe
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -23,7 +24,7 @@ type peer struct {
 	authErr string
 }
 
-func newPeer(m *Monitor, p Peer) *peer {
+func newPeer(m *Monitor, p view.PeerTarget) *peer {
 	pr := &peer{m: m, p: p, done: make(chan struct{})}
 	pr.probe = newProbe(peerSettings(m.cfg, p), m.cfg.Dial, pr)
 	return pr
@@ -51,17 +52,17 @@ func (pr *peer) stop() {
 	pr.probe.stop()
 }
 
-func (pr *peer) update(p Peer) {
+func (pr *peer) update(p view.PeerTarget) {
 	pr.mu.Lock()
 	pr.p = p
 	pr.mu.Unlock()
 	pr.probe.update(peerSettings(pr.m.cfg, p))
 }
 
-func (pr *peer) view() PeerView {
+func (pr *peer) view() view.Peer {
 	ps := pr.probe.state()
 	pr.mu.Lock()
-	v := PeerView{ID: pr.p.ID, Addr: pr.p.Addr}
+	v := view.Peer{ID: pr.p.ID, Addr: pr.p.Addr}
 	pr.mu.Unlock()
 	v.Connected = ps.connected
 	v.PingPendingSince = ps.pendingSince

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/view"
 )
 
 // With the monitor's own dialer, one goroutine drives every probe on
@@ -31,7 +32,7 @@ func TestPingerOwnsProbeSockets(t *testing.T) {
 		return 0
 	}
 	m := New(Config{MyID: testID, PingPeriod: 20 * time.Millisecond}, nil, nil)
-	both := []Target{{Master: "a", Addr: srv.Addr(), IsMaster: true, DownAfter: time.Second},
+	both := []view.Target{{Master: "a", Addr: srv.Addr(), IsMaster: true, DownAfter: time.Second},
 		{Master: "b", Addr: srv.Addr(), IsMaster: true, DownAfter: time.Second}}
 	m.SetTargets(both)
 	ctx, cancel := context.WithCancel(context.Background())

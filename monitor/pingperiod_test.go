@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/view"
 )
 
 // SENTINEL DEBUG ping-period bounds the ping period of every instance, the
@@ -16,7 +17,7 @@ import (
 func TestSetPingPeriod(t *testing.T) {
 	r := redistest.Start(t)
 	m := New(Config{MyID: testID}, nil, nil)
-	m.SetTargets([]Target{{Master: "m", Addr: r.Addr(), IsMaster: true, DownAfter: 30 * time.Second}})
+	m.SetTargets([]view.Target{{Master: "m", Addr: r.Addr(), IsMaster: true, DownAfter: 30 * time.Second}})
 	run(t, m)
 	waitHealthy(t, m, "m", r.Addr())
 	period := func(master, addr string) time.Duration {
@@ -48,7 +49,7 @@ func TestSetPingPeriod(t *testing.T) {
 	start := pings()
 	redistest.WaitFor(t, 10*time.Second, "20 PINGs at the new period", func() bool { return pings() >= start+20 })
 
-	m.SetTargets([]Target{{Master: "m", Addr: r.Addr(), IsMaster: true, DownAfter: 30 * time.Second},
+	m.SetTargets([]view.Target{{Master: "m", Addr: r.Addr(), IsMaster: true, DownAfter: 30 * time.Second},
 		{Master: "m2", Addr: r.Addr(), IsMaster: true, DownAfter: 500 * time.Millisecond}})
 	if p := period("m2", r.Addr()); p != 50*time.Millisecond {
 		t.Fatalf("target added later: %v", p)

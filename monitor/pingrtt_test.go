@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/view"
 )
 
 // PingRTT receives the round trips of steady-state PINGs to Redis
@@ -23,7 +24,7 @@ func TestPingRTTHook(t *testing.T) {
 		rtts = append(rtts, d)
 		mu.Unlock()
 	}}, newRecorder(), log)
-	m.SetTargets([]Target{{Master: "mymaster", Addr: r.Addr(), IsMaster: true, DownAfter: time.Second}})
+	m.SetTargets([]view.Target{{Master: "mymaster", Addr: r.Addr(), IsMaster: true, DownAfter: time.Second}})
 	run(t, m)
 	redistest.WaitFor(t, 5*time.Second, "three round trips", func() bool { return count() >= 3 })
 	mu.Lock()
@@ -36,7 +37,7 @@ func TestPingRTTHook(t *testing.T) {
 
 	// Without targets, peer PINGs (once a second) add no sample.
 	m.SetTargets(nil)
-	m.SetPeers([]Peer{{ID: "peer", Addr: peer.Addr()}})
+	m.SetPeers([]view.PeerTarget{{ID: "peer", Addr: peer.Addr()}})
 	var first time.Time
 	redistest.WaitFor(t, 5*time.Second, "a peer PING answered", func() bool {
 		v, ok := m.Peer("peer")

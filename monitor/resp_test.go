@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/view"
 )
 
 func reader(s string) *respReader {
@@ -131,7 +132,7 @@ func TestRenamed(t *testing.T) {
 // A steady-state PING on a live connection allocates nothing.
 func TestPingNoAlloc(t *testing.T) {
 	srv := redistest.Start(t)
-	s := targetSettings(Config{}, Target{Addr: srv.Addr(), DownAfter: time.Second})
+	s := targetSettings(Config{}, view.Target{Addr: srv.Addr(), DownAfter: time.Second})
 	c, err := dialConn(context.Background(), (&net.Dialer{}).DialContext, s)
 	if err != nil {
 		t.Fatal(err)

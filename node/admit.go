@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // admit is this node's check, as the leader, of a change another node
@@ -13,9 +14,9 @@ import (
 // A pending SET (OpSetIf, proposed later by the node that accepted it
 // without a leader) is checked like the SET it comes from.
 func (n *Node) admit(p consensus.Proposal) error {
-	if c := p.Cmd; c != nil && (c.Op == consensus.OpSet || c.Op == consensus.OpSetIf) {
+	if c := p.Cmd; c != nil && (c.Op == model.OpSet || c.Op == model.OpSetIf) {
 		for i := 0; i < len(c.Pairs); {
-			k := consensus.SettingArity(c.Pairs[i])
+			k := model.SettingArity(c.Pairs[i])
 			if k == 0 || i+k >= len(c.Pairs) {
 				break // the FSM refuses it
 			}
@@ -38,15 +39,15 @@ func (n *Node) admit(p consensus.Proposal) error {
 func clientArgv(p consensus.Proposal) []string {
 	if c := p.Cmd; c != nil {
 		switch c.Op {
-		case consensus.OpMonitor:
+		case model.OpMonitor:
 			return []string{"SENTINEL", "MONITOR", c.Master, c.Addr.Host, strconv.Itoa(c.Addr.Port), strconv.Itoa(c.Quorum)}
-		case consensus.OpRemove:
+		case model.OpRemove:
 			return []string{"SENTINEL", "REMOVE", c.Master}
-		case consensus.OpSet, consensus.OpSetIf:
+		case model.OpSet, model.OpSetIf:
 			return append([]string{"SENTINEL", "SET", c.Master}, c.Pairs...)
-		case consensus.OpReset:
+		case model.OpReset:
 			return []string{"SENTINEL", "RESET", c.Pattern}
-		case consensus.OpConfig:
+		case model.OpConfig:
 			return append([]string{"SENTINEL", "CONFIG", "SET"}, c.Pairs...)
 		}
 		return nil

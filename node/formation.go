@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
 
@@ -34,7 +35,7 @@ func (n *Node) formation(ctx context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() { cancel(); wg.Wait() }()
-	heard := func(h monitor.Hello) {
+	heard := func(h view.Hello) {
 		if h.MyID != n.myID {
 			n.store.FormationHint(h.Addr())
 		}
@@ -45,9 +46,9 @@ func (n *Node) formation(ctx context.Context) {
 		for _, r := range m.KnownReplicas {
 			addrs = append(addrs, net.JoinHostPort(r.Host, strconv.Itoa(r.Port)))
 		}
-		h := monitor.Hello{MyID: n.myID, Master: m.Name, MasterIP: m.Host, MasterPort: m.Port}
+		h := view.Hello{MyID: n.myID, Master: m.Name, MasterIP: m.Host, MasterPort: m.Port}
 		for _, a := range addrs {
-			l := n.mon.NewHelloLink(monitor.Target{Master: m.Name, Addr: a, DownAfter: m.DownAfter,
+			l := n.mon.NewHelloLink(view.Target{Master: m.Name, Addr: a, DownAfter: m.DownAfter,
 				AuthUser: m.AuthUser, AuthPass: m.AuthPass, Rename: m.RenameCommands}, heard)
 			links = append(links, formationLink{l, h})
 			wg.Add(1)
@@ -77,7 +78,7 @@ const formationCheck = 250 * time.Millisecond
 // this node publishes there while it forms its cluster.
 type formationLink struct {
 	l *monitor.HelloLink
-	h monitor.Hello
+	h view.Hello
 }
 
 // publishForming publishes the forming node's hellos on its hello links.
@@ -112,7 +113,7 @@ func (n *Node) isRaftinel(ctx context.Context, addr string) (bool, error) {
 	if pass == "" {
 		pass = n.cfg.RequirePass
 	}
-	v, err := n.mon.QueryPeer(ctx, monitor.Peer{Addr: addr, AuthUser: user, AuthPass: pass}, "INFO", "server")
+	v, err := n.mon.QueryPeer(ctx, view.PeerTarget{Addr: addr, AuthUser: user, AuthPass: pass}, "INFO", "server")
 	if err != nil {
 		return false, err
 	}

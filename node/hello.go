@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/monitor"
 	"github.com/raftinel/raftinel/policy"
 	"go.uber.org/zap"
@@ -90,7 +90,7 @@ func (n *Node) helloLoop(ctx context.Context) {
 func (n *Node) publishHellos(ctx context.Context) {
 	ip, port := n.srv.Announce()
 	var jobs []policy.HelloJob
-	n.store.Read(func(s *consensus.State) { jobs = policy.Hellos(s, n.myID, ip, port) })
+	n.store.Read(func(s *model.State) { jobs = policy.Hellos(s, n.myID, ip, port) })
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Add(1)

@@ -8,6 +8,7 @@ import (
 	"github.com/raftinel/raftinel/config"
 	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/httpapi"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/monitor"
 	"go.uber.org/zap"
 )
@@ -64,8 +65,8 @@ func (s httpSource) Status() httpapi.Status {
 		Raft:    raftStatus(n.store),
 		Masters: []httpapi.MasterStatus{},
 	}
-	var masters []*consensus.Master
-	n.store.Read(func(state *consensus.State) {
+	var masters []*model.Master
+	n.store.Read(func(state *model.State) {
 		for _, name := range state.MasterNames() {
 			masters = append(masters, state.Masters[name].Clone())
 		}
@@ -98,7 +99,7 @@ func raftStatus(s *consensus.Store) httpapi.RaftStatus {
 	return r
 }
 
-func masterStatus(mon *monitor.Monitor, m *consensus.Master, now time.Time) httpapi.MasterStatus {
+func masterStatus(mon *monitor.Monitor, m *model.Master, now time.Time) httpapi.MasterStatus {
 	fo := m.Failover
 	inst := instanceStatus(mon, m.Name, m.Addr, now, "master")
 	if m.ODown {
@@ -132,7 +133,7 @@ func masterStatus(mon *monitor.Monitor, m *consensus.Master, now time.Time) http
 	return ms
 }
 
-func instanceStatus(mon *monitor.Monitor, master string, a consensus.Addr, now time.Time, kind string) httpapi.InstanceStatus {
+func instanceStatus(mon *monitor.Monitor, master string, a model.Addr, now time.Time, kind string) httpapi.InstanceStatus {
 	v, ok := mon.Instance(master, a.String())
 	is := httpapi.InstanceStatus{Addr: a.String(), Flags: []string{kind}, LastOKMs: -1}
 	if !ok {

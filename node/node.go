@@ -44,6 +44,7 @@ import (
 	"github.com/raftinel/raftinel/failover"
 	"github.com/raftinel/raftinel/httpapi"
 	"github.com/raftinel/raftinel/internal/rawio"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/monitor"
 	"github.com/raftinel/raftinel/sentinelproto"
 	"github.com/raftinel/raftinel/userscript"
@@ -105,7 +106,7 @@ func WithRedisDialer(d func(ctx context.Context, network, addr string) (net.Conn
 }
 
 func init() {
-	consensus.RegisterError("no-good-slave", failover.ErrNoGoodSlave)
+	consensus.RegisterError("no-good-slave", model.ErrNoGoodSlave)
 }
 
 // New validates the directory, binds the port and opens the Raft store.
@@ -449,7 +450,7 @@ func (n *Node) poke() {
 }
 
 // publish sends an applied entry's event to subscribers and the log.
-func (n *Node) publish(e consensus.Event) {
+func (n *Node) publish(e model.Event) {
 	if !n.ready.Load() {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/policy"
 	"go.uber.org/zap"
 )
@@ -91,14 +92,14 @@ func (o *observer) sync(ctx context.Context) time.Duration {
 	}
 	var todo []policy.Observation
 	var recheck time.Duration
-	o.store.Read(func(s *consensus.State) { todo, recheck = policy.Observations(s, o.myID, want, freshFor) })
+	o.store.Read(func(s *model.State) { todo, recheck = policy.Observations(s, o.myID, want, freshFor) })
 	next := observerIdleCheck
 	if recheck > 0 {
 		next = min(next, recheck)
 	}
 	for _, c := range todo {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		_, err := o.store.Apply(cctx, &consensus.Command{Op: consensus.OpObserve, Master: c.Master, Addr: c.Addr, Node: o.myID, Down: c.Down, AtMs: time.Now().UnixMilli()})
+		_, err := o.store.Apply(cctx, &model.Command{Op: model.OpObserve, Master: c.Master, Addr: c.Addr, Node: o.myID, Down: c.Down, AtMs: time.Now().UnixMilli()})
 		cancel()
 		if err != nil {
 			o.log.Debug("observation not committed yet", zap.String("master", c.Master), zap.Error(err))

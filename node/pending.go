@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // pendingSettings are SENTINEL SET changes of per-master settings that
@@ -96,7 +96,7 @@ func loadPendingSettings(dir string) (*pendingSettings, error) {
 
 // add records validated option pairs for the master incarnation created,
 // whose committed settings are committed, made by user.
-func (p *pendingSettings) add(master string, created uint64, committed consensus.Settings, user string, pairs []string) error {
+func (p *pendingSettings) add(master string, created uint64, committed model.Settings, user string, pairs []string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pm := p.m[master]
@@ -104,7 +104,7 @@ func (p *pendingSettings) add(master string, created uint64, committed consensus
 		pm = &pendingMaster{Created: created, Options: map[string]*pendingOption{}}
 	}
 	for len(pairs) > 0 {
-		n := consensus.SettingArity(pairs[0])
+		n := model.SettingArity(pairs[0])
 		if n == 0 || len(pairs) < 1+n {
 			return fmt.Errorf("not a setting: %s", pairs[0])
 		}
@@ -112,7 +112,7 @@ func (p *pendingSettings) add(master string, created uint64, committed consensus
 		key := pendingKey(pairs[0], vals)
 		o := pm.Options[key]
 		if o == nil {
-			cur, _ := consensus.SettingValue(committed, pairs[0], vals)
+			cur, _ := model.SettingValue(committed, pairs[0], vals)
 			o = &pendingOption{Expect: cur}
 			pm.Options[key] = o
 		}
@@ -136,7 +136,7 @@ func (pm *pendingMaster) sorted() []*pendingOption {
 
 // overlay applies this node's pending changes of m's incarnation to m (a
 // copy the caller owns), as the node's replies show them.
-func (p *pendingSettings) overlay(m *consensus.Master) {
+func (p *pendingSettings) overlay(m *model.Master) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pm := p.m[m.Name]
@@ -144,7 +144,7 @@ func (p *pendingSettings) overlay(m *consensus.Master) {
 		return
 	}
 	for _, o := range pm.sorted() {
-		_ = consensus.ApplySetting(&m.Settings, o.Option, o.Vals) // validated when added
+		_ = model.ApplySetting(&m.Settings, o.Option, o.Vals) // validated when added
 	}
 }
 
@@ -160,7 +160,7 @@ func (p *pendingSettings) superseded(master string, created uint64, pairs []stri
 	}
 	changed := false
 	for len(pairs) > 0 {
-		n := consensus.SettingArity(pairs[0])
+		n := model.SettingArity(pairs[0])
 		if n == 0 || len(pairs) < 1+n {
 			break
 		}

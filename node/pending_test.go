@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // Pending SETs fold per setting (last value, first expectation), show on
@@ -19,7 +19,7 @@ func TestPendingSettingsFoldOverlayBatchAndPersist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	committed := consensus.DefaultSettings(2) // quorum 2, down-after 30000
+	committed := model.DefaultSettings(2) // quorum 2, down-after 30000
 	if err := p.add("m", 7, committed, "default", []string{"quorum", "3", "down-after-milliseconds", "1000"}); err != nil {
 		t.Fatal(err)
 	}
@@ -38,12 +38,12 @@ func TestPendingSettingsFoldOverlayBatchAndPersist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &consensus.Master{Name: "m", Created: 7, Settings: consensus.DefaultSettings(2)}
+	m := &model.Master{Name: "m", Created: 7, Settings: model.DefaultSettings(2)}
 	p.overlay(m)
 	if m.Quorum != 4 || m.DownAfterMs != 1000 || m.ParallelSyncs != 5 {
 		t.Fatalf("overlay: %+v", m.Settings)
 	}
-	other := &consensus.Master{Name: "m", Created: 8, Settings: consensus.DefaultSettings(2)}
+	other := &model.Master{Name: "m", Created: 8, Settings: model.DefaultSettings(2)}
 	p.overlay(other)
 	if other.Quorum != 2 {
 		t.Fatal("a pending change shown on another incarnation of the master")

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"go.uber.org/zap"
 )
 
@@ -22,7 +22,7 @@ const pendingApplyTimeout = 5 * time.Second
 // SetPending implements sentinelproto.PendingSettings: a SENTINEL SET
 // accepted without a Raft leader (raft-serve-stale yes). m is the master
 // as committed on this node.
-func (n *Node) SetPending(m *consensus.Master, user string, pairs []string) error {
+func (n *Node) SetPending(m *model.Master, user string, pairs []string) error {
 	if err := n.sets.add(m.Name, m.Created, m.Settings, user, pairs); err != nil {
 		return err
 	}
@@ -32,7 +32,7 @@ func (n *Node) SetPending(m *consensus.Master, user string, pairs []string) erro
 }
 
 // Overlay implements sentinelproto.PendingSettings.
-func (n *Node) Overlay(m *consensus.Master) { n.sets.overlay(m) }
+func (n *Node) Overlay(m *model.Master) { n.sets.overlay(m) }
 
 // Committed implements sentinelproto.PendingSettings: a SET this node
 // committed through the log replaces its pending changes of those settings.
@@ -68,7 +68,7 @@ func (n *Node) pendingLoop(ctx context.Context) {
 				}
 				continue
 			}
-			if reason := err.Error(); errors.Is(err, consensus.ErrLogVersion) && reason != warned {
+			if reason := err.Error(); errors.Is(err, model.ErrLogVersion) && reason != warned {
 				n.log.Warn("pending settings kept: not every raft member reads the entry yet (upgrade every node)", zap.String("master", b.Master), zap.Error(err))
 				warned = reason
 			}
@@ -81,15 +81,15 @@ func (n *Node) pendingLoop(ctx context.Context) {
 func (n *Node) proposePending(ctx context.Context, b pendingBatch) error {
 	ctx, cancel := context.WithTimeout(ctx, pendingApplyTimeout)
 	defer cancel()
-	cmd := &consensus.Command{Op: consensus.OpSetIf, Master: b.Master, Created: b.Created,
+	cmd := &model.Command{Op: model.OpSetIf, Master: b.Master, Created: b.Created,
 		Pairs: b.Pairs, Expect: b.Expect, Node: n.myID, AtMs: time.Now().UnixMilli()}
 	// Made for a client: the leader checks its own ACL and script rules
 	// (consensus admission), as for any SET forwarded to it.
-	_, err := n.store.Apply(consensus.WithClient(ctx, b.User), cmd)
+	_, err := n.store.Apply(model.WithClient(ctx, b.User), cmd)
 	switch {
 	case err == nil:
 		n.log.Info("pending settings committed", zap.String("master", b.Master), zap.Strings("settings", settingNames(b.Pairs)))
-	case errors.Is(err, consensus.ErrSetConflict):
+	case errors.Is(err, model.ErrSetConflict):
 		n.logConflicts(b, err)
 	case pendingDropped(err):
 		n.log.Warn("pending settings dropped: refused", zap.String("master", b.Master),
@@ -104,8 +104,8 @@ func (n *Node) proposePending(ctx context.Context, b pendingBatch) error {
 // compare-and-set failed, the master is gone, or the leader's checks
 // (scripts, ACL) or validation refuse it.
 func pendingDropped(err error) bool {
-	for _, e := range []error{consensus.ErrSetConflict, consensus.ErrNoSuchMaster, consensus.ErrRefused,
-		consensus.ErrNoPerm, consensus.ErrInvalidSetting, consensus.ErrUnknownSetting} {
+	for _, e := range []error{model.ErrSetConflict, model.ErrNoSuchMaster, model.ErrRefused,
+		model.ErrNoPerm, model.ErrInvalidSetting, model.ErrUnknownSetting} {
 		if errors.Is(err, e) {
 			return true
 		}
@@ -117,8 +117,8 @@ func pendingDropped(err error) bool {
 // the majority meanwhile: expected (what this node saw committed when the
 // change was made) and found (the value now committed).
 func (n *Node) logConflicts(b pendingBatch, err error) {
-	var m *consensus.Master
-	n.store.Read(func(s *consensus.State) {
+	var m *model.Master
+	n.store.Read(func(s *model.State) {
 		if cur := s.Masters[b.Master]; cur != nil {
 			m = cur.Clone()
 		}
@@ -130,17 +130,17 @@ func (n *Node) logConflicts(b pendingBatch, err error) {
 	}
 	logged := false
 	for p, e := b.Pairs, b.Expect; len(p) > 0 && len(e) == len(p); {
-		k := 1 + consensus.SettingArity(p[0])
+		k := 1 + model.SettingArity(p[0])
 		if k == 1 || len(p) < k {
 			break
 		}
-		found, _ := consensus.SettingValue(m.Settings, p[0], p[1:k])
+		found, _ := model.SettingValue(m.Settings, p[0], p[1:k])
 		if !slices.Equal(found, e[1:k]) {
 			n.log.Warn("pending setting dropped: changed through the majority meanwhile",
 				zap.String("master", b.Master), zap.String("setting", p[0]),
-				zap.String("expected", consensus.SettingEventValue(p[0], e[1:k])),
-				zap.String("found", consensus.SettingEventValue(p[0], found)),
-				zap.String("pending", consensus.SettingEventValue(p[0], p[1:k])))
+				zap.String("expected", model.SettingEventValue(p[0], e[1:k])),
+				zap.String("found", model.SettingEventValue(p[0], found)),
+				zap.String("pending", model.SettingEventValue(p[0], p[1:k])))
 			logged = true
 		}
 		p, e = p[k:], e[k:]
@@ -154,7 +154,7 @@ func (n *Node) logConflicts(b pendingBatch, err error) {
 func settingNames(pairs []string) []string {
 	var out []string
 	for len(pairs) > 0 {
-		k := 1 + consensus.SettingArity(pairs[0])
+		k := 1 + model.SettingArity(pairs[0])
 		if k == 1 || len(pairs) < k {
 			break
 		}

@@ -3,7 +3,7 @@ package node
 import (
 	"sync"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/policy"
 	"go.uber.org/zap"
 )
@@ -14,12 +14,12 @@ import (
 // <from-port> <to-ip> <to-port>` on +switch-master (every node applies the
 // switch; the node that ran the failover is the "leader"). Each script
 // first passes this node's own policy (scriptAllowed).
-func (n *Node) runScripts(e consensus.Event) {
+func (n *Node) runScripts(e model.Event) {
 	if e.Master == "" || n.scripts == nil {
 		return
 	}
 	var sc policy.MasterScripts
-	n.store.Read(func(s *consensus.State) { sc = policy.ScriptsOf(s.Masters[e.Master], n.myID, e.NotificationScript) })
+	n.store.Read(func(s *model.State) { sc = policy.ScriptsOf(s.Masters[e.Master], n.myID, e.NotificationScript) })
 	for _, run := range policy.Scripts(e, sc) {
 		if n.scriptAllowed(e.Master, run.Option, run.Path) {
 			n.scripts.Schedule(run.Argv()...)

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/monitor"
 	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
@@ -39,14 +39,14 @@ const (
 
 // roleOf is what a seed check learns from one instance: its role and, for
 // a replica, the address of its master.
-type roleOf func(consensus.Addr) (role string, master consensus.Addr, ok bool)
+type roleOf func(model.Addr) (role string, master model.Addr, ok bool)
 
 // resolveMaster follows role:slave from configured to the instance that
 // reports role:master. It returns configured when configured is a master,
 // does not answer, or the chain is broken, too long or loops; why says
 // what was found.
-func resolveMaster(configured consensus.Addr, role roleOf) (consensus.Addr, string) {
-	cur, seen := configured, []consensus.Addr{configured}
+func resolveMaster(configured model.Addr, role roleOf) (model.Addr, string) {
+	cur, seen := configured, []model.Addr{configured}
 	for hop := 0; ; hop++ {
 		r, next, ok := role(cur)
 		switch {
@@ -72,13 +72,13 @@ func resolveMaster(configured consensus.Addr, role roleOf) (consensus.Addr, stri
 
 // checkSeed returns seed with every master resolved (resolveMaster) as
 // Redis reports it now.
-func (n *Node) checkSeed(ctx context.Context, seed *consensus.Seed) *consensus.Seed {
+func (n *Node) checkSeed(ctx context.Context, seed *model.Seed) *model.Seed {
 	out := *seed
 	out.Masters = slices.Clone(seed.Masters)
 	for i, sm := range out.Masters {
-		t := monitor.Target{Master: sm.Name, DownAfter: time.Duration(sm.DownAfterMs) * time.Millisecond,
+		t := view.Target{Master: sm.Name, DownAfter: time.Duration(sm.DownAfterMs) * time.Millisecond,
 			AuthUser: sm.AuthUser, AuthPass: sm.AuthPass, Rename: sm.RenameCommands}
-		role := func(a consensus.Addr) (string, consensus.Addr, bool) {
+		role := func(a model.Addr) (string, model.Addr, bool) {
 			t.Addr = a.String()
 			tries := 1
 			if a == sm.Addr {
@@ -94,10 +94,10 @@ func (n *Node) checkSeed(ctx context.Context, seed *consensus.Seed) *consensus.S
 				if s, ok := v.(string); err == nil && ok {
 					var iv view.Instance
 					monitor.ParseInfo(s, &iv)
-					return iv.Role, consensus.Addr{Host: iv.MasterHost, Port: iv.MasterPort}, true
+					return iv.Role, model.Addr{Host: iv.MasterHost, Port: iv.MasterPort}, true
 				}
 			}
-			return "", consensus.Addr{}, false
+			return "", model.Addr{}, false
 		}
 		addr, why := resolveMaster(sm.Addr, role)
 		if why != "" {
@@ -107,7 +107,7 @@ func (n *Node) checkSeed(ctx context.Context, seed *consensus.Seed) *consensus.S
 		if addr == sm.Addr {
 			continue
 		}
-		sm.Replicas = slices.DeleteFunc(slices.Clone(sm.Replicas), func(r consensus.Addr) bool { return r == addr })
+		sm.Replicas = slices.DeleteFunc(slices.Clone(sm.Replicas), func(r model.Addr) bool { return r == addr })
 		if !slices.Contains(sm.Replicas, sm.Addr) {
 			sm.Replicas = append(sm.Replicas, sm.Addr)
 		}

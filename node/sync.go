@@ -4,8 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/policy"
 	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
@@ -28,10 +27,10 @@ func (n *Node) syncLoop(ctx context.Context) {
 }
 
 func (n *Node) syncTargets() {
-	var targets []monitor.Target
+	var targets []view.Target
 	var live map[string]uint64
 	var user, pass string
-	n.store.Read(func(s *consensus.State) {
+	n.store.Read(func(s *model.State) {
 		targets, live = policy.Targets(s, n.links.effective)
 		user, pass = policy.PeerAuth(s, n.cfg.SentinelUser, n.cfg.SentinelPass, n.cfg.RequirePass)
 	})
@@ -59,15 +58,15 @@ func (n *Node) SetLinkSettings(master string, created uint64, pairs []string) er
 	default:
 	}
 	prefix := ""
-	n.store.Read(func(s *consensus.State) {
+	n.store.Read(func(s *model.State) {
 		if m := s.Masters[master]; m != nil {
-			prefix = consensus.MasterPayload(m.Name, m.Addr)
+			prefix = model.MasterPayload(m.Name, m.Addr)
 		}
 	})
 	for len(pairs) > 0 {
-		k := 1 + consensus.SettingArity(pairs[0])
-		n.publish(consensus.Event{Master: master, Channel: "+set",
-			Payload: prefix + " " + pairs[0] + " " + consensus.SettingEventValue(pairs[0], pairs[1:k])})
+		k := 1 + model.SettingArity(pairs[0])
+		n.publish(model.Event{Master: master, Channel: "+set",
+			Payload: prefix + " " + pairs[0] + " " + model.SettingEventValue(pairs[0], pairs[1:k])})
 		pairs = pairs[k:]
 	}
 	return nil
@@ -76,11 +75,11 @@ func (n *Node) SetLinkSettings(master string, created uint64, pairs []string) er
 // seed applies the config file's masters once per cluster: afterwards the
 // replicated state wins over config-file lines (design.md, "State on disk").
 func (n *Node) seed(ctx context.Context) {
-	seed := &consensus.Seed{CurrentEpoch: n.cfg.CurrentEpoch}
+	seed := &model.Seed{CurrentEpoch: n.cfg.CurrentEpoch}
 	for _, m := range n.cfg.Masters {
-		sm := consensus.SeedMaster{
-			Name: m.Name, Addr: consensus.Addr{Host: m.Host, Port: m.Port}, ConfigEpoch: m.ConfigEpoch,
-			Settings: consensus.Settings{
+		sm := model.SeedMaster{
+			Name: m.Name, Addr: model.Addr{Host: m.Host, Port: m.Port}, ConfigEpoch: m.ConfigEpoch,
+			Settings: model.Settings{
 				Quorum: m.Quorum, DownAfterMs: m.DownAfter.Milliseconds(), FailoverTimeoutMs: m.FailoverTimeout.Milliseconds(),
 				ParallelSyncs: m.ParallelSyncs, AuthPass: m.AuthPass, AuthUser: m.AuthUser,
 				NotificationScript: m.NotificationScript, ClientReconfigScript: m.ClientReconfigScript,
@@ -88,18 +87,18 @@ func (n *Node) seed(ctx context.Context) {
 			},
 		}
 		for _, r := range m.KnownReplicas {
-			sm.Replicas = append(sm.Replicas, consensus.Addr{Host: r.Host, Port: r.Port})
+			sm.Replicas = append(sm.Replicas, model.Addr{Host: r.Host, Port: r.Port})
 		}
 		if len(m.KnownSentinels) > 0 && n.store.Forming() == nil {
 			n.log.Info("known-sentinel lines ignored: members come from raft", zap.String("master", m.Name), zap.Int("count", len(m.KnownSentinels)))
 		}
 		seed.Masters = append(seed.Masters, sm)
 	}
-	var checked *consensus.Seed // the topology as Redis reports it (seedcheck.go)
+	var checked *model.Seed // the topology as Redis reports it (seedcheck.go)
 	var checkedAt time.Time
 	for attempt := 0; ; attempt++ {
 		seeded := false
-		n.store.Read(func(s *consensus.State) { seeded = s.Seeded })
+		n.store.Read(func(s *model.State) { seeded = s.Seeded })
 		if seeded {
 			if attempt == 0 && len(seed.Masters) > 0 {
 				n.log.Info("replicated state exists: config-file masters are not re-applied")
@@ -120,7 +119,7 @@ func (n *Node) seed(ctx context.Context) {
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		_, err := n.store.Apply(cctx, &consensus.Command{Op: consensus.OpSeed, Node: n.myID, Seed: checked, AtMs: time.Now().UnixMilli()})
+		_, err := n.store.Apply(cctx, &model.Command{Op: model.OpSeed, Node: n.myID, Seed: checked, AtMs: time.Now().UnixMilli()})
 		cancel()
 		if err == nil {
 			continue
@@ -133,27 +132,27 @@ func (n *Node) seed(ctx context.Context) {
 
 // SDown implements monitor.Reporter: every node publishes its own
 // +sdown/-sdown (like Sentinel); a master's transition also goes to the log.
-func (n *Node) SDown(t monitor.Target, down bool) {
+func (n *Node) SDown(t view.Target, down bool) {
 	ch := "-sdown"
 	if down {
 		ch = "+sdown"
 	}
 	payload := ""
-	n.store.Read(func(s *consensus.State) {
+	n.store.Read(func(s *model.State) {
 		m := s.Masters[t.Master]
 		if m == nil {
 			return
 		}
 		if t.IsMaster {
-			payload = consensus.MasterPayload(m.Name, m.Addr)
-		} else if a, err := consensus.ParseAddr(t.Addr); err == nil {
-			payload = consensus.ReplicaPayload(a, m.Name, m.Addr)
+			payload = model.MasterPayload(m.Name, m.Addr)
+		} else if a, err := model.ParseAddr(t.Addr); err == nil {
+			payload = model.ReplicaPayload(a, m.Name, m.Addr)
 		}
 	})
 	if payload != "" {
 		n.srv.Publish(ch, payload)
 		n.log.Info("event", zap.String("channel", ch), zap.String("payload", payload))
-		n.runScripts(consensus.Event{Master: t.Master, Channel: ch, Payload: payload})
+		n.runScripts(model.Event{Master: t.Master, Channel: ch, Payload: payload})
 	}
 	if t.IsMaster {
 		n.observer.set(t.Master, t.Addr, down)
@@ -164,12 +163,12 @@ func (n *Node) SDown(t monitor.Target, down bool) {
 // ReplicaSeen implements monitor.Reporter: a replica listed in a master's
 // INFO and unknown to the cluster is added through the log.
 func (n *Node) ReplicaSeen(master, addr string) {
-	a, err := consensus.ParseAddr(addr)
+	a, err := model.ParseAddr(addr)
 	if err != nil {
 		return
 	}
 	known := true
-	n.store.Read(func(s *consensus.State) { known = policy.ReplicaKnown(s, master, a) })
+	n.store.Read(func(s *model.State) { known = policy.ReplicaKnown(s, master, a) })
 	key := master + "/" + addr
 	if known {
 		n.sighted.Delete(key)
@@ -190,7 +189,7 @@ func (n *Node) ReplicaSeen(master, addr string) {
 		defer n.pending.Delete(key)
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		if _, err := n.store.Apply(ctx, &consensus.Command{Op: consensus.OpAddReplica, Master: master, Addr: a, Node: n.myID, AtMs: time.Now().UnixMilli()}); err != nil {
+		if _, err := n.store.Apply(ctx, &model.Command{Op: model.OpAddReplica, Master: master, Addr: a, Node: n.myID, AtMs: time.Now().UnixMilli()}); err != nil {
 			n.log.Debug("replica not added yet", zap.String("master", master), zap.String("addr", addr), zap.Error(err))
 		}
 	}()
@@ -198,12 +197,12 @@ func (n *Node) ReplicaSeen(master, addr string) {
 
 // Info implements monitor.Reporter: INFO that may need the failover engine
 // (a replica claiming to be master, any failover in progress) wakes it.
-func (n *Node) Info(t monitor.Target, v view.Instance) {
+func (n *Node) Info(t view.Target, v view.Instance) {
 	if !n.store.IsLeader() {
 		return
 	}
 	wake := false
-	n.store.Read(func(s *consensus.State) { wake = policy.InfoWakesEngine(s, t, v) })
+	n.store.Read(func(s *model.State) { wake = policy.InfoWakesEngine(s, t, v) })
 	if wake {
 		n.eng.Wake()
 	}

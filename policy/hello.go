@@ -1,14 +1,14 @@
 package policy
 
 import (
-	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/model"
+	"github.com/raftinel/raftinel/view"
 )
 
 // HelloJob is one hello message to publish on one instance's link.
 type HelloJob struct {
 	Master, Addr string
-	Hello        monitor.Hello
+	Hello        view.Hello
 }
 
 // Hellos lists the hellos of one round, as Sentinel sends them: for every
@@ -16,11 +16,11 @@ type HelloJob struct {
 // node's address (ip, port; an empty ip is filled in with the link's local
 // address when sent), its current epoch, and the master's address and
 // config epoch from the replicated state.
-func Hellos(s *consensus.State, myID, ip string, port int) []HelloJob {
+func Hellos(s *model.State, myID, ip string, port int) []HelloJob {
 	var jobs []HelloJob
 	for _, name := range s.MasterNames() {
 		m := s.Masters[name]
-		h := monitor.Hello{IP: ip, Port: port, MyID: myID, CurrentEpoch: s.CurrentEpoch, Master: name,
+		h := view.Hello{IP: ip, Port: port, MyID: myID, CurrentEpoch: s.CurrentEpoch, Master: name,
 			MasterIP: m.Addr.Host, MasterPort: m.Addr.Port, ConfigEpoch: m.ConfigEpoch}
 		jobs = append(jobs, HelloJob{name, m.Addr.String(), h})
 		for _, r := range m.Replicas {

@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 )
 
 func TestHellos(t *testing.T) {
@@ -12,8 +12,8 @@ func TestHellos(t *testing.T) {
 	st.CurrentEpoch = 9
 	st.Masters["b"].ConfigEpoch = 4
 	got := Hellos(st, "myid", "", 26379)
-	ha := monitor.Hello{Port: 26379, MyID: "myid", CurrentEpoch: 9, Master: "a", MasterIP: "127.0.0.1", MasterPort: 7000}
-	hb := monitor.Hello{Port: 26379, MyID: "myid", CurrentEpoch: 9, Master: "b", MasterIP: "127.0.0.1", MasterPort: 7010, ConfigEpoch: 4}
+	ha := view.Hello{Port: 26379, MyID: "myid", CurrentEpoch: 9, Master: "a", MasterIP: "127.0.0.1", MasterPort: 7000}
+	hb := view.Hello{Port: 26379, MyID: "myid", CurrentEpoch: 9, Master: "b", MasterIP: "127.0.0.1", MasterPort: 7010, ConfigEpoch: 4}
 	want := []HelloJob{
 		{"a", "127.0.0.1:7000", ha}, {"a", "127.0.0.1:7001", ha},
 		{"b", "127.0.0.1:7010", hb}, {"b", "127.0.0.1:7011", hb},

@@ -4,7 +4,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // Opinion is this node's SDOWN verdict on the instance at Addr, monitored
@@ -19,7 +19,7 @@ type Opinion struct {
 // Observation is one OpObserve this node should propose.
 type Observation struct {
 	Master string
-	Addr   consensus.Addr
+	Addr   model.Addr
 	Down   bool
 }
 
@@ -35,7 +35,7 @@ type Observation struct {
 //
 // recheck is how long until the first held-back "down" may be proposed
 // (0: none is held back), so that a caller can sleep until then.
-func Observations(s *consensus.State, myID string, want map[string]Opinion, freshFor time.Duration) (out []Observation, recheck time.Duration) {
+func Observations(s *model.State, myID string, want map[string]Opinion, freshFor time.Duration) (out []Observation, recheck time.Duration) {
 	for name, op := range want {
 		m := s.Masters[name]
 		if m == nil || op.Addr != m.Addr.String() {

@@ -5,16 +5,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
-func testState() *consensus.State {
-	st := consensus.NewState()
+func testState() *model.State {
+	st := model.NewState()
 	for i, name := range []string{"a", "b"} {
-		set := consensus.DefaultSettings(2)
+		set := model.DefaultSettings(2)
 		set.DownAfterMs = 5000
-		st.Masters[name] = &consensus.Master{Name: name, Addr: consensus.Addr{Host: "127.0.0.1", Port: 7000 + 10*i},
-			Settings: set, Replicas: []consensus.Addr{{Host: "127.0.0.1", Port: 7001 + 10*i}}}
+		st.Masters[name] = &model.Master{Name: name, Addr: model.Addr{Host: "127.0.0.1", Port: 7000 + 10*i},
+			Settings: set, Replicas: []model.Addr{{Host: "127.0.0.1", Port: 7001 + 10*i}}}
 	}
 	return st
 }
@@ -43,7 +43,7 @@ func TestObservations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := testState()
 			for m, down := range tc.committed {
-				st.Masters[m].Observations = map[string]consensus.Observation{"me": {Down: down}, "other": {Down: !down}}
+				st.Masters[m].Observations = map[string]model.Observation{"me": {Down: down}, "other": {Down: !down}}
 			}
 			var got []string
 			obs, recheck := Observations(st, "me", tc.want, tc.freshFor)

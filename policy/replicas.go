@@ -3,8 +3,7 @@ package policy
 import (
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/view"
 )
 
@@ -20,7 +19,7 @@ const FollowerDiscoveryDelay = 2 * time.Second
 // ReplicaKnown reports whether the cluster needs no entry for addr, listed
 // in the INFO of master: the master is not monitored (any more), or addr is
 // already its address or one of its replicas.
-func ReplicaKnown(s *consensus.State, master string, addr consensus.Addr) bool {
+func ReplicaKnown(s *model.State, master string, addr model.Addr) bool {
 	m := s.Masters[master]
 	return m == nil || m.Addr == addr || m.HasReplica(addr)
 }
@@ -35,7 +34,7 @@ func ProposeReplica(leader bool, firstSeen, now time.Time) bool {
 // InfoWakesEngine reports whether an INFO reply on the leader needs the
 // failover engine now: a replica claiming to be master (a correction), or
 // any INFO about a master whose failover is running.
-func InfoWakesEngine(s *consensus.State, t monitor.Target, v view.Instance) bool {
+func InfoWakesEngine(s *model.State, t view.Target, v view.Instance) bool {
 	if !t.IsMaster && v.Role == "master" {
 		return true
 	}

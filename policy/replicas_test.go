@@ -4,8 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/view"
 )
 
@@ -21,7 +20,7 @@ func TestReplicaDiscovery(t *testing.T) {
 		{"a", "127.0.0.1:7011", false}, // b's replica is not a's
 		{"gone", "127.0.0.1:7002", true},
 	} {
-		a, _ := consensus.ParseAddr(tc.addr)
+		a, _ := model.ParseAddr(tc.addr)
 		if got := ReplicaKnown(st, tc.master, a); got != tc.known {
 			t.Errorf("%s %s: known %v, want %v", tc.master, tc.addr, got, tc.known)
 		}
@@ -45,19 +44,19 @@ func TestReplicaDiscovery(t *testing.T) {
 
 func TestInfoWakesEngine(t *testing.T) {
 	st := testState()
-	st.Masters["b"].Failover = &consensus.Failover{Epoch: 1}
+	st.Masters["b"].Failover = &model.Failover{Epoch: 1}
 	for _, tc := range []struct {
 		name string
-		t    monitor.Target
+		t    view.Target
 		role string
 		want bool
 	}{
-		{"replica claims master", monitor.Target{Master: "a"}, "master", true},
-		{"replica is replica", monitor.Target{Master: "a"}, "slave", false},
-		{"master is master", monitor.Target{Master: "a", IsMaster: true}, "master", false},
-		{"failover running", monitor.Target{Master: "b"}, "slave", true},
-		{"failover running, master", monitor.Target{Master: "b", IsMaster: true}, "master", true},
-		{"unknown master", monitor.Target{Master: "gone"}, "slave", false},
+		{"replica claims master", view.Target{Master: "a"}, "master", true},
+		{"replica is replica", view.Target{Master: "a"}, "slave", false},
+		{"master is master", view.Target{Master: "a", IsMaster: true}, "master", false},
+		{"failover running", view.Target{Master: "b"}, "slave", true},
+		{"failover running, master", view.Target{Master: "b", IsMaster: true}, "master", true},
+		{"unknown master", view.Target{Master: "gone"}, "slave", false},
 	} {
 		if got := InfoWakesEngine(st, tc.t, view.Instance{Role: tc.role}); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)

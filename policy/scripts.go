@@ -3,7 +3,7 @@ package policy
 import (
 	"strings"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // warningEvents are Sentinel's LL_WARNING events: only these run a
@@ -36,7 +36,7 @@ type MasterScripts struct {
 // ScriptsOf reads m's scripts for node myID; a nil m (-monitor: the master
 // is gone, the event carries its notification-script) has none but
 // notification.
-func ScriptsOf(m *consensus.Master, myID, notification string) MasterScripts {
+func ScriptsOf(m *model.Master, myID, notification string) MasterScripts {
 	if m == nil {
 		return MasterScripts{Notification: notification}
 	}
@@ -59,7 +59,7 @@ func (r ScriptRun) Argv() []string { return append([]string{r.Path}, r.Args...) 
 // <leader|observer> start <from-ip> <from-port> <to-ip> <to-port>` on
 // +switch-master (every node applies the switch; the node that ran the
 // failover is the "leader").
-func Scripts(e consensus.Event, sc MasterScripts) []ScriptRun {
+func Scripts(e model.Event, sc MasterScripts) []ScriptRun {
 	if e.Master == "" {
 		return nil
 	}

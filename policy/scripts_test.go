@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 func TestScripts(t *testing.T) {
@@ -12,22 +12,22 @@ func TestScripts(t *testing.T) {
 	switchPayload := "mymaster 127.0.0.1 7000 127.0.0.1 7001"
 	for _, tc := range []struct {
 		name string
-		e    consensus.Event
+		e    model.Event
 		sc   MasterScripts
 		want [][]string
 	}{
-		{"warning event", consensus.Event{Master: "m", Channel: "+sdown", Payload: "master m 1.2.3.4 6379"}, both,
+		{"warning event", model.Event{Master: "m", Channel: "+sdown", Payload: "master m 1.2.3.4 6379"}, both,
 			[][]string{{"/n.sh", "+sdown", "master m 1.2.3.4 6379"}}},
-		{"not a warning event", consensus.Event{Master: "m", Channel: "+slave-reconf-sent", Payload: "x"}, both, nil},
-		{"no master", consensus.Event{Channel: "+tilt", Payload: "#tilt mode entered"}, both, nil},
-		{"switch, observer", consensus.Event{Master: "m", Channel: "+switch-master", Payload: switchPayload}, both,
+		{"not a warning event", model.Event{Master: "m", Channel: "+slave-reconf-sent", Payload: "x"}, both, nil},
+		{"no master", model.Event{Channel: "+tilt", Payload: "#tilt mode entered"}, both, nil},
+		{"switch, observer", model.Event{Master: "m", Channel: "+switch-master", Payload: switchPayload}, both,
 			[][]string{{"/n.sh", "+switch-master", switchPayload}, {"/r.sh", "mymaster", "observer", "start", "127.0.0.1", "7000", "127.0.0.1", "7001"}}},
-		{"switch, leader, no notification", consensus.Event{Master: "m", Channel: "+switch-master", Payload: switchPayload},
+		{"switch, leader, no notification", model.Event{Master: "m", Channel: "+switch-master", Payload: switchPayload},
 			MasterScripts{ClientReconfig: "/r.sh", Leader: true},
 			[][]string{{"/r.sh", "mymaster", "leader", "start", "127.0.0.1", "7000", "127.0.0.1", "7001"}}},
-		{"malformed switch payload", consensus.Event{Master: "m", Channel: "+switch-master", Payload: "m 1 2"},
+		{"malformed switch payload", model.Event{Master: "m", Channel: "+switch-master", Payload: "m 1 2"},
 			MasterScripts{ClientReconfig: "/r.sh"}, nil},
-		{"no scripts", consensus.Event{Master: "m", Channel: "+odown", Payload: "x"}, MasterScripts{}, nil},
+		{"no scripts", model.Event{Master: "m", Channel: "+odown", Payload: "x"}, MasterScripts{}, nil},
 	} {
 		var got [][]string
 		for _, r := range Scripts(tc.e, tc.sc) {
@@ -47,7 +47,7 @@ func TestScripts(t *testing.T) {
 }
 
 func TestScriptsOf(t *testing.T) {
-	m := &consensus.Master{Name: "m", Leader: "me"}
+	m := &model.Master{Name: "m", Leader: "me"}
 	m.NotificationScript, m.ClientReconfigScript = "/n.sh", "/r.sh"
 	if got := ScriptsOf(m, "me", "/old.sh"); got != (MasterScripts{"/n.sh", "/r.sh", true}) {
 		t.Errorf("monitored, led here: %+v", got)

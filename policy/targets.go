@@ -4,8 +4,8 @@ import (
 	"maps"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/model"
+	"github.com/raftinel/raftinel/view"
 )
 
 // Link is how the monitor reaches a master's instances.
@@ -34,9 +34,9 @@ func EffectiveLink(base Link, o LinkOverride) Link {
 	if o.Pass != nil {
 		out.Pass = *o.Pass
 	}
-	s := consensus.Settings{RenameCommands: out.Rename}
+	s := model.Settings{RenameCommands: out.Rename}
 	for from, to := range o.Rename {
-		_ = consensus.ApplySetting(&s, "rename-command", []string{from, to}) // two values: cannot fail
+		_ = model.ApplySetting(&s, "rename-command", []string{from, to}) // two values: cannot fail
 	}
 	out.Rename = s.RenameCommands
 	return out
@@ -46,7 +46,7 @@ func EffectiveLink(base Link, o LinkOverride) Link {
 // master and each of its replicas, reached with the link linkFor returns
 // for the master incarnation (name, Created) given its replicated
 // settings. live maps each master name to its Created.
-func Targets(s *consensus.State, linkFor func(master string, created uint64, replicated Link) Link) (targets []monitor.Target, live map[string]uint64) {
+func Targets(s *model.State, linkFor func(master string, created uint64, replicated Link) Link) (targets []view.Target, live map[string]uint64) {
 	live = map[string]uint64{}
 	for _, name := range s.MasterNames() {
 		m := s.Masters[name]
@@ -56,7 +56,7 @@ func Targets(s *consensus.State, linkFor func(master string, created uint64, rep
 		// in place, which must not change the monitor's target behind its
 		// back (renaming back would look like no change).
 		l := linkFor(name, m.Created, Link{User: m.AuthUser, Pass: m.AuthPass, Rename: m.RenameCommands})
-		base := monitor.Target{
+		base := view.Target{
 			Master: name, DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond,
 			AuthUser: l.User, AuthPass: l.Pass, Rename: l.Rename,
 			RebootDownAfter: time.Duration(m.MasterRebootDownAfterPeriodMs) * time.Millisecond,
@@ -78,7 +78,7 @@ func Targets(s *consensus.State, linkFor func(master string, created uint64, rep
 // the replicated state (on any node, for all), else this node's config
 // file's (user, pass); with no password, requirePass (Sentinel's
 // requirepass doubles as the password to its peers).
-func PeerAuth(s *consensus.State, user, pass, requirePass string) (string, string) {
+func PeerAuth(s *model.State, user, pass, requirePass string) (string, string) {
 	if v, ok := s.ConfigValue("sentinel-user"); ok {
 		user = v
 	}
@@ -92,11 +92,11 @@ func PeerAuth(s *consensus.State, user, pass, requirePass string) (string, strin
 }
 
 // Peers lists the other members of the cluster as monitor peers.
-func Peers(members []consensus.Member, user, pass string) []monitor.Peer {
-	var peers []monitor.Peer
+func Peers(members []model.Member, user, pass string) []view.PeerTarget {
+	var peers []view.PeerTarget
 	for _, m := range members {
 		if !m.Self {
-			peers = append(peers, monitor.Peer{ID: m.ID, Addr: m.Addr, AuthUser: user, AuthPass: pass})
+			peers = append(peers, view.PeerTarget{ID: m.ID, Addr: m.Addr, AuthUser: user, AuthPass: pass})
 		}
 	}
 	return peers

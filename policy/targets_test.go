@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/model"
+	"github.com/raftinel/raftinel/view"
 )
 
 func ptr(s string) *string { return &s }
@@ -52,7 +52,7 @@ func TestTargets(t *testing.T) {
 	if !reflect.DeepEqual(live, map[string]uint64{"a": 3, "b": 4}) || !reflect.DeepEqual(asked, []string{"a", "b"}) {
 		t.Fatalf("live %v, asked %v", live, asked)
 	}
-	want := []monitor.Target{
+	want := []view.Target{
 		{Master: "a", Addr: "127.0.0.1:7000", IsMaster: true, DownAfter: 5 * time.Second, AuthPass: "apass", Rename: map[string]string{"ping": "P"}},
 		{Master: "a", Addr: "127.0.0.1:7001", DownAfter: 5 * time.Second, AuthPass: "apass", Rename: map[string]string{"ping": "P"}},
 		{Master: "b", Addr: "127.0.0.1:7010", IsMaster: true, DownAfter: 5 * time.Second, AuthUser: "own", RebootDownAfter: 1500 * time.Millisecond},
@@ -72,16 +72,16 @@ func TestTargets(t *testing.T) {
 func TestPeerAuth(t *testing.T) {
 	plain := testState()
 	set := testState()
-	if err := consensus.ApplyConfig(set, []string{"sentinel-user", "su", "sentinel-pass", "sp"}); err != nil {
+	if err := model.ApplyConfig(set, []string{"sentinel-user", "su", "sentinel-pass", "sp"}); err != nil {
 		t.Fatal(err)
 	}
 	emptyPass := testState()
-	if err := consensus.ApplyConfig(emptyPass, []string{"sentinel-pass", ""}); err != nil {
+	if err := model.ApplyConfig(emptyPass, []string{"sentinel-pass", ""}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name       string
-		st         *consensus.State
+		st         *model.State
 		user, pass string
 	}{
 		{"config file", plain, "cu", "cp"},
@@ -96,8 +96,8 @@ func TestPeerAuth(t *testing.T) {
 	if _, p := PeerAuth(plain, "", "", "rq"); p != "rq" {
 		t.Errorf("no sentinel-pass anywhere: %q, want requirepass", p)
 	}
-	peers := Peers([]consensus.Member{{ID: "me", Addr: "a:1", Self: true}, {ID: "n2", Addr: "b:2"}}, "u", "p")
-	if want := []monitor.Peer{{ID: "n2", Addr: "b:2", AuthUser: "u", AuthPass: "p"}}; !reflect.DeepEqual(peers, want) {
+	peers := Peers([]model.Member{{ID: "me", Addr: "a:1", Self: true}, {ID: "n2", Addr: "b:2"}}, "u", "p")
+	if want := []view.PeerTarget{{ID: "n2", Addr: "b:2", AuthUser: "u", AuthPass: "p"}}; !reflect.DeepEqual(peers, want) {
 		t.Fatalf("peers %+v", peers)
 	}
 }

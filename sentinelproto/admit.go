@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/acl"
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // applyCtx bounds a change made for this client and names its ACL user,
@@ -13,7 +13,7 @@ import (
 // ACL too (consensus admission, Permits).
 func (x *cmdCtx) applyCtx() (context.Context, context.CancelFunc) {
 	ctx, cancel := x.s.applyCtx()
-	return consensus.WithClient(ctx, x.c.User().Name()), cancel
+	return model.WithClient(ctx, x.c.User().Name()), cancel
 }
 
 // Permits reports whether user may run argv under this node's ACL. The
@@ -23,7 +23,7 @@ func (x *cmdCtx) applyCtx() (context.Context, context.CancelFunc) {
 func (s *Server) Permits(user string, argv []string) error {
 	u := s.acl.User(user)
 	if u == nil {
-		return &consensus.Error{Kind: consensus.ErrNoPerm, Msg: "NOPERM user '" + user + "' is unknown to the raft leader"}
+		return &model.Error{Kind: model.ErrNoPerm, Msg: "NOPERM user '" + user + "' is unknown to the raft leader"}
 	}
 	args := make([][]byte, len(argv))
 	for i, a := range argv {
@@ -37,7 +37,7 @@ func (s *Server) Permits(user string, argv []string) error {
 		return nil
 	}
 	s.aclLog.Add(acl.LogEntry{Username: u.Name(), Reason: acl.ReasonCommand, Object: c.name, Time: time.Now(), ClientInfo: "forwarded by another node"})
-	return &consensus.Error{Kind: consensus.ErrNoPerm, Msg: "NOPERM this user has no permissions to run the '" + c.name + "' command (the raft leader's ACL)"}
+	return &model.Error{Kind: model.ErrNoPerm, Msg: "NOPERM this user has no permissions to run the '" + c.name + "' command (the raft leader's ACL)"}
 }
 
 // CheckScript applies this node's deny-scripts-reconfig and executable
@@ -46,7 +46,7 @@ func (s *Server) Permits(user string, argv []string) error {
 // consensus.ErrRefused with Sentinel's text.
 func (s *Server) CheckScript(option, path string) error {
 	if err := s.checkScript(option, path); err != nil {
-		return &consensus.Error{Kind: consensus.ErrRefused, Msg: err.Error()}
+		return &model.Error{Kind: model.ErrRefused, Msg: err.Error()}
 	}
 	return nil
 }

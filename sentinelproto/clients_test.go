@@ -10,11 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/raftinel/raftinel/config"
-	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/model"
+	"github.com/redis/go-redis/v9"
 )
 
 // Real clients against the fake-backed server: go-redis v9 (RESP2, RESP3,
@@ -154,10 +153,10 @@ func TestGoRedisFailoverClient(t *testing.T) {
 	m := redistest.Start(t)
 	r := redistest.Start(t, redistest.ReplicaOf(m))
 	e := newEnv(t)
-	hp := func(s *redistest.Server) consensus.Addr { return consensus.Addr{Host: s.Host, Port: s.Port} }
-	e.state(func(st *consensus.State) {
+	hp := func(s *redistest.Server) model.Addr { return model.Addr{Host: s.Host, Port: s.Port} }
+	e.state(func(st *model.State) {
 		st.Masters["mymaster"].Addr = hp(m)
-		st.Masters["mymaster"].Replicas = []consensus.Addr{hp(r)}
+		st.Masters["mymaster"].Replicas = []model.Addr{hp(r)}
 	})
 	ctx := ctxT(t)
 	fc := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "mymaster", SentinelAddrs: []string{e.addr}})
@@ -184,9 +183,9 @@ func TestGoRedisFailoverClient(t *testing.T) {
 	if _, err := r.Do("REPLICAOF", "NO", "ONE"); err != nil {
 		t.Fatal(err)
 	}
-	e.state(func(st *consensus.State) {
+	e.state(func(st *model.State) {
 		st.Masters["mymaster"].Addr = hp(r)
-		st.Masters["mymaster"].Replicas = []consensus.Addr{hp(m)}
+		st.Masters["mymaster"].Replicas = []model.Addr{hp(m)}
 	})
 	e.srv.Publish("+switch-master", fmt.Sprintf("mymaster %s %d %s %d", m.Host, m.Port, r.Host, r.Port))
 	deadline := time.Now().Add(10 * time.Second)

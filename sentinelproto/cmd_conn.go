@@ -1,10 +1,9 @@
 package sentinelproto
 
 import (
-	"go.uber.org/zap"
-
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/resp"
+	"go.uber.org/zap"
 )
 
 const (
@@ -39,7 +38,7 @@ func cmdPing(x *cmdCtx) {
 // ROLE -> ["sentinel", [master names]]
 func cmdRole(x *cmdCtx) {
 	var names []string
-	x.s.o.Cluster.Read(func(st *consensus.State) { names = st.MasterNames() })
+	x.s.o.Cluster.Read(func(st *model.State) { names = st.MasterNames() })
 	x.r.array(2)
 	x.r.bulk("sentinel")
 	x.r.bulks(names)

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/config"
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // Connection-level behaviour, byte for byte against redis-sentinel 7.0.15
@@ -285,7 +285,7 @@ func TestShutdownAndPublish(t *testing.T) {
 
 func TestPanicIsContained(t *testing.T) {
 	e := newEnv(t)
-	e.state(func(st *consensus.State) { st.Masters["broken"] = nil }) // a bug elsewhere
+	e.state(func(st *model.State) { st.Masters["broken"] = nil }) // a bug elsewhere
 	c := e.dial()
 	c.expect("-ERR internal error\r\n", "SENTINEL", "MASTERS")
 	c.expect("+PONG\r\n", "PING")

@@ -3,9 +3,9 @@ package sentinelproto
 import (
 	"context"
 
-	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/userscript"
+	"github.com/raftinel/raftinel/view"
 )
 
 // Cluster is what the protocol layer needs from consensus. It reads the
@@ -13,17 +13,17 @@ import (
 type Cluster interface {
 	// Read runs f with the replicated state under a read lock. f must not
 	// keep s or anything reachable from it after returning.
-	Read(f func(s *consensus.State))
+	Read(f func(s *model.State))
 	// AwaitFresh returns nil when this node may answer address queries
 	// (design rule 8), else an error wrapping consensus.ErrStale. While the
 	// node is still catching up after a start or a stale period it waits,
 	// at most raft-stale-after.
 	AwaitFresh(ctx context.Context) error
 	// Members returns the Raft configuration as this node knows it.
-	Members() []consensus.Member
+	Members() []model.Member
 	// Apply commits a command through the log (forwarded to the leader when
 	// this node is a follower) and returns once this node has applied it.
-	Apply(ctx context.Context, cmd *consensus.Command) (consensus.Result, error)
+	Apply(ctx context.Context, cmd *model.Command) (model.Result, error)
 	// Sync waits until this node has applied everything the leader had
 	// applied when Sync was called (a read barrier before validating a
 	// write against the state).
@@ -38,9 +38,9 @@ type Cluster interface {
 // Monitor is this node's local view of Redis instances and peers.
 type Monitor interface {
 	// Instance returns the view of addr monitored under master name.
-	Instance(master, addr string) (monitor.InstanceView, bool)
+	Instance(master, addr string) (view.Instance, bool)
 	// Peer returns the view of another node by myid.
-	Peer(id string) (monitor.PeerView, bool)
+	Peer(id string) (view.Peer, bool)
 }
 
 // Scripts is the node's script runner (notification-script,
@@ -67,10 +67,10 @@ type LinkSettings interface {
 type PendingSettings interface {
 	// SetPending records validated option pairs made by the ACL user for
 	// m's incarnation; m is the master as committed on this node.
-	SetPending(m *consensus.Master, user string, pairs []string) error
+	SetPending(m *model.Master, user string, pairs []string) error
 	// Overlay applies this node's pending changes of m's incarnation to m
 	// (a copy).
-	Overlay(m *consensus.Master)
+	Overlay(m *model.Master)
 	// Committed tells that this node committed pairs through the log for
 	// the incarnation created: pending changes of those settings are
 	// replaced.
@@ -83,6 +83,6 @@ type PendingSettings interface {
 // (SENTINEL FAILOVER is forwarded to the leader).
 type Failover interface {
 	// Manual starts a SENTINEL FAILOVER. Errors: consensus.ErrNoSuchMaster,
-	// consensus.ErrFailoverInProgress, failover.ErrNoGoodSlave.
+	// consensus.ErrFailoverInProgress, consensus.ErrNoGoodSlave.
 	Manual(ctx context.Context, master string) error
 }

@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/failover"
+	"github.com/raftinel/raftinel/model"
 )
 
 // Error replies. Those marked raftinel are not Sentinel's: they exist because
@@ -32,29 +31,29 @@ const (
 // errorText maps an error from Cluster, Failover or validation to the text
 // of its reply (without the leading '-'). It is the only place that does so.
 func errorText(err error) string {
-	var ce *consensus.Error
+	var ce *model.Error
 	switch {
-	case errors.Is(err, consensus.ErrStale):
+	case errors.Is(err, model.ErrStale):
 		return ErrTextStale
-	case errors.Is(err, consensus.ErrNoPerm) && errors.As(err, &ce):
+	case errors.Is(err, model.ErrNoPerm) && errors.As(err, &ce):
 		return ce.Msg // the leader's NOPERM, as written
-	case errors.Is(err, consensus.ErrFailoverInProgress):
+	case errors.Is(err, model.ErrFailoverInProgress):
 		return errTextInProgress
-	case errors.Is(err, failover.ErrNoGoodSlave):
+	case errors.Is(err, model.ErrNoGoodSlave):
 		return errTextNoGoodSlave
-	case errors.Is(err, consensus.ErrNoLeader), errors.Is(err, consensus.ErrTimeout),
-		errors.Is(err, consensus.ErrNotLeader), errors.Is(err, failover.ErrNotLeader),
+	case errors.Is(err, model.ErrNoLeader), errors.Is(err, model.ErrTimeout),
+		errors.Is(err, model.ErrNotLeader),
 		errors.Is(err, context.DeadlineExceeded):
 		return errTextTryAgainPrefix + err.Error()
 	case errors.As(err, &ce):
 		return "ERR " + ce.Msg
-	case errors.Is(err, consensus.ErrNoSuchMaster):
+	case errors.Is(err, model.ErrNoSuchMaster):
 		return errTextNoSuchMaster
-	case errors.Is(err, consensus.ErrDuplicateMaster):
+	case errors.Is(err, model.ErrDuplicateMaster):
 		return "ERR Duplicate master name."
-	case errors.Is(err, consensus.ErrInvalidPort):
+	case errors.Is(err, model.ErrInvalidPort):
 		return "ERR Invalid port number."
-	case errors.Is(err, consensus.ErrInvalidQuorum):
+	case errors.Is(err, model.ErrInvalidQuorum):
 		return "ERR Quorum must be 1 or greater."
 	}
 	return "ERR " + err.Error()

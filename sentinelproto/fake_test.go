@@ -10,12 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/raftinel/raftinel/config"
-	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/internal/glob"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/model"
+	"github.com/raftinel/raftinel/view"
+	"go.uber.org/zap"
 )
 
 // Fakes of the three dependencies: pure protocol tests, no Raft, no Redis.
@@ -32,15 +31,15 @@ const (
 type fakeCluster struct {
 	mu       sync.RWMutex
 	version  atomic.Uint64 // bumped after every change of st, like the FSM's
-	st       *consensus.State
-	members  []consensus.Member
+	st       *model.State
+	members  []model.Member
 	freshErr error
 	applyErr error
-	applied  []consensus.Command
+	applied  []model.Command
 	publish  func(channel, payload string) int
 }
 
-func (f *fakeCluster) Read(fn func(s *consensus.State)) {
+func (f *fakeCluster) Read(fn func(s *model.State)) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	fn(f.st)
@@ -58,19 +57,19 @@ func (f *fakeCluster) AwaitFresh(context.Context) error {
 	return f.freshErr
 }
 
-func (f *fakeCluster) Members() []consensus.Member {
+func (f *fakeCluster) Members() []model.Member {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return append([]consensus.Member(nil), f.members...)
+	return append([]model.Member(nil), f.members...)
 }
 
 func (f *fakeCluster) RaftInfo() [][2]string {
 	return [][2]string{{"raft_state", "Leader"}, {"raft_term", "3"}, {"raft_leader_id", testMyID}}
 }
 
-func (f *fakeCluster) Apply(ctx context.Context, cmd *consensus.Command) (consensus.Result, error) {
+func (f *fakeCluster) Apply(ctx context.Context, cmd *model.Command) (model.Result, error) {
 	f.mu.Lock()
-	var events []consensus.Event
+	var events []model.Event
 	res, err := f.applyLocked(cmd, &events)
 	f.version.Add(1)
 	pub := f.publish
@@ -83,88 +82,88 @@ func (f *fakeCluster) Apply(ctx context.Context, cmd *consensus.Command) (consen
 	return res, err
 }
 
-func (f *fakeCluster) applyLocked(cmd *consensus.Command, events *[]consensus.Event) (consensus.Result, error) {
+func (f *fakeCluster) applyLocked(cmd *model.Command, events *[]model.Event) (model.Result, error) {
 	if f.applyErr != nil {
-		return consensus.Result{}, f.applyErr
+		return model.Result{}, f.applyErr
 	}
 	f.applied = append(f.applied, *cmd)
 	ev := func(ch, format string, a ...any) {
-		*events = append(*events, consensus.Event{Channel: ch, Payload: fmt.Sprintf(format, a...)})
+		*events = append(*events, model.Event{Channel: ch, Payload: fmt.Sprintf(format, a...)})
 	}
 	m := f.st.Masters[cmd.Master]
 	switch cmd.Op {
-	case consensus.OpMonitor:
+	case model.OpMonitor:
 		if m != nil {
 			if m.Addr == cmd.Addr && m.Quorum == cmd.Quorum {
-				return consensus.Result{Index: 1}, nil
+				return model.Result{Index: 1}, nil
 			}
-			return consensus.Result{}, &consensus.Error{Kind: consensus.ErrDuplicateMaster, Msg: "Duplicate master name."}
+			return model.Result{}, &model.Error{Kind: model.ErrDuplicateMaster, Msg: "Duplicate master name."}
 		}
-		nm := &consensus.Master{Name: cmd.Master, Addr: cmd.Addr, Settings: consensus.DefaultSettings(cmd.Quorum)}
+		nm := &model.Master{Name: cmd.Master, Addr: cmd.Addr, Settings: model.DefaultSettings(cmd.Quorum)}
 		for p := cmd.Pairs; len(p) >= 2; p = p[2:] {
-			if err := consensus.ApplySetting(&nm.Settings, p[0], p[1:2]); err != nil {
-				return consensus.Result{}, err
+			if err := model.ApplySetting(&nm.Settings, p[0], p[1:2]); err != nil {
+				return model.Result{}, err
 			}
 		}
 		f.st.Masters[cmd.Master] = nm
 		ev("+monitor", "master %s %s %d quorum %d", cmd.Master, cmd.Addr.Host, cmd.Addr.Port, cmd.Quorum)
-	case consensus.OpRemove:
+	case model.OpRemove:
 		if m == nil {
-			return consensus.Result{}, consensus.ErrNoSuchMaster
+			return model.Result{}, model.ErrNoSuchMaster
 		}
 		delete(f.st.Masters, cmd.Master)
 		ev("-monitor", "master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
-	case consensus.OpSet:
+	case model.OpSet:
 		if m == nil {
-			return consensus.Result{}, consensus.ErrNoSuchMaster
+			return model.Result{}, model.ErrNoSuchMaster
 		}
 		for j := 0; j < len(cmd.Pairs); {
-			n := consensus.SettingArity(cmd.Pairs[j])
+			n := model.SettingArity(cmd.Pairs[j])
 			vals := cmd.Pairs[j+1 : j+1+n]
-			if err := consensus.ApplySetting(&m.Settings, cmd.Pairs[j], vals); err != nil {
-				return consensus.Result{}, err
+			if err := model.ApplySetting(&m.Settings, cmd.Pairs[j], vals); err != nil {
+				return model.Result{}, err
 			}
 			ev("+set", "master %s %s %d %s %s", m.Name, m.Addr.Host, m.Addr.Port,
-				strings.ToLower(cmd.Pairs[j]), consensus.SettingEventValue(cmd.Pairs[j], vals))
+				strings.ToLower(cmd.Pairs[j]), model.SettingEventValue(cmd.Pairs[j], vals))
 			j += 1 + n
 		}
-	case consensus.OpConfig:
-		if err := consensus.ApplyConfig(f.st, cmd.Pairs); err != nil {
-			return consensus.Result{}, err
+	case model.OpConfig:
+		if err := model.ApplyConfig(f.st, cmd.Pairs); err != nil {
+			return model.Result{}, err
 		}
-	case consensus.OpReset:
+	case model.OpReset:
 		n := int64(0)
 		for _, name := range f.st.MasterNames() {
 			if glob.Match(cmd.Pattern, name) {
 				n++
 			}
 		}
-		return consensus.Result{Index: 1, Value: n}, nil
+		return model.Result{Index: 1, Value: n}, nil
 	}
-	return consensus.Result{Index: 1}, nil
+	return model.Result{Index: 1}, nil
 }
 
 type fakeMonitor struct {
 	mu    sync.Mutex
-	views map[string]monitor.InstanceView // master|addr
-	peers map[string]monitor.PeerView
+	views map[string]view.Instance // master|addr
+	peers map[string]view.Peer
 }
 
-func (f *fakeMonitor) Instance(master, addr string) (monitor.InstanceView, bool) {
+func (f *fakeMonitor) Instance(master, addr string) (view.Instance, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	v, ok := f.views[master+"|"+addr]
 	return v, ok
 }
 
-func (f *fakeMonitor) Peer(id string) (monitor.PeerView, bool) {
+func (f *fakeMonitor) Peer(id string) (view.Peer, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	v, ok := f.peers[id]
 	return v, ok
 }
 
-func (f *fakeMonitor) set(master, addr string, fn func(v *monitor.InstanceView)) {
+func (f *fakeMonitor) set(master, addr string, fn func(v *view.Instance)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	v := f.views[master+"|"+addr]
@@ -203,9 +202,9 @@ type testEnv struct {
 }
 
 var (
-	addrM  = consensus.Addr{Host: "127.0.0.1", Port: 6379}
-	addrR1 = consensus.Addr{Host: "127.0.0.1", Port: 6380}
-	addrR2 = consensus.Addr{Host: "127.0.0.1", Port: 6381}
+	addrM  = model.Addr{Host: "127.0.0.1", Port: 6379}
+	addrR1 = model.Addr{Host: "127.0.0.1", Port: 6380}
+	addrR2 = model.Addr{Host: "127.0.0.1", Port: 6381}
 )
 
 // newEnv starts a server watching mymaster (quorum 2) with two replicas,
@@ -217,25 +216,25 @@ func newEnv(t testing.TB, tweak ...func(*config.Config)) *testEnv {
 	for _, f := range tweak {
 		f(cfg)
 	}
-	st := consensus.NewState()
-	st.Masters["mymaster"] = &consensus.Master{Name: "mymaster", Addr: addrM,
-		Settings: consensus.DefaultSettings(2), Replicas: []consensus.Addr{addrR1, addrR2}}
+	st := model.NewState()
+	st.Masters["mymaster"] = &model.Master{Name: "mymaster", Addr: addrM,
+		Settings: model.DefaultSettings(2), Replicas: []model.Addr{addrR1, addrR2}}
 	now := time.Now()
-	view := func(role string) monitor.InstanceView {
-		return monitor.InstanceView{Connected: true, LastOKPing: now, LastPingReply: now, InfoRefresh: now,
+	instance := func(role string) view.Instance {
+		return view.Instance{Connected: true, LastOKPing: now, LastPingReply: now, InfoRefresh: now,
 			InfoText: "# Server\r\nrole:" + role + "\r\n", RunID: testRunID, Role: role, RoleChanged: now.Add(-time.Minute),
 			MasterHost: "127.0.0.1", MasterPort: 6379, MasterLinkUp: true, MasterLastIOSec: 0,
 			SlavePriority: 100, SlaveReplOffset: 1234, ReplicaAnnounced: true}
 	}
-	mon := &fakeMonitor{views: map[string]monitor.InstanceView{
-		"mymaster|" + addrM.String():  view("master"),
-		"mymaster|" + addrR1.String(): view("slave"),
-		"mymaster|" + addrR2.String(): view("slave"),
-	}, peers: map[string]monitor.PeerView{
+	mon := &fakeMonitor{views: map[string]view.Instance{
+		"mymaster|" + addrM.String():  instance("master"),
+		"mymaster|" + addrR1.String(): instance("slave"),
+		"mymaster|" + addrR2.String(): instance("slave"),
+	}, peers: map[string]view.Peer{
 		testPeer1: {ID: testPeer1, Addr: "127.0.0.1:26380", Connected: true, LastOKPing: now, LastPingReply: now},
 		testPeer2: {ID: testPeer2, Addr: "127.0.0.1:26381", Connected: true, LastOKPing: now, LastPingReply: now},
 	}}
-	cl := &fakeCluster{st: st, members: []consensus.Member{
+	cl := &fakeCluster{st: st, members: []model.Member{
 		{ID: testMyID, Addr: "127.0.0.1:26379", Voter: true, Leader: true, Self: true},
 		{ID: testPeer1, Addr: "127.0.0.1:26380", Voter: true},
 		{ID: testPeer2, Addr: "127.0.0.1:26381", Voter: true},
@@ -283,7 +282,7 @@ func newEnv(t testing.TB, tweak ...func(*config.Config)) *testEnv {
 }
 
 // state runs fn on the fake's state under its lock.
-func (e *testEnv) state(fn func(st *consensus.State)) {
+func (e *testEnv) state(fn func(st *model.State)) {
 	e.cluster.mu.Lock()
 	defer e.cluster.mu.Unlock()
 	fn(e.cluster.st)

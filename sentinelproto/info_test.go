@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/internal/resptest"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/model"
+	"github.com/raftinel/raftinel/view"
 )
 
 // INFO (spec §3; checklist 39, 40).
@@ -73,11 +73,11 @@ func TestInfo(t *testing.T) {
 		}
 	}
 	// status: sdown from this node's view, odown from the state.
-	e.mon.set("mymaster", addrM.String(), func(v *monitor.InstanceView) { v.SDown = true })
+	e.mon.set("mymaster", addrM.String(), func(v *view.Instance) { v.SDown = true })
 	if _, _, vals = infoOf(t, c, "sentinel"); !strings.Contains(vals["master0"], "status=sdown") {
 		t.Fatalf("sdown: %q", vals["master0"])
 	}
-	e.state(func(st *consensus.State) { st.Masters["mymaster"].ODown = true })
+	e.state(func(st *model.State) { st.Masters["mymaster"].ODown = true })
 	if _, _, vals = infoOf(t, c, "sentinel"); !strings.Contains(vals["master0"], "status=odown") {
 		t.Fatalf("odown: %q", vals["master0"])
 	}
@@ -128,10 +128,10 @@ func TestInfoLinks(t *testing.T) {
 	if vals["link_errors"] != "0" || vals["link_refusals"] != "0" {
 		t.Fatalf("healthy: %v", vals)
 	}
-	e.mon.set("mymaster", addrR1.String(), func(v *monitor.InstanceView) {
+	e.mon.set("mymaster", addrR1.String(), func(v *view.Instance) {
 		v.Connected, v.LastError = false, "AUTH: WRONGPASS invalid username-password pair or user is disabled."
 	})
-	e.mon.set("mymaster", addrR2.String(), func(v *monitor.InstanceView) { v.LastError = "dial: connection refused" })
+	e.mon.set("mymaster", addrR2.String(), func(v *view.Instance) { v.LastError = "dial: connection refused" })
 	_, _, vals = infoOf(t, c, "links")
 	if vals["link_errors"] != "2" || vals["link_refusals"] != "1" ||
 		vals["link_error0"] != "master=mymaster,addr="+addrR1.String()+",error=AUTH: WRONGPASS invalid username-password pair or user is disabled." ||

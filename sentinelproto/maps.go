@@ -6,10 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/raftinel/raftinel/model"
+	"github.com/raftinel/raftinel/view"
 	"github.com/tidwall/redcon"
-
-	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
 )
 
 // Instance maps of SENTINEL MASTER(S)/REPLICAS/SENTINELS (spec §2.1): the
@@ -124,13 +123,13 @@ func (w *kv) append(b []byte, resp3 bool) []byte {
 
 // copyMaster deep-copies what the maps read, so nothing reachable from the
 // state is used after Cluster.Read returns.
-func copyMaster(m *consensus.Master) *consensus.Master { return m.Clone() }
+func copyMaster(m *model.Master) *model.Master { return m.Clone() }
 
 // allMasters returns copies of every master in MASTERS order, with this
 // node's pending settings on top (shownMaster).
-func (s *Server) allMasters() []*consensus.Master {
-	var out []*consensus.Master
-	s.o.Cluster.Read(func(st *consensus.State) {
+func (s *Server) allMasters() []*model.Master {
+	var out []*model.Master
+	s.o.Cluster.Read(func(st *model.State) {
 		for _, n := range st.MasterNames() {
 			out = append(out, copyMaster(st.Masters[n]))
 		}
@@ -142,7 +141,7 @@ func (s *Server) allMasters() []*consensus.Master {
 }
 
 // master returns a copy of the named master as this node shows it, or nil.
-func (s *Server) master(name string) *consensus.Master {
+func (s *Server) master(name string) *model.Master {
 	m := s.committedMaster(name)
 	if m != nil {
 		s.shownMaster(m)
@@ -151,9 +150,9 @@ func (s *Server) master(name string) *consensus.Master {
 }
 
 // committedMaster returns a copy of the named master as committed, or nil.
-func (s *Server) committedMaster(name string) *consensus.Master {
-	var out *consensus.Master
-	s.o.Cluster.Read(func(st *consensus.State) {
+func (s *Server) committedMaster(name string) *model.Master {
+	var out *model.Master
+	s.o.Cluster.Read(func(st *model.State) {
 		if m := st.Masters[name]; m != nil {
 			out = copyMaster(m)
 		}
@@ -164,30 +163,30 @@ func (s *Server) committedMaster(name string) *consensus.Master {
 // shownMaster puts this node's pending settings (SENTINEL SET accepted
 // without a Raft leader, Options.Pending) on m, a copy: this node shows
 // its own changes, as Sentinel shows its local config.
-func (s *Server) shownMaster(m *consensus.Master) {
+func (s *Server) shownMaster(m *model.Master) {
 	if s.o.Pending != nil {
 		s.o.Pending.Overlay(m)
 	}
 }
 
-func (s *Server) members() []consensus.Member { return s.o.Cluster.Members() }
+func (s *Server) members() []model.Member { return s.o.Cluster.Members() }
 
 // view is this node's view of an instance of master.
-func (s *Server) view(master string, a consensus.Addr) (monitor.InstanceView, bool) {
+func (s *Server) view(master string, a model.Addr) (view.Instance, bool) {
 	return s.viewKey(master, a.String())
 }
 
 // viewKey is view with the address as host:port.
-func (s *Server) viewKey(master, addr string) (monitor.InstanceView, bool) {
+func (s *Server) viewKey(master, addr string) (view.Instance, bool) {
 	if s.o.Monitor == nil {
-		return monitor.InstanceView{}, false
+		return view.Instance{}, false
 	}
 	return s.o.Monitor.Instance(master, addr)
 }
 
-func (s *Server) peerView(id string) (monitor.PeerView, bool) {
+func (s *Server) peerView(id string) (view.Peer, bool) {
 	if s.o.Monitor == nil {
-		return monitor.PeerView{}, false
+		return view.Peer{}, false
 	}
 	return s.o.Monitor.Peer(id)
 }
@@ -215,7 +214,7 @@ func msAgeOrZero(now, t time.Time) int64 {
 // promoted one) shows no failover flags and clients that reject
 // failover_in_progress (node-redis) can use it at once. Replicas keep their
 // reconf_* flags until the failover ends.
-func activeFailover(m *consensus.Master) *consensus.Failover {
+func activeFailover(m *model.Master) *model.Failover {
 	if m.Failover != nil && !m.Failover.Switched {
 		return m.Failover
 	}
@@ -238,12 +237,12 @@ func (s *Server) linkFields(w *kv, now time.Time, pending, refcount int, failove
 
 // hostPort renders an address for a reply (shownHost: an IP unless
 // announce-hostnames is yes).
-func (s *Server) hostPort(a consensus.Addr) (string, string) {
+func (s *Server) hostPort(a model.Addr) (string, string) {
 	return s.shownHost(a.Host), strconv.Itoa(a.Port)
 }
 
 // address writes name (when withName, as host:port), ip and port.
-func (s *Server) address(w *kv, a consensus.Addr, withName bool) {
+func (s *Server) address(w *kv, a model.Addr, withName bool) {
 	ip := s.shownHost(a.Host)
 	if withName {
 		w.tmp = w.tmp[:0]
@@ -262,7 +261,7 @@ func (s *Server) address(w *kv, a consensus.Addr, withName bool) {
 }
 
 // masterMap writes one entry of SENTINEL MASTERS.
-func (s *Server) masterMap(w *kv, m *consensus.Master, members int, now time.Time) {
+func (s *Server) masterMap(w *kv, m *model.Master, members int, now time.Time) {
 	v, ok := s.viewKey(m.Name, s.addrKey(m))
 	fo := activeFailover(m)
 	flags := flagMaster.set(flagSDown, ok && v.SDown).set(flagODown, m.ODown).set(flagDisconnected, !ok || !v.Connected)
@@ -306,16 +305,16 @@ func (s *Server) masterMap(w *kv, m *consensus.Master, members int, now time.Tim
 
 // replicaMap writes one entry of SENTINEL REPLICAS; v, ok is this node's
 // view of replica a, key its host:port.
-func (s *Server) replicaMap(w *kv, m *consensus.Master, a consensus.Addr, key string, v monitor.InstanceView, ok bool, now time.Time) {
+func (s *Server) replicaMap(w *kv, m *model.Master, a model.Addr, key string, v view.Instance, ok bool, now time.Time) {
 	flags := flagSlave.set(flagSDown, ok && v.SDown).set(flagDisconnected, !ok || !v.Connected)
 	if fo := m.Failover; fo != nil {
 		flags = flags.set(flagPromoted, !fo.Switched && fo.Candidate == a)
 		switch fo.Reconf[key] {
-		case consensus.ReconfSent:
+		case model.ReconfSent:
 			flags |= flagReconfSent
-		case consensus.ReconfInprog:
+		case model.ReconfInprog:
 			flags |= flagReconfInprog
-		case consensus.ReconfDone:
+		case model.ReconfDone:
 			flags |= flagReconfDone
 		}
 	}
@@ -367,7 +366,7 @@ func (s *Server) replicaMap(w *kv, m *consensus.Master, a consensus.Addr, key st
 
 // peerDown applies Sentinel's SDOWN rule to a peer: no valid PING reply for
 // longer than the master's down-after. It returns how long past the limit.
-func (s *Server) peerDown(v monitor.PeerView, ok bool, downAfterMs int64, now time.Time) (bool, time.Duration) {
+func (s *Server) peerDown(v view.Peer, ok bool, downAfterMs int64, now time.Time) (bool, time.Duration) {
 	var elapsed time.Duration
 	switch {
 	case ok && !v.PingPendingSince.IsZero():
@@ -385,7 +384,7 @@ func (s *Server) peerDown(v monitor.PeerView, ok bool, downAfterMs int64, now ti
 
 // sentinelMap writes one entry of SENTINEL SENTINELS: another raftinel
 // node.
-func (s *Server) sentinelMap(w *kv, m *consensus.Master, mem consensus.Member, refcount int, now time.Time) {
+func (s *Server) sentinelMap(w *kv, m *model.Master, mem model.Member, refcount int, now time.Time) {
 	v, ok := s.peerView(mem.ID)
 	down, over := s.peerDown(v, ok, m.DownAfterMs, now)
 	flags := flagSentinel.set(flagSDown, down).set(flagDisconnected, !ok || !v.Connected).

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/config"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 )
 
 // In TILT, INFO says so and IS-MASTER-DOWN-BY-ADDR answers down=0 even for
@@ -26,7 +26,7 @@ func TestTiltInInfoAndIsMasterDown(t *testing.T) {
 	if got := c.do("INFO", "sentinel"); !strings.Contains(got, "sentinel_tilt:0\r\nsentinel_tilt_since_seconds:-1\r\n") {
 		t.Fatalf("INFO outside TILT: %q", got)
 	}
-	e.mon.set("mymaster", addrM.String(), func(v *monitor.InstanceView) { v.SDown = true })
+	e.mon.set("mymaster", addrM.String(), func(v *view.Instance) { v.SDown = true })
 	c.expect("*3\r\n:1\r\n$1\r\n*\r\n:0\r\n", "SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "6379", "0", "*")
 	on.Store(true)
 	if got := c.do("INFO", "sentinel"); !strings.Contains(got, "sentinel_masters:1\r\nsentinel_tilt:1\r\nsentinel_tilt_since_seconds:3\r\nsentinel_running_scripts:0\r\n") {

@@ -4,10 +4,9 @@ import (
 	"strconv"
 	"strings"
 
-	"go.uber.org/zap"
-
-	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/internal/glob"
+	"github.com/raftinel/raftinel/model"
+	"go.uber.org/zap"
 )
 
 // SENTINEL CONFIG GET/SET as in Redis 7.2: several parameters per call,
@@ -109,14 +108,14 @@ func (s *Server) configSet(x *cmdCtx) {
 			x.r.err("ERR Invalid value '" + cstr(x.args[i+1], -1) + "' to SENTINEL CONFIG SET '" + opt + "'")
 			return
 		}
-		if _, ok := consensus.ConfigParams[param]; ok {
+		if _, ok := model.ConfigParams[param]; ok {
 			replicated = append(replicated, param, val)
 		} else {
 			local = append(local, param, val)
 		}
 	}
 	if len(replicated) > 0 {
-		if _, err := x.apply(consensus.Command{Op: consensus.OpConfig, Pairs: replicated}); err != nil {
+		if _, err := x.apply(model.Command{Op: model.OpConfig, Pairs: replicated}); err != nil {
 			x.fail(err)
 			return
 		}
@@ -153,7 +152,7 @@ func validConfigValue(param string, v []byte) bool {
 		}
 		return false
 	}
-	if check, ok := consensus.ConfigParams[param]; ok {
+	if check, ok := model.ConfigParams[param]; ok {
 		return check(string(v))
 	}
 	return true
@@ -190,7 +189,7 @@ func (s *Server) globalConfig() globalConfig {
 	if s.o.Cluster == nil {
 		return g
 	}
-	s.o.Cluster.Read(func(st *consensus.State) {
+	s.o.Cluster.Read(func(st *model.State) {
 		if v, ok := st.ConfigValue("resolve-hostnames"); ok {
 			g.resolveHostnames = v == "yes"
 		}

@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // SENTINEL CONFIG SET/GET with several parameters, as Redis 7.2's
@@ -57,9 +57,9 @@ func TestSentinelConfigMulti(t *testing.T) {
 	c.expect("+OK\r\n", "SENTINEL", "CONFIG", "SET", "announce-port", "7", "sentinel-user", "u", "RESOLVE-HOSTNAMES", "NO")
 	e.cluster.mu.Lock()
 	last := e.cluster.applied[len(e.cluster.applied)-1]
-	e.cluster.applyErr = fmt.Errorf("forward: %w", consensus.ErrNoLeader)
+	e.cluster.applyErr = fmt.Errorf("forward: %w", model.ErrNoLeader)
 	e.cluster.mu.Unlock()
-	if last.Op != consensus.OpConfig || !reflect.DeepEqual(last.Pairs, []string{"sentinel-user", "u", "resolve-hostnames", "NO"}) {
+	if last.Op != model.OpConfig || !reflect.DeepEqual(last.Pairs, []string{"sentinel-user", "u", "resolve-hostnames", "NO"}) {
 		t.Fatalf("log entry %+v", last)
 	}
 	c.expect("-TRYAGAIN forward: no raft leader\r\n", "SENTINEL", "CONFIG", "SET", "announce-port", "8", "sentinel-pass", "p")

@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/raftinel/raftinel/config"
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // Node-local SENTINEL subcommands: CONFIG, DEBUG, SIMULATE-FAILURE and
@@ -85,7 +85,7 @@ func (l *localState) monitorDefaults() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var pairs []string
-	def := consensus.DefaultSettings(1)
+	def := model.DefaultSettings(1)
 	for _, p := range l.debug {
 		switch {
 		case p.name == "default-down-after" && p.value != def.DownAfterMs:
@@ -180,12 +180,12 @@ func cmdSentinelIsMasterDown(x *cmdCtx) {
 		x.r.err(errTextNotInteger)
 		return
 	}
-	var m *consensus.Master
+	var m *model.Master
 	var current uint64
-	x.s.o.Cluster.Read(func(st *consensus.State) {
+	x.s.o.Cluster.Read(func(st *model.State) {
 		current = st.CurrentEpoch
 		if port >= 0 && port <= 65535 {
-			if mm := st.MasterByAddr(consensus.Addr{Host: x.arg(2), Port: int(port)}); mm != nil {
+			if mm := st.MasterByAddr(model.Addr{Host: x.arg(2), Port: int(port)}); mm != nil {
 				m = copyMaster(mm)
 			}
 		}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // SENTINEL subcommands that read. Address-bearing replies (MASTERS, MASTER,
@@ -24,7 +24,7 @@ func (x *cmdCtx) fresh() bool {
 }
 
 // lookupMaster replies the lookup error for an unknown name.
-func (x *cmdCtx) lookupMaster(i int) *consensus.Master {
+func (x *cmdCtx) lookupMaster(i int) *model.Master {
 	m := x.s.master(x.arg(i))
 	if m == nil {
 		x.r.err(errTextNoSuchMaster)
@@ -88,8 +88,8 @@ func cmdSentinelReplicas(x *cmdCtx) {
 }
 
 // peers are the other members of the Raft configuration.
-func (s *Server) peers() []consensus.Member {
-	var out []consensus.Member
+func (s *Server) peers() []model.Member {
+	var out []model.Member
 	for _, mem := range s.members() {
 		if !mem.Self && mem.ID != s.o.MyID {
 			out = append(out, mem)
@@ -115,7 +115,7 @@ func (s *Server) SentinelsReset(master string) {
 // knownPeers are the other nodes listed as master's sentinels: every
 // member, except, after a SENTINEL RESET of master, those not heard from
 // since.
-func (s *Server) knownPeers(master string) []consensus.Member {
+func (s *Server) knownPeers(master string) []model.Member {
 	s.mu.Lock()
 	reset, ok := s.resets[master]
 	s.mu.Unlock()
@@ -123,7 +123,7 @@ func (s *Server) knownPeers(master string) []consensus.Member {
 	if !ok {
 		return all
 	}
-	var out []consensus.Member
+	var out []model.Member
 	for _, mem := range all {
 		if v, seen := s.peerView(mem.ID); seen && v.LastOKPing.After(reset) {
 			out = append(out, mem)
@@ -140,7 +140,7 @@ func cmdSentinelSentinels(x *cmdCtx) {
 		return
 	}
 	var nmasters int
-	x.s.o.Cluster.Read(func(st *consensus.State) { nmasters = len(st.Masters) })
+	x.s.o.Cluster.Read(func(st *model.State) { nmasters = len(st.Masters) })
 	peers, now := x.s.knownPeers(m.Name), time.Now()
 	x.r.array(len(peers))
 	w := x.kv()
@@ -166,9 +166,9 @@ func cmdSentinelGetAddr(x *cmdCtx) {
 			return
 		} // stored by hostname: shown as below
 	}
-	var addr consensus.Addr
+	var addr model.Addr
 	found := false
-	x.s.o.Cluster.Read(func(st *consensus.State) {
+	x.s.o.Cluster.Read(func(st *model.State) {
 		if m := st.Masters[x.arg(2)]; m != nil {
 			addr, found = m.Addr, true
 		}
@@ -264,7 +264,7 @@ func cmdSentinelCkquorum(x *cmdCtx) {
 // master and each replica, with its age in ms; unknown names are skipped.
 func cmdSentinelInfoCache(x *cmdCtx) {
 	seen := map[string]bool{}
-	var masters []*consensus.Master
+	var masters []*model.Master
 	for _, a := range x.args[2:] {
 		if seen[string(a)] {
 			continue
@@ -279,7 +279,7 @@ func cmdSentinelInfoCache(x *cmdCtx) {
 	for _, m := range masters {
 		x.r.bulk(m.Name)
 		x.r.array(1 + len(m.Replicas))
-		for _, a := range append([]consensus.Addr{m.Addr}, m.Replicas...) {
+		for _, a := range append([]model.Addr{m.Addr}, m.Replicas...) {
 			v, ok := x.s.view(m.Name, a)
 			x.r.array(2)
 			if !ok || v.InfoRefresh.IsZero() {

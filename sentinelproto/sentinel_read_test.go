@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/model"
+	"github.com/raftinel/raftinel/view"
 )
 
 // SENTINEL read subcommands (spec §2, §2.1; checklist 7-14, 26, 35, 38).
@@ -126,7 +126,7 @@ func TestSentinelReplicas(t *testing.T) {
 		}
 	}
 	// replica-announced:0 hides a replica from REPLICAS only (checklist 15).
-	e.mon.set("mymaster", addrR2.String(), func(v *monitor.InstanceView) { v.ReplicaAnnounced = false })
+	e.mon.set("mymaster", addrR2.String(), func(v *view.Instance) { v.ReplicaAnnounced = false })
 	if reps = mapsOf(t, c, "SENTINEL", "REPLICAS", "mymaster"); len(reps) != 1 || reps[0][1] != "127.0.0.1:6380" {
 		t.Fatalf("unannounced replica listed: %v", reps)
 	}
@@ -134,8 +134,8 @@ func TestSentinelReplicas(t *testing.T) {
 		t.Fatalf("num-slaves %s", m["num-slaves"])
 	}
 	// A replica never seen: Sentinel's defaults.
-	e.state(func(st *consensus.State) {
-		st.Masters["mymaster"].Replicas = append(st.Masters["mymaster"].Replicas, consensus.Addr{Host: "::1", Port: 7000})
+	e.state(func(st *model.State) {
+		st.Masters["mymaster"].Replicas = append(st.Masters["mymaster"].Replicas, model.Addr{Host: "::1", Port: 7000})
 	})
 	reps = mapsOf(t, c, "SENTINEL", "REPLICAS", "mymaster")
 	_, m = flatMap(t, toAny(reps[len(reps)-1]))
@@ -178,11 +178,11 @@ func TestSentinelSentinels(t *testing.T) {
 	// A peer silent for longer than down-after is s_down; its committed
 	// "down" observation shows as master_down.
 	e.mon.mu.Lock()
-	e.mon.peers[testPeer2] = monitor.PeerView{ID: testPeer2, Connected: false, LastOKPing: time.Now().Add(-time.Minute)}
+	e.mon.peers[testPeer2] = view.Peer{ID: testPeer2, Connected: false, LastOKPing: time.Now().Add(-time.Minute)}
 	e.mon.mu.Unlock()
-	e.state(func(st *consensus.State) {
+	e.state(func(st *model.State) {
 		m := st.Masters["mymaster"]
-		m.Observations = map[string]consensus.Observation{testPeer1: {Down: true}}
+		m.Observations = map[string]model.Observation{testPeer1: {Down: true}}
 		m.Leader, m.LeaderEpoch = testPeer1, 7
 	})
 	peers = mapsOf(t, c, "SENTINEL", "SENTINELS", "mymaster")
@@ -200,10 +200,10 @@ func TestSentinelFlags(t *testing.T) {
 	e := newEnv(t)
 	c := e.dial()
 	now := time.Now()
-	e.mon.set("mymaster", addrM.String(), func(v *monitor.InstanceView) {
+	e.mon.set("mymaster", addrM.String(), func(v *view.Instance) {
 		v.Connected, v.SDown, v.SDownSince = false, true, now.Add(-2*time.Second)
 	})
-	e.state(func(st *consensus.State) {
+	e.state(func(st *model.State) {
 		m := st.Masters["mymaster"]
 		m.ODown, m.ODownSinceMs = true, now.Add(-time.Second).UnixMilli()
 	})
@@ -219,13 +219,13 @@ func TestSentinelFlags(t *testing.T) {
 	}
 	// A forced failover in progress, replica 1 promoted, replica 2 being
 	// reconfigured.
-	e.state(func(st *consensus.State) {
+	e.state(func(st *model.State) {
 		m := st.Masters["mymaster"]
 		m.ODown = false
-		m.Failover = &consensus.Failover{Epoch: 3, State: consensus.StateReconfSlaves, Forced: true,
-			Candidate: addrR1, Reconf: map[string]string{addrR2.String(): consensus.ReconfInprog}}
+		m.Failover = &model.Failover{Epoch: 3, State: model.StateReconfSlaves, Forced: true,
+			Candidate: addrR1, Reconf: map[string]string{addrR2.String(): model.ReconfInprog}}
 	})
-	e.mon.set("mymaster", addrM.String(), func(v *monitor.InstanceView) { v.Connected, v.SDown = true, false })
+	e.mon.set("mymaster", addrM.String(), func(v *view.Instance) { v.Connected, v.SDown = true, false })
 	keys, m = mapOf(t, c, "SENTINEL", "MASTER", "mymaster")
 	if m["flags"] != "master,failover_in_progress,force_failover" || keys[7] != "failover-state" || m["failover-state"] != "reconf_slaves" {
 		t.Fatalf("failover flags: %v %v", keys, m)
@@ -239,9 +239,9 @@ func TestSentinelFlags(t *testing.T) {
 	}
 	// From the switch on, the master record (the promoted replica) shows no
 	// failover flags; replicas keep their reconf flags until the end.
-	e.state(func(st *consensus.State) {
+	e.state(func(st *model.State) {
 		m := st.Masters["mymaster"]
-		m.Failover.Switched, m.Addr, m.Replicas = true, addrR1, []consensus.Addr{addrM, addrR2}
+		m.Failover.Switched, m.Addr, m.Replicas = true, addrR1, []model.Addr{addrM, addrR2}
 	})
 	if _, m = mapOf(t, c, "SENTINEL", "MASTER", "mymaster"); m["flags"] != "master" || m["port"] != "6380" {
 		t.Fatalf("switched flags %q", m["flags"])
@@ -285,7 +285,7 @@ func TestStale(t *testing.T) {
 	e := newEnv(t)
 	c := e.dial()
 	e.cluster.mu.Lock()
-	e.cluster.freshErr = fmt.Errorf("last contact 3s ago: %w", consensus.ErrStale)
+	e.cluster.freshErr = fmt.Errorf("last contact 3s ago: %w", model.ErrStale)
 	e.cluster.mu.Unlock()
 	const stale = "-STALE no contact with a raft leader, ask another sentinel\r\n"
 	for _, args := range [][]string{{"GET-MASTER-ADDR-BY-NAME", "mymaster"}, {"MASTERS"},
@@ -307,16 +307,16 @@ func TestCkquorum(t *testing.T) {
 	e := newEnv(t)
 	c := e.dial()
 	c.expect("+OK 3 usable Sentinels. Quorum and failover authorization can be reached\r\n", "SENTINEL", "CKQUORUM", "mymaster")
-	e.state(func(st *consensus.State) { st.Masters["mymaster"].Quorum = 4 })
+	e.state(func(st *model.State) { st.Masters["mymaster"].Quorum = 4 })
 	c.expect("-NOQUORUM 3 usable Sentinels. Not enough available Sentinels to reach the specified quorum for this master\r\n", "SENTINEL", "CKQUORUM", "mymaster")
-	e.state(func(st *consensus.State) { st.Masters["mymaster"].Quorum = 2 })
+	e.state(func(st *model.State) { st.Masters["mymaster"].Quorum = 2 })
 	e.mon.mu.Lock()
 	for _, id := range []string{testPeer1, testPeer2} {
-		e.mon.peers[id] = monitor.PeerView{ID: id, Connected: true, PingPendingSince: time.Now().Add(-time.Minute)}
+		e.mon.peers[id] = view.Peer{ID: id, Connected: true, PingPendingSince: time.Now().Add(-time.Minute)}
 	}
 	e.mon.mu.Unlock()
 	c.expect("-NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the specified quorum for this master. Not enough available Sentinels to reach the majority and authorize a failover\r\n", "SENTINEL", "CKQUORUM", "mymaster")
-	e.state(func(st *consensus.State) { st.Masters["mymaster"].Quorum = 1 })
+	e.state(func(st *model.State) { st.Masters["mymaster"].Quorum = 1 })
 	c.expect("-NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the majority and authorize a failover\r\n", "SENTINEL", "CKQUORUM", "mymaster")
 }
 

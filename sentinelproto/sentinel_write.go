@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 	"go.uber.org/zap"
 )
 
@@ -23,7 +23,7 @@ import (
 const resolveTimeout = 2 * time.Second
 
 // apply proposes cmd, stamped with this node's id and wall clock.
-func (x *cmdCtx) apply(cmd consensus.Command) (consensus.Result, error) {
+func (x *cmdCtx) apply(cmd model.Command) (model.Result, error) {
 	cmd.AtMs = time.Now().UnixMilli()
 	cmd.Node = x.s.o.MyID
 	ctx, cancel := x.applyCtx()
@@ -34,7 +34,7 @@ func (x *cmdCtx) apply(cmd consensus.Command) (consensus.Result, error) {
 // lookupMasterForWrite first catches this node up with the leader, so a
 // command that validates against the state never judges a master by a
 // lagging follower's copy (a MONITOR just committed elsewhere).
-func (x *cmdCtx) lookupMasterForWrite(i int) *consensus.Master {
+func (x *cmdCtx) lookupMasterForWrite(i int) *model.Master {
 	ctx, cancel := x.applyCtx()
 	defer cancel()
 	if err := x.s.o.Cluster.Sync(ctx); err != nil {
@@ -73,8 +73,8 @@ func cmdSentinelMonitor(x *cmdCtx) {
 		x.r.err("ERR Invalid quorum")
 		return
 	}
-	_, err := x.apply(consensus.Command{Op: consensus.OpMonitor, Master: x.arg(2),
-		Addr: consensus.Addr{Host: host, Port: int(port)}, Quorum: int(quorum), Pairs: x.s.local.monitorDefaults()})
+	_, err := x.apply(model.Command{Op: model.OpMonitor, Master: x.arg(2),
+		Addr: model.Addr{Host: host, Port: int(port)}, Quorum: int(quorum), Pairs: x.s.local.monitorDefaults()})
 	if err != nil {
 		x.fail(err)
 		return
@@ -153,7 +153,7 @@ func cmdSentinelRemove(x *cmdCtx) {
 	if x.lookupMasterForWrite(2) == nil {
 		return
 	}
-	if _, err := x.apply(consensus.Command{Op: consensus.OpRemove, Master: x.arg(2)}); err != nil {
+	if _, err := x.apply(model.Command{Op: model.OpRemove, Master: x.arg(2)}); err != nil {
 		x.fail(err)
 		return
 	}
@@ -169,7 +169,7 @@ func cmdSentinelRemove(x *cmdCtx) {
 func cmdSentinelSet(x *cmdCtx) {
 	// Only options that go through the log need the leader's state first;
 	// this node's own (link settings) are set even when it cannot reach one.
-	var m *consensus.Master
+	var m *model.Master
 	pending := false // no leader: the replicated options wait on this node
 	if x.s.o.LinkSettings != nil && onlyLinkSettings(x.args[3:]) {
 		// Still judged by the leader's state when one is reachable: right
@@ -197,9 +197,9 @@ func cmdSentinelSet(x *cmdCtx) {
 	var bad error
 	for j := 3; j < len(x.args); {
 		opt := x.arg(j)
-		n := consensus.SettingArity(opt)
+		n := model.SettingArity(opt)
 		if n == 0 || j+n >= len(x.args) {
-			bad = consensus.ApplySetting(&settings, opt, nil)
+			bad = model.ApplySetting(&settings, opt, nil)
 			break
 		}
 		vals := make([]string, n)
@@ -210,11 +210,11 @@ func cmdSentinelSet(x *cmdCtx) {
 			bad = err
 			break
 		}
-		if err := consensus.ApplySetting(&settings, opt, vals); err != nil {
+		if err := model.ApplySetting(&settings, opt, vals); err != nil {
 			bad = err
 			break
 		}
-		if x.s.o.LinkSettings != nil && consensus.IsLinkSetting(opt) {
+		if x.s.o.LinkSettings != nil && model.IsLinkSetting(opt) {
 			local = append(append(local, opt), vals...)
 		} else {
 			pairs = append(append(pairs, opt), vals...)
@@ -222,7 +222,7 @@ func cmdSentinelSet(x *cmdCtx) {
 		j += 1 + n
 	}
 	if len(pairs) > 0 && !pending {
-		_, err := x.apply(consensus.Command{Op: consensus.OpSet, Master: m.Name, Pairs: pairs})
+		_, err := x.apply(model.Command{Op: model.OpSet, Master: m.Name, Pairs: pairs})
 		switch {
 		case err == nil:
 			if x.s.o.Pending != nil {
@@ -266,7 +266,7 @@ func cmdSentinelSet(x *cmdCtx) {
 // documented opt-in to Sentinel's answer-anyway behaviour), when no Raft
 // leader could be reached. By default it answers -TRYAGAIN.
 func (s *Server) acceptsPending(err error) bool {
-	return s.o.Pending != nil && s.cfg.Raft.ServeStale && errors.Is(err, consensus.ErrNoLeader)
+	return s.o.Pending != nil && s.cfg.Raft.ServeStale && errors.Is(err, model.ErrNoLeader)
 }
 
 // onlyLinkSettings reports option/value arguments of SENTINEL SET that are
@@ -275,8 +275,8 @@ func (s *Server) acceptsPending(err error) bool {
 func onlyLinkSettings(args [][]byte) bool {
 	for len(args) > 0 {
 		opt := string(args[0])
-		n := consensus.SettingArity(opt)
-		if !consensus.IsLinkSetting(opt) || n == 0 || len(args) < 1+n {
+		n := model.SettingArity(opt)
+		if !model.IsLinkSetting(opt) || n == 0 || len(args) < 1+n {
 			return false
 		}
 		args = args[1+n:]
@@ -355,7 +355,7 @@ func (s *Server) checkScript(opt, path string) error {
 
 // SENTINEL RESET <pattern>: the FSM matches the pattern and counts.
 func cmdSentinelReset(x *cmdCtx) {
-	res, err := x.apply(consensus.Command{Op: consensus.OpReset, Pattern: x.arg(2)})
+	res, err := x.apply(model.Command{Op: model.OpReset, Pattern: x.arg(2)})
 	if err != nil {
 		x.fail(err)
 		return

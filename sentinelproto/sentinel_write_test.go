@@ -11,18 +11,17 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/config"
-	"github.com/raftinel/raftinel/consensus"
-	"github.com/raftinel/raftinel/failover"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/model"
+	"github.com/raftinel/raftinel/view"
 )
 
 // SENTINEL subcommands that change state (spec §2.2; checklist 16-25, 29)
 // and the node-local ones (31-36).
 
-func (e *testEnv) applied() []consensus.Command {
+func (e *testEnv) applied() []model.Command {
 	e.cluster.mu.RLock()
 	defer e.cluster.mu.RUnlock()
-	return append([]consensus.Command(nil), e.cluster.applied...)
+	return append([]model.Command(nil), e.cluster.applied...)
 }
 
 func TestMonitorValidation(t *testing.T) {
@@ -47,7 +46,7 @@ func TestMonitorValidation(t *testing.T) {
 		c.expect(tc.want, "SENTINEL", "MONITOR", name, tc.ip, tc.port, tc.quorum)
 	}
 	for _, cmd := range e.applied() {
-		if cmd.Op == consensus.OpMonitor && cmd.Master == "x" {
+		if cmd.Op == model.OpMonitor && cmd.Master == "x" {
 			t.Fatalf("invalid MONITOR proposed: %+v", cmd)
 		}
 	}
@@ -57,7 +56,7 @@ func TestMonitorValidation(t *testing.T) {
 	c.expect("+OK\r\n", "SENTINEL", "MONITOR", "x", "::1", "6379", "2")
 	cmds := e.applied()
 	got := cmds[len(cmds)-1]
-	if got.Op != consensus.OpMonitor || got.Master != "x" || got.Addr != (consensus.Addr{Host: "::1", Port: 6379}) ||
+	if got.Op != model.OpMonitor || got.Master != "x" || got.Addr != (model.Addr{Host: "::1", Port: 6379}) ||
 		got.Quorum != 2 || got.Node != testMyID || got.AtMs < before {
 		t.Fatalf("proposed %+v", got)
 	}
@@ -113,7 +112,7 @@ func TestSet(t *testing.T) {
 	// Not atomic: the valid prefix is applied as one proposal, then the error.
 	c.expect("-ERR Invalid argument '0' for SENTINEL SET 'parallel-syncs'\r\n", "SENTINEL", "SET", "mymaster", "Quorum", "3", "parallel-syncs", "0")
 	cmds := e.applied()
-	if last := cmds[len(cmds)-1]; last.Op != consensus.OpSet || !reflect.DeepEqual(last.Pairs, []string{"Quorum", "3"}) {
+	if last := cmds[len(cmds)-1]; last.Op != model.OpSet || !reflect.DeepEqual(last.Pairs, []string{"Quorum", "3"}) {
 		t.Fatalf("prefix proposal: %+v", last)
 	}
 	c.expect("-ERR Unknown option or number of arguments for SENTINEL SET 'quorum'\r\n", "SENTINEL", "SET", "mymaster", "quorum", "1", "quorum")
@@ -166,10 +165,10 @@ func TestFailover(t *testing.T) {
 		err  error
 		want string
 	}{
-		{consensus.ErrFailoverInProgress, "-INPROG Failover already in progress\r\n"},
-		{fmt.Errorf("select: %w", failover.ErrNoGoodSlave), "-NOGOODSLAVE No suitable replica to promote\r\n"},
-		{consensus.ErrNoLeader, "-TRYAGAIN no raft leader\r\n"},
-		{&consensus.Error{Kind: consensus.ErrFailoverInProgress, Msg: "x"}, "-INPROG Failover already in progress\r\n"},
+		{model.ErrFailoverInProgress, "-INPROG Failover already in progress\r\n"},
+		{fmt.Errorf("select: %w", model.ErrNoGoodSlave), "-NOGOODSLAVE No suitable replica to promote\r\n"},
+		{model.ErrNoLeader, "-TRYAGAIN no raft leader\r\n"},
+		{&model.Error{Kind: model.ErrFailoverInProgress, Msg: "x"}, "-INPROG Failover already in progress\r\n"},
 	} {
 		e.fo.mu.Lock()
 		e.fo.err = tc.err
@@ -186,15 +185,15 @@ func TestErrorText(t *testing.T) {
 		err  error
 		want string
 	}{
-		{fmt.Errorf("x: %w", consensus.ErrStale), "STALE no contact with a raft leader, ask another sentinel"},
-		{consensus.ErrNoSuchMaster, "ERR No such master with that name"},
-		{&consensus.Error{Kind: consensus.ErrInvalidSetting, Msg: "Invalid argument 'x' for SENTINEL SET 'quorum'"}, "ERR Invalid argument 'x' for SENTINEL SET 'quorum'"},
-		{&consensus.Error{Kind: consensus.ErrNoSuchMaster, Msg: "No such master with that name"}, "ERR No such master with that name"},
-		{consensus.ErrFailoverInProgress, "INPROG Failover already in progress"},
-		{failover.ErrNoGoodSlave, "NOGOODSLAVE No suitable replica to promote"},
-		{fmt.Errorf("apply: %w", consensus.ErrTimeout), "TRYAGAIN apply: timed out waiting for the log"},
-		{consensus.ErrNoLeader, "TRYAGAIN no raft leader"},
-		{consensus.ErrDuplicateMaster, "ERR Duplicate master name."},
+		{fmt.Errorf("x: %w", model.ErrStale), "STALE no contact with a raft leader, ask another sentinel"},
+		{model.ErrNoSuchMaster, "ERR No such master with that name"},
+		{&model.Error{Kind: model.ErrInvalidSetting, Msg: "Invalid argument 'x' for SENTINEL SET 'quorum'"}, "ERR Invalid argument 'x' for SENTINEL SET 'quorum'"},
+		{&model.Error{Kind: model.ErrNoSuchMaster, Msg: "No such master with that name"}, "ERR No such master with that name"},
+		{model.ErrFailoverInProgress, "INPROG Failover already in progress"},
+		{model.ErrNoGoodSlave, "NOGOODSLAVE No suitable replica to promote"},
+		{fmt.Errorf("apply: %w", model.ErrTimeout), "TRYAGAIN apply: timed out waiting for the log"},
+		{model.ErrNoLeader, "TRYAGAIN no raft leader"},
+		{model.ErrDuplicateMaster, "ERR Duplicate master name."},
 		{errors.New("boom"), "ERR boom"},
 	} {
 		if got := errorText(tc.err); got != tc.want {
@@ -207,7 +206,7 @@ func TestApplyErrors(t *testing.T) {
 	e := newEnv(t)
 	c := e.dial()
 	e.cluster.mu.Lock()
-	e.cluster.applyErr = fmt.Errorf("forward: %w", consensus.ErrNoLeader)
+	e.cluster.applyErr = fmt.Errorf("forward: %w", model.ErrNoLeader)
 	e.cluster.mu.Unlock()
 	c.expect("-TRYAGAIN forward: no raft leader\r\n", "SENTINEL", "MONITOR", "x", "127.0.0.1", "6390", "2")
 	c.expect("-TRYAGAIN forward: no raft leader\r\n", "SENTINEL", "SET", "mymaster", "quorum", "3")
@@ -266,7 +265,7 @@ func TestIsMasterDownByAddr(t *testing.T) {
 	c.expect("*3\r\n:0\r\n$1\r\n*\r\n:0\r\n", "SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "10.0.0.1", "1", "0", "*")
 	c.expect("-ERR value is not an integer or out of range\r\n", "SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "x", "0", "*")
 	c.expect("-ERR value is not an integer or out of range\r\n", "SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "6379", "x", "*")
-	e.mon.set("mymaster", addrM.String(), func(v *monitor.InstanceView) { v.SDown = true })
+	e.mon.set("mymaster", addrM.String(), func(v *view.Instance) { v.SDown = true })
 	c.expect("*3\r\n:1\r\n$1\r\n*\r\n:0\r\n", "SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "6379", "0", "*")
 	// One vote per epoch; a higher epoch replaces it, a lower one gets it back.
 	c.expect("*3\r\n:1\r\n$3\r\nid1\r\n:100\r\n", "SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "6379", "100", "id1")

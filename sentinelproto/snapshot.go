@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/raftinel/raftinel/consensus"
+	"github.com/raftinel/raftinel/model"
 )
 
 // Queries are answered from what was rendered once per version of the
@@ -46,7 +46,7 @@ type masterView struct {
 // instRef is an instance's address and its host:port string (the
 // monitor's key).
 type instRef struct {
-	addr consensus.Addr
+	addr model.Addr
 	key  string
 }
 
@@ -80,7 +80,7 @@ func (s *Server) rendered() *renderedState {
 func (s *Server) render(ver uint64) *renderedState {
 	v := &renderedState{version: ver}
 	old := s.sv.Load()
-	s.o.Cluster.Read(func(st *consensus.State) {
+	s.o.Cluster.Read(func(st *model.State) {
 		v.masters = make(map[string]*masterView, len(st.Masters))
 		v.names = make([]string, 0, len(st.Masters))
 		for name, m := range st.Masters {
@@ -116,7 +116,7 @@ func (s *Server) render(ver uint64) *renderedState {
 
 // ref is a's instRef, reusing the previous view's string when it is the
 // same address (i < 0: the master, else replica i).
-func ref(a consensus.Addr, prev *masterView, i int) instRef {
+func ref(a model.Addr, prev *masterView, i int) instRef {
 	if prev != nil {
 		if i < 0 && prev.addr.addr == a {
 			return prev.addr
@@ -135,7 +135,7 @@ func isIP(host string) bool {
 
 // renderAddr is the GET-MASTER-ADDR-BY-NAME reply for a: the same bytes in
 // RESP2 and RESP3.
-func renderAddr(a consensus.Addr) []byte {
+func renderAddr(a model.Addr) []byte {
 	port := strconv.Itoa(a.Port)
 	b := make([]byte, 0, 24+len(a.Host)+len(port))
 	b = append(b, "*2\r\n$"...)
@@ -160,7 +160,7 @@ func (s *Server) masterViews() []*masterView {
 		return out
 	}
 	var out []*masterView
-	s.o.Cluster.Read(func(st *consensus.State) {
+	s.o.Cluster.Read(func(st *model.State) {
 		for _, n := range st.MasterNames() {
 			if m := st.Masters[n]; m != nil {
 				mv := &masterView{name: n, addr: ref(m.Addr, nil, -1), odown: m.ODown}
@@ -176,7 +176,7 @@ func (s *Server) masterViews() []*masterView {
 
 // replicaKeys returns the host:port strings of m's replicas, from the
 // rendered state when it has them.
-func (s *Server) replicaKeys(m *consensus.Master) []string {
+func (s *Server) replicaKeys(m *model.Master) []string {
 	keys := make([]string, len(m.Replicas))
 	var mv *masterView
 	if v := s.rendered(); v != nil {
@@ -193,7 +193,7 @@ func (s *Server) replicaKeys(m *consensus.Master) []string {
 }
 
 // addrKey is the host:port string of m's address (see replicaKeys).
-func (s *Server) addrKey(m *consensus.Master) string {
+func (s *Server) addrKey(m *model.Master) string {
 	if v := s.rendered(); v != nil {
 		if mv := v.masters[m.Name]; mv != nil && mv.addr.addr == m.Addr {
 			return mv.addr.key

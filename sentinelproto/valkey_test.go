@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/raftinel/raftinel/config"
-	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 )
 
 // Valkey 8's primary spellings (valkey src/sentinel.c sentinelCommand and
@@ -14,7 +14,7 @@ import (
 // own subcommand for COMMAND and ACL, as in Valkey.
 func TestValkeyPrimarySpellings(t *testing.T) {
 	e := newEnv(t)
-	e.mon.set("mymaster", addrM.String(), func(v *monitor.InstanceView) { v.SDown = true })
+	e.mon.set("mymaster", addrM.String(), func(v *view.Instance) { v.SDown = true })
 	pairs := [][2][]string{
 		{{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"}, {"SENTINEL", "GET-PRIMARY-ADDR-BY-NAME", "mymaster"}},
 		{{"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "nosuch"}, {"sentinel", "get-primary-addr-by-name", "nosuch"}},

@@ -1,4 +1,4 @@
-package consensus
+package model
 
 // Event is a Sentinel Pub/Sub event produced by applying a log entry. Every
 // node applies every entry, so every node publishes the same events.

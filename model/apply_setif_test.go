@@ -1,4 +1,4 @@
-package consensus
+package model
 
 import (
 	"errors"
@@ -69,7 +69,7 @@ func TestApplySetIfComparesAndSets(t *testing.T) {
 			st := base()
 			c := tc.cmd
 			c.Op, c.Master = OpSetIf, "m"
-			evs, _, err := apply(st, &c)
+			evs, _, err := Apply(st, &c)
 			if tc.err == nil && err != nil || tc.err != nil && (!errors.Is(err, tc.err) || !strings.Contains(err.Error(), tc.msg)) {
 				t.Fatalf("error %v, want %v (%s)", err, tc.err, tc.msg)
 			}
@@ -89,7 +89,7 @@ func TestApplySetIfComparesAndSets(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := apply(NewState(), &Command{Op: OpSetIf, Master: "gone", Pairs: []string{"quorum", "3"}, Expect: []string{"quorum", "2"}}); !errors.Is(err, ErrNoSuchMaster) {
+	if _, _, err := Apply(NewState(), &Command{Op: OpSetIf, Master: "gone", Pairs: []string{"quorum", "3"}, Expect: []string{"quorum", "2"}}); !errors.Is(err, ErrNoSuchMaster) {
 		t.Fatalf("a removed master: %v", err)
 	}
 }
@@ -111,15 +111,5 @@ func TestEntryVersions(t *testing.T) {
 		if _, err := DecodeCommand(b); err != nil {
 			t.Fatalf("%s: %v", b, err)
 		}
-	}
-	st := NewState()
-	f := newFSM()
-	f.st = st
-	snap, err := f.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := string(snap.(*snapshot).data); !strings.HasPrefix(b, `{"version":1,`) {
-		t.Fatalf("snapshot: %s", b)
 	}
 }

@@ -1,4 +1,4 @@
-package consensus
+package model
 
 // Member is one Raft voter or non-voter as this node sees the configuration.
 type Member struct {

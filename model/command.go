@@ -1,4 +1,4 @@
-package consensus
+package model
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ const LogVersion = 2
 
 // snapshotVersion is the version of the snapshot format (the State), which
 // version 2 did not change: snapshots stay readable by version-1 nodes.
-const snapshotVersion = 1
+const SnapshotVersion = 1
 
 // knownOps are the Ops this build applies.
 var knownOps = map[Op]bool{

@@ -1,22 +1,17 @@
-package consensus
+package model
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/hashicorp/raft"
 )
 
 func a(p int) Addr { return Addr{Host: "127.0.0.1", Port: p} }
 
 func mustApply(t *testing.T, st *State, c *Command) []Event {
 	t.Helper()
-	evs, _, err := apply(st, c)
+	evs, _, err := Apply(st, c)
 	if err != nil {
 		t.Fatalf("%s: %v", c.Op, err)
 	}
@@ -45,15 +40,15 @@ func TestApplyMonitorRemoveSet(t *testing.T) {
 		{Op: OpMonitor, Master: "m", Addr: a(6380), Quorum: 2},
 		{Op: OpMonitor, Master: "m", Addr: a(6379), Quorum: 3},
 	} {
-		if _, _, err := apply(st, c); !errors.Is(err, ErrDuplicateMaster) || err.Error() != "Duplicate master name." {
+		if _, _, err := Apply(st, c); !errors.Is(err, ErrDuplicateMaster) || err.Error() != "Duplicate master name." {
 			t.Fatalf("duplicate: %v", err)
 		}
 	}
-	if _, _, err := apply(st, &Command{Op: OpMonitor, Master: "q", Addr: a(1), Quorum: 0}); !errors.Is(err, ErrInvalidQuorum) {
+	if _, _, err := Apply(st, &Command{Op: OpMonitor, Master: "q", Addr: a(1), Quorum: 0}); !errors.Is(err, ErrInvalidQuorum) {
 		t.Fatalf("quorum 0: %v", err)
 	}
 	// SET: left to right, not atomic, secrets masked
-	evs, _, err := apply(st, &Command{Op: OpSet, Master: "m", Pairs: []string{"failover-timeout", "10000", "auth-pass", "s", "quorum", "0", "parallel-syncs", "5"}})
+	evs, _, err := Apply(st, &Command{Op: OpSet, Master: "m", Pairs: []string{"failover-timeout", "10000", "auth-pass", "s", "quorum", "0", "parallel-syncs", "5"}})
 	if err == nil || err.Error() != "Invalid argument '0' for SENTINEL SET 'quorum'" {
 		t.Fatalf("set error: %v", err)
 	}
@@ -64,7 +59,7 @@ func TestApplyMonitorRemoveSet(t *testing.T) {
 	if m.FailoverTimeoutMs != 10000 || m.AuthPass != "s" || m.Quorum != 2 || m.ParallelSyncs != 1 {
 		t.Fatalf("set applied %+v", m.Settings)
 	}
-	if _, _, err := apply(st, &Command{Op: OpSet, Master: "m", Pairs: []string{"foo", "1"}}); err == nil || err.Error() != "Unknown option or number of arguments for SENTINEL SET 'foo'" {
+	if _, _, err := Apply(st, &Command{Op: OpSet, Master: "m", Pairs: []string{"foo", "1"}}); err == nil || err.Error() != "Unknown option or number of arguments for SENTINEL SET 'foo'" {
 		t.Fatalf("unknown option: %v", err)
 	}
 	mustApply(t, st, &Command{Op: OpSet, Master: "m", Pairs: []string{"rename-command", "PING", "PONG2"}})
@@ -75,14 +70,14 @@ func TestApplyMonitorRemoveSet(t *testing.T) {
 	if m.RenameCommands != nil {
 		t.Fatal("rename to itself removes the mapping")
 	}
-	if _, _, err := apply(st, &Command{Op: OpSet, Master: "nope", Pairs: []string{"quorum", "1"}}); !errors.Is(err, ErrNoSuchMaster) {
+	if _, _, err := Apply(st, &Command{Op: OpSet, Master: "nope", Pairs: []string{"quorum", "1"}}); !errors.Is(err, ErrNoSuchMaster) {
 		t.Fatalf("unknown master: %v", err)
 	}
 	evs = mustApply(t, st, &Command{Op: OpRemove, Master: "m"})
 	if channels(evs) != "-monitor" || evs[0].Payload != "master m 127.0.0.1 6379" {
 		t.Fatalf("-monitor: %v", evs)
 	}
-	if _, _, err := apply(st, &Command{Op: OpRemove, Master: "m"}); !errors.Is(err, ErrNoSuchMaster) {
+	if _, _, err := Apply(st, &Command{Op: OpRemove, Master: "m"}); !errors.Is(err, ErrNoSuchMaster) {
 		t.Fatalf("remove twice: %v", err)
 	}
 }
@@ -129,7 +124,7 @@ func TestApplyReplicasObservationsODownReset(t *testing.T) {
 	if evs := mustApply(t, st, &Command{Op: OpODown, Master: "m", Down: true, Agreeing: 3}); len(evs) != 0 {
 		t.Fatal("repeated +odown")
 	}
-	_, res, err := apply(st, &Command{Op: OpReset, Pattern: "m*"})
+	_, res, err := Apply(st, &Command{Op: OpReset, Pattern: "m*"})
 	if err != nil || res.Value != 1 {
 		t.Fatalf("reset: %v %v", res, err)
 	}
@@ -137,7 +132,7 @@ func TestApplyReplicasObservationsODownReset(t *testing.T) {
 	if m.Replicas != nil || m.ODown || m.Observations != nil {
 		t.Fatalf("reset left %+v", m)
 	}
-	if _, res, _ := apply(st, &Command{Op: OpReset, Pattern: "nomatch*"}); res.Value != 0 {
+	if _, res, _ := Apply(st, &Command{Op: OpReset, Pattern: "nomatch*"}); res.Value != 0 {
 		t.Fatal("reset nomatch")
 	}
 }
@@ -153,10 +148,10 @@ func failoverState(t *testing.T) *State {
 
 func TestApplyFailoverSequence(t *testing.T) {
 	st := failoverState(t)
-	if _, _, err := apply(st, &Command{Op: OpFailoverStart, Master: "m", Epoch: 5, Candidate: a(2)}); !errors.Is(err, ErrEpochMismatch) {
+	if _, _, err := Apply(st, &Command{Op: OpFailoverStart, Master: "m", Epoch: 5, Candidate: a(2)}); !errors.Is(err, ErrEpochMismatch) {
 		t.Fatalf("wrong epoch accepted: %v", err)
 	}
-	if _, _, err := apply(st, &Command{Op: OpFailoverStart, Master: "m", Epoch: 1, Candidate: a(9)}); !errors.Is(err, ErrEpochMismatch) {
+	if _, _, err := Apply(st, &Command{Op: OpFailoverStart, Master: "m", Epoch: 1, Candidate: a(9)}); !errors.Is(err, ErrEpochMismatch) {
 		t.Fatalf("unknown candidate accepted: %v", err)
 	}
 	evs := mustApply(t, st, &Command{Op: OpFailoverStart, Master: "m", Epoch: 1, Candidate: a(2), Node: "leader1", AtMs: 1000})
@@ -165,18 +160,18 @@ func TestApplyFailoverSequence(t *testing.T) {
 		t.Fatalf("start events: %s %v", channels(evs), evs)
 	}
 	// never two failovers of one master at once, never twice in one epoch
-	if _, _, err := apply(st, &Command{Op: OpFailoverStart, Master: "m", Epoch: 2, Candidate: a(3)}); !errors.Is(err, ErrFailoverInProgress) {
+	if _, _, err := Apply(st, &Command{Op: OpFailoverStart, Master: "m", Epoch: 2, Candidate: a(3)}); !errors.Is(err, ErrFailoverInProgress) {
 		t.Fatalf("second start: %v", err)
 	}
 	// a deposed leader's late step of another epoch is refused
-	if _, _, err := apply(st, &Command{Op: OpFailoverState, Master: "m", Epoch: 9, State: StateWaitPromotion}); !errors.Is(err, ErrEpochMismatch) {
+	if _, _, err := Apply(st, &Command{Op: OpFailoverState, Master: "m", Epoch: 9, State: StateWaitPromotion}); !errors.Is(err, ErrEpochMismatch) {
 		t.Fatalf("stale step: %v", err)
 	}
 	evs = mustApply(t, st, &Command{Op: OpFailoverState, Master: "m", Epoch: 1, State: StateWaitPromotion})
 	if channels(evs) != "+failover-state-wait-promotion" {
 		t.Fatal(channels(evs))
 	}
-	if _, _, err := apply(st, &Command{Op: OpSwitchMaster, Master: "m", Epoch: 1, Addr: a(3)}); !errors.Is(err, ErrEpochMismatch) {
+	if _, _, err := Apply(st, &Command{Op: OpSwitchMaster, Master: "m", Epoch: 1, Addr: a(3)}); !errors.Is(err, ErrEpochMismatch) {
 		t.Fatalf("switch to a non-candidate: %v", err)
 	}
 	evs = mustApply(t, st, &Command{Op: OpSwitchMaster, Master: "m", Epoch: 1, Addr: a(2), AtMs: 1200,
@@ -197,7 +192,7 @@ func TestApplyFailoverSequence(t *testing.T) {
 	if evs := mustApply(t, st, &Command{Op: OpSwitchMaster, Master: "m", Epoch: 1, Addr: a(2)}); len(evs) != 0 {
 		t.Fatal("switch applied twice")
 	}
-	if _, _, err := apply(st, &Command{Op: OpFailoverAbort, Master: "m", Epoch: 1, Reason: "slave-timeout"}); !errors.Is(err, ErrEpochMismatch) {
+	if _, _, err := Apply(st, &Command{Op: OpFailoverAbort, Master: "m", Epoch: 1, Reason: "slave-timeout"}); !errors.Is(err, ErrEpochMismatch) {
 		t.Fatal("abort after switch must be refused")
 	}
 	for _, p := range []string{ReconfSent, ReconfInprog, ReconfDone} {
@@ -231,91 +226,6 @@ func TestApplyFailoverNoCandidateAndAbort(t *testing.T) {
 	}
 }
 
-func TestSnapshotRestoreIdentical(t *testing.T) {
-	f := newFSM()
-	for i, c := range []*Command{
-		{Op: OpMonitor, Master: "m", Addr: a(1), Quorum: 2},
-		{Op: OpAddReplica, Master: "m", Addr: a(2)},
-		{Op: OpSet, Master: "m", Pairs: []string{"rename-command", "ping", "x", "auth-user", "u"}},
-		{Op: OpObserve, Master: "m", Node: "n", Down: true},
-		{Op: OpFailoverStart, Master: "m", Epoch: 1, Candidate: a(2)},
-		{Op: OpNode, Node: "id1", Addr: a(26379)},
-	} {
-		b, _ := c.Encode()
-		if r := f.Apply(&raft.Log{Index: uint64(i + 1), Data: b}).(*applyResponse); r.err != nil {
-			t.Fatal(r.err)
-		}
-	}
-	snap, err := f.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	sink := &memSink{Buffer: &buf}
-	if err := snap.Persist(sink); err != nil {
-		t.Fatal(err)
-	}
-	g := newFSM()
-	if err := g.Restore(io.NopCloser(&buf)); err != nil {
-		t.Fatal(err)
-	}
-	if gi, _ := g.appliedIndex(); gi != 6 {
-		t.Fatalf("restored applied index %d, want 6: a restored node must know what it has applied", gi)
-	}
-	x, _ := json.Marshal(f.st)
-	y, _ := json.Marshal(g.st)
-	if !bytes.Equal(x, y) {
-		t.Fatalf("restored state differs:\n%s\n%s", x, y)
-	}
-	if !reflect.DeepEqual(f.st.Masters["m"].Clone(), g.st.Masters["m"]) {
-		t.Fatal("clone/restore mismatch")
-	}
-}
-
-type memSink struct{ *bytes.Buffer }
-
-func (m *memSink) ID() string    { return "mem" }
-func (m *memSink) Cancel() error { return nil }
-func (m *memSink) Close() error  { return nil }
-
-// A master's Created is the index of the entry that created it: an
-// idempotent MONITOR keeps it, REMOVE + MONITOR of the same name gives a new
-// one (node-local credentials of the removed master do not carry over).
-func TestMasterCreatedIsTheMonitorEntryIndex(t *testing.T) {
-	f := newFSM()
-	entry := func(i uint64, c *Command) {
-		b, err := c.Encode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r := f.Apply(&raft.Log{Index: i, Data: b}).(*applyResponse); r.err != nil {
-			t.Fatalf("entry %d: %v", i, r.err)
-		}
-	}
-	created := func() uint64 {
-		var c uint64
-		f.read(func(s *State) { c = s.Masters["m"].Created })
-		return c
-	}
-	entry(7, &Command{Op: OpMonitor, Master: "m", Addr: a(6379), Quorum: 2})
-	entry(8, &Command{Op: OpMonitor, Master: "m", Addr: a(6379), Quorum: 2})
-	if c := created(); c != 7 {
-		t.Fatalf("created %d after an idempotent MONITOR, want 7", c)
-	}
-	entry(9, &Command{Op: OpRemove, Master: "m"})
-	entry(10, &Command{Op: OpMonitor, Master: "m", Addr: a(6379), Quorum: 2})
-	if c := created(); c != 10 {
-		t.Fatalf("created %d after REMOVE + MONITOR, want 10", c)
-	}
-	entry(11, &Command{Op: OpRemove, Master: "m"})
-	entry(12, &Command{Op: OpSeed, Seed: &Seed{Masters: []SeedMaster{{Name: "m", Addr: a(6379), Settings: DefaultSettings(2)}}}})
-	if c := created(); c != 12 {
-		t.Fatalf("created %d by the seed, want 12", c)
-	}
-}
-
-// MONITOR may carry the proposing node's defaults for the new master
-// (SENTINEL DEBUG default-down-after / default-failover-timeout).
 func TestApplyMonitorDefaults(t *testing.T) {
 	st := NewState()
 	evs := mustApply(t, st, &Command{Op: OpMonitor, Master: "m", Addr: a(6379), Quorum: 2,
@@ -326,7 +236,7 @@ func TestApplyMonitorDefaults(t *testing.T) {
 	if s := st.Masters["m"].Settings; s.DownAfterMs != 1000 || s.FailoverTimeoutMs != 5000 || s.Quorum != 2 || s.ParallelSyncs != 1 {
 		t.Fatalf("settings %+v", s)
 	}
-	if _, _, err := apply(st, &Command{Op: OpMonitor, Master: "n", Addr: a(6380), Quorum: 2,
+	if _, _, err := Apply(st, &Command{Op: OpMonitor, Master: "n", Addr: a(6380), Quorum: 2,
 		Pairs: []string{"down-after-milliseconds", "0"}}); err == nil || st.Masters["n"] != nil {
 		t.Fatalf("bad default accepted: %v", err)
 	}

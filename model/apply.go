@@ -1,4 +1,4 @@
-package consensus
+package model
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 // command. No clocks, no randomness, no I/O (design rule 2); time arrives
 // in c.AtMs. It returns the Sentinel events the change produces, in the
 // order Sentinel publishes them.
-func apply(st *State, c *Command) ([]Event, Result, error) {
+func Apply(st *State, c *Command) ([]Event, Result, error) {
 	ev := events{master: c.Master}
 	var res Result
 	var err error
