@@ -1,22 +1,18 @@
-// Package consensus is the only place raftinel's shared state changes. It
-// wraps hashicorp/raft (log and stable store in bbolt via raft-boltdb/v2,
-// file snapshots) with a thin FSM:
+// Package consensus is the only place raftinel's shared state changes: it
+// orders model.Commands through a Raft log and applies them with
+// model.Apply on every node. It wraps hashicorp/raft (log and stable store
+// in bbolt via raft-boltdb/v2, file snapshots) with a thin FSM:
 //
-//   - apply.go / apply_failover.go / apply_setif.go: the state machine, a pure function of
-//     the state and one Command. No clocks, randomness or I/O; time travels
-//     in Command.AtMs. It returns the Sentinel events the entry produces.
-//     Failover steps carry their epoch and are refused when it is not the
-//     running failover's, which fences a deposed leader's late proposals.
-//     A SENTINEL SET a node accepted without a leader (raft-serve-stale)
-//     arrives later as a compare-and-set (OpSetIf, entry version 2).
+//   - the state machine itself is package model: model.Apply is a pure
+//     function of the state and one model.Command; consensus never
+//     interprets an entry.
 //   - fsm.go: raft.FSM around it (snapshots are the JSON state), the applied
 //     index a follower waits for before answering a forwarded write, and
 //     the event hand-off (entries already in the log at start are replays
 //     and publish nothing).
 //   - store.go / api.go: Open (bootstrap from raft-peers: every voter
 //     bootstraps the same configuration, or join, or form by discovery),
-//     Apply from any node,
-//     Sync (a read barrier), Fresh (design rule 8), Members, RaftInfo, the
+//     Apply from any node, Sync (a read barrier), Fresh (design rule 8), Members, RaftInfo, the
 //     RAFT admin operations.
 //   - mux.go: one port for clients, Raft and RPC; the first byte of a
 //     connection tells them apart (0x01 Raft, 0x02 RPC, anything else RESP).
@@ -55,10 +51,10 @@
 //   - disk.go: raft.db is read in full at start; damaged or partly lost
 //     state is an error naming the file, never a panic or a new bootstrap
 //     over a cluster the node belonged to.
-//   - command.go: log entries carry a version (LogVersion); an entry that
-//     does not decode strictly, is of a later version or has an unknown op
-//     stops the FSM there (no skipping, no snapshot past it) and the node
-//     with it (Options.OnHalt). docs/operations.md, "Rolling upgrades".
+//   - fsm.go: an entry that model.DecodeCommand refuses (a later version,
+//     an unknown op, a field it cannot decode) stops the FSM there (no
+//     skipping, no snapshot past it) and the node with it (Options.OnHalt).
+//     docs/operations.md, "Rolling upgrades".
 //
 // Identity: a node's Raft server ID and address are both its announced
 // Sentinel address (host:port, a hostname stays a name and is resolved at
