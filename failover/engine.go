@@ -260,8 +260,12 @@ func (e *Engine) propose(ctx context.Context, cmd *model.Command) bool {
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if _, err := e.c.Apply(cctx, cmd); err != nil {
-		if !errors.Is(err, model.ErrEpochMismatch) {
-			e.log.Warn("proposal failed", zap.String("master", cmd.Master), zap.String("op", string(cmd.Op)), zap.Error(err))
+		if errors.Is(err, model.ErrEpochMismatch) {
+			// The fence did its job: a proposal of an earlier epoch (this
+			// engine's own retry racing a newer failover) changes nothing.
+			e.log.Debug("proposal fenced", zap.String("master", cmd.Master), zap.String("op", string(cmd.Op)), zap.Uint64("epoch", cmd.Epoch), zap.Error(err))
+		} else {
+			e.log.Warn("proposal failed", zap.String("master", cmd.Master), zap.String("op", string(cmd.Op)), zap.Uint64("epoch", cmd.Epoch), zap.Error(err))
 		}
 		return false
 	}

@@ -18,7 +18,7 @@ func applyFailoverStart(st *State, m *Master, c *Command, ev *events) error {
 	}
 	noCandidate := c.Candidate.IsZero()
 	if !noCandidate && !m.HasReplica(c.Candidate) {
-		return refuse(ErrEpochMismatch, "candidate %s is not a replica of %s", c.Candidate, m.Name)
+		return refuse(ErrNotAReplica, "candidate %s is not a replica of %s", c.Candidate, m.Name)
 	}
 	st.CurrentEpoch = c.Epoch
 	m.LastFailoverStartMs = c.AtMs
@@ -64,7 +64,7 @@ func applyFailoverStep(m *Master, c *Command, ev *events) error {
 	switch c.Op {
 	case OpFailoverState:
 		if f.Switched || c.State != StateWaitPromotion {
-			return refuse(ErrEpochMismatch, "failover of %s cannot enter %s", m.Name, c.State)
+			return refuse(ErrStepOutOfOrder, "failover of %s cannot enter %s", m.Name, c.State)
 		}
 		if f.State != c.State {
 			f.State, f.StateChangeMs = c.State, c.AtMs
@@ -74,7 +74,7 @@ func applyFailoverStep(m *Master, c *Command, ev *events) error {
 		return applySwitch(m, f, c, ev)
 	case OpReconf:
 		if !f.Switched {
-			return refuse(ErrEpochMismatch, "failover of %s has not switched", m.Name)
+			return refuse(ErrStepOutOfOrder, "failover of %s has not switched", m.Name)
 		}
 		key := c.Addr.String()
 		if f.Reconf == nil {
@@ -106,7 +106,7 @@ func applyFailoverStep(m *Master, c *Command, ev *events) error {
 		}
 	case OpFailoverEnd:
 		if !f.Switched {
-			return refuse(ErrEpochMismatch, "failover of %s has not switched", m.Name)
+			return refuse(ErrStepOutOfOrder, "failover of %s has not switched", m.Name)
 		}
 		old := Master{Name: m.Name, Addr: f.OldMaster}
 		if c.Timeout {
@@ -116,7 +116,7 @@ func applyFailoverStep(m *Master, c *Command, ev *events) error {
 		m.Failover = nil
 	case OpFailoverAbort:
 		if f.Switched {
-			return refuse(ErrEpochMismatch, "failover of %s already switched", m.Name)
+			return refuse(ErrStepOutOfOrder, "failover of %s already switched", m.Name)
 		}
 		m.Failover = nil
 		m.LastAbort = c.Reason
@@ -132,7 +132,7 @@ func applySwitch(m *Master, f *Failover, c *Command, ev *events) error {
 		return nil
 	}
 	if c.Addr != f.Candidate {
-		return refuse(ErrEpochMismatch, "switch to %s but candidate is %s", c.Addr, f.Candidate)
+		return refuse(ErrStepOutOfOrder, "switch to %s but candidate is %s", c.Addr, f.Candidate)
 	}
 	old := m.Addr
 	ev.add("+promoted-slave", replicaPrefix(m, f.Candidate))

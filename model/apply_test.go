@@ -151,7 +151,7 @@ func TestApplyFailoverSequence(t *testing.T) {
 	if _, _, err := Apply(st, &Command{Op: OpFailoverStart, Master: "m", Epoch: 5, Candidate: a(2)}); !errors.Is(err, ErrEpochMismatch) {
 		t.Fatalf("wrong epoch accepted: %v", err)
 	}
-	if _, _, err := Apply(st, &Command{Op: OpFailoverStart, Master: "m", Epoch: 1, Candidate: a(9)}); !errors.Is(err, ErrEpochMismatch) {
+	if _, _, err := Apply(st, &Command{Op: OpFailoverStart, Master: "m", Epoch: 1, Candidate: a(9)}); !errors.Is(err, ErrNotAReplica) {
 		t.Fatalf("unknown candidate accepted: %v", err)
 	}
 	evs := mustApply(t, st, &Command{Op: OpFailoverStart, Master: "m", Epoch: 1, Candidate: a(2), Node: "leader1", AtMs: 1000})
@@ -171,7 +171,7 @@ func TestApplyFailoverSequence(t *testing.T) {
 	if channels(evs) != "+failover-state-wait-promotion" {
 		t.Fatal(channels(evs))
 	}
-	if _, _, err := Apply(st, &Command{Op: OpSwitchMaster, Master: "m", Epoch: 1, Addr: a(3)}); !errors.Is(err, ErrEpochMismatch) {
+	if _, _, err := Apply(st, &Command{Op: OpSwitchMaster, Master: "m", Epoch: 1, Addr: a(3)}); !errors.Is(err, ErrStepOutOfOrder) {
 		t.Fatalf("switch to a non-candidate: %v", err)
 	}
 	evs = mustApply(t, st, &Command{Op: OpSwitchMaster, Master: "m", Epoch: 1, Addr: a(2), AtMs: 1200,
@@ -192,7 +192,7 @@ func TestApplyFailoverSequence(t *testing.T) {
 	if evs := mustApply(t, st, &Command{Op: OpSwitchMaster, Master: "m", Epoch: 1, Addr: a(2)}); len(evs) != 0 {
 		t.Fatal("switch applied twice")
 	}
-	if _, _, err := Apply(st, &Command{Op: OpFailoverAbort, Master: "m", Epoch: 1, Reason: "slave-timeout"}); !errors.Is(err, ErrEpochMismatch) {
+	if _, _, err := Apply(st, &Command{Op: OpFailoverAbort, Master: "m", Epoch: 1, Reason: "slave-timeout"}); !errors.Is(err, ErrStepOutOfOrder) {
 		t.Fatal("abort after switch must be refused")
 	}
 	for _, p := range []string{ReconfSent, ReconfInprog, ReconfDone} {
