@@ -60,7 +60,7 @@ var (
 		"invalid-port": model.ErrInvalidPort, "invalid-quorum": model.ErrInvalidQuorum,
 		"invalid-setting": model.ErrInvalidSetting, "unknown-setting": model.ErrUnknownSetting,
 		"inprog": model.ErrFailoverInProgress, "epoch-mismatch": model.ErrEpochMismatch,
-		"not-a-replica": model.ErrNotAReplica, "step-out-of-order": model.ErrStepOutOfOrder,
+		"not-a-replica": model.ErrNotAReplica, "no-good-slave": model.ErrNoGoodSlave, "step-out-of-order": model.ErrStepOutOfOrder,
 		"unknown-command": model.ErrUnknownCommand, "unknown-entry": model.ErrUnknownEntry, "auth": ErrAuth,
 		"no-secret": ErrNoSecret, "refused": model.ErrRefused, "no-perm": model.ErrNoPerm, "timeout": model.ErrTimeout,
 		"shutdown": ErrShutdown, "set-conflict": model.ErrSetConflict, "log-version": model.ErrLogVersion,

@@ -85,6 +85,7 @@ type Node struct {
 	once     sync.Once
 	halted   atomic.Pointer[error] // why the log cannot be applied (haltApply)
 	ready    atomic.Bool           // set once New has built every part; raft may apply before
+	early    earlyEvents           // events applied before ready, delivered once it is (events.go)
 	pending  sync.Map              // replica additions in flight, "master/addr"
 	sighted  sync.Map              // "master/addr" -> when this follower first saw it unknown
 	// Dial lets tests cut this node off from Redis addresses.
@@ -103,10 +104,6 @@ type Option func(*Node)
 // peers (fault injection in tests).
 func WithRedisDialer(d func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
 	return func(n *Node) { n.dial = d }
-}
-
-func init() {
-	consensus.RegisterError("no-good-slave", model.ErrNoGoodSlave)
 }
 
 // New validates the directory, binds the port and opens the Raft store.
@@ -224,7 +221,7 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 		n.mux.Close()
 		return nil, err
 	}
-	n.ready.Store(true)
+	n.early.release(&n.ready, n.deliver)
 	return n, nil
 }
 
@@ -449,11 +446,14 @@ func (n *Node) poke() {
 	n.observer.poke()
 }
 
-// publish sends an applied entry's event to subscribers and the log.
+// publish sends an applied entry's event to subscribers and the log; an
+// event applied while New still runs waits until the node is ready.
 func (n *Node) publish(e model.Event) {
-	if !n.ready.Load() {
-		return
-	}
+	n.early.publish(e, &n.ready, n.deliver)
+}
+
+// deliver is publish once every part of the node exists.
+func (n *Node) deliver(e model.Event) {
 	if e.Channel == "+reset-master" {
 		n.srv.SentinelsReset(e.Master)
 	}
