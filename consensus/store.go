@@ -100,21 +100,51 @@ type Store struct {
 // raft-secret (or an explicit raft-insecure), and damaged or partly lost
 // Raft state is an error naming the file (disk.go).
 func Open(o Options) (*Store, error) {
+	o = o.withDefaults()
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(o.Dir, "snapshots"), 0o700); err != nil {
+		return nil, fmt.Errorf("dir %s is not writable: %w", o.Dir, err)
+	}
+	s := newStore(o)
+	hl := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Info, Output: zapWriter{s.log}})
+	d, err := openDisk(o.Dir, hl)
+	if err != nil {
+		return nil, err
+	}
+	s.boltStore = d.bolt
+	if err := s.start(d, hl); err != nil {
+		s.abort()
+		return nil, err
+	}
+	return s, nil
+}
+
+// withDefaults fills the options a caller may leave zero.
+func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
 	if o.ApplyTimeout == 0 {
 		o.ApplyTimeout = 5 * time.Second
 	}
+	return o
+}
+
+// check refuses options that cannot make a safe node.
+func (o Options) check() error {
 	if len(o.Peers) > 0 && !slices.Contains(o.Peers, o.Advertise) {
-		return nil, fmt.Errorf("raft-peers %v does not include this node's address %s (announce-ip/announce-port or bind/port)", o.Peers, o.Advertise)
+		return fmt.Errorf("raft-peers %v does not include this node's address %s (announce-ip/announce-port or bind/port)", o.Peers, o.Advertise)
 	}
 	if !o.authenticates() && (len(o.Peers) > 1 || o.Join != "" || o.BootstrapExpect > 1) {
-		return nil, NoSecretError()
+		return NoSecretError()
 	}
-	if err := os.MkdirAll(filepath.Join(o.Dir, "snapshots"), 0o700); err != nil {
-		return nil, fmt.Errorf("dir %s is not writable: %w", o.Dir, err)
-	}
+	return nil
+}
+
+// newStore builds the store's parts that need no disk and no network.
+func newStore(o Options) *Store {
 	s := &Store{
 		o: o, log: o.Logger, fsm: newFSM(),
 		applyTimeout: o.ApplyTimeout, handlers: map[string]Handler{},
@@ -124,24 +154,21 @@ func Open(o Options) (*Store, error) {
 	s.auth = peerAuth{on: o.authenticates(), key: []byte(o.Secret), cid: s.cid}
 	s.rpc = &rpcClient{auth: s.auth, dial: o.Dial}
 	s.registerAdmin()
-	hl := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Info, Output: zapWriter{s.log}})
-
-	d, err := openDisk(o.Dir, hl)
-	if err != nil {
-		return nil, err
-	}
-	bolt, snaps := d.bolt, d.snaps
-	s.boltStore = bolt
-	last, err := bolt.LastIndex()
-	if err != nil {
-		bolt.Close()
-		return nil, fmt.Errorf("dir %s: read log: %w", o.Dir, err)
-	}
-	s.bootIndex = last
 	s.fsm.emit = s.emit
 	s.fsm.changed = o.OnApply
 	s.fsm.halt = s.halt
+	return s
+}
 
+// start opens Raft over the disk state d: transport, timers, bootstrap or
+// formation, then the loops. On error the caller calls abort.
+func (s *Store) start(d *disk, hl hclog.Logger) error {
+	o := s.o
+	last, err := d.bolt.LastIndex()
+	if err != nil {
+		return fmt.Errorf("dir %s: read log: %w", o.Dir, err)
+	}
+	s.bootIndex = last
 	refusals := &refusalLog{log: s.log, every: refusalLogEvery}
 	sl := &streamLayer{
 		Listener:  newAuthListener(o.Mux.Raft(), headerRaft, s.auth, refusals.refused),
@@ -150,76 +177,27 @@ func Open(o Options) (*Store, error) {
 	s.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: sl, MaxPool: 3, Timeout: 2 * time.Second, Logger: hl,
 	})
-
-	rc := raft.DefaultConfig()
-	rc.LocalID = raft.ServerID(o.Advertise)
-	rc.Logger = hl
-	setIf(&rc.HeartbeatTimeout, o.HeartbeatTimeout)
-	setIf(&rc.ElectionTimeout, o.ElectionTimeout)
-	setIf(&rc.LeaderLeaseTimeout, o.LeaderLeaseTimeout)
-	setIf(&rc.CommitTimeout, o.CommitTimeout)
-	setIf(&rc.SnapshotInterval, o.SnapshotInterval)
-	if o.SnapshotThreshold > 0 {
-		rc.SnapshotThreshold = o.SnapshotThreshold
-	}
-	if o.TrailingLogs > 0 {
-		rc.TrailingLogs = o.TrailingLogs
-	}
-	if err := raft.ValidateConfig(rc); err != nil {
-		bolt.Close()
-		return nil, fmt.Errorf("raft timers: %w", err)
+	rc, err := o.raftConfig(hl)
+	if err != nil {
+		return err
 	}
 	restoreTimers := bootTimers(rc)
-
-	id := d.id
-	if !d.existing && o.Join == "" && o.BootstrapExpect > 1 {
-		// No bootstrap now: formation.go bootstraps the voters it agrees on.
-		if s.form, err = newFormation(s, o.BootstrapExpect); err != nil {
-			bolt.Close()
-			return nil, err
-		}
-	} else if d.existing && o.BootstrapExpect > 1 {
-		s.log.Info("raft-bootstrap-expect ignored: this node already has Raft state")
-	}
-	if !d.existing && o.Join == "" && s.form == nil {
-		peers := o.Peers
-		if len(peers) == 0 {
-			peers = []string{o.Advertise}
-		}
-		var cfg raft.Configuration
-		for _, p := range peers {
-			cfg.Servers = append(cfg.Servers, raft.Server{Suffrage: raft.Voter, ID: raft.ServerID(p), Address: raft.ServerAddress(p)})
-		}
-		// Every voter bootstraps the same configuration (lessons: a cluster
-		// bootstrapped by one node alone can be left without a leader).
-		if err := raft.BootstrapCluster(rc, bolt, bolt, snaps, s.trans, cfg); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
-			bolt.Close()
-			return nil, fmt.Errorf("bootstrap: %w", err)
-		}
-		// The id is written once the state exists: a dir with an id and
-		// no state is one whose state was lost (disk.go).
-		id = deriveClusterID(peers)
-		if err := storeClusterID(o.Dir, id); err != nil {
-			bolt.Close()
-			return nil, fmt.Errorf("dir %s: %w", o.Dir, err)
-		}
-		s.log.Info("raft bootstrapped", zap.Strings("peers", peers))
+	id, err := s.bootstrap(d, rc)
+	if err != nil {
+		return err
 	}
 	s.cid.set(id)
 	s.gate = newPeerGate(s.done, s.probePeer, s.IsLeader, s.inConfiguration)
 	s.gtrans = &gatedTransport{NetworkTransport: s.trans, gate: s.gate}
-	r, err := raft.NewRaft(rc, s.fsm, bolt, bolt, snaps, s.gtrans)
+	r, err := raft.NewRaft(rc, s.fsm, d.bolt, d.bolt, d.snaps, s.gtrans)
 	if err != nil {
-		s.trans.Close()
-		bolt.Close()
-		return nil, fmt.Errorf("start raft: %w", err)
+		return fmt.Errorf("start raft: %w", err)
 	}
 	s.raft = r
 	if !s.auth.on && len(s.configuredServers()) > 1 {
 		// raft-peers says one node, but the state holds several members
 		// (added with RAFT ADD under raft-insecure, say).
-		s.Close()
-		return nil, NoSecretError()
+		return NoSecretError()
 	}
 	if o.Insecure && o.Secret == "" {
 		s.log.Warn("raft-insecure yes: peer streams are NOT authenticated; anyone who can reach this port can change every setting, steer clients and run scripts on every node; set raft-secret")
@@ -235,7 +213,88 @@ func Open(o Options) (*Store, error) {
 		go s.formationLoop()
 	}
 	go s.registerLoop()
-	return s, nil
+	return nil
+}
+
+// raftConfig is hashicorp/raft's configuration with this node's timers.
+func (o Options) raftConfig(hl hclog.Logger) (*raft.Config, error) {
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(o.Advertise)
+	rc.Logger = hl
+	setIf(&rc.HeartbeatTimeout, o.HeartbeatTimeout)
+	setIf(&rc.ElectionTimeout, o.ElectionTimeout)
+	setIf(&rc.LeaderLeaseTimeout, o.LeaderLeaseTimeout)
+	setIf(&rc.CommitTimeout, o.CommitTimeout)
+	setIf(&rc.SnapshotInterval, o.SnapshotInterval)
+	if o.SnapshotThreshold > 0 {
+		rc.SnapshotThreshold = o.SnapshotThreshold
+	}
+	if o.TrailingLogs > 0 {
+		rc.TrailingLogs = o.TrailingLogs
+	}
+	if err := raft.ValidateConfig(rc); err != nil {
+		return nil, fmt.Errorf("raft timers: %w", err)
+	}
+	return rc, nil
+}
+
+// bootstrap writes the initial configuration of a node without Raft state
+// (every voter of raft-peers bootstraps the same one), or prepares
+// formation (raft-bootstrap-expect), or leaves a joining node alone. It
+// returns the cluster id this node belongs to (zero until it learns it).
+func (s *Store) bootstrap(d *disk, rc *raft.Config) ([clusterIDLen]byte, error) {
+	o := s.o
+	if d.existing {
+		if o.BootstrapExpect > 1 {
+			s.log.Info("raft-bootstrap-expect ignored: this node already has Raft state")
+		}
+		return d.id, nil
+	}
+	if o.Join != "" {
+		return d.id, nil
+	}
+	if o.BootstrapExpect > 1 {
+		// No bootstrap now: formation.go bootstraps the voters it agrees on.
+		form, err := newFormation(s, o.BootstrapExpect)
+		if err != nil {
+			return [clusterIDLen]byte{}, err
+		}
+		s.form = form
+		return d.id, nil
+	}
+	peers := o.Peers
+	if len(peers) == 0 {
+		peers = []string{o.Advertise}
+	}
+	var cfg raft.Configuration
+	for _, p := range peers {
+		cfg.Servers = append(cfg.Servers, raft.Server{Suffrage: raft.Voter, ID: raft.ServerID(p), Address: raft.ServerAddress(p)})
+	}
+	// Every voter bootstraps the same configuration (lessons: a cluster
+	// bootstrapped by one node alone can be left without a leader).
+	if err := raft.BootstrapCluster(rc, d.bolt, d.bolt, d.snaps, s.trans, cfg); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
+		return [clusterIDLen]byte{}, fmt.Errorf("bootstrap: %w", err)
+	}
+	// The id is written once the state exists: a dir with an id and no
+	// state is one whose state was lost (disk.go).
+	id := deriveClusterID(peers)
+	if err := storeClusterID(o.Dir, id); err != nil {
+		return [clusterIDLen]byte{}, fmt.Errorf("dir %s: %w", o.Dir, err)
+	}
+	s.log.Info("raft bootstrapped", zap.Strings("peers", peers))
+	return id, nil
+}
+
+// abort releases what a failed Open acquired.
+func (s *Store) abort() {
+	if s.raft != nil {
+		s.Close()
+		return
+	}
+	if s.trans != nil {
+		s.trans.Close()
+	}
+	s.boltStore.Close()
 }
 
 // halt is the FSM's report of an entry it cannot apply.
