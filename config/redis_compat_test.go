@@ -1,3 +1,5 @@
+//go:build e2e
+
 package config
 
 import (
@@ -22,7 +24,7 @@ func TestSameBannerAsRedis(t *testing.T) {
 	}
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		t.Skip("redis-server not installed")
+		t.Fatal("redis-server not installed (scripts/deps.sh)")
 	}
 	dir := t.TempDir()
 	noexec := filepath.Join(dir, "noexec.sh")

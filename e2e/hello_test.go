@@ -25,7 +25,7 @@ func sentinelBin(t *testing.T) string {
 		if os.Getenv("CI") != "" {
 			t.Fatal("redis-sentinel not installed (apt-get install -y redis-sentinel)")
 		}
-		t.Skip("redis-sentinel not installed (apt-get install -y redis-sentinel)")
+		t.Fatal("redis-sentinel not installed (scripts/deps.sh: apt-get install -y redis-sentinel)")
 	}
 	return p
 }

@@ -245,3 +245,11 @@ func startRaw(t *testing.T, ping string, conf ...string) string {
 func countNamed(list string) int {
 	return strings.Count(list, "name=sentinel-"+testID[:8]+"-cmd ")
 }
+
+func setTargets(set *redistest.Set, master string, d time.Duration) []view.Target {
+	ts := []view.Target{{Master: master, Addr: set.Master.Addr(), IsMaster: true, DownAfter: d}}
+	for _, r := range set.Replicas {
+		ts = append(ts, view.Target{Master: master, Addr: r.Addr(), DownAfter: d})
+	}
+	return ts
+}

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package monitor
 
 import (
@@ -9,14 +11,6 @@ import (
 	"github.com/raftinel/raftinel/internal/redistest"
 	"github.com/raftinel/raftinel/view"
 )
-
-func setTargets(set *redistest.Set, master string, d time.Duration) []view.Target {
-	ts := []view.Target{{Master: master, Addr: set.Master.Addr(), IsMaster: true, DownAfter: d}}
-	for _, r := range set.Replicas {
-		ts = append(ts, view.Target{Master: master, Addr: r.Addr(), DownAfter: d})
-	}
-	return ts
-}
 
 // A real master and two replicas: the first INFO (sent right after the
 // command link connects) fills the views and reports both replicas.

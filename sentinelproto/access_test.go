@@ -1,10 +1,12 @@
 package sentinelproto
 
 import (
+	"bufio"
 	"fmt"
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/raftinel/raftinel/config"
 )
@@ -109,4 +111,49 @@ func TestLoadACLErrors(t *testing.T) {
 			t.Errorf("got %v, want %s", err, c.want)
 		}
 	}
+}
+
+func aclConfig(c *config.Config) {
+	c.RequirePass = "pw"
+	c.Users = aclUsers
+}
+
+// dialAuthed opens a connection, authenticated as user (nopass) unless "".
+func dialAuthed(t *testing.T, addr, user string) *bufio.ReadWriter {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	rw := bufio.NewReadWriter(bufio.NewReader(c), bufio.NewWriter(c))
+	if user != "" {
+		if got := send(t, rw, "AUTH", user, "x"); got != "+OK\r\n" {
+			t.Fatalf("AUTH %s: %q", user, got)
+		}
+	}
+	return rw
+}
+
+// send writes one command and reads one reply frame ("<closed>" on EOF).
+func send(t *testing.T, rw *bufio.ReadWriter, args ...string) string {
+	t.Helper()
+	_, _ = rw.WriteString(encode(args...))
+	if err := rw.Flush(); err != nil {
+		return "<closed>"
+	}
+	f, err := readFrame(rw.Reader)
+	if err != nil {
+		return "<closed>"
+	}
+	return f
+}
+
+var aclUsers = []string{
+	`alice on >apw +@all -sentinel|set ~* &+*`,
+	`bob on >bpw +ping +subscribe &foo*`,
+	`carol on nopass -@all +auth`,
+	`dave off >dpw +@all`,
+	`erin on >epw -@all +@connection (+sentinel|get-master-addr-by-name ~k) (+role)`,
 }

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package sentinelproto
 
 import (
@@ -204,7 +206,7 @@ func redisCLI(t *testing.T, e *testEnv, args ...string) string {
 	t.Helper()
 	bin, err := exec.LookPath("redis-cli")
 	if err != nil {
-		t.Skip("redis-cli not installed")
+		t.Fatal("redis-cli not installed (scripts/deps.sh)")
 	}
 	out, err := exec.Command(bin, append([]string{"-p", e.port}, args...)...).CombinedOutput()
 	if err != nil {

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package sentinelproto
 
 import (
@@ -21,60 +23,6 @@ import (
 // the same bytes. Only state-independent requests are compared (the real
 // sentinel's master is unreachable, ours is a fake); replies whose order
 // Redis leaves unspecified (dict order) are compared sorted.
-
-// startRealSentinel runs redis-sentinel on a free port; it is killed by PID
-// when the test ends. Without the binary the test is skipped, except under
-// CI (CI=true), where scripts/deps.sh installs it and its absence fails.
-func startRealSentinel(t *testing.T, conf ...string) string {
-	t.Helper()
-	bin, err := exec.LookPath("redis-sentinel")
-	if err != nil {
-		msg := "redis-sentinel not installed (apt-get install -y redis-sentinel): no live comparison"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	out, err := exec.Command(bin, "--version").Output()
-	if err != nil || !strings.Contains(string(out), "v=7.0.") {
-		t.Skipf("differential tests compare with redis-sentinel 7.0.x, have %q", out)
-	}
-	dir := t.TempDir()
-	port, deadPort := freePort(t), freePort(t)
-	lines := append([]string{
-		fmt.Sprintf("port %d", port), "bind 127.0.0.1", "dir " + dir, "logfile " + filepath.Join(dir, "log"),
-		fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %d 2", deadPort),
-	}, conf...)
-	file := filepath.Join(dir, "sentinel.conf")
-	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, file)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			_ = c.Close()
-			return addr
-		}
-		if i > 200 {
-			t.Fatal("real sentinel did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // step is one request: a command, or raw bytes when raw != "".
 type step struct {
@@ -305,4 +253,54 @@ func TestDifferentialAuth(t *testing.T) {
 		{sRaw("*2\r\n$20000\r\n"), s("PING")},
 		{sRaw("*10\r\n$16384\r\n" + strings.Repeat("a", 16384) + "\r\n" + strings.Repeat("$1\r\nb\r\n", 9)), s("PING")},
 	})
+}
+
+// startRealSentinel runs redis-sentinel on a free port; it is killed by PID
+// when the test ends. Without the binary the test is skipped, except under
+// CI (CI=true), where scripts/deps.sh installs it and its absence fails.
+func startRealSentinel(t *testing.T, conf ...string) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-sentinel")
+	if err != nil {
+		t.Fatal("redis-sentinel not installed (scripts/deps.sh: apt-get install -y redis-sentinel): no live comparison")
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil || !strings.Contains(string(out), "v=7.0.") {
+		t.Fatalf("differential tests compare with redis-sentinel 7.0.x (Debian's), have %q", out)
+	}
+	dir := t.TempDir()
+	port, deadPort := freePort(t), freePort(t)
+	lines := append([]string{
+		fmt.Sprintf("port %d", port), "bind 127.0.0.1", "dir " + dir, "logfile " + filepath.Join(dir, "log"),
+		fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %d 2", deadPort),
+	}, conf...)
+	file := filepath.Join(dir, "sentinel.conf")
+	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, file)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			_ = c.Close()
+			return addr
+		}
+		if i > 200 {
+			t.Fatal("real sentinel did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }

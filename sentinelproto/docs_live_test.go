@@ -28,36 +28,6 @@ var updateDocs = flag.Bool("update-docs", false, "rewrite commanddocs.json from 
 var notIn70 = map[string]bool{"client|setinfo": true, "sentinel|get-primary-addr-by-name": true,
 	"sentinel|primary": true, "sentinel|primaries": true, "sentinel|is-primary-down-by-addr": true}
 
-func TestCommandDocsLive(t *testing.T) {
-	real := startRealSentinel(t)
-	if *updateDocs {
-		regenerateDocs(t, real)
-		t.Skip("commanddocs.json rewritten; run again without -update-docs")
-	}
-	e := newEnv(t)
-	ours, s := e.addr, e.srv
-	for _, proto := range []string{"2", "3"} {
-		// Every command and subcommand, one by one, then all at once.
-		var names []string
-		for _, c := range s.allCommands() {
-			if !notIn70[c.name] {
-				names = append(names, c.name)
-			}
-		}
-		for _, name := range append(names, "", "nosuch", "save") {
-			args := []string{"COMMAND", "DOCS"}
-			if name != "" {
-				args = append(args, name)
-			}
-			want := docsTree(t, real, proto, args...)
-			got := docsTree(t, ours, proto, args...)
-			if want != got {
-				t.Errorf("RESP%s %q:\nredis-sentinel %s\n      raftinel %s", proto, args, want, got)
-			}
-		}
-	}
-}
-
 // TestCommandDocsEveryCommand: every command COMMAND LIST names has a
 // non-empty COMMAND DOCS entry (the conformance suite's check), including
 // client|setinfo with Redis 7.2's argument spec.
