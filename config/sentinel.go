@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/raftinel/raftinel/internal/sdsargs"
 )
 
 // Sentinel's reasons (sentinel.c), word for word.
@@ -299,7 +301,7 @@ func myIDStatement(p *parser, v []string) string {
 		return "Malformed Sentinel id in myid option."
 	}
 	for i := 0; i < len(v[0]); i++ {
-		if !isHex(v[0][i]) {
+		if !sdsargs.IsHex(v[0][i]) {
 			return "Malformed Sentinel id in myid option."
 		}
 	}

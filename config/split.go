@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"strings"
+
+	"github.com/raftinel/raftinel/internal/sdsargs"
 )
 
 // Tokeniser errors; the parser turns them into Redis's reasons.
@@ -29,115 +31,15 @@ func SplitArgs(line string) ([]string, error) {
 	if strings.IndexByte(line, 0) >= 0 {
 		return nil, errNUL
 	}
-	// at mimics C's view of the string: 0 past its end. Safe because the
-	// line has no NUL of its own.
-	at := func(i int) byte {
-		if i < len(line) {
-			return line[i]
-		}
-		return 0
+	raw, ok := sdsargs.Split([]byte(line))
+	if !ok {
+		return nil, errUnbalanced
 	}
-	args := []string{}
-	p := 0
-	for {
-		for p < len(line) && isCSpace(line[p]) {
-			p++
-		}
-		if p >= len(line) {
-			return args, nil
-		}
-		var cur strings.Builder
-		inDouble, inSingle, done := false, false, false
-		for !done {
-			c := at(p)
-			switch {
-			case inDouble:
-				switch {
-				case c == '\\' && at(p+1) == 'x' && isHex(at(p+2)) && isHex(at(p+3)):
-					cur.WriteByte(unhex(at(p+2))<<4 | unhex(at(p+3)))
-					p += 3
-				case c == '\\' && at(p+1) != 0:
-					p++
-					cur.WriteByte(unescape(at(p)))
-				case c == '"':
-					if n := at(p + 1); n != 0 && !isCSpace(n) {
-						return nil, errUnbalanced
-					}
-					done = true
-				case c == 0:
-					return nil, errUnbalanced
-				default:
-					cur.WriteByte(c)
-				}
-			case inSingle:
-				switch {
-				case c == '\\' && at(p+1) == '\'':
-					p++
-					cur.WriteByte('\'')
-				case c == '\'':
-					if n := at(p + 1); n != 0 && !isCSpace(n) {
-						return nil, errUnbalanced
-					}
-					done = true
-				case c == 0:
-					return nil, errUnbalanced
-				default:
-					cur.WriteByte(c)
-				}
-			default:
-				switch c {
-				case ' ', '\n', '\r', '\t', 0:
-					done = true
-				case '"':
-					inDouble = true
-				case '\'':
-					inSingle = true
-				default:
-					cur.WriteByte(c)
-				}
-			}
-			if at(p) != 0 {
-				p++
-			}
-		}
-		args = append(args, cur.String())
+	args := make([]string, len(raw))
+	for i, a := range raw {
+		args[i] = string(a)
 	}
-}
-
-// isCSpace is C's isspace in the "C" locale.
-func isCSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
-}
-
-func unescape(c byte) byte {
-	switch c {
-	case 'n':
-		return '\n'
-	case 'r':
-		return '\r'
-	case 't':
-		return '\t'
-	case 'b':
-		return '\b'
-	case 'a':
-		return '\a'
-	}
-	return c
+	return args, nil
 }
 
 // repr quotes s like Redis's sdscatrepr: the form Redis uses when it turns

@@ -19,10 +19,10 @@ var allowed = map[string][]string{
 	// Leaves.
 	"model":         {"internal/glob"},
 	"view":          {},
-	"config":        {},
+	"config":        {"internal/sdsargs"},
 	"userscript":    {},
 	"httpapi":       {},
-	"resp":          {"internal/glob", "internal/rawio"},
+	"resp":          {"internal/glob", "internal/rawio", "internal/sdsargs"},
 	"internal/glob": {},
 	// Writers: the log of the model, the observer of Redis.
 	"consensus": {"model"},
