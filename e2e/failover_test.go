@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/load"
 	"github.com/raftinel/raftinel/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
@@ -144,81 +144,12 @@ func (e *failoverEnv) allAnswer(addr string) bool {
 	return true
 }
 
-// writer writes unique keys through a go-redis FailoverClient every 20 ms
-// and records every acknowledged key.
-type writer struct {
-	c      *redis.Client
-	mu     sync.Mutex
-	acked  []string
-	errors map[string]int
-	last   time.Time // last acknowledged write
-	stop   chan struct{}
-	done   chan struct{}
-}
-
-func startWriter(addrs []string, period time.Duration) *writer {
-	w := &writer{c: failoverClient(addrs, "mymaster"), errors: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(w.done)
-		for i := 0; ; i++ {
-			select {
-			case <-w.stop:
-				return
-			case <-time.After(period):
-			}
-			key := fmt.Sprintf("w:%06d", i)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			err := w.c.Set(ctx, key, i, 0).Err()
-			cancel()
-			w.mu.Lock()
-			if err == nil {
-				w.acked = append(w.acked, key)
-				w.last = time.Now()
-			} else {
-				kind := err.Error()
-				if i := strings.IndexAny(kind, " :"); i > 0 {
-					kind = kind[:i]
-				}
-				w.errors[kind]++
-			}
-			w.mu.Unlock()
-		}
-	}()
-	return w
-}
-
-func (w *writer) lastAck() time.Time {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.last
-}
-
-func (w *writer) halt() ([]string, map[string]int) {
-	close(w.stop)
-	<-w.done
-	w.c.Close()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.acked, w.errors
-}
-
 // missing returns the acknowledged keys absent from the server at addr.
 func missing(t *testing.T, addr string, keys []string) []string {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: addr})
-	defer c.Close()
-	var out []string
-	for i := 0; i < len(keys); i += 500 {
-		j := min(i+500, len(keys))
-		vals, err := c.MGet(bg(), keys[i:j]...).Result()
-		if err != nil {
-			t.Fatalf("MGET on %s: %v", addr, err)
-		}
-		for k, v := range vals {
-			if v == nil {
-				out = append(out, keys[i+k])
-			}
-		}
+	out, err := load.Missing(addr, keys)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -227,9 +158,9 @@ func missing(t *testing.T, addr string, keys []string) []string {
 func TestFailoverKillMaster(t *testing.T) {
 	e := newFailoverEnv(t, 1000)
 	w := watchSwitches(t, e.nodes)
-	wr := startWriter(sentinelAddrs(e.nodes...), 20*time.Millisecond)
-	defer wr.halt()
-	redistest.WaitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.lastAck().IsZero() })
+	wr := load.Start(load.Options{Sentinels: sentinelAddrs(e.nodes...), Period: 20 * time.Millisecond})
+	defer wr.Stop()
+	redistest.WaitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.LastAck().IsZero() })
 	old := e.set.Master
 	killed := time.Now()
 	old.Kill()
@@ -250,7 +181,7 @@ func TestFailoverKillMaster(t *testing.T) {
 		info, err := other.Info("replication")
 		return err == nil && info["master_port"] == itoa(newMaster.Port) && info["master_link_status"] == "up"
 	})
-	redistest.WaitFor(t, 10*time.Second, "writes resume through go-redis", func() bool { return wr.lastAck().After(killed) })
+	redistest.WaitFor(t, 10*time.Second, "writes resume through go-redis", func() bool { return wr.LastAck().After(killed) })
 	// the old master comes back as a master and is demoted
 	old.Restart()
 	redistest.WaitFor(t, 10*time.Second, "old master demoted to a replica of the new one", func() bool {
@@ -307,8 +238,8 @@ func TestFailoverStoppedMaster(t *testing.T) {
 // never stops loses no acknowledged write.
 func TestManualFailoverLosesNoAckedWrite(t *testing.T) {
 	e := newFailoverEnv(t, 5000)
-	wr := startWriter(sentinelAddrs(e.nodes...), 5*time.Millisecond)
-	redistest.WaitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.lastAck().IsZero() })
+	wr := load.Start(load.Options{Sentinels: sentinelAddrs(e.nodes...), Period: 5 * time.Millisecond})
+	redistest.WaitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.LastAck().IsZero() })
 	time.Sleep(300 * time.Millisecond) // a backlog of writes before the switch
 	follower := e.nodes[0]
 	if l, _ := e.cluster.WaitLeader(5 * time.Second); l == follower {
@@ -332,8 +263,9 @@ func TestManualFailoverLosesNoAckedWrite(t *testing.T) {
 		return false
 	})
 	switched := time.Now()
-	redistest.WaitFor(t, 10*time.Second, "writes land on the new master", func() bool { return wr.lastAck().After(switched.Add(200 * time.Millisecond)) })
-	acked, errs := wr.halt()
+	redistest.WaitFor(t, 10*time.Second, "writes land on the new master", func() bool { return wr.LastAck().After(switched.Add(200 * time.Millisecond)) })
+	res := wr.Stop()
+	acked, errs := res.Keys(), res.Kinds()
 	redistest.WaitFor(t, 10*time.Second, "old master replicates from the new one", func() bool {
 		info, err := e.set.Master.Info("replication")
 		return err == nil && info["role"] == "slave" && info["master_link_status"] == "up"

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/load"
 	"github.com/raftinel/raftinel/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
@@ -45,7 +46,7 @@ func TestRollingMigrationFromRedisSentinel(t *testing.T) {
 	epoch0 := sentinelMap(mustDo(t, sentinels[0], "SENTINEL", "MASTER", "mymaster"))["config-epoch"]
 	addrs := sentinelAddrs(sentinels...)
 	switches := watchSwitches(t, sentinels) // go-redis re-subscribes on the same address: raftinel's events too
-	w := startWriter(addrs, 20*time.Millisecond)
+	w := load.Start(load.Options{Sentinels: addrs, Period: 20 * time.Millisecond})
 	time.Sleep(500 * time.Millisecond) // a few writes through redis-sentinel before the first swap
 	secret := harness.NewSecret()
 	var nodes []*harness.Node
@@ -104,7 +105,8 @@ func TestRollingMigrationFromRedisSentinel(t *testing.T) {
 	t.Logf("cluster formed and answering %v after the last swap", time.Since(formedAt).Round(time.Millisecond))
 	waitReplicasKnown(t, nodes, 2)
 	time.Sleep(3 * time.Second) // writes through raftinel; three down-after periods in which nothing may happen
-	acked, errs := w.halt()
+	res := w.Stop()
+	acked, errs := res.Keys(), res.Kinds()
 
 	if switches.count() != 0 {
 		t.Fatalf("+switch-master during the migration: %v", switches.got)

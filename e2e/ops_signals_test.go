@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/load"
 	"github.com/raftinel/raftinel/internal/redistest"
 )
 
@@ -21,14 +22,14 @@ func TestOpsSigtermLeaderHandsOver(t *testing.T) {
 	e := newFailoverEnv(t, 1000)
 	w := watchSwitches(t, e.nodes)
 	tries := subscribe(t, e.nodes[0], "+try-failover")
-	wr := startWriter(sentinelAddrs(e.nodes...), 20*time.Millisecond)
+	wr := load.Start(load.Options{Sentinels: sentinelAddrs(e.nodes...), Period: 20 * time.Millisecond})
 	halted := false
 	defer func() {
 		if !halted {
-			wr.halt()
+			wr.Stop()
 		}
 	}()
-	redistest.WaitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.lastAck().IsZero() })
+	redistest.WaitFor(t, 5*time.Second, "writes flowing", func() bool { return !wr.LastAck().IsZero() })
 	leader, err := e.cluster.WaitLeader(5 * time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -70,9 +71,10 @@ func TestOpsSigtermLeaderHandsOver(t *testing.T) {
 	// Keep writing through the change and for a while after it.
 	mark := time.Now()
 	redistest.WaitFor(t, 10*time.Second, "writes acknowledged a second after the new leader", func() bool {
-		return wr.lastAck().After(mark.Add(time.Second))
+		return wr.LastAck().After(mark.Add(time.Second))
 	})
-	acked, errs := wr.halt()
+	res := wr.Stop()
+	acked, errs := res.Keys(), res.Kinds()
 	halted = true
 	if len(errs) != 0 {
 		t.Fatalf("the FailoverClient saw errors: %v", errs)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/load"
 	"github.com/raftinel/raftinel/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
@@ -261,12 +262,12 @@ func (e *penv) lostWrites(master int, acked map[string]time.Time) []string {
 }
 
 // errCounts counts writer errors by kind, and READONLY errors after t.
-func errCounts(errs []werr, after time.Time) (map[string]int, int) {
+func errCounts(errs []load.Failure, after time.Time) (map[string]int, int) {
 	m := map[string]int{}
 	ro := 0
 	for _, e := range errs {
-		m[e.kind]++
-		if e.kind == "READONLY" && !after.IsZero() && e.at.After(after) {
+		m[e.Kind]++
+		if e.Kind == "READONLY" && !after.IsZero() && e.At.After(after) {
 			ro++
 		}
 	}

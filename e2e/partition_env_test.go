@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -16,7 +15,6 @@ import (
 	"github.com/raftinel/raftinel/internal/harness"
 	"github.com/raftinel/raftinel/internal/netfault"
 	"github.com/raftinel/raftinel/internal/redistest"
-	"github.com/redis/go-redis/v9"
 )
 
 // The partition tests: every process has its own loopback address and a
@@ -211,94 +209,6 @@ func quickDo(addr string, timeout time.Duration, args ...string) (string, error)
 		return "", err
 	}
 	return harness.ReadReply(bufio.NewReader(c))
-}
-
-// pwriter writes unique keys through a go-redis FailoverClient dialing from
-// its own address, and records when each write was acknowledged and every
-// error by kind.
-type pwriter struct {
-	c     *redis.Client
-	mu    sync.Mutex
-	acked map[string]time.Time
-	errs  []werr
-	last  time.Time
-	stop  chan struct{}
-	done  chan struct{}
-}
-
-type werr struct {
-	at   time.Time
-	kind string
-}
-
-func startPWriter(src string, sentinels []string, period time.Duration) *pwriter {
-	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: time.Second}
-	c := redis.NewFailoverClient(&redis.FailoverOptions{
-		MasterName: "mymaster", SentinelAddrs: sentinels, Dialer: d.DialContext,
-		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second,
-		MaxRetries: -1, PoolSize: 2,
-	})
-	w := &pwriter{c: c, acked: map[string]time.Time{}, stop: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(w.done)
-		for i := 0; ; i++ {
-			select {
-			case <-w.stop:
-				return
-			case <-time.After(period):
-			}
-			key := fmt.Sprintf("w:%07d", i)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			err := c.Set(ctx, key, i, 0).Err()
-			cancel()
-			now := time.Now()
-			w.mu.Lock()
-			if err == nil {
-				w.acked[key] = now
-				w.last = now
-			} else {
-				w.errs = append(w.errs, werr{now, errKind(err)})
-			}
-			w.mu.Unlock()
-		}
-	}()
-	return w
-}
-
-func (w *pwriter) lastAck() time.Time {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.last
-}
-
-func (w *pwriter) halt() (map[string]time.Time, []werr) {
-	close(w.stop)
-	<-w.done
-	w.c.Close()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.acked, w.errs
-}
-
-// errKind names an error for the figures: a Redis error by its code, a
-// network error by what happened.
-func errKind(err error) string {
-	s := err.Error()
-	switch {
-	case strings.Contains(s, "all sentinels"):
-		return "no-sentinel"
-	case strings.Contains(s, "timeout") || strings.Contains(s, "deadline"):
-		return "timeout"
-	case strings.Contains(s, "refused"):
-		return "refused"
-	case strings.Contains(s, "EOF") || strings.Contains(s, "reset") || strings.Contains(s, "closed"):
-		return "conn-closed"
-	}
-	w, _, _ := strings.Cut(s, " ")
-	if w == strings.ToUpper(w) {
-		return w
-	}
-	return "other"
 }
 
 // envOr returns the environment variable k, or def when it is empty.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/load"
 	"github.com/raftinel/raftinel/internal/redistest"
 )
 
@@ -91,8 +92,8 @@ func TestPartitionMatrix(t *testing.T) {
 func runCase(t *testing.T, c matrixCase) figures {
 	e := newPartitionEnv(t)
 	rec := startRecorder(e)
-	w := startPWriter(e.writer, sentinelAddrs(e.nodes...), 20*time.Millisecond)
-	redistest.WaitFor(t, 10*time.Second, "writes flowing", func() bool { return !w.lastAck().IsZero() })
+	w := load.Start(load.Options{Source: e.writer, Sentinels: sentinelAddrs(e.nodes...), Period: 20 * time.Millisecond})
+	redistest.WaitFor(t, 10*time.Second, "writes flowing", func() bool { return !w.LastAck().IsZero() })
 	// RAFTINEL_PARTITION_CUT / RAFTINEL_PARTITION_RUN (single-cut cases):
 	// a longer cut inside a longer run, e.g. 10s in 60s (issue 8's target)
 	// a 2 s baseline: the leader has sampled the replicas with data flowing
@@ -134,7 +135,8 @@ func runCase(t *testing.T, c matrixCase) figures {
 	}
 	final, conv := e.waitConverged(15 * time.Second)
 	time.Sleep(after) // writes on the converged master
-	acked, werrs := w.halt()
+	res := w.Stop()
+	acked, werrs := res.AckedAt(), res.Failures
 	rec.halt()
 	samples, evs := rec.snapshot()
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/load"
 	"github.com/raftinel/raftinel/internal/redistest"
 )
 
@@ -48,8 +49,8 @@ func TestPartitionRandom(t *testing.T) {
 
 	e := newPartitionEnv(t)
 	rec := startRecorder(e)
-	w := startPWriter(e.writer, sentinelAddrs(e.nodes...), 20*time.Millisecond)
-	redistest.WaitFor(t, 10*time.Second, "writes flowing", func() bool { return !w.lastAck().IsZero() })
+	w := load.Start(load.Options{Source: e.writer, Sentinels: sentinelAddrs(e.nodes...), Period: 20 * time.Millisecond})
+	redistest.WaitFor(t, 10*time.Second, "writes flowing", func() bool { return !w.LastAck().IsZero() })
 	start := time.Now()
 	var faults []string
 	var worstConverge time.Duration
@@ -64,7 +65,8 @@ func TestPartitionRandom(t *testing.T) {
 	}
 	final, _ := e.waitConverged(20 * time.Second)
 	time.Sleep(500 * time.Millisecond)
-	acked, werrs := w.halt()
+	res := w.Stop()
+	acked, werrs := res.AckedAt(), res.Failures
 	rec.halt()
 	samples, evs := rec.snapshot()
 

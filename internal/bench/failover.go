@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/load"
 )
 
 // Fault is how the master fails in a failover trial.
@@ -112,9 +113,9 @@ func (b *Bench) failoverTrial(sys System, fault Fault, dir string) (Trial, error
 		return t, err
 	}
 	defer ev.close()
-	w := startWriter(e.c.addrs(), writerOptions{period: 10 * time.Millisecond, timeout: 500 * time.Millisecond})
-	defer w.halt()
-	if err := waitUntil(10*time.Second, func() bool { return w.ackCount() > 0 }); err != nil {
+	w := load.Start(load.Options{Sentinels: e.c.addrs(), Period: 10 * time.Millisecond, Timeout: 500 * time.Millisecond, KeyPrefix: "bench:"})
+	defer w.Stop()
+	if err := waitUntil(10*time.Second, func() bool { return w.AckCount() > 0 }); err != nil {
 		return t, fmt.Errorf("writes through the failover client: %w", err)
 	}
 	time.Sleep(b.cfg.Settle) // pings and INFO settle into their periods
@@ -138,7 +139,7 @@ func (b *Bench) failoverTrial(sys System, fault Fault, dir string) (Trial, error
 			}
 		}
 		t.Switch, t.SwitchOK = ev.first("+switch-master", t0)
-		t.FirstWrite, t.FirstWriteOK = w.firstAckAfter(t0, inEffect)
+		t.FirstWrite, t.FirstWriteOK = w.FirstAckAfter(t0, inEffect)
 		if t.AllAnswerOK && t.SwitchOK && t.FirstWriteOK {
 			break
 		}

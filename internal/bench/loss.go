@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/load"
 )
 
 // LossKind is what happens to the master while the writer writes.
@@ -77,9 +78,9 @@ func (b *Bench) lossRun(sys System, k LossKind, dir string) (*LossResult, error)
 	}
 	defer e.close()
 	old := e.set.master
-	w := startWriter(e.c.addrs(), writerOptions{period: b.cfg.WritePeriod, timeout: 500 * time.Millisecond, source: writerHost})
-	defer w.halt()
-	if err := waitUntil(10*time.Second, func() bool { return w.ackCount() > 0 }); err != nil {
+	w := load.Start(load.Options{Sentinels: e.c.addrs(), Period: b.cfg.WritePeriod, Timeout: 500 * time.Millisecond, Source: writerHost, KeyPrefix: "bench:"})
+	defer w.Stop()
+	if err := waitUntil(10*time.Second, func() bool { return w.AckCount() > 0 }); err != nil {
 		return nil, fmt.Errorf("writes through the failover client: %w", err)
 	}
 	start := time.Now()
@@ -109,7 +110,8 @@ func (b *Bench) lossRun(sys System, k LossKind, dir string) (*LossResult, error)
 	if rest := plan.run - time.Since(start); rest > 0 {
 		time.Sleep(rest)
 	}
-	keys, failed := w.halt()
+	stopped := w.Stop()
+	keys, failed := stopped.Keys(), len(stopped.Failures)
 	res := &LossResult{Run: time.Since(start), Acked: len(keys), Failed: failed}
 	// The final master: every monitor agrees on it and the others follow it.
 	var final *harness.Redis
@@ -131,9 +133,11 @@ func (b *Bench) lossRun(sys System, k LossKind, dir string) (*LossResult, error)
 	}
 	res.Switched, res.FinalIsOld = final != old, final == old
 	res.Rejoined = final == old || isReplicaOf(old, final)
-	if res.Lost, err = missing(final.Addr(), keys); err != nil {
+	lost, err := load.Missing(final.Addr(), keys)
+	if err != nil {
 		return nil, err
 	}
+	res.Lost = len(lost)
 	return res, nil
 }
 
