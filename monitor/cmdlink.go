@@ -48,7 +48,12 @@ var pastDeadline = time.Unix(1, 0)
 func (in *instance) roundTrip(ctx context.Context, deadline time.Time, n int, build func([]byte, *linkSettings) []byte) ([]any, error) {
 	l := &in.cmd
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	unlock := true // false once a goroutine owns the lock (below)
+	defer func() {
+		if unlock {
+			l.mu.Unlock()
+		}
+	}()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -76,52 +81,63 @@ func (in *instance) roundTrip(ctx context.Context, deadline time.Time, n int, bu
 	c := l.c
 	pre := c.begin(s)
 	c.wbuf = build(c.wbuf, s)
+	// The connection's deadline is the link's own (cmdTimeout from now, or
+	// the caller's deadline when that is later). A caller that stops
+	// waiting earlier (the failover engine's short INFO refreshes) does not
+	// cut the exchange: that would leave the connection mid-reply and force
+	// a new one, and a re-dial may no longer authenticate when the
+	// instance's password changed since (Sentinel keeps such a link too).
+	if own := time.Now().Add(s.cmdTimeout); own.After(deadline) {
+		deadline = own
+	}
 	if err := c.nc.SetDeadline(deadline); err != nil {
 		l.drop()
 		return nil, err
 	}
-	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(pastDeadline) })
 	l.pending.Add(int32(n))
-	replies, err := exchange(c, pre, n, in)
-	if err == nil {
-		err = c.nc.SetDeadline(time.Time{}) // see probe.ping
-	}
-	l.pending.Add(-int32(n))
-	if !stop() {
-		// The context ended during the exchange: the deadline was forced
-		// and the connection may be mid-reply. Never reuse it.
-		l.drop()
+	finish := func() ([]any, error) {
+		replies, err := exchange(c, pre, n, in)
+		if err == nil {
+			err = c.nc.SetDeadline(time.Time{}) // see probe.ping
+		}
+		l.pending.Add(-int32(n))
 		if err != nil {
-			return nil, ctx.Err()
+			l.drop()
+			in.setCmdErr(linkErrText("command link", err))
+			return nil, err
+		}
+		for _, r := range replies {
+			if e, ok := r.(RedisError); ok {
+				c.noteError(s, []byte(e))
+			}
 		}
 		return replies, nil
 	}
-	if err != nil {
-		l.drop()
-		if cerr := ctxErr(ctx); cerr != nil {
-			return nil, cerr // the caller's deadline, not a link failure
+	var replies []any
+	var err error
+	if ctx.Done() == nil {
+		replies, err = finish()
+	} else {
+		// The exchange runs on, holding the link, after the caller left.
+		type result struct {
+			replies []any
+			err     error
 		}
-		in.setCmdErr(linkErrText("command link", err))
-		return nil, err
-	}
-	for _, r := range replies {
-		if e, ok := r.(RedisError); ok {
-			c.noteError(s, []byte(e))
+		done := make(chan result, 1)
+		unlock = false
+		go func() {
+			defer l.mu.Unlock()
+			r, err := finish()
+			done <- result{r, err}
+		}()
+		select {
+		case r := <-done:
+			replies, err = r.replies, r.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
 	}
-	return replies, nil
-}
-
-// ctxErr is ctx.Err(), or DeadlineExceeded once ctx's deadline has passed
-// (the connection deadline, set to the same instant, may fire first).
-func ctxErr(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
-		return context.DeadlineExceeded
-	}
-	return nil
+	return replies, err
 }
 
 func exchange(c *rconn, pre prelude, n int, sink authSink) ([]any, error) {
