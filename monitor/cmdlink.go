@@ -37,6 +37,28 @@ func (l *cmdLink) drop() {
 	l.up.Store(false)
 }
 
+// lock takes mu, or gives up when ctx ends first: an exchange that a
+// caller stopped waiting for may hold the link until its own deadline, and
+// the next caller must not wait longer than it wants to.
+func (l *cmdLink) lock(ctx context.Context) error {
+	if l.mu.TryLock() {
+		return nil
+	}
+	if ctx.Done() == nil {
+		l.mu.Lock()
+		return nil
+	}
+	got := make(chan struct{})
+	go func() { l.mu.Lock(); close(got) }()
+	select {
+	case <-got:
+		return nil
+	case <-ctx.Done():
+		go func() { <-got; l.mu.Unlock() }()
+		return ctx.Err()
+	}
+}
+
 // pastDeadline unblocks a pending read when the caller's context ends.
 var pastDeadline = time.Unix(1, 0)
 
@@ -47,7 +69,9 @@ var pastDeadline = time.Unix(1, 0)
 // values in the slice.
 func (in *instance) roundTrip(ctx context.Context, deadline time.Time, n int, build func([]byte, *linkSettings) []byte) ([]any, error) {
 	l := &in.cmd
-	l.mu.Lock()
+	if err := l.lock(ctx); err != nil {
+		return nil, err
+	}
 	unlock := true // false once a goroutine owns the lock (below)
 	defer func() {
 		if unlock {

@@ -31,8 +31,8 @@ func TestCallerDeadlineKeepsTheCommandLink(t *testing.T) {
 	}
 	dials := in.cmd.seq.Load()
 
-	// Every client's commands wait 600 ms; the refresh gives up after 100.
-	if _, err := srv.Do("CLIENT", "PAUSE", "600", "ALL"); err != nil {
+	// Every client's commands wait 2 s; the refreshes give up after 100 ms.
+	if _, err := srv.Do("CLIENT", "PAUSE", "2000", "ALL"); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -40,6 +40,16 @@ func TestCallerDeadlineKeepsTheCommandLink(t *testing.T) {
 	cancel()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("refresh during the pause: %v, want the caller's deadline", err)
+	}
+	// A second caller does not wait behind the exchange longer than it wants.
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	_, err = m.RefreshInfo(ctx, "m", srv.Addr())
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second refresh during the pause: %v, want the caller's deadline", err)
+	}
+	if in.cmd.pending.Load() == 0 {
+		t.Fatal("the second caller returned only after the first exchange ended: it waited for the link, not for its own deadline")
 	}
 	// Once the pause ends, INFO works on the same connection.
 	redistest.WaitFor(t, 5*time.Second, "INFO after the pause", func() bool {
