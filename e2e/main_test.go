@@ -1,7 +1,5 @@
 //go:build e2e
 
-// Package e2e runs real raftinel processes against real redis-server
-// processes on loopback, driven by real clients (redis-cli, go-redis).
 package e2e
 
 import (
