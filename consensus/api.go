@@ -130,8 +130,19 @@ func (s *Store) applyLocal(cmd *model.Command) (model.Result, error) {
 	// An entry of a later version than some member reads would stop that
 	// member (docs/operations.md): the leader, whose state is the latest
 	// committed, does not commit it yet.
-	if v := max(cmd.V, cmd.Version()); v > 1 && v > s.ClusterLogVersion() {
-		return model.Result{}, fmt.Errorf("%w: entry version %d, the cluster reads up to %d", model.ErrLogVersion, v, s.ClusterLogVersion())
+	if v := max(cmd.V, cmd.Version()); v > 1 {
+		// A leader just elected may not have applied every committed entry
+		// yet (a member's registration among them): read the members'
+		// versions only after a barrier.
+		if err := s.raft.Barrier(s.applyTimeout).Error(); err != nil {
+			if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {
+				return model.Result{}, model.ErrNotLeader
+			}
+			return model.Result{}, fmt.Errorf("%w: %v", model.ErrTimeout, err)
+		}
+		if cv := s.ClusterLogVersion(); v > cv {
+			return model.Result{}, fmt.Errorf("%w: entry version %d, the cluster reads up to %d", model.ErrLogVersion, v, cv)
+		}
 	}
 	data, err := cmd.Encode()
 	if err != nil {

@@ -173,20 +173,37 @@ func TestVersion2EntryWaitsForEveryMember(t *testing.T) {
 	setIf := func(q string) *model.Command {
 		return &model.Command{Op: model.OpSetIf, Master: "m", Created: created, Pairs: []string{"quorum", q}, Expect: []string{"quorum", "2"}}
 	}
-	old := nodes[2]
-	a, _ := model.ParseAddr(old.addr)
+	// old plays a member of the previous release. The leader counts itself
+	// at its own version, so old must stay a follower; if leadership moves
+	// to it meanwhile (it did under load), the round is tried again with
+	// another follower.
+	var old *testNode
 	register := func(v int) {
 		t.Helper()
-		if _, err := l.store.Apply(ctx, &model.Command{Op: model.OpNode, Node: "old-release", Addr: a, LogVersion: v}); err != nil {
+		a, _ := model.ParseAddr(old.addr)
+		if _, err := leaderOf(t, nodes).store.Apply(ctx, &model.Command{Op: model.OpNode, Node: "old-release", Addr: a, LogVersion: v}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	register(1) // as a node of the previous release registers
-	for _, n := range nodes {
-		if _, err := n.store.Apply(ctx, setIf("3")); !errors.Is(err, model.ErrLogVersion) {
+	redistest.WaitFor(t, 30*time.Second, "every node refuses a version-2 entry while a member reads version 1", func() bool {
+		l := leaderOf(t, nodes)
+		if old == nil || old == l {
+			old = follower(nodes)
+		}
+		register(1) // as a node of the previous release registers
+		for _, n := range nodes {
+			_, err := n.store.Apply(ctx, setIf("3"))
+			if errors.Is(err, model.ErrLogVersion) {
+				continue
+			}
+			if now := leaderOf(t, nodes); now != l {
+				t.Logf("leadership moved from %s to %s during the round (%v): again", l.addr, now.addr, err)
+				return false
+			}
 			t.Fatalf("with a version-1 member: %v", err)
 		}
-	}
+		return true
+	})
 	register(model.LogVersion)
 	if _, err := nodes[1].store.Apply(ctx, setIf("3")); err != nil {
 		t.Fatal(err)
