@@ -13,7 +13,7 @@ import (
 
 // Replica discovery: the leader adds a replica it finds in the master's INFO
 // at once; a follower adds one only if the cluster still does not know it a
-// while after the follower saw it (node/sync.go, followerDiscoveryDelay).
+// while after the follower saw it (policy.FollowerDiscoveryDelay).
 // Here the leader is cut off from the master before a new replica attaches,
 // so only the followers can see it, and it must still be added.
 func TestReplicaSeenOnlyByFollowers(t *testing.T) {
