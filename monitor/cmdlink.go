@@ -66,7 +66,9 @@ var pastDeadline = time.Unix(1, 0)
 // CLIENT SETNAME on a new connection) and reads n replies. It dials first if
 // the link is down. An I/O or protocol failure closes the connection (the
 // next use reconnects); Redis error replies are returned as RedisError
-// values in the slice.
+// values in the slice. The exchange may take until deadline or the link's
+// own command timeout, whichever is later (zero deadline: the link's own);
+// ctx only bounds how long the caller waits.
 func (in *instance) roundTrip(ctx context.Context, deadline time.Time, n int, build func([]byte, *linkSettings) []byte) ([]any, error) {
 	l := &in.cmd
 	if err := l.lock(ctx); err != nil {
@@ -246,12 +248,9 @@ func appendRenamed(b []byte, s *linkSettings, args []string) []byte {
 
 // refresh sends INFO now and applies the reply.
 func (in *instance) refresh(ctx context.Context) (view.Instance, error) {
-	s := in.settings()
-	deadline := time.Now().Add(s.cmdTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	rs, err := in.roundTrip(ctx, deadline, 1, func(b []byte, s *linkSettings) []byte {
+	// The link's own deadline: a caller that wants less stops waiting
+	// through ctx, without cutting the exchange (roundTrip).
+	rs, err := in.roundTrip(ctx, time.Time{}, 1, func(b []byte, s *linkSettings) []byte {
 		return append(b, s.info...)
 	})
 	if err != nil {
