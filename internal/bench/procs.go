@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/internal/harness"
+	"github.com/raftinel/raftinel/internal/wait"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -275,14 +276,11 @@ func isReplicaOf(r, master *harness.Redis) bool {
 		info["master_port"] == strconv.Itoa(master.Port)
 }
 
-// waitUntil polls cond every 10 ms until it holds or timeout passes.
+// waitUntil is wait.Until for the bench: a timeout is ErrNotReady, which
+// the scenarios report as a run that did not get ready.
 func waitUntil(timeout time.Duration, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%w within %v", ErrNotReady, timeout)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := wait.Until(context.Background(), timeout, "ready", cond); err != nil {
+		return fmt.Errorf("%w within %v", ErrNotReady, timeout)
 	}
 	return nil
 }

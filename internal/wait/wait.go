@@ -29,13 +29,13 @@ func Until(ctx context.Context, timeout time.Duration, what string, cond func() 
 		}
 		select {
 		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) && cond() {
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return ctx.Err()
+			}
+			if cond() { // a last look at the deadline
 				return nil
 			}
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("%w after %v waiting for %s", ErrTimeout, timeout, what)
-			}
-			return ctx.Err()
+			return fmt.Errorf("%w after %v waiting for %s", ErrTimeout, timeout, what)
 		case <-t.C:
 		}
 	}
