@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/raftinel/raftinel/internal/atomicfile"
 )
 
 // clusterIDLen is the size of a cluster id.
@@ -81,10 +83,5 @@ func loadClusterID(dir string) ([clusterIDLen]byte, error) {
 
 // storeClusterID writes the id to dir (atomically).
 func storeClusterID(dir string, v [clusterIDLen]byte) error {
-	path := filepath.Join(dir, clusterIDFile)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(hex.EncodeToString(v[:])+"\n"), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(filepath.Join(dir, clusterIDFile), []byte(hex.EncodeToString(v[:])+"\n"))
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/raftinel/raftinel/internal/atomicfile"
 	"github.com/raftinel/raftinel/model"
 	"go.uber.org/zap"
 )
@@ -382,7 +383,7 @@ func (f *formation) addKnown(addr string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileSync(f.path, b); err != nil {
+	if err := atomicfile.Write(f.path, b); err != nil {
 		return err
 	}
 	f.known = next
@@ -478,25 +479,4 @@ func (s *Store) formationInfo() [][2]string {
 		{"raft_formation_found", fmt.Sprint(len(f.known))},
 		{"raft_formation_status", f.verdict.Status},
 	}
-}
-
-// writeFileSync writes path atomically and durably.
-func writeFileSync(path string, b []byte) error {
-	tmp := path + ".tmp"
-	fh, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := fh.Write(b); err != nil {
-		fh.Close()
-		return err
-	}
-	if err := fh.Sync(); err != nil {
-		fh.Close()
-		return err
-	}
-	if err := fh.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/raftinel/raftinel/internal/atomicfile"
 	"github.com/raftinel/raftinel/policy"
 )
 
@@ -52,17 +53,26 @@ const linkSettingsFile = "link-settings.json"
 // loadLinkSettings reads dir/link-settings.json (none yet: no overrides).
 func loadLinkSettings(dir string) (*linkSettings, error) {
 	c := &linkSettings{path: filepath.Join(dir, linkSettingsFile), m: map[string]linkOverride{}}
-	b, err := os.ReadFile(c.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return c, nil
-	}
-	if err == nil {
-		err = json.Unmarshal(b, &c.m)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.path, err)
+	if err := readJSONFile(c.path, &c.m); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// readJSONFile decodes the JSON file at path into v, leaving v as it is
+// when there is no such file; errors name the file.
+func readJSONFile(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err == nil {
+		err = json.Unmarshal(b, v)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 // set records auth-user / auth-pass / rename-command option pairs (already
@@ -137,29 +147,5 @@ func (c *linkSettings) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(c.path, b)
-}
-
-// writeFileAtomic writes a file of this node's own settings in dir, mode
-// 0600 (it may hold credentials): write, fsync, rename.
-func writeFileAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err = f.Write(b); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(c.path, b)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/raftinel/raftinel/internal/atomicfile"
 	"github.com/raftinel/raftinel/model"
 )
 
@@ -76,15 +77,8 @@ func pendingKey(option string, vals []string) string {
 // pending).
 func loadPendingSettings(dir string) (*pendingSettings, error) {
 	p := &pendingSettings{path: filepath.Join(dir, pendingSettingsFile), m: map[string]*pendingMaster{}}
-	b, err := os.ReadFile(p.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return p, nil
-	}
-	if err == nil {
-		err = json.Unmarshal(b, &p.m)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p.path, err)
+	if err := readJSONFile(p.path, &p.m); err != nil {
+		return nil, err
 	}
 	for _, pm := range p.m {
 		for _, o := range pm.Options {
@@ -250,5 +244,5 @@ func (p *pendingSettings) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(p.path, b)
+	return atomicfile.Write(p.path, b)
 }

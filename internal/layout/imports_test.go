@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	"resp":          {"internal/glob", "internal/rawio", "internal/sdsargs"},
 	"internal/glob": {},
 	// Writers: the log of the model, the observer of Redis.
-	"consensus": {"model"},
+	"consensus": {"internal/atomicfile", "model"},
 	"monitor":   {"internal/rawio", "view"},
 	// Readers: they take model and view through interfaces they declare.
 	"failover":      {"model", "view"},
