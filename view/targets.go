@@ -26,7 +26,8 @@ type Target struct {
 	RebootDownAfter time.Duration
 }
 
-// Peer is another raftinel node's Sentinel port.
+// PeerTarget is another raftinel node's Sentinel port, as the monitor is
+// asked to probe it.
 type PeerTarget struct{ ID, Addr, AuthUser, AuthPass string }
 
 // HelloChannel is Sentinel's discovery channel.

@@ -1,8 +1,10 @@
 // Package view holds what a node observes and does not replicate: its own
-// view of each Redis instance and of each peer node (design rule 3). The
-// monitor writes these values; the protocol layer and the failover engine
-// read them through the small interfaces they declare. It imports nothing
-// of raftinel, so readers never depend on the package that writes.
+// view of each Redis instance and of each peer node (design rule 3), and
+// the vocabulary of observing: what the monitor is asked to watch (Target,
+// PeerTarget) and Sentinel's hello messages (targets.go). The monitor
+// writes the views; the protocol layer, the failover engine and policy read
+// them through the small interfaces they declare. It imports nothing of
+// raftinel, so readers never depend on the package that writes.
 package view
 
 import (
