@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -142,8 +143,16 @@ func TestFormationByDiscovery(t *testing.T) {
 		if got := clusterIDOf(t, n); got != id {
 			t.Fatalf("%s: cluster id %s, want %s", n.addr, got, id)
 		}
-		if len(n.store.Members()) != 3 {
-			t.Fatalf("%s: members %v", n.addr, n.store.Members())
+		if len(n.store.Members()) != 3 || n.store.MemberCount() != 3 {
+			t.Fatalf("%s: members %v, count %d", n.addr, n.store.Members(), n.store.MemberCount())
+		}
+		if infoField(n, "raft_members") != "3" || infoField(n, "raft_voters") != "3" {
+			t.Fatalf("%s: INFO raft_members %q raft_voters %q", n.addr, infoField(n, "raft_members"), infoField(n, "raft_voters"))
+		}
+		for _, k := range []string{"raft_term", "raft_commit_index", "raft_last_log_index", "raft_applied_index"} {
+			if v, err := strconv.ParseUint(infoField(n, k), 10, 64); err != nil || v == 0 {
+				t.Fatalf("%s: INFO %s %q", n.addr, k, infoField(n, k))
+			}
 		}
 		if b, err := os.ReadFile(filepath.Join(n.dir, clusterIDFile)); err != nil || strings.TrimSpace(string(b)) != id {
 			t.Fatalf("%s: cluster-id file %q %v", n.addr, b, err)

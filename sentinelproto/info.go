@@ -90,7 +90,7 @@ func (s *Server) infoSection(w *infoWriter, sec string) {
 	case "stats":
 		s.infoStats(w)
 	case "cpu":
-		infoCPU(w)
+		w.b = append(w.b, s.cpu.section(time.Now())...)
 	case "sentinel":
 		s.infoSentinel(w)
 	case "raft":
@@ -208,24 +208,17 @@ func (s *Server) infoStats(w *infoWriter) {
 	zero("io_threaded_reads_processed", "io_threaded_writes_processed", "reply_buffer_shrinks", "reply_buffer_expands")
 }
 
-func infoCPU(w *infoWriter) {
-	u := cpuUsage()
-	f := func(k string, v float64) {
-		w.b = append(w.b, k...)
-		w.b = append(w.b, ':')
-		w.b = strconv.AppendFloat(w.b, v, 'f', 6, 64)
-		w.b = append(w.b, "\r\n"...)
-	}
-	f("used_cpu_sys", u.sys)
-	f("used_cpu_user", u.user)
-	f("used_cpu_sys_children", u.childSys)
-	f("used_cpu_user_children", u.childUser)
-	f("used_cpu_sys_main_thread", u.threadSys)
-	f("used_cpu_user_main_thread", u.threadUser)
-}
+// memberCounter is a Cluster that counts its members without building
+// the list (consensus.Store).
+type memberCounter interface{ MemberCount() int }
 
 func (s *Server) infoSentinel(w *infoWriter) {
-	sentinels := int64(max(len(s.members()), 1))
+	var sentinels int64
+	if mc, ok := s.o.Cluster.(memberCounter); ok {
+		sentinels = int64(max(mc.MemberCount(), 1))
+	} else {
+		sentinels = int64(max(len(s.members()), 1))
+	}
 	running, queued := 0, 0
 	if s.o.Scripts != nil {
 		running, queued = s.o.Scripts.Counts()

@@ -77,6 +77,7 @@ type Server struct {
 	hosts    *hostCache
 	sv       atomic.Pointer[renderedState] // replies rendered from the state (snapshot.go)
 	static   staticServerInfo
+	cpu      *cpuInfo // INFO's "# CPU" lines, reused for cpuInfoTTL
 
 	mu     sync.Mutex
 	resets map[string]time.Time // SENTINEL RESET applied here, by master (knownPeers)
@@ -103,6 +104,7 @@ func NewServer(o Options) *Server {
 		cancel: cancel,
 		local:  newLocalState(o.Config),
 		hosts:  newHostCache(o.HostCacheTTL),
+		cpu:    newCPUInfo(),
 	}
 	s.order = commandTable()
 	s.commands = indexCommands(s.order)
