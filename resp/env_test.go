@@ -1,7 +1,6 @@
 package resp
 
 import (
-	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,20 +66,7 @@ func newEnv(t testing.TB, tweak ...func(*Options)) *testEnv {
 		f(&o)
 	}
 	e := &testEnv{t: t, h: h, srv: NewServer(o)}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.addr = ln.Addr().String()
-	done := make(chan error, 1)
-	go func() { done <- e.srv.Serve(ln) }()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		_ = e.srv.Close()
-	})
+	e.addr = resptest.Serve(t, e.srv)
 	return e
 }
 

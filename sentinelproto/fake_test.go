@@ -12,6 +12,7 @@ import (
 
 	"github.com/raftinel/raftinel/config"
 	"github.com/raftinel/raftinel/internal/glob"
+	"github.com/raftinel/raftinel/internal/resptest"
 	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
@@ -263,21 +264,8 @@ func newEnv(t testing.TB, tweak ...func(*config.Config)) *testEnv {
 		t.Fatal(err)
 	}
 	cl.publish = e.srv.Publish
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.addr = ln.Addr().String()
+	e.addr = resptest.Serve(t, e.srv)
 	_, e.port, _ = net.SplitHostPort(e.addr)
-	done := make(chan error, 1)
-	go func() { done <- e.srv.Serve(ln) }()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		_ = e.srv.Close()
-	})
 	return e
 }
 

@@ -16,6 +16,33 @@ import (
 	"github.com/raftinel/raftinel/internal/harness"
 )
 
+// Server is what Serve runs: resp.Server, sentinelproto.Server.
+type Server interface {
+	Serve(ln net.Listener) error
+	Close() error
+}
+
+// Serve runs srv on a new 127.0.0.1 listener and returns its address. When
+// the test ends the listener is closed, Serve must have returned nil, and
+// srv is closed.
+func Serve(tb testing.TB, srv Server) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	tb.Cleanup(func() {
+		_ = ln.Close()
+		if err := <-done; err != nil {
+			tb.Errorf("Serve: %v", err)
+		}
+		_ = srv.Close()
+	})
+	return ln.Addr().String()
+}
+
 // Conn is one raw client connection.
 type Conn struct {
 	T  testing.TB
