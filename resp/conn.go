@@ -97,6 +97,7 @@ type Conn struct {
 	rep      Reply        // the command's reply, reused
 	detached func(*Reply) // set by Detach during ServeRESP
 	busy     bool         // event-loop mode: a detached command runs (loop goroutine only)
+	late     bool         // goroutine mode: a detached command runs (the last read is not its time)
 }
 
 func (s *Server) newConn(nc net.Conn) *Conn {
@@ -187,12 +188,16 @@ func (c *Conn) Executing(args [][]byte) {
 	st.opsRate.addAt(now.Unix(), 1)
 }
 
-// clock is the time for a command's bookkeeping: the event loop's time of
-// its last wake-up (one clock read per batch of requests, as Redis's
-// cached clock), else now.
+// clock is the time for a command's bookkeeping: when the requests being
+// run were read (one clock read per batch of requests, as Redis's cached
+// clock): the event loop's last wake-up, or the connection's last read.
+// A detached command, which may have waited, reads the clock.
 func (c *Conn) clock() time.Time {
-	if c.lp != nil && !c.busy {
+	switch {
+	case c.lp != nil && !c.busy:
 		return time.Unix(0, c.lp.now.Load())
+	case c.lp == nil && !c.late && c.cc.at != 0:
+		return time.Unix(0, c.cc.at)
 	}
 	return time.Now()
 }
@@ -290,7 +295,9 @@ func (c *Conn) run(args [][]byte) (done, backlog bool) {
 			return false, false
 		}
 		c.flush() // it may block: the replies before it go out first
+		c.late = true
 		f(r)
+		c.late = false
 	}
 	return true, c.finish(r)
 }

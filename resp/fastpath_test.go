@@ -2,8 +2,10 @@ package resp
 
 import (
 	"bytes"
+	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Arguments point into the read buffer (no copy) and are capacity-capped:
@@ -28,5 +30,32 @@ func TestReaderArgumentsAreIndependent(t *testing.T) {
 		if string(args[0]) != "abc" || string(args[2]) != "def" {
 			t.Fatalf("arguments changed: %q %q", args[0], args[2])
 		}
+	}
+}
+
+// A connection served by a goroutine stamps its commands with the time of
+// the read that brought them (one clock read per batch, as the event loop
+// and Redis do); a detached command, which may have waited, reads the
+// clock.
+func TestGoroutineConnClockIsReadTime(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	s := NewServer(Options{NoEventLoop: true})
+	c := s.newConn(a)
+	go func() { _, _ = b.Write([]byte("x")) }()
+	if _, err := c.cc.Read(make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	read := c.cc.at
+	c.cc.at = read - int64(time.Hour) // as if read an hour ago: the stamp must come from the read
+	c.Executing([][]byte{[]byte("ping")})
+	if got := c.lastAct.Load(); got != read-int64(time.Hour) {
+		t.Fatalf("last activity %d, want the read's time %d", got, read-int64(time.Hour))
+	}
+	c.late = true // in a detached command
+	c.Executing([][]byte{[]byte("ping")})
+	if got := c.lastAct.Load(); got < read {
+		t.Fatalf("detached command stamped %d, before the read %d", got, read)
 	}
 }

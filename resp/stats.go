@@ -107,11 +107,14 @@ func (st *stats) countOut(sec int64, n int) {
 type countingConn struct {
 	net.Conn
 	st *stats
+	at int64 // unix ns when the last read returned (the connection's goroutine only)
 }
 
 func (c *countingConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	c.st.countIn(time.Now().Unix(), n)
+	now := time.Now()
+	c.at = now.UnixNano()
+	c.st.countIn(now.Unix(), n)
 	return n, err
 }
 
