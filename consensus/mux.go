@@ -191,11 +191,6 @@ func (c *countedConn) Close() error {
 	return c.Conn.Close()
 }
 
-// Unwrap hands over the connection underneath to a server that takes over
-// the socket (the RESP server's event loop); that server still calls
-// Close on c when it is done, which gives the slot back.
-func (c *countedConn) Unwrap() (net.Conn, []byte) { return c.Conn, nil }
-
 // Close stops the mux and every sub-listener.
 func (m *Mux) Close() error {
 	var err error
@@ -217,14 +212,6 @@ type bufferedConn struct {
 }
 
 func (b *bufferedConn) Read(p []byte) (int, error) { return b.r.Read(p) }
-
-// Unwrap hands over the connection under the peek buffer with the bytes
-// already read from it, for a server that takes over the socket (the RESP
-// server's event loop); b must not be read afterwards.
-func (b *bufferedConn) Unwrap() (net.Conn, []byte) {
-	pre, _ := b.r.Peek(b.r.Buffered())
-	return b.Conn, pre
-}
 
 // subListener is a net.Listener fed by the mux.
 type subListener struct {

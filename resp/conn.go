@@ -53,10 +53,8 @@ const (
 type Conn struct {
 	s            *Server
 	id           uint64
-	nc           net.Conn      // goroutine mode: the connection (nil in the event loop)
-	cc           *countingConn // goroutine mode: nc, counted
-	lp           *loop         // event-loop mode: the loop that owns the socket (nil otherwise)
-	outer        net.Conn      // event-loop mode: the connection handed to the server, closed with the socket
+	nc           net.Conn      // the connection
+	cc           *countingConn // nc, counted
 	rd           *reqReader
 	created      time.Time
 	raddr, laddr string
@@ -79,7 +77,6 @@ type Conn struct {
 	wmu    sync.Mutex
 	out    []byte // replies; out[outOff:] not yet written
 	outOff int
-	ev     evState // event-loop mode: socket, interest, drain signal (under wmu)
 
 	mu         sync.Mutex
 	sess       Session
@@ -96,8 +93,7 @@ type Conn struct {
 
 	rep      Reply        // the command's reply, reused
 	detached func(*Reply) // set by Detach during ServeRESP
-	busy     bool         // event-loop mode: a detached command runs (loop goroutine only)
-	late     bool         // goroutine mode: a detached command runs (the last read is not its time)
+	late     bool         // a detached command runs (the last read is not its time)
 }
 
 func (s *Server) newConn(nc net.Conn) *Conn {
@@ -190,13 +186,9 @@ func (c *Conn) Executing(args [][]byte) {
 
 // clock is the time for a command's bookkeeping: when the requests being
 // run were read (one clock read per batch of requests, as Redis's cached
-// clock): the event loop's last wake-up, or the connection's last read.
-// A detached command, which may have waited, reads the clock.
+// clock). A detached command, which may have waited, reads the clock.
 func (c *Conn) clock() time.Time {
-	switch {
-	case c.lp != nil && !c.busy:
-		return time.Unix(0, c.lp.now.Load())
-	case c.lp == nil && !c.late && c.cc.at != 0:
+	if !c.late && c.cc.at != 0 {
 		return time.Unix(0, c.cc.at)
 	}
 	return time.Now()
@@ -259,9 +251,6 @@ func (c *Conn) closing() bool { return c.closeAfter.Load() }
 // pause) use it, so that they never hold up other connections.
 func (c *Conn) Detach(f func(r *Reply)) { c.detached = f }
 
-// InLoop reports whether the event loop serves c (else a goroutine).
-func (c *Conn) InLoop() bool { return c.lp != nil }
-
 // Done is closed when the connection is closed.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
@@ -270,19 +259,13 @@ func (c *Conn) Close() {
 	c.closeOnce.Do(func() {
 		c.dead.Store(true)
 		close(c.done)
-		if c.lp != nil {
-			c.lp.post(func() { c.lp.closeConn(c) })
-			return
-		}
 		_ = c.nc.Close()
 	})
 }
 
-// run executes one command and queues its reply. done is false when the
-// command detached in event-loop mode: it finishes on a goroutine of its
-// own, and the connection's next command waits. backlog reports more than
-// flushAt bytes of output the socket did not take.
-func (c *Conn) run(args [][]byte) (done, backlog bool) {
+// run executes one command and queues its reply; a command that detached
+// runs to its end here, after the replies before it are written.
+func (c *Conn) run(args [][]byte) {
 	r := &c.rep
 	r.reset(c.Proto())
 	c.qbuf.Store(int64(c.rd.buffered()))
@@ -290,28 +273,23 @@ func (c *Conn) run(args [][]byte) (done, backlog bool) {
 	c.s.h.ServeRESP(c, args, r)
 	if f := c.detached; f != nil {
 		c.detached = nil
-		if c.lp != nil {
-			c.lp.detach(c, f)
-			return false, false
-		}
 		c.flush() // it may block: the replies before it go out first
 		c.late = true
 		f(r)
 		c.late = false
 	}
-	return true, c.finish(r)
+	c.finish(r)
 }
 
-// finish counts and queues a command's reply (see sendReply for backlog).
-func (c *Conn) finish(r *Reply) (backlog bool) {
+// finish counts and queues a command's reply.
+func (c *Conn) finish(r *Reply) {
 	if r.isErr {
 		c.s.stats.errors.Add(1)
 	}
-	backlog = c.sendReply(r)
+	c.sendReply(r)
 	if cap(r.b) > 64*1024 {
 		r.b = nil // a big reply's buffer is not kept for the next ones
 	}
-	return backlog
 }
 
 // beforeRead runs before a read that may block: send what is pending and
@@ -347,14 +325,9 @@ func (c *Conn) write(b []byte) {
 }
 
 // flushLocked sends the output buffer (wmu held); a failed write closes the
-// connection. In event-loop mode the write does not block: what the socket
-// does not take now is written by the loop when it can.
+// connection.
 func (c *Conn) flushLocked() {
 	if c.pending() == 0 {
-		return
-	}
-	if c.lp != nil {
-		c.lp.flushLocked(c)
 		return
 	}
 	_, err := c.cc.Write(c.out[c.outOff:])
@@ -380,9 +353,8 @@ func (c *Conn) flush() {
 }
 
 // sendReply hands a command's reply to the connection, honouring CLIENT
-// REPLY OFF/SKIP; past flushAt bytes it writes. backlog reports more than
-// flushAt bytes still unwritten (event-loop mode: the socket is full).
-func (c *Conn) sendReply(r *Reply) (backlog bool) {
+// REPLY OFF/SKIP; past flushAt bytes it writes.
+func (c *Conn) sendReply(r *Reply) {
 	send := true
 	if c.replyMode.Load() {
 		c.mu.Lock()
@@ -399,9 +371,7 @@ func (c *Conn) sendReply(r *Reply) (backlog bool) {
 	if c.pending() > flushAt {
 		c.flushLocked()
 	}
-	backlog = c.pending() > flushAt
 	c.wmu.Unlock()
-	return backlog
 }
 
 // Info renders the connection's CLIENT LIST line like Redis 7.2

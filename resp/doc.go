@@ -19,36 +19,22 @@
 // # Why not redcon's server
 //
 // tidwall/redcon (the RESP library the design names) serves each
-// connection from a goroutine of its own, and so does this package's
-// goroutine path (TLS connections, other systems, and whenever
-// Options.NoEventLoop is set, as the Sentinel port does); its Append
-// helpers build the replies here. The path is this package's own rather
-// than redcon.Serve because the reader enforces Redis's request limits
-// and one memory budget shared by all connections. For an
-// unpipelined request a goroutine per connection pays a read that finds
-// nothing, a park and a wake-up through the Go scheduler (futex calls, an
-// idle P spinning for work) on top of the request itself. With the loop
-// (the default of Options on Linux) plain TCP connections are served by one epoll loop
-// (loop_linux.go), as Redis serves them from its one thread: one read per
-// readiness event, every complete request in the buffer run in turn, one
-// write for all their replies; a handler that may block detaches and its
-// connection reads nothing until it is done, so replies stay in order.
-// What it must get right, each with a test in both modes: requests split
-// anywhere across reads, pipelines that fill the socket (the loop stops
-// reading a client with more than 64 KiB of unwritten replies: memory per
-// client stays bounded), a client closing while its detached command
-// runs, QUIT after replies the socket has not taken yet (closed once they
-// are written), Pub/Sub pushes to slow subscribers (their writer waits
-// for the socket, then the subscriber is dropped as in Redis).
+// connection from a goroutine of its own, and so does this package; its
+// Append helpers build the replies here. The path is this package's own
+// rather than redcon.Serve because the reader enforces Redis's request
+// limits and one memory budget shared by all connections. A connection's
+// goroutine reads what the socket holds, runs every complete request in
+// the buffer in turn and writes all their replies with one write before it
+// reads again (beforeRead), so pipelining costs one read and one write per
+// batch; a reply backlog past 64 KiB is written at once, so a client that
+// does not read its replies is held back by its own socket.
 //
-// Figures (2 shared cores, noisy): BenchmarkUnpipelined (50 clients, one
-// PING in flight each, client and server in one process) favours the
-// loop, 12.6 us per request against 18.1 us (medians of 3). In a real
-// node the result reverses: one node, redis-benchmark -c 50, 3 alternating
-// rounds, the loop cost 21.2 us of CPU per unpipelined
-// GET-MASTER-ADDR-BY-NAME against 17.1 us with goroutines (throughput
-// 36.8k against 41.4k req/s) and 1.6-1.8 against 1.4 us pipelined. So
-// the Sentinel port (sentinelproto.Options.EventLoop) keeps a goroutine
-// per connection, like redcon, and the loop stays available, tested in
-// both modes, until a profile of the node explains the difference.
+// An epoll event loop serving every plain TCP connection from one
+// goroutine, as Redis serves them from its one thread, was tried and
+// removed (issue 16): in a node it cost more CPU per request than
+// goroutines (redis-benchmark -c 50, 2 shared cores, two bench runs back
+// to back, each against redis-sentinel:
+// 19.5-20.8 against 16.1-16.8 us per unpipelined GET-MASTER-ADDR-BY-NAME,
+// 1.8-2.0 against 1.4 us with -P 16), although a benchmark with client and
+// server in one process favoured it. docs/benchmarks.md has the figures.
 package resp

@@ -41,7 +41,7 @@ func TestGoroutineConnClockIsReadTime(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	s := NewServer(Options{NoEventLoop: true})
+	s := NewServer(Options{})
 	c := s.newConn(a)
 	go func() { _, _ = b.Write([]byte("x")) }()
 	if _, err := c.cc.Read(make([]byte, 1)); err != nil {

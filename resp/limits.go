@@ -112,8 +112,7 @@ func (rr *reqReader) release() {
 // readBig fills rr.big, the argument of rr.bulkLen >= bigArg bytes, from
 // the buffer and then straight from the source, growing it (and charging
 // the budget) as its bytes arrive; then it skips the two bytes after it
-// unchecked, as Redis does. On errWouldBlock what has arrived is kept in
-// rr.big and the next call goes on.
+// unchecked, as Redis does.
 func (rr *reqReader) readBig() error {
 	n := rr.bulkLen
 	arg := rr.big

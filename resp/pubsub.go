@@ -180,9 +180,6 @@ func (c *Conn) pushLoop() {
 			}
 		}
 		c.flushLocked()
-		if c.lp != nil {
-			c.lp.waitDrainLocked(c) // the loop's writes do not block: wait here instead
-		}
 		c.wmu.Unlock()
 	}
 }

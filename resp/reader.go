@@ -16,22 +16,14 @@ func (e *protoError) Error() string { return "Protocol error: " + e.msg }
 
 var errNoProgress = io.ErrNoProgress
 
-// errWouldBlock is returned by a non-blocking source (the event loop's
-// socket) when it has nothing more to give for now. The reader keeps the
-// request read so far, and the next call to next resumes it.
-var errWouldBlock = errors.New("resp: would block")
-
 // reqReader splits the byte stream of one connection into commands, with the
 // framing and error texts of Redis (processMultibulkBuffer and
 // processInlineBuffer), within the limits of limits.go. It keeps at most one
 // request in memory.
 //
-// It works on blocking sources (a goroutine per connection) and on
-// non-blocking ones (the event loop): a source may return errWouldBlock at
-// any point, and every piece of a half-read request (the argument count,
-// the arguments so far, a bulk header already consumed, a big argument
-// being filled) is kept in the struct, so that next resumes where it
-// stopped.
+// Every piece of a half-read request (the argument count, the arguments so
+// far, a bulk header already consumed, a big argument being filled) is kept
+// in the struct, so that next can resume where it stopped.
 //
 // Arguments are not copied: they point into the read buffer, capacity-capped
 // so that appending to one never touches another, and they are valid until
@@ -91,8 +83,7 @@ func (rr *reqReader) takeBuf() []byte {
 
 // next returns the arguments of the next command, valid until the next
 // call. unauth applies Redis's limits for clients that have not
-// authenticated yet. errWouldBlock from the source is returned as is, with
-// the request read so far kept.
+// authenticated yet.
 func (rr *reqReader) next(unauth bool) ([][]byte, error) {
 	if rr.need == 0 {
 		rr.release() // the previous request is over

@@ -47,10 +47,6 @@ type Options struct {
 	// are matched against them once, when subscribing, so that Publish
 	// does a map lookup instead of glob matching.
 	KnownChannels []string
-	// NoEventLoop serves every connection from a goroutine of its own
-	// (on Linux, plain TCP connections are otherwise served by one event
-	// loop, loop_linux.go; TLS ones always have a goroutine).
-	NoEventLoop bool
 }
 
 // Server serves RESP on listeners handed to Serve: it reads requests with
@@ -64,9 +60,6 @@ type Server struct {
 	budget *memBudget
 	pause  pauseState
 	stats  stats
-
-	lpOnce sync.Once
-	lp     *loop // nil: no event loop (yet)
 
 	mu     sync.Mutex
 	conns  map[uint64]*Conn
@@ -115,7 +108,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			return err
 		}
 		delay = 0
-		s.serveNew(nc)
+		go s.serveConn(nc)
 	}
 }
 
@@ -139,16 +132,12 @@ func (s *Server) Close() error {
 	for _, c := range cs {
 		c.Close()
 	}
-	if s.lp != nil {
-		s.lp.stop()
-	}
 	return nil
 }
 
 // admit registers a new connection, or answers and closes it (protected
-// mode, maxclients, server closed); false when refused. prepare, when set,
-// adjusts the connection before anyone else can see it.
-func (s *Server) admit(nc net.Conn, prepare func(*Conn)) (*Conn, bool) {
+// mode, maxclients, server closed); false when refused.
+func (s *Server) admit(nc net.Conn) (*Conn, bool) {
 	s.stats.connections.Add(1)
 	if s.o.Refuse != nil {
 		if msg := s.o.Refuse(nc.RemoteAddr()); len(msg) > 0 {
@@ -158,9 +147,6 @@ func (s *Server) admit(nc net.Conn, prepare func(*Conn)) (*Conn, bool) {
 		}
 	}
 	c := s.newConn(nc)
-	if prepare != nil {
-		prepare(c)
-	}
 	if s.o.OnConnect != nil {
 		s.o.OnConnect(c)
 	}
@@ -177,9 +163,6 @@ func (s *Server) admit(nc net.Conn, prepare func(*Conn)) (*Conn, bool) {
 			c.flush()
 		}
 		c.Close()
-		if c.lp != nil {
-			c.lp.closeUnregistered(c) // the loop never saw it (and may have stopped)
-		}
 		return nil, false
 	}
 	return c, true
@@ -201,7 +184,7 @@ func (s *Server) remove(c *Conn) {
 
 // serveConn runs one connection on its own goroutine.
 func (s *Server) serveConn(nc net.Conn) {
-	if c, ok := s.admit(nc, nil); ok {
+	if c, ok := s.admit(nc); ok {
 		s.serveConnAdmitted(c)
 	}
 }

@@ -43,12 +43,6 @@ type Options struct {
 	// Tilt reports whether the node is in TILT and since when (INFO,
 	// IS-MASTER-DOWN-BY-ADDR); nil = never.
 	Tilt func() (bool, time.Time)
-	// EventLoop serves plain TCP clients from resp's epoll loop instead of
-	// a goroutine each. Off: measured in a node (one node, redis-benchmark
-	// -c 50, 3 alternating rounds, 2026-12-07) the loop cost 21.2 us of
-	// CPU per unpipelined GET-MASTER-ADDR-BY-NAME against 17.1 us with
-	// goroutines, and 1.6-1.8 against 1.4 us pipelined (-P 16).
-	EventLoop bool
 	// OnLogLevel is told a SENTINEL CONFIG SET loglevel (debug, verbose,
 	// notice, warning or nothing) so that the node's logger follows it.
 	OnLogLevel func(level string)
@@ -119,7 +113,7 @@ func NewServer(o Options) *Server {
 	s.static = newStaticServerInfo(o, o.Config)
 	s.rs = resp.NewServer(resp.Options{
 		Handler: s, Logger: o.Logger, MaxClients: o.Config.MaxClients, IdleTimeout: o.Config.Timeout,
-		RequestMemory: o.RequestMemory, KnownChannels: knownEvents, NoEventLoop: !o.EventLoop,
+		RequestMemory: o.RequestMemory, KnownChannels: knownEvents,
 		Refuse: func(remote net.Addr) []byte {
 			if protectedRefuses(s.cfg.ProtectedMode, s.acl.DefaultNoPass(), remote) {
 				return []byte(errTextDenied)

@@ -1,5 +1,3 @@
-//go:build linux
-
 package resp
 
 import (
@@ -7,9 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -22,7 +18,7 @@ import (
 // length, between \r and \n, inside an argument), are served like whole
 // ones, in order.
 func TestFragmentedPipeline(t *testing.T) {
-	bothModes(t, func(t *testing.T, e *testEnv) {
+	withServer(t, func(t *testing.T, e *testEnv) {
 		c := e.dial()
 		req := encode("PING") + encode("ECHO", "fragmented") + "PING inline\r\n" + encode("ECHO", strings.Repeat("z", 300))
 		for i := 0; i < len(req); i += 3 {
@@ -42,7 +38,7 @@ func TestFragmentedPipeline(t *testing.T) {
 // finishes, its reply goes nowhere, the connection and its request memory
 // are released, and the server keeps serving.
 func TestCloseDuringDetachedCommand(t *testing.T) {
-	bothModes(t, func(t *testing.T, e *testEnv) {
+	withServer(t, func(t *testing.T, e *testEnv) {
 		a := e.dial()
 		a.SendRaw(encode("SLOW", "x") + encode("PING"))
 		redistest.WaitFor(t, 5*time.Second, "SLOW running", func() bool {
@@ -61,7 +57,7 @@ func TestCloseDuringDetachedCommand(t *testing.T) {
 // full when QUIT ran: the connection is closed once they are written, not
 // cut short.
 func TestQuitAfterUnreadReplies(t *testing.T) {
-	bothModes(t, func(t *testing.T, e *testEnv) {
+	withServer(t, func(t *testing.T, e *testEnv) {
 		d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 			var serr error
 			err := rc.Control(func(fd uintptr) {
@@ -79,7 +75,6 @@ func TestQuitAfterUnreadReplies(t *testing.T) {
 		defer nc.Close()
 		c := &resptest.Conn{T: t, C: nc, BR: bufio.NewReader(nc)}
 		c.Expect("+PONG\r\n", "PING")
-		shrinkSendBuffers(t, e.srv)
 		big := strings.Repeat("q", 60000) // under flushAt: one reply, then QUIT, no backlog in between
 		c.SendRaw(encode("ECHO", big) + encode("QUIT"))
 		redistest.WaitFor(t, 5*time.Second, "QUIT run", func() bool {
@@ -96,72 +91,4 @@ func TestQuitAfterUnreadReplies(t *testing.T) {
 			t.Fatalf("got %d bytes, want %d (%.30q...)", len(got), len(want), got)
 		}
 	})
-}
-
-// shrinkSendBuffers makes the server's side of every event-loop connection
-// keep little unsent data in the kernel.
-func shrinkSendBuffers(t *testing.T, s *Server) {
-	if runtime.GOOS != "linux" {
-		return
-	}
-	for _, c := range s.Clients() {
-		if c.lp == nil {
-			continue
-		}
-		c.wmu.Lock()
-		fd := c.ev.sock
-		c.wmu.Unlock()
-		if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_SNDBUF, 4096); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// slotConn stands for a wrapper that holds a resource until closed (the
-// consensus mux's connection slot) and lets a server take the socket
-// over (Unwrap).
-type slotConn struct {
-	net.Conn
-	closed *atomic.Int32
-}
-
-func (c *slotConn) Close() error               { c.closed.Add(1); return c.Conn.Close() }
-func (c *slotConn) Unwrap() (net.Conn, []byte) { return c.Conn, nil }
-
-type slotListener struct {
-	net.Listener
-	closed *atomic.Int32
-}
-
-func (l slotListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &slotConn{Conn: c, closed: l.closed}, nil
-}
-
-// A wrapped connection is served by the loop, and the wrapper is closed
-// when the loop closes the socket (else the mux would never get its slot
-// back).
-func TestLoopClosesTheWrapper(t *testing.T) {
-	s := NewServer(Options{Handler: &testHandler{slow: make(chan struct{})}})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var closed atomic.Int32
-	go func() { _ = s.Serve(slotListener{Listener: ln, closed: &closed}) }()
-	defer s.Close()
-	defer ln.Close()
-	c := resptest.Dial(t, ln.Addr().String())
-	c.Expect("+PONG\r\n", "PING")
-	if cs := s.Clients(); len(cs) != 1 || cs[0].lp == nil {
-		t.Fatal("the wrapped connection is not served by the event loop")
-	}
-	if closed.Load() != 0 {
-		t.Fatal("wrapper closed while the connection is open")
-	}
-	_ = c.C.Close()
-	redistest.WaitFor(t, 5*time.Second, "wrapper closed", func() bool { return closed.Load() >= 1 })
 }
