@@ -243,12 +243,13 @@ func (c *Conn) CloseAfterReply() { c.closeAfter.Store(true) }
 
 func (c *Conn) closing() bool { return c.closeAfter.Load() }
 
-// Detach lets the command being run finish on a goroutine of its own: call
-// it from ServeRESP, which then returns at once; f runs later with the
-// command's Reply, and the connection's next command waits until it
-// returns. The arguments given to ServeRESP stay valid until f returns.
-// Commands that may block (a write through the log, a DNS lookup, a
-// pause) use it, so that they never hold up other connections.
+// Detach lets the command being run finish after the replies before it
+// are written: call it from ServeRESP, which then returns at once; f runs
+// next, on the connection's goroutine, with the command's Reply, and the
+// connection's next command waits until it returns. The arguments given
+// to ServeRESP stay valid until f returns. Commands that may block (a
+// write through the log, a DNS lookup, a pause) use it, so that a
+// pipelined client gets the replies before them without waiting.
 func (c *Conn) Detach(f func(r *Reply)) { c.detached = f }
 
 // Done is closed when the connection is closed.

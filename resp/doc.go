@@ -12,9 +12,9 @@
 //
 // The handler decides everything about commands (which exist, who may run
 // them, what they answer). A command that may block (a write through a
-// consensus log, a DNS lookup, a pause) calls Conn.Detach, so that it never
-// holds up the server's other connections; its connection's next command
-// waits for it.
+// consensus log, a DNS lookup, a pause) calls Conn.Detach: the replies
+// before it are written first, other connections go on (each has its own
+// goroutine), and its connection's next command waits for it.
 //
 // # Why not redcon's server
 //
