@@ -24,20 +24,7 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "raftinel-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin, err = harness.Build(dir, raceEnabled)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	redis.SetLogger(quiet{})
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	harness.Main(m, raceEnabled, func(b string) { bin = b })
 }
 
 // fast timers for tests: the algorithm is the same, only shorter.
@@ -159,11 +146,6 @@ func atoi(s string) int {
 func bg() context.Context { return context.Background() }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// quiet silences go-redis's own logging in test output.
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}
 
 func zapCore(f *os.File) zapcore.Core {
 	enc := zap.NewProductionEncoderConfig()
