@@ -333,3 +333,21 @@ func Main(m *testing.M, race bool, setup func(bin string)) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// DumpOnFailure prints the last 60 lines of every node's log when t fails
+// (or always, with RAFTINEL_DUMP_LOGS set).
+func DumpOnFailure(t testing.TB, nodes ...*Node) {
+	t.Cleanup(func() {
+		if !t.Failed() && os.Getenv("RAFTINEL_DUMP_LOGS") == "" {
+			return
+		}
+		for _, n := range nodes {
+			b, _ := os.ReadFile(n.Log)
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			if len(lines) > 60 {
+				lines = lines[len(lines)-60:]
+			}
+			t.Logf("---- %s (%s) ----\n%s", n.Addr(), n.Log, strings.Join(lines, "\n"))
+		}
+	})
+}
