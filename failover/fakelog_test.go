@@ -25,8 +25,8 @@ type fakeLog struct {
 	verifyErr error
 	term      uint64
 	voters    []string
-	applied   []model.Command // committed entries, in order
-	refused   []model.Command // entries the fake log refused
+	applied   []model.Entry // committed entries, in order
+	refused   []model.Entry // entries the fake log refused
 }
 
 func newFakeLog(st *model.State, voters ...string) *fakeLog {
@@ -34,16 +34,16 @@ func newFakeLog(st *model.State, voters ...string) *fakeLog {
 }
 
 func (l *fakeLog) Read(fn func(*model.State)) { l.mu.Lock(); defer l.mu.Unlock(); fn(l.st) }
-func (l *fakeLog) Apply(_ context.Context, cmd *model.Command) (model.Result, error) {
+func (l *fakeLog) Apply(_ context.Context, cmd model.Entry) (model.Result, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	// On a follower consensus.Store.Apply forwards to the leader: the
 	// entry is committed all the same.
 	if err := fakeApply(l.st, cmd); err != nil {
-		l.refused = append(l.refused, *cmd)
+		l.refused = append(l.refused, cmd)
 		return model.Result{}, err
 	}
-	l.applied = append(l.applied, *cmd)
+	l.applied = append(l.applied, cmd)
 	return model.Result{Index: uint64(len(l.applied))}, nil
 }
 func (l *fakeLog) IsLeader() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.leader }
@@ -76,7 +76,7 @@ func (l *fakeLog) ops() []model.Op {
 	defer l.mu.Unlock()
 	out := make([]model.Op, len(l.applied))
 	for i, c := range l.applied {
-		out[i] = c.Op
+		out[i] = c.Op()
 	}
 	return out
 }
@@ -117,26 +117,26 @@ func stale(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{model.ErrEpochMismatch}, args...)...)
 }
 
-// fakeApply models consensus/apply_failover.go for the entries the engine
+// fakeApply models model/apply_failover.go for the entries the engine
 // proposes (state changes and the epoch fence; no events).
-func fakeApply(st *model.State, c *model.Command) error {
-	if c.Op == model.OpAnnounce {
+func fakeApply(st *model.State, e model.Entry) error {
+	if _, ok := e.(*model.Announce); ok {
 		return nil
 	}
-	m := st.Masters[c.Master]
+	m := st.Masters[model.MasterOf(e)]
 	if m == nil {
 		return model.ErrNoSuchMaster
 	}
 	f := m.Failover
-	switch c.Op {
-	case model.OpODown:
+	switch c := e.(type) {
+	case *model.ODown:
 		m.ODown = c.Down
 		m.ODownSinceMs = 0
 		if c.Down {
 			m.ODownSinceMs = c.AtMs
 		}
 		return nil
-	case model.OpFailoverStart:
+	case *model.FailoverStart:
 		if f != nil {
 			return model.ErrFailoverInProgress
 		}
@@ -154,22 +154,22 @@ func fakeApply(st *model.State, c *model.Command) error {
 		m.Failover = &model.Failover{Epoch: c.Epoch, State: model.StateSendSlaveofNoOne, Forced: c.Forced,
 			Leader: c.Node, OldMaster: m.Addr, Candidate: c.Candidate, CandidateRun: c.RunID, StartMs: c.AtMs, StateChangeMs: c.AtMs}
 		return nil
-	case model.OpFailoverState, model.OpSwitchMaster, model.OpReconf, model.OpFailoverEnd, model.OpFailoverAbort:
+	case *model.FailoverState, *model.SwitchMaster, *model.Reconf, *model.FailoverEnd, *model.FailoverAbort:
 	default:
-		return fmt.Errorf("fake log: %s is not modelled", c.Op)
+		return fmt.Errorf("fake log: %s is not modelled", e.Op())
 	}
-	if f == nil || f.Epoch != c.Epoch {
-		return stale("no failover in epoch %d", c.Epoch)
+	if epoch := model.EpochOf(e); f == nil || f.Epoch != epoch {
+		return stale("no failover in epoch %d", epoch)
 	}
-	switch c.Op {
-	case model.OpFailoverState:
+	switch c := e.(type) {
+	case *model.FailoverState:
 		if f.Switched || c.State != model.StateWaitPromotion {
 			return stale("cannot enter %s", c.State)
 		}
 		if f.State != c.State {
 			f.State, f.StateChangeMs = c.State, c.AtMs
 		}
-	case model.OpSwitchMaster:
+	case *model.SwitchMaster:
 		if f.Switched {
 			return nil
 		}
@@ -185,7 +185,7 @@ func fakeApply(st *model.State, c *model.Command) error {
 		m.Addr, m.Replicas, m.ConfigEpoch = c.Addr, replicas, f.Epoch
 		m.ODown, m.ODownSinceMs, m.Observations = false, 0, nil
 		f.Switched, f.State, f.StateChangeMs = true, model.StateReconfSlaves, c.AtMs
-	case model.OpReconf:
+	case *model.Reconf:
 		if !f.Switched {
 			return stale("not switched")
 		}
@@ -202,12 +202,12 @@ func fakeApply(st *model.State, c *model.Command) error {
 		default: // done, timeout, sent-be
 			f.Reconf[key] = model.ReconfDone
 		}
-	case model.OpFailoverEnd:
+	case *model.FailoverEnd:
 		if !f.Switched {
 			return stale("not switched")
 		}
 		m.Failover = nil
-	case model.OpFailoverAbort:
+	case *model.FailoverAbort:
 		if f.Switched {
 			return stale("already switched")
 		}

@@ -35,7 +35,7 @@ type fakeCluster struct {
 	members  []model.Member
 	freshErr error
 	applyErr error
-	applied  []model.Command
+	applied  []model.Entry
 	publish  func(channel, payload string) int
 }
 
@@ -67,7 +67,7 @@ func (f *fakeCluster) RaftInfo() [][2]string {
 	return [][2]string{{"raft_state", "Leader"}, {"raft_term", "3"}, {"raft_leader_id", testMyID}}
 }
 
-func (f *fakeCluster) Apply(ctx context.Context, cmd *model.Command) (model.Result, error) {
+func (f *fakeCluster) Apply(ctx context.Context, cmd model.Entry) (model.Result, error) {
 	f.mu.Lock()
 	var events []model.Event
 	res, err := f.applyLocked(cmd, &events)
@@ -82,17 +82,17 @@ func (f *fakeCluster) Apply(ctx context.Context, cmd *model.Command) (model.Resu
 	return res, err
 }
 
-func (f *fakeCluster) applyLocked(cmd *model.Command, events *[]model.Event) (model.Result, error) {
+func (f *fakeCluster) applyLocked(cmd model.Entry, events *[]model.Event) (model.Result, error) {
 	if f.applyErr != nil {
 		return model.Result{}, f.applyErr
 	}
-	f.applied = append(f.applied, *cmd)
+	f.applied = append(f.applied, cmd)
 	ev := func(ch, format string, a ...any) {
 		*events = append(*events, model.Event{Channel: ch, Payload: fmt.Sprintf(format, a...)})
 	}
-	m := f.st.Masters[cmd.Master]
-	switch cmd.Op {
-	case model.OpMonitor:
+	m := f.st.Masters[model.MasterOf(cmd)]
+	switch cmd := cmd.(type) {
+	case *model.Monitor:
 		if m != nil {
 			if m.Addr == cmd.Addr && m.Quorum == cmd.Quorum {
 				return model.Result{Index: 1}, nil
@@ -107,13 +107,13 @@ func (f *fakeCluster) applyLocked(cmd *model.Command, events *[]model.Event) (mo
 		}
 		f.st.Masters[cmd.Master] = nm
 		ev("+monitor", "master %s %s %d quorum %d", cmd.Master, cmd.Addr.Host, cmd.Addr.Port, cmd.Quorum)
-	case model.OpRemove:
+	case *model.Remove:
 		if m == nil {
 			return model.Result{}, model.ErrNoSuchMaster
 		}
 		delete(f.st.Masters, cmd.Master)
 		ev("-monitor", "master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
-	case model.OpSet:
+	case *model.Set:
 		if m == nil {
 			return model.Result{}, model.ErrNoSuchMaster
 		}
@@ -127,11 +127,11 @@ func (f *fakeCluster) applyLocked(cmd *model.Command, events *[]model.Event) (mo
 				strings.ToLower(cmd.Pairs[j]), model.SettingEventValue(cmd.Pairs[j], vals))
 			j += 1 + n
 		}
-	case model.OpConfig:
+	case *model.ConfigSet:
 		if err := model.ApplyConfig(f.st, cmd.Pairs); err != nil {
 			return model.Result{}, err
 		}
-	case model.OpReset:
+	case *model.Reset:
 		n := int64(0)
 		for _, name := range f.st.MasterNames() {
 			if glob.Match(cmd.Pattern, name) {
