@@ -76,6 +76,8 @@ var decoders = map[Op]func(w *wire) Entry{
 	OpConfig:        func(w *wire) Entry { return &ConfigSet{Pairs: w.Pairs} },
 }
 
+// Op of each entry type: how the log names it.
+
 func (*SeedConfig) Op() Op    { return OpSeed }
 func (*Monitor) Op() Op       { return OpMonitor }
 func (*Remove) Op() Op        { return OpRemove }
@@ -94,6 +96,8 @@ func (*FailoverAbort) Op() Op { return OpFailoverAbort }
 func (*Announce) Op() Op      { return OpAnnounce }
 func (*RegisterNode) Op() Op  { return OpNode }
 func (*ConfigSet) Op() Op     { return OpConfig }
+
+// fields of each entry type: its own fields in the log encoding.
 
 func (c *SeedConfig) fields() wire { return wire{Seed: c.Seed} }
 func (c *Monitor) fields() wire {

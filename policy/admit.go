@@ -45,7 +45,7 @@ func AdmitSettings(e model.Entry) []SettingArg {
 // (the nodes' own entries, a read barrier).
 func ClientArgv(e model.Entry, kind, arg string) []string {
 	switch c := e.(type) {
-	case nil:
+	case nil: // a registered request: by kind, below
 	case *model.Monitor:
 		return []string{"SENTINEL", "MONITOR", c.Master, c.Addr.Host, strconv.Itoa(c.Addr.Port), strconv.Itoa(c.Quorum)}
 	case *model.Remove:
