@@ -14,11 +14,11 @@ import "github.com/raftinel/raftinel/model"
 
 // Proposal is a forwarded change as the leader's Admit hook sees it.
 type Proposal struct {
-	Cmd    *model.Command // the log entry; nil for a registered request
-	Kind   string         // the registered request ("failover", "raft-add", ...); "" for a log entry
-	Data   []byte         // the registered request's argument
-	Client *model.Client  // the client it is made for; nil for the nodes' own changes
-	From   string         // the address of the node that forwarded it
+	Entry  model.Entry   // the log entry; nil for a registered request
+	Kind   string        // the registered request ("failover", "raft-add", ...); "" for a log entry
+	Data   []byte        // the registered request's argument
+	Client *model.Client // the client it is made for; nil for the nodes' own changes
+	From   string        // the address of the node that forwarded it
 }
 
 // admit runs the hook on a forwarded proposal.

@@ -30,15 +30,15 @@ func (s *Store) LeaderAddr() string {
 	return string(addr)
 }
 
-// Apply commits cmd through the log, forwarding it to the leader when this
+// Apply commits e through the log, forwarding it to the leader when this
 // node is a follower, and returns once this node has applied it.
-func (s *Store) Apply(ctx context.Context, cmd *model.Command) (model.Result, error) {
-	data, err := cmd.Encode()
+func (s *Store) Apply(ctx context.Context, e model.Entry) (model.Result, error) {
+	data, err := model.Encode(e)
 	if err != nil {
 		return model.Result{}, err
 	}
 	resp, err := s.toLeader(ctx, &rpcRequest{Kind: rpcApply, Data: data, Client: model.ClientOf(ctx)}, func() (*rpcResponse, error) {
-		res, err := s.applyLocal(cmd)
+		res, err := s.applyLocal(e)
 		r := &rpcResponse{Index: res.Index, Value: res.Value}
 		encodeError(err, r)
 		return r, nil
@@ -126,11 +126,11 @@ func (s *Store) toLeader(ctx context.Context, req *rpcRequest, local func() (*rp
 	}
 }
 
-func (s *Store) applyLocal(cmd *model.Command) (model.Result, error) {
+func (s *Store) applyLocal(e model.Entry) (model.Result, error) {
 	// An entry of a later version than some member reads would stop that
 	// member (docs/operations.md): the leader, whose state is the latest
 	// committed, does not commit it yet.
-	if v := max(cmd.V, cmd.Version()); v > 1 {
+	if v := max(e.Head().V, model.Version(e)); v > 1 {
 		// A leader just elected may not have applied every committed entry
 		// yet (a member's registration among them): read the members'
 		// versions only after a barrier.
@@ -144,7 +144,7 @@ func (s *Store) applyLocal(cmd *model.Command) (model.Result, error) {
 			return model.Result{}, fmt.Errorf("%w: entry version %d, the cluster reads up to %d", model.ErrLogVersion, v, cv)
 		}
 	}
-	data, err := cmd.Encode()
+	data, err := model.Encode(e)
 	if err != nil {
 		return model.Result{}, err
 	}

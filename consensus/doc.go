@@ -1,11 +1,12 @@
 // Package consensus is the only place raftinel's shared state changes: it
-// orders model.Commands through a Raft log and applies them with
+// orders model entries (model.Entry) through a Raft log and applies them with
 // model.Apply on every node. It wraps hashicorp/raft (log and stable store
 // in bbolt via raft-boltdb/v2, file snapshots) with a thin FSM:
 //
 //   - the state machine itself is package model: model.Apply is a pure
-//     function of the state and one model.Command; consensus never
-//     interprets an entry.
+//     function of the state and one typed model.Entry; consensus only
+//     encodes and decodes entries (model.Encode, model.Decode) and never
+//     interprets one.
 //   - fsm.go: raft.FSM around it (snapshots are the JSON state), the applied
 //     index a follower waits for before answering a forwarded write, and
 //     the event hand-off (entries already in the log at start are replays
@@ -39,8 +40,9 @@
 //   - forward.go / admit.go: the RPC stream a follower uses to hand a
 //     write (or a registered leader-only request such as SENTINEL
 //     FAILOVER) to the leader, which first checks it against its own
-//     configuration (Options.Admit: scripts, ACL, with the client's user
-//     carried along). Named errors survive the trip (RegisterError).
+//     configuration (Options.Admit, given a Proposal with the typed entry:
+//     scripts, ACL, with the client's user carried along; what to check is
+//     policy/admit.go). Named errors survive the trip (RegisterError).
 //   - formation.go / form.go: raft-bootstrap-expect N. A node without
 //     Raft state asks the addresses it hears of (hello messages, handed in
 //     by the node) whether they are raftinel, then for their report over
@@ -51,7 +53,7 @@
 //   - disk.go: raft.db is read in full at start; damaged or partly lost
 //     state is an error naming the file, never a panic or a new bootstrap
 //     over a cluster the node belonged to.
-//   - fsm.go: an entry that model.DecodeCommand refuses (a later version,
+//   - fsm.go: an entry that model.Decode refuses (a later version,
 //     an unknown op, a field it cannot decode) stops the FSM there (no
 //     skipping, no snapshot past it) and the node with it (Options.OnHalt).
 //     docs/operations.md, "Rolling upgrades".
@@ -59,7 +61,7 @@
 // Identity: a node's Raft server ID and address are both its announced
 // Sentinel address (host:port, a hostname stays a name and is resolved at
 // dial time), so `raft-peers` needs no ids. Each node then registers its
-// 40-hex myid for that address through the log (OpNode); SENTINEL SENTINELS
+// 40-hex myid for that address through the log (model.RegisterNode); SENTINEL SENTINELS
 // shows myids.
 //
 // Where it departs from a textbook Raft service: reads are served from the

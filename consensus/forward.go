@@ -252,19 +252,19 @@ func (s *Store) handleRPC(req *rpcRequest, from string) *rpcResponse {
 	}
 	switch req.Kind {
 	case rpcApply:
-		cmd, err := model.DecodeCommand(req.Data)
+		e, err := model.Decode(req.Data)
 		if err != nil {
 			encodeError(err, &resp)
 			break
 		}
 		if from != "" {
-			if err := s.admit(Proposal{Cmd: cmd, Client: req.Client, From: from}); err != nil {
-				s.log.Warn("forwarded change refused", zap.String("from", from), zap.String("op", string(cmd.Op)), zap.String("master", cmd.Master), zap.Error(err))
+			if err := s.admit(Proposal{Entry: e, Client: req.Client, From: from}); err != nil {
+				s.log.Warn("forwarded change refused", zap.String("from", from), zap.String("op", string(e.Op())), zap.String("master", model.MasterOf(e)), zap.Error(err))
 				encodeError(err, &resp)
 				break
 			}
 		}
-		res, err := s.applyLocal(cmd)
+		res, err := s.applyLocal(e)
 		resp.Index, resp.Value = res.Index, res.Value
 		encodeError(err, &resp)
 	case rpcSync:

@@ -56,7 +56,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 	if halted != nil {
 		return &applyResponse{err: halted}
 	}
-	c, err := model.DecodeCommand(l.Data)
+	e, err := model.Decode(l.Data)
 	if err != nil {
 		err = fmt.Errorf("log entry %d: %w; this node stops applying the log: upgrade it to a raftinel that reads the entry and restart it (docs/operations.md, \"Rolling upgrades\")", l.Index, err)
 		f.mu.Lock()
@@ -67,9 +67,9 @@ func (f *fsm) Apply(l *raft.Log) any {
 		}
 		return &applyResponse{err: err}
 	}
-	c.Index = l.Index
+	e.Head().Index = l.Index
 	f.mu.Lock()
-	evs, res, err := model.Apply(f.st, c)
+	evs, res, err := model.Apply(f.st, e)
 	f.index = l.Index
 	f.version.Add(1)
 	f.mu.Unlock()

@@ -14,15 +14,15 @@ import (
 
 func TestSnapshotRestoreIdentical(t *testing.T) {
 	f := newFSM()
-	for i, c := range []*model.Command{
-		{Op: model.OpMonitor, Master: "m", Addr: loopback(1), Quorum: 2},
-		{Op: model.OpAddReplica, Master: "m", Addr: loopback(2)},
-		{Op: model.OpSet, Master: "m", Pairs: []string{"rename-command", "ping", "x", "auth-user", "u"}},
-		{Op: model.OpObserve, Master: "m", Node: "n", Down: true},
-		{Op: model.OpFailoverStart, Master: "m", Epoch: 1, Candidate: loopback(2)},
-		{Op: model.OpNode, Node: "id1", Addr: loopback(26379)},
+	for i, c := range []model.Entry{
+		&model.Monitor{Master: "m", Addr: loopback(1), Quorum: 2},
+		&model.AddReplica{Master: "m", Addr: loopback(2)},
+		&model.Set{Master: "m", Pairs: []string{"rename-command", "ping", "x", "auth-user", "u"}},
+		&model.Observe{Header: model.Header{Node: "n"}, Master: "m", Down: true},
+		&model.FailoverStart{Master: "m", Epoch: 1, Candidate: loopback(2)},
+		&model.RegisterNode{Header: model.Header{Node: "id1"}, Addr: loopback(26379)},
 	} {
-		b, _ := c.Encode()
+		b, _ := model.Encode(c)
 		if r := f.Apply(&raft.Log{Index: uint64(i + 1), Data: b}).(*applyResponse); r.err != nil {
 			t.Fatal(r.err)
 		}
@@ -64,8 +64,8 @@ func (m *memSink) Close() error  { return nil }
 // one (node-local credentials of the removed master do not carry over).
 func TestMasterCreatedIsTheMonitorEntryIndex(t *testing.T) {
 	f := newFSM()
-	entry := func(i uint64, c *model.Command) {
-		b, err := c.Encode()
+	entry := func(i uint64, c model.Entry) {
+		b, err := model.Encode(c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,18 +78,18 @@ func TestMasterCreatedIsTheMonitorEntryIndex(t *testing.T) {
 		f.read(func(s *model.State) { c = s.Masters["m"].Created })
 		return c
 	}
-	entry(7, &model.Command{Op: model.OpMonitor, Master: "m", Addr: loopback(6379), Quorum: 2})
-	entry(8, &model.Command{Op: model.OpMonitor, Master: "m", Addr: loopback(6379), Quorum: 2})
+	entry(7, &model.Monitor{Master: "m", Addr: loopback(6379), Quorum: 2})
+	entry(8, &model.Monitor{Master: "m", Addr: loopback(6379), Quorum: 2})
 	if c := created(); c != 7 {
 		t.Fatalf("created %d after an idempotent MONITOR, want 7", c)
 	}
-	entry(9, &model.Command{Op: model.OpRemove, Master: "m"})
-	entry(10, &model.Command{Op: model.OpMonitor, Master: "m", Addr: loopback(6379), Quorum: 2})
+	entry(9, &model.Remove{Master: "m"})
+	entry(10, &model.Monitor{Master: "m", Addr: loopback(6379), Quorum: 2})
 	if c := created(); c != 10 {
 		t.Fatalf("created %d after REMOVE + MONITOR, want 10", c)
 	}
-	entry(11, &model.Command{Op: model.OpRemove, Master: "m"})
-	entry(12, &model.Command{Op: model.OpSeed, Seed: &model.Seed{Masters: []model.SeedMaster{{Name: "m", Addr: loopback(6379), Settings: model.DefaultSettings(2)}}}})
+	entry(11, &model.Remove{Master: "m"})
+	entry(12, &model.SeedConfig{Seed: &model.Seed{Masters: []model.SeedMaster{{Name: "m", Addr: loopback(6379), Settings: model.DefaultSettings(2)}}}})
 	if c := created(); c != 12 {
 		t.Fatalf("created %d by the seed, want 12", c)
 	}

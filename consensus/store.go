@@ -449,7 +449,7 @@ func (s *Store) registerLoop() {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		host, port, _ := net.SplitHostPort(s.o.Advertise)
 		a, _ := model.ParseAddr(net.JoinHostPort(host, port))
-		_, err := s.Apply(ctx, &model.Command{Op: model.OpNode, Node: s.o.MyID, Addr: a, LogVersion: model.LogVersion, AtMs: time.Now().UnixMilli()})
+		_, err := s.Apply(ctx, &model.RegisterNode{Header: model.Header{Node: s.o.MyID, AtMs: time.Now().UnixMilli()}, Addr: a, LogVersion: model.LogVersion})
 		cancel()
 		if err == nil {
 			continue

@@ -139,8 +139,8 @@ func follower(nodes []*testNode) *testNode {
 	return nil
 }
 
-func monitorCmd(name string, port int) *model.Command {
-	return &model.Command{Op: model.OpMonitor, Master: name, Addr: model.Addr{Host: "127.0.0.1", Port: port}, Quorum: 2}
+func monitorCmd(name string, port int) *model.Monitor {
+	return &model.Monitor{Master: name, Addr: model.Addr{Host: "127.0.0.1", Port: port}, Quorum: 2}
 }
 
 func hasMaster(n *testNode, name string) bool {
@@ -167,7 +167,7 @@ func TestClusterFollowerWriteIsForwardedAndVisibleEverywhere(t *testing.T) {
 		redistest.WaitFor(t, time.Second, "master on "+n.addr, func() bool { return hasMaster(n, "mymaster") })
 	}
 	// FSM refusal crosses the wire as the named error
-	_, err := f.store.Apply(ctx, &model.Command{Op: model.OpMonitor, Master: "mymaster", Addr: model.Addr{Host: "127.0.0.1", Port: 1}, Quorum: 2})
+	_, err := f.store.Apply(ctx, &model.Monitor{Master: "mymaster", Addr: model.Addr{Host: "127.0.0.1", Port: 1}, Quorum: 2})
 	if !errors.Is(err, model.ErrDuplicateMaster) || err.Error() != "Duplicate master name." {
 		t.Fatalf("duplicate: %v", err)
 	}

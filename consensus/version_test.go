@@ -13,7 +13,7 @@ import (
 	"github.com/raftinel/raftinel/model"
 )
 
-func TestDecodeCommandRefusesWhatItCannotApply(t *testing.T) {
+func TestDecodeRefusesWhatItCannotApply(t *testing.T) {
 	for _, tc := range []struct {
 		entry string
 		ok    bool
@@ -28,7 +28,7 @@ func TestDecodeCommandRefusesWhatItCannotApply(t *testing.T) {
 		{`{"v":1,"op":"monitor"} {"v":1}`, false, "trailing data"},
 		{`not json`, false, "cannot decode it"},
 	} {
-		c, err := model.DecodeCommand([]byte(tc.entry))
+		c, err := model.Decode([]byte(tc.entry))
 		if tc.ok {
 			if err != nil || c == nil {
 				t.Errorf("%s: %v", tc.entry, err)
@@ -39,7 +39,7 @@ func TestDecodeCommandRefusesWhatItCannotApply(t *testing.T) {
 			t.Errorf("%s: %v, want ErrUnknownEntry (%s)", tc.entry, err, tc.why)
 		}
 	}
-	b, err := (&model.Command{Op: model.OpRemove, Master: "m"}).Encode()
+	b, err := model.Encode(&model.Remove{Master: "m"})
 	if err != nil || !strings.HasPrefix(string(b), `{"v":1,`) {
 		t.Fatalf("Encode: %s %v", b, err)
 	}
@@ -170,8 +170,8 @@ func TestVersion2EntryWaitsForEveryMember(t *testing.T) {
 	redistest.WaitFor(t, 5*time.Second, "every member registered", func() bool { return l.store.ClusterLogVersion() == model.LogVersion })
 	var created uint64
 	l.store.Read(func(s *model.State) { created = s.Masters["m"].Created })
-	setIf := func(q string) *model.Command {
-		return &model.Command{Op: model.OpSetIf, Master: "m", Created: created, Pairs: []string{"quorum", q}, Expect: []string{"quorum", "2"}}
+	setIf := func(q string) *model.SetIf {
+		return &model.SetIf{Master: "m", Created: created, Pairs: []string{"quorum", q}, Expect: []string{"quorum", "2"}}
 	}
 	// old plays a member of the previous release. The leader counts itself
 	// at its own version, so old must stay a follower; if leadership moves
@@ -181,7 +181,7 @@ func TestVersion2EntryWaitsForEveryMember(t *testing.T) {
 	register := func(v int) {
 		t.Helper()
 		a, _ := model.ParseAddr(old.addr)
-		if _, err := leaderOf(t, nodes).store.Apply(ctx, &model.Command{Op: model.OpNode, Node: "old-release", Addr: a, LogVersion: v}); err != nil {
+		if _, err := leaderOf(t, nodes).store.Apply(ctx, &model.RegisterNode{Header: model.Header{Node: "old-release"}, Addr: a, LogVersion: v}); err != nil {
 			t.Fatal(err)
 		}
 	}

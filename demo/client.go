@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/redislog"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -21,12 +22,8 @@ type client struct {
 	lastOK  time.Time
 }
 
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}
-
 func newClient(sentinels []string) *client {
-	redis.SetLogger(quiet{}) // go-redis would print over the screen
+	redislog.Silence() // go-redis would print over the screen
 	return &client{c: redis.NewFailoverClient(&redis.FailoverOptions{
 		MasterName: MasterName, SentinelAddrs: sentinels,
 		DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond,

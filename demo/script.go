@@ -172,7 +172,7 @@ func (s *session) waitReady(ctx context.Context, timeout time.Duration) error {
 	return wait.Until(ctx, timeout, "the cluster to be ready", func() bool {
 		for _, n := range s.p.nodes {
 			txt, err := do(n.Addr(), time.Second, "SENTINEL", "MASTER", MasterName)
-			if err != nil || flatMap(txt)["num-slaves"] != "2" {
+			if err != nil || harness.FlatMap(txt)["num-slaves"] != "2" {
 				return false
 			}
 		}
@@ -211,14 +211,4 @@ func (s *session) agreedLeader() (*harness.Node, error) {
 		}
 	}
 	return l, nil
-}
-
-// flatMap turns a flat RESP2 map (as joined by harness.ReadReply) into a map.
-func flatMap(s string) map[string]string {
-	p := strings.Split(s, "\n")
-	m := map[string]string{}
-	for i := 0; i+1 < len(p); i += 2 {
-		m[p[i]] = p[i+1]
-	}
-	return m
 }

@@ -46,7 +46,7 @@ func startRedisSentinel(t *testing.T, dir string, port int, lines ...string) *ha
 		t.Fatal(err)
 	}
 	t.Cleanup(n.Kill)
-	dumpOnFailure(t, n)
+	harness.DumpOnFailure(t, n)
 	return n
 }
 

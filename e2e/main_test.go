@@ -24,20 +24,7 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "raftinel-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin, err = harness.Build(dir, raceEnabled)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	redis.SetLogger(quiet{})
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	harness.Main(m, raceEnabled, func(b string) { bin = b })
 }
 
 // fast timers for tests: the algorithm is the same, only shorter.
@@ -54,23 +41,6 @@ func monitorLines(name string, m *redistest.Server, quorum int, downAfterMs int)
 	}
 }
 
-// dumpOnFailure prints the tail of every node's log when t fails.
-func dumpOnFailure(t *testing.T, nodes ...*harness.Node) {
-	t.Cleanup(func() {
-		if !t.Failed() && os.Getenv("RAFTINEL_DUMP_LOGS") == "" {
-			return
-		}
-		for _, n := range nodes {
-			b, _ := os.ReadFile(n.Log)
-			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-			if len(lines) > 60 {
-				lines = lines[len(lines)-60:]
-			}
-			t.Logf("---- %s (%s) ----\n%s", n.Addr(), n.Log, strings.Join(lines, "\n"))
-		}
-	})
-}
-
 func startNode(t *testing.T, lines ...string) *harness.Node {
 	t.Helper()
 	n, err := harness.StartNode(harness.NodeOptions{Bin: bin, Dir: filepath.Join(t.TempDir(), "node"), Lines: lines})
@@ -78,7 +48,7 @@ func startNode(t *testing.T, lines ...string) *harness.Node {
 		t.Fatal(err)
 	}
 	t.Cleanup(n.Kill)
-	dumpOnFailure(t, n)
+	harness.DumpOnFailure(t, n)
 	return n
 }
 
@@ -92,7 +62,7 @@ func runNodes(t *testing.T, nodes ...*harness.Node) *harness.Cluster {
 		}
 		t.Cleanup(n.Kill)
 	}
-	dumpOnFailure(t, nodes...)
+	harness.DumpOnFailure(t, nodes...)
 	return &harness.Cluster{Nodes: nodes}
 }
 
@@ -107,7 +77,7 @@ func startCluster(t *testing.T, size int, lines ...string) *harness.Cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	dumpOnFailure(t, c.Nodes...)
+	harness.DumpOnFailure(t, c.Nodes...)
 	return c
 }
 
@@ -159,11 +129,6 @@ func atoi(s string) int {
 func bg() context.Context { return context.Background() }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// quiet silences go-redis's own logging in test output.
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}
 
 func zapCore(f *os.File) zapcore.Core {
 	enc := zap.NewProductionEncoderConfig()

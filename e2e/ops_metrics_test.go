@@ -39,7 +39,7 @@ func newHTTPEnv(t *testing.T, downAfterMs int, extra ...string) *httpEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	dumpOnFailure(t, c.Nodes...)
+	harness.DumpOnFailure(t, c.Nodes...)
 	e := &httpEnv{failoverEnv: &failoverEnv{set: set, cluster: c, nodes: c.Nodes}, urls: urls}
 	waitReplicasKnown(t, c.Nodes, 2)
 	return e

@@ -109,7 +109,7 @@ func TestOpsSighupReopensLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(n.Kill)
-	dumpOnFailure(t, n)
+	harness.DumpOnFailure(t, n)
 	redistest.WaitFor(t, 5*time.Second, "the log file has the start line", func() bool {
 		b, _ := os.ReadFile(logPath)
 		return strings.Contains(string(b), "raftinel node started")

@@ -74,7 +74,7 @@ func newPartitionEnv(t *testing.T) *penv {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	dumpOnFailure(t, c.Nodes...)
+	harness.DumpOnFailure(t, c.Nodes...)
 	e.cluster, e.nodes = c, c.Nodes
 	redistest.WaitFor(t, 15*time.Second, "every node knows both replicas and the fence is set", func() bool {
 		for _, n := range c.Nodes {

@@ -68,7 +68,7 @@ func TestEachNodeEnforcesItsOwnScriptAndACLRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	dumpOnFailure(t, c.Nodes...)
+	harness.DumpOnFailure(t, c.Nodes...)
 	n0, n1, n2 := c.Nodes[0], c.Nodes[1], c.Nodes[2]
 	logOf := func(n *harness.Node) string { return readFile(filepath.Join(n.Dir, "data", "notify.log")) }
 	ops := redis.NewClient(&redis.Options{Addr: n0.Addr(), Username: "ops", Password: "pw", MaxRetries: -1})

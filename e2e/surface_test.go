@@ -109,7 +109,7 @@ func TestSentinelSurface(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	dumpOnFailure(t, c.Nodes...)
+	harness.DumpOnFailure(t, c.Nodes...)
 	nodes := c.Nodes
 	n1, n2, n3 := nodes[0], nodes[1], nodes[2]
 	redistest.WaitFor(t, 10*time.Second, "every node knows both replicas", func() bool {

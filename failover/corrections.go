@@ -92,7 +92,7 @@ func (e *Engine) maybeStart(ctx context.Context, m *model.Master) {
 	cand, refusals := e.selectCandidate(ctx, m)
 	var epoch uint64
 	e.c.Read(func(s *model.State) { epoch = s.CurrentEpoch + 1 })
-	cmd := &model.Command{Op: model.OpFailoverStart, Master: m.Name, Epoch: epoch}
+	cmd := &model.FailoverStart{Master: m.Name, Epoch: epoch}
 	if cand != nil {
 		cmd.Candidate = cand.Addr
 		cmd.RunID = cand.View.RunID
@@ -231,8 +231,8 @@ func (e *Engine) Manual(ctx context.Context, name string) error {
 		e.log.Warn("manual failover refused: no good replica", zap.String("master", name), zap.String("reasons", RefusalText(refusals)))
 		return model.ErrNoGoodSlave
 	}
-	cmd := &model.Command{Op: model.OpFailoverStart, Master: name, Epoch: epoch, Forced: true,
-		Candidate: cand.Addr, RunID: cand.View.RunID, Node: e.cfg.MyID, AtMs: time.Now().UnixMilli()}
+	cmd := &model.FailoverStart{Header: model.Header{Node: e.cfg.MyID, AtMs: time.Now().UnixMilli()},
+		Master: name, Epoch: epoch, Forced: true, Candidate: cand.Addr, RunID: cand.View.RunID}
 	if _, err := e.c.Apply(ctx, cmd); err != nil {
 		return err
 	}

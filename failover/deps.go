@@ -11,7 +11,7 @@ import (
 // Cluster is what the engine needs from consensus.
 type Cluster interface {
 	Read(fn func(*model.State))
-	Apply(ctx context.Context, cmd *model.Command) (model.Result, error)
+	Apply(ctx context.Context, e model.Entry) (model.Result, error)
 	IsLeader() bool
 	VerifyLeader() error
 	// Term is the current Raft term (guard.go: an action belongs to the

@@ -44,10 +44,7 @@ func (e *Engine) drive(ctx context.Context, m *model.Master) {
 func (e *Engine) execute(ctx context.Context, m *model.Master, a Action, views map[string]view.Instance) bool {
 	f := m.Failover
 	log := e.log.With(zap.String("master", m.Name), zap.Uint64("epoch", f.Epoch))
-	step := func(cmd *model.Command) bool {
-		cmd.Master, cmd.Epoch = m.Name, f.Epoch
-		return e.propose(ctx, cmd)
-	}
+	step := func(cmd model.Entry) bool { return e.propose(ctx, cmd) }
 	switch a.Kind {
 	case ActPromote:
 		if e.rateLimited("promote/"+m.Name+"/"+strconv.FormatUint(f.Epoch, 10), promoteResend) {
@@ -66,7 +63,7 @@ func (e *Engine) execute(ctx context.Context, m *model.Master, a Action, views m
 		log.Info("promotion sent", zap.String("addr", f.Candidate.String()))
 		e.simulate(SimCrashAfterPromotion, "crash-after-promotion")
 		if f.State != model.StateWaitPromotion {
-			if !step(&model.Command{Op: model.OpFailoverState, State: model.StateWaitPromotion}) {
+			if !step(&model.FailoverState{Master: m.Name, Epoch: f.Epoch, State: model.StateWaitPromotion}) {
 				return false
 			}
 		}
@@ -75,7 +72,7 @@ func (e *Engine) execute(ctx context.Context, m *model.Master, a Action, views m
 	case ActSwitch:
 		v := views[f.Candidate.String()]
 		p := &model.Promotion{RunID: v.RunID, ReplID: v.ReplID, Offset: v.ReplOffset}
-		if !step(&model.Command{Op: model.OpSwitchMaster, Addr: f.Candidate, Promotion: p}) {
+		if !step(&model.SwitchMaster{Master: m.Name, Epoch: f.Epoch, Addr: f.Candidate, Promotion: p}) {
 			return false
 		}
 		log.Info("switched master", zap.String("from", f.OldMaster.String()), zap.String("to", f.Candidate.String()),
@@ -88,7 +85,7 @@ func (e *Engine) execute(ctx context.Context, m *model.Master, a Action, views m
 	case ActAbort:
 		log.Warn("failover aborted", zap.String("reason", a.Reason))
 		e.unpause(ctx, basisOf(m), f)
-		return step(&model.Command{Op: model.OpFailoverAbort, Reason: a.Reason})
+		return step(&model.FailoverAbort{Master: m.Name, Epoch: f.Epoch, Reason: a.Reason})
 	case ActReconfSend, ActBestEffort:
 		if e.rateLimited("reconf/"+a.Addr.String(), promoteResend) {
 			return true
@@ -104,12 +101,12 @@ func (e *Engine) execute(ctx context.Context, m *model.Master, a Action, views m
 		if a.Kind == ActBestEffort {
 			phase = "sent-be"
 		}
-		return step(&model.Command{Op: model.OpReconf, Addr: a.Addr, Phase: phase})
+		return step(&model.Reconf{Master: m.Name, Epoch: f.Epoch, Addr: a.Addr, Phase: phase})
 	case ActReconfPhase:
-		return step(&model.Command{Op: model.OpReconf, Addr: a.Addr, Phase: a.Phase})
+		return step(&model.Reconf{Master: m.Name, Epoch: f.Epoch, Addr: a.Addr, Phase: a.Phase})
 	case ActEnd:
 		e.unpause(ctx, basisOf(m), f)
-		if step(&model.Command{Op: model.OpFailoverEnd, Timeout: a.Timeout}) {
+		if step(&model.FailoverEnd{Master: m.Name, Epoch: f.Epoch, Timeout: a.Timeout}) {
 			e.r.SetFastInfo(m.Name, false)
 			log.Info("failover finished", zap.Bool("timeout", a.Timeout))
 		}
@@ -206,5 +203,5 @@ func (e *Engine) unpause(ctx context.Context, fc basis, f *model.Failover) {
 
 // announce publishes an event on every node through the log.
 func (e *Engine) announce(ctx context.Context, name, channel string, r, master model.Addr) {
-	e.propose(ctx, &model.Command{Op: model.OpAnnounce, Master: name, Channel: channel, Payload: model.ReplicaPayload(r, name, master)})
+	e.propose(ctx, &model.Announce{Master: name, Channel: channel, Payload: model.ReplicaPayload(r, name, master)})
 }

@@ -224,7 +224,7 @@ func (e *Engine) evaluate(ctx context.Context, m *model.Master, voters map[strin
 		}
 		down := ODown(m.Quorum, agreeing, vouched)
 		if down != m.ODown {
-			e.propose(ctx, &model.Command{Op: model.OpODown, Master: m.Name, Down: down, Agreeing: agreeing})
+			e.propose(ctx, &model.ODown{Master: m.Name, Down: down, Agreeing: agreeing})
 			return true
 		}
 		if down && !e.tilted(m.Name) {
@@ -253,19 +253,20 @@ func (e *Engine) leadingTerm() uint64 {
 	return e.term
 }
 
-// propose commits a command, logging refusals; it reports success.
-func (e *Engine) propose(ctx context.Context, cmd *model.Command) bool {
-	cmd.Node = e.cfg.MyID
-	cmd.AtMs = time.Now().UnixMilli()
+// propose commits an entry, stamped with this node's id and wall clock,
+// logging refusals; it reports success.
+func (e *Engine) propose(ctx context.Context, cmd model.Entry) bool {
+	h := cmd.Head()
+	h.Node, h.AtMs = e.cfg.MyID, time.Now().UnixMilli()
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if _, err := e.c.Apply(cctx, cmd); err != nil {
 		if errors.Is(err, model.ErrEpochMismatch) {
 			// The fence did its job: a proposal of an earlier epoch (this
 			// engine's own retry racing a newer failover) changes nothing.
-			e.log.Debug("proposal fenced", zap.String("master", cmd.Master), zap.String("op", string(cmd.Op)), zap.Uint64("epoch", cmd.Epoch), zap.Error(err))
+			e.log.Debug("proposal fenced", zap.String("master", model.MasterOf(cmd)), zap.String("op", string(cmd.Op())), zap.Uint64("epoch", model.EpochOf(cmd)), zap.Error(err))
 		} else {
-			e.log.Warn("proposal failed", zap.String("master", cmd.Master), zap.String("op", string(cmd.Op)), zap.Uint64("epoch", cmd.Epoch), zap.Error(err))
+			e.log.Warn("proposal failed", zap.String("master", model.MasterOf(cmd)), zap.String("op", string(cmd.Op())), zap.Uint64("epoch", model.EpochOf(cmd)), zap.Error(err))
 		}
 		return false
 	}

@@ -60,7 +60,7 @@ func TestEngineCorrections(t *testing.T) {
 			}
 			var events []string
 			for _, c := range s.log.applied {
-				if c.Op == model.OpAnnounce {
+				if c, ok := c.(*model.Announce); ok {
 					events = append(events, c.Channel+" "+c.Payload)
 				}
 			}

@@ -15,7 +15,7 @@ func (s *scenario) reconfPhases(addr string) []string {
 	defer s.log.mu.Unlock()
 	var out []string
 	for _, c := range s.log.applied {
-		if c.Op == model.OpReconf && c.Addr.String() == addr {
+		if c, ok := c.(*model.Reconf); ok && c.Addr.String() == addr {
 			out = append(out, c.Phase)
 		}
 	}
@@ -23,15 +23,15 @@ func (s *scenario) reconfPhases(addr string) []string {
 }
 
 // lastEnd returns the committed failover-end entry.
-func (s *scenario) lastEnd() (model.Command, bool) {
+func (s *scenario) lastEnd() (*model.FailoverEnd, bool) {
 	s.log.mu.Lock()
 	defer s.log.mu.Unlock()
 	for i := len(s.log.applied) - 1; i >= 0; i-- {
-		if c := s.log.applied[i]; c.Op == model.OpFailoverEnd {
+		if c, ok := s.log.applied[i].(*model.FailoverEnd); ok {
 			return c, true
 		}
 	}
-	return model.Command{}, false
+	return nil, false
 }
 
 // A replica that takes SLAVEOF but never follows the new master holds its

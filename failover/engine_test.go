@@ -123,7 +123,7 @@ func TestEngineFailoverRunsToTheEnd(t *testing.T) {
 	// first is done.
 	var order []string
 	for _, c := range s.log.applied {
-		if c.Op == model.OpReconf {
+		if c, ok := c.(*model.Reconf); ok {
 			order = append(order, c.Addr.String()+" "+c.Phase)
 		}
 	}

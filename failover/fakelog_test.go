@@ -2,7 +2,6 @@ package failover
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -10,11 +9,9 @@ import (
 )
 
 // fakeLog is an in-memory Cluster for the engine's scenario tests: a
-// leader whose log applies the failover entries to a real consensus.State.
-// consensus does not export its pure apply function yet, so fakeApply
-// below models the entries the engine proposes with the same refusals
-// (the epoch fence of apply_failover.go); any other entry fails the test
-// loudly. There is one log: an entry proposed while the node does not lead
+// leader whose log applies the entries the engine proposes to a
+// model.State with the real state machine (model.Apply: the epoch fence
+// and every refusal included). There is one log: an entry proposed while the node does not lead
 // is committed as if forwarded to the leader, as consensus.Store.Apply
 // does. Leadership (IsLeader, VerifyLeader, Term) is set by the test,
 // also from inside a fakeRedis hook to depose the leader mid-step.
@@ -25,8 +22,8 @@ type fakeLog struct {
 	verifyErr error
 	term      uint64
 	voters    []string
-	applied   []model.Command // committed entries, in order
-	refused   []model.Command // entries the fake log refused
+	applied   []model.Entry // committed entries, in order
+	refused   []model.Entry // entries the fake log refused
 }
 
 func newFakeLog(st *model.State, voters ...string) *fakeLog {
@@ -34,16 +31,16 @@ func newFakeLog(st *model.State, voters ...string) *fakeLog {
 }
 
 func (l *fakeLog) Read(fn func(*model.State)) { l.mu.Lock(); defer l.mu.Unlock(); fn(l.st) }
-func (l *fakeLog) Apply(_ context.Context, cmd *model.Command) (model.Result, error) {
+func (l *fakeLog) Apply(_ context.Context, cmd model.Entry) (model.Result, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	// On a follower consensus.Store.Apply forwards to the leader: the
 	// entry is committed all the same.
 	if err := fakeApply(l.st, cmd); err != nil {
-		l.refused = append(l.refused, *cmd)
+		l.refused = append(l.refused, cmd)
 		return model.Result{}, err
 	}
-	l.applied = append(l.applied, *cmd)
+	l.applied = append(l.applied, cmd)
 	return model.Result{Index: uint64(len(l.applied))}, nil
 }
 func (l *fakeLog) IsLeader() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.leader }
@@ -76,7 +73,7 @@ func (l *fakeLog) ops() []model.Op {
 	defer l.mu.Unlock()
 	out := make([]model.Op, len(l.applied))
 	for i, c := range l.applied {
-		out[i] = c.Op
+		out[i] = c.Op()
 	}
 	return out
 }
@@ -113,105 +110,9 @@ func (l *fakeLog) age(name string, d time.Duration) {
 	}
 }
 
-func stale(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{model.ErrEpochMismatch}, args...)...)
-}
-
-// fakeApply models consensus/apply_failover.go for the entries the engine
-// proposes (state changes and the epoch fence; no events).
-func fakeApply(st *model.State, c *model.Command) error {
-	if c.Op == model.OpAnnounce {
-		return nil
-	}
-	m := st.Masters[c.Master]
-	if m == nil {
-		return model.ErrNoSuchMaster
-	}
-	f := m.Failover
-	switch c.Op {
-	case model.OpODown:
-		m.ODown = c.Down
-		m.ODownSinceMs = 0
-		if c.Down {
-			m.ODownSinceMs = c.AtMs
-		}
-		return nil
-	case model.OpFailoverStart:
-		if f != nil {
-			return model.ErrFailoverInProgress
-		}
-		if c.Epoch != st.CurrentEpoch+1 {
-			return stale("epoch %d, current %d", c.Epoch, st.CurrentEpoch)
-		}
-		if !c.Candidate.IsZero() && !m.HasReplica(c.Candidate) {
-			return stale("candidate %s is not a replica", c.Candidate)
-		}
-		st.CurrentEpoch, m.LastFailoverStartMs, m.Leader = c.Epoch, c.AtMs, c.Node
-		if c.Candidate.IsZero() {
-			m.LastAbort = "no-good-slave"
-			return nil
-		}
-		m.Failover = &model.Failover{Epoch: c.Epoch, State: model.StateSendSlaveofNoOne, Forced: c.Forced,
-			Leader: c.Node, OldMaster: m.Addr, Candidate: c.Candidate, CandidateRun: c.RunID, StartMs: c.AtMs, StateChangeMs: c.AtMs}
-		return nil
-	case model.OpFailoverState, model.OpSwitchMaster, model.OpReconf, model.OpFailoverEnd, model.OpFailoverAbort:
-	default:
-		return fmt.Errorf("fake log: %s is not modelled", c.Op)
-	}
-	if f == nil || f.Epoch != c.Epoch {
-		return stale("no failover in epoch %d", c.Epoch)
-	}
-	switch c.Op {
-	case model.OpFailoverState:
-		if f.Switched || c.State != model.StateWaitPromotion {
-			return stale("cannot enter %s", c.State)
-		}
-		if f.State != c.State {
-			f.State, f.StateChangeMs = c.State, c.AtMs
-		}
-	case model.OpSwitchMaster:
-		if f.Switched {
-			return nil
-		}
-		if c.Addr != f.Candidate {
-			return stale("switch to %s, candidate %s", c.Addr, f.Candidate)
-		}
-		replicas := []model.Addr{m.Addr}
-		for _, r := range m.Replicas {
-			if r != c.Addr {
-				replicas = append(replicas, r)
-			}
-		}
-		m.Addr, m.Replicas, m.ConfigEpoch = c.Addr, replicas, f.Epoch
-		m.ODown, m.ODownSinceMs, m.Observations = false, 0, nil
-		f.Switched, f.State, f.StateChangeMs = true, model.StateReconfSlaves, c.AtMs
-	case model.OpReconf:
-		if !f.Switched {
-			return stale("not switched")
-		}
-		if f.Reconf == nil {
-			f.Reconf, f.ReconfSentMs = map[string]string{}, map[string]int64{}
-		}
-		key := c.Addr.String()
-		switch {
-		case f.Reconf[key] == model.ReconfDone:
-		case c.Phase == model.ReconfSent:
-			f.Reconf[key], f.ReconfSentMs[key] = model.ReconfSent, c.AtMs
-		case c.Phase == model.ReconfInprog:
-			f.Reconf[key] = model.ReconfInprog
-		default: // done, timeout, sent-be
-			f.Reconf[key] = model.ReconfDone
-		}
-	case model.OpFailoverEnd:
-		if !f.Switched {
-			return stale("not switched")
-		}
-		m.Failover = nil
-	case model.OpFailoverAbort:
-		if f.Switched {
-			return stale("already switched")
-		}
-		m.Failover, m.LastAbort = nil, c.Reason
-	}
-	return nil
+// fakeApply is the real state machine (model.Apply); events are not
+// published.
+func fakeApply(st *model.State, e model.Entry) error {
+	_, _, err := model.Apply(st, e)
+	return err
 }

@@ -8,50 +8,54 @@ import (
 	"github.com/raftinel/raftinel/internal/glob"
 )
 
-// apply is the whole state machine: a pure function of the state and one
-// command. No clocks, no randomness, no I/O (design rule 2); time arrives
-// in c.AtMs. It returns the Sentinel events the change produces, in the
-// order Sentinel publishes them.
-func Apply(st *State, c *Command) ([]Event, Result, error) {
-	ev := events{master: c.Master}
+// Apply is the whole state machine: a pure function of the state and one
+// entry. No clocks, no randomness, no I/O (design rule 2); time arrives in
+// the entry's Header.AtMs. It returns the Sentinel events the change
+// produces, in the order Sentinel publishes them.
+func Apply(st *State, e Entry) ([]Event, Result, error) {
+	var ev events
 	var res Result
 	var err error
-	switch c.Op {
-	case OpSeed:
+	switch c := e.(type) {
+	case *SeedConfig:
 		applySeed(st, c, &ev)
-	case OpNode:
+	case *RegisterNode:
 		if c.Node != "" && c.Addr.Host != "" {
 			st.Nodes[c.Addr.String()] = NodeInfo{MyID: c.Node, Addr: c.Addr.String(), LogVersion: c.LogVersion}
 		}
-	case OpMonitor:
+	case *Monitor:
+		ev.master = c.Master
 		err = applyMonitor(st, c, &ev)
-	case OpAnnounce:
+	case *Announce:
+		ev.master = c.Master
 		ev.add(c.Channel, c.Payload)
-	case OpReset:
+	case *Reset:
 		res.Value = applyReset(st, c, &ev)
-	case OpConfig:
-		err = applyConfig(st, c)
+	case *ConfigSet:
+		err = ApplyConfig(st, c.Pairs)
 	default:
-		m := st.Masters[c.Master]
+		m := st.Masters[MasterOf(e)]
 		if m == nil {
 			return nil, res, ErrNoSuchMaster
 		}
-		err = applyToMaster(st, m, c, &ev)
+		ev.master = m.Name
+		err = applyToMaster(st, m, e, &ev)
 	}
 	return ev.list, res, err
 }
 
-func applyToMaster(st *State, m *Master, c *Command, ev *events) error {
-	switch c.Op {
-	case OpRemove:
+// applyToMaster applies the entries about one existing master.
+func applyToMaster(st *State, m *Master, e Entry, ev *events) error {
+	switch c := e.(type) {
+	case *Remove:
 		delete(st.Masters, m.Name)
 		ev.add("-monitor", masterPrefix(m))
 		ev.list[len(ev.list)-1].NotificationScript = m.NotificationScript
-	case OpSet:
-		return applySet(m, c, ev)
-	case OpSetIf:
+	case *Set:
+		return applySet(m, c.Pairs, ev)
+	case *SetIf:
 		return applySetIf(m, c, ev)
-	case OpObserve:
+	case *Observe:
 		if !c.Addr.IsZero() && c.Addr != m.Addr {
 			return nil // about an address a failover has since replaced
 		}
@@ -59,7 +63,7 @@ func applyToMaster(st *State, m *Master, c *Command, ev *events) error {
 			m.Observations = map[string]Observation{}
 		}
 		m.Observations[c.Node] = Observation{Down: c.Down, AtMs: c.AtMs}
-	case OpODown:
+	case *ODown:
 		if m.ODown == c.Down {
 			return nil
 		}
@@ -71,24 +75,32 @@ func applyToMaster(st *State, m *Master, c *Command, ev *events) error {
 			m.ODownSinceMs = 0
 			ev.add("-odown", masterPrefix(m))
 		}
-	case OpAddReplica:
+	case *AddReplica:
 		if c.Addr == m.Addr || m.HasReplica(c.Addr) || c.Addr.Host == "" {
 			return nil
 		}
 		m.Replicas = append(m.Replicas, c.Addr)
 		sortAddrs(m.Replicas)
 		ev.add("+slave", replicaPrefix(m, c.Addr))
-	case OpFailoverStart:
+	case *FailoverStart:
 		return applyFailoverStart(st, m, c, ev)
-	case OpFailoverState, OpSwitchMaster, OpReconf, OpFailoverEnd, OpFailoverAbort:
-		return applyFailoverStep(m, c, ev)
+	case *FailoverState:
+		return applyFailoverState(m, c, ev)
+	case *SwitchMaster:
+		return applySwitch(m, c, ev)
+	case *Reconf:
+		return applyReconf(m, c, ev)
+	case *FailoverEnd:
+		return applyFailoverEnd(m, c, ev)
+	case *FailoverAbort:
+		return applyFailoverAbort(m, c, ev)
 	default:
-		return fmt.Errorf("%w: %q", ErrUnknownCommand, c.Op)
+		return fmt.Errorf("%w: %q", ErrUnknownCommand, e.Op())
 	}
 	return nil
 }
 
-func applySeed(st *State, c *Command, ev *events) {
+func applySeed(st *State, c *SeedConfig, ev *events) {
 	if st.Seeded || c.Seed == nil {
 		return
 	}
@@ -113,7 +125,7 @@ func applySeed(st *State, c *Command, ev *events) {
 	}
 }
 
-func applyMonitor(st *State, c *Command, ev *events) error {
+func applyMonitor(st *State, c *Monitor, ev *events) error {
 	if c.Quorum < 1 {
 		return refuse(ErrInvalidQuorum, "Quorum must be 1 or greater.")
 	}
@@ -142,8 +154,7 @@ func applyMonitor(st *State, c *Command, ev *events) error {
 
 // applySet applies option/value pairs left to right; like Sentinel it is not
 // atomic: options before a failing one stay applied.
-func applySet(m *Master, c *Command, ev *events) error {
-	p := c.Pairs
+func applySet(m *Master, p []string, ev *events) error {
 	for len(p) > 0 {
 		n := SettingArity(p[0])
 		if n == 0 || len(p) < n+1 {
@@ -160,7 +171,7 @@ func applySet(m *Master, c *Command, ev *events) error {
 
 // applyReset forgets replicas, observations and any failover of every master
 // whose name matches the pattern (spec §6.12).
-func applyReset(st *State, c *Command, ev *events) int64 {
+func applyReset(st *State, c *Reset, ev *events) int64 {
 	var n int64
 	for _, name := range st.MasterNames() {
 		if !glob.Match(c.Pattern, name) {

@@ -2,12 +2,11 @@ package model
 
 import "strings"
 
-// OpConfig is SENTINEL CONFIG SET of a cluster-wide parameter: Pairs holds
-// one parameter and its value. The parameters are those that must agree
-// across the cluster (how names are resolved and shown, how nodes log in
-// to each other); announce-ip and announce-port stay node-local because
-// they are the node's own address (its Raft identity).
-const OpConfig Op = "config"
+// SENTINEL CONFIG SET of a cluster-wide parameter is a ConfigSet entry:
+// Pairs holds parameters and their values. The parameters are those that
+// must agree across the cluster (how names are resolved and shown, how
+// nodes log in to each other); announce-ip and announce-port stay
+// node-local because they are the node's own address (its Raft identity).
 
 // ConfigParams are the replicated SENTINEL CONFIG parameters with their
 // value check.
@@ -20,31 +19,28 @@ var ConfigParams = map[string]func(string) bool{
 
 func isYesNo(v string) bool { return strings.EqualFold(v, "yes") || strings.EqualFold(v, "no") }
 
-func applyConfig(st *State, c *Command) error { return ApplyConfig(st, c.Pairs) }
-
 // ApplyConfig validates every parameter/value pair first, then sets them
 // (yes/no stored lower-case). Pure; nothing is published (Sentinel has no
 // event for CONFIG SET).
 func ApplyConfig(st *State, pairs []string) error {
-	c := &Command{Pairs: pairs}
-	if len(c.Pairs) == 0 || len(c.Pairs)%2 != 0 {
+	if len(pairs) == 0 || len(pairs)%2 != 0 {
 		return refuse(ErrInvalidSetting, "Invalid number of arguments to SENTINEL CONFIG SET")
 	}
-	for i := 0; i < len(c.Pairs); i += 2 {
-		p, v := strings.ToLower(c.Pairs[i]), c.Pairs[i+1]
+	for i := 0; i < len(pairs); i += 2 {
+		p, v := strings.ToLower(pairs[i]), pairs[i+1]
 		ok, known := ConfigParams[p]
 		if !known {
-			return refuse(ErrUnknownSetting, "Invalid argument '%s' to SENTINEL CONFIG SET", c.Pairs[i])
+			return refuse(ErrUnknownSetting, "Invalid argument '%s' to SENTINEL CONFIG SET", pairs[i])
 		}
 		if !ok(v) {
-			return refuse(ErrInvalidSetting, "Invalid value '%s' to SENTINEL CONFIG SET '%s'", v, c.Pairs[i])
+			return refuse(ErrInvalidSetting, "Invalid value '%s' to SENTINEL CONFIG SET '%s'", v, pairs[i])
 		}
 	}
 	if st.Config == nil {
 		st.Config = map[string]string{}
 	}
-	for i := 0; i < len(c.Pairs); i += 2 {
-		p, v := strings.ToLower(c.Pairs[i]), c.Pairs[i+1]
+	for i := 0; i < len(pairs); i += 2 {
+		p, v := strings.ToLower(pairs[i]), pairs[i+1]
 		if p == "resolve-hostnames" || p == "announce-hostnames" {
 			v = strings.ToLower(v)
 		}

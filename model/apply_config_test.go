@@ -23,7 +23,7 @@ func TestApplyConfig(t *testing.T) {
 		{[]string{"sentinel-user"}, ErrInvalidSetting, "Invalid number of arguments to SENTINEL CONFIG SET"},
 	}
 	for _, c := range cases {
-		evs, _, err := Apply(st, &Command{Op: OpConfig, Pairs: c.pairs})
+		evs, _, err := Apply(st, &ConfigSet{Pairs: c.pairs})
 		if !errors.Is(err, c.wantErr) || (err != nil && err.Error() != c.msg) || len(evs) != 0 {
 			t.Errorf("%v: err %v evs %v", c.pairs, err, evs)
 		}

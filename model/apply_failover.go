@@ -9,7 +9,7 @@ import "fmt"
 // applyFailoverStart raises the epoch and records the candidate. A zero
 // candidate records an attempt that found no good replica: it counts for
 // the 2x failover-timeout rule and is aborted in the same entry.
-func applyFailoverStart(st *State, m *Master, c *Command, ev *events) error {
+func applyFailoverStart(st *State, m *Master, c *FailoverStart, ev *events) error {
 	if m.Failover != nil {
 		return refuse(ErrFailoverInProgress, "Failover already in progress")
 	}
@@ -56,78 +56,108 @@ func applyFailoverStart(st *State, m *Master, c *Command, ev *events) error {
 	return nil
 }
 
-func applyFailoverStep(m *Master, c *Command, ev *events) error {
+// running is m's failover of the given epoch, or the refusal of a step
+// that names another epoch.
+func running(m *Master, epoch uint64) (*Failover, error) {
 	f := m.Failover
-	if f == nil || f.Epoch != c.Epoch {
-		return refuse(ErrEpochMismatch, "no failover of %s in epoch %d", m.Name, c.Epoch)
+	if f == nil || f.Epoch != epoch {
+		return nil, refuse(ErrEpochMismatch, "no failover of %s in epoch %d", m.Name, epoch)
 	}
-	switch c.Op {
-	case OpFailoverState:
-		if f.Switched || c.State != StateWaitPromotion {
-			return refuse(ErrStepOutOfOrder, "failover of %s cannot enter %s", m.Name, c.State)
-		}
-		if f.State != c.State {
-			f.State, f.StateChangeMs = c.State, c.AtMs
-			ev.add("+failover-state-wait-promotion", replicaPrefix(m, f.Candidate))
-		}
-	case OpSwitchMaster:
-		return applySwitch(m, f, c, ev)
-	case OpReconf:
-		if !f.Switched {
-			return refuse(ErrStepOutOfOrder, "failover of %s has not switched", m.Name)
-		}
-		key := c.Addr.String()
-		if f.Reconf == nil {
-			f.Reconf = map[string]string{}
-			f.ReconfSentMs = map[string]int64{}
-		}
-		if f.Reconf[key] == ReconfDone {
-			return nil
-		}
-		rp := replicaPrefix(m, c.Addr)
-		switch c.Phase {
-		case ReconfSent:
-			f.Reconf[key], f.ReconfSentMs[key] = ReconfSent, c.AtMs
-			ev.add("+slave-reconf-sent", rp)
-		case ReconfInprog:
-			f.Reconf[key] = ReconfInprog
-			ev.add("+slave-reconf-inprog", rp)
-		case ReconfDone:
-			f.Reconf[key] = ReconfDone
-			ev.add("+slave-reconf-done", rp)
-		case "timeout": // stuck after SLAVEOF: treated as done (spec §6.7)
-			f.Reconf[key] = ReconfDone
-			ev.add("-slave-reconf-sent-timeout", rp)
-		case "sent-be": // best effort after failover-timeout
-			f.Reconf[key] = ReconfDone
-			ev.add("+slave-reconf-sent-be", rp)
-		default:
-			return fmt.Errorf("%w: reconf phase %q", ErrUnknownCommand, c.Phase)
-		}
-	case OpFailoverEnd:
-		if !f.Switched {
-			return refuse(ErrStepOutOfOrder, "failover of %s has not switched", m.Name)
-		}
-		old := Master{Name: m.Name, Addr: f.OldMaster}
-		if c.Timeout {
-			ev.add("+failover-end-for-timeout", masterPrefix(&old))
-		}
-		ev.add("+failover-end", masterPrefix(&old))
-		m.Failover = nil
-	case OpFailoverAbort:
-		if f.Switched {
-			return refuse(ErrStepOutOfOrder, "failover of %s already switched", m.Name)
-		}
-		m.Failover = nil
-		m.LastAbort = c.Reason
-		ev.add("-failover-abort-"+c.Reason, masterPrefix(m))
+	return f, nil
+}
+
+func applyFailoverState(m *Master, c *FailoverState, ev *events) error {
+	f, err := running(m, c.Epoch)
+	if err != nil {
+		return err
 	}
+	if f.Switched || c.State != StateWaitPromotion {
+		return refuse(ErrStepOutOfOrder, "failover of %s cannot enter %s", m.Name, c.State)
+	}
+	if f.State != c.State {
+		f.State, f.StateChangeMs = c.State, c.AtMs
+		ev.add("+failover-state-wait-promotion", replicaPrefix(m, f.Candidate))
+	}
+	return nil
+}
+
+func applyReconf(m *Master, c *Reconf, ev *events) error {
+	f, err := running(m, c.Epoch)
+	if err != nil {
+		return err
+	}
+	if !f.Switched {
+		return refuse(ErrStepOutOfOrder, "failover of %s has not switched", m.Name)
+	}
+	key := c.Addr.String()
+	if f.Reconf == nil {
+		f.Reconf = map[string]string{}
+		f.ReconfSentMs = map[string]int64{}
+	}
+	if f.Reconf[key] == ReconfDone {
+		return nil
+	}
+	rp := replicaPrefix(m, c.Addr)
+	switch c.Phase {
+	case ReconfSent:
+		f.Reconf[key], f.ReconfSentMs[key] = ReconfSent, c.AtMs
+		ev.add("+slave-reconf-sent", rp)
+	case ReconfInprog:
+		f.Reconf[key] = ReconfInprog
+		ev.add("+slave-reconf-inprog", rp)
+	case ReconfDone:
+		f.Reconf[key] = ReconfDone
+		ev.add("+slave-reconf-done", rp)
+	case "timeout": // stuck after SLAVEOF: treated as done (spec §6.7)
+		f.Reconf[key] = ReconfDone
+		ev.add("-slave-reconf-sent-timeout", rp)
+	case "sent-be": // best effort after failover-timeout
+		f.Reconf[key] = ReconfDone
+		ev.add("+slave-reconf-sent-be", rp)
+	default:
+		return fmt.Errorf("%w: reconf phase %q", ErrUnknownCommand, c.Phase)
+	}
+	return nil
+}
+
+func applyFailoverEnd(m *Master, c *FailoverEnd, ev *events) error {
+	f, err := running(m, c.Epoch)
+	if err != nil {
+		return err
+	}
+	if !f.Switched {
+		return refuse(ErrStepOutOfOrder, "failover of %s has not switched", m.Name)
+	}
+	old := Master{Name: m.Name, Addr: f.OldMaster}
+	if c.Timeout {
+		ev.add("+failover-end-for-timeout", masterPrefix(&old))
+	}
+	ev.add("+failover-end", masterPrefix(&old))
+	m.Failover = nil
+	return nil
+}
+
+func applyFailoverAbort(m *Master, c *FailoverAbort, ev *events) error {
+	f, err := running(m, c.Epoch)
+	if err != nil {
+		return err
+	}
+	if f.Switched {
+		return refuse(ErrStepOutOfOrder, "failover of %s already switched", m.Name)
+	}
+	m.Failover = nil
+	m.LastAbort = c.Reason
+	ev.add("-failover-abort-"+c.Reason, masterPrefix(m))
 	return nil
 }
 
 // applySwitch is the moment the cluster adopts the new master: from this
 // entry on every node answers the new address and publishes +switch-master.
-func applySwitch(m *Master, f *Failover, c *Command, ev *events) error {
+func applySwitch(m *Master, c *SwitchMaster, ev *events) error {
+	f, err := running(m, c.Epoch)
+	if err != nil {
+		return err
+	}
 	if f.Switched {
 		return nil
 	}

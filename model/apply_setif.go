@@ -17,7 +17,7 @@ import (
 // and the error (ErrSetConflict) names the first setting that differs: a
 // change made through the majority meanwhile wins over the pending one.
 // Pure: it compares values only, no clocks.
-func applySetIf(m *Master, c *Command, ev *events) error {
+func applySetIf(m *Master, c *SetIf, ev *events) error {
 	if m.Created != c.Created {
 		return refuse(ErrSetConflict, "master %s was removed and monitored again since the change was made", m.Name)
 	}
@@ -47,7 +47,7 @@ func applySetIf(m *Master, c *Command, ev *events) error {
 		}
 		p, e = p[1+n:], e[1+n:]
 	}
-	return applySet(m, c, ev)
+	return applySet(m, c.Pairs, ev)
 }
 
 // shownValue renders a setting's value for a message (secrets masked).

@@ -14,13 +14,13 @@ import (
 func TestApplySetIfComparesAndSets(t *testing.T) {
 	base := func() *State {
 		st := NewState()
-		mustApply(t, st, &Command{Op: OpMonitor, Master: "m", Addr: a(6379), Quorum: 2, Index: 7})
-		mustApply(t, st, &Command{Op: OpSet, Master: "m", Pairs: []string{"down-after-milliseconds", "5000", "rename-command", "CONFIG", "XCONFIG"}})
+		mustApply(t, st, &Monitor{Header: Header{Index: 7}, Master: "m", Addr: a(6379), Quorum: 2})
+		mustApply(t, st, &Set{Master: "m", Pairs: []string{"down-after-milliseconds", "5000", "rename-command", "CONFIG", "XCONFIG"}})
 		return st
 	}
 	for _, tc := range []struct {
 		name    string
-		cmd     Command
+		cmd     SetIf
 		err     error  // nil: applied
 		msg     string // part of the refusal
 		quorum  int    // quorum afterwards
@@ -29,46 +29,46 @@ func TestApplySetIfComparesAndSets(t *testing.T) {
 		renamed string // rename of config afterwards
 	}{
 		{name: "unchanged since: applied",
-			cmd:    Command{Created: 7, Pairs: []string{"quorum", "3"}, Expect: []string{"quorum", "2"}},
+			cmd:    SetIf{Created: 7, Pairs: []string{"quorum", "3"}, Expect: []string{"quorum", "2"}},
 			quorum: 3, downMs: 5000, events: "+set"},
 		{name: "several settings, all unchanged: applied left to right",
-			cmd:    Command{Created: 7, Pairs: []string{"quorum", "3", "down-after-milliseconds", "1000"}, Expect: []string{"quorum", "2", "down-after-milliseconds", "5000"}},
+			cmd:    SetIf{Created: 7, Pairs: []string{"quorum", "3", "down-after-milliseconds", "1000"}, Expect: []string{"quorum", "2", "down-after-milliseconds", "5000"}},
 			quorum: 3, downMs: 1000, events: "+set +set"},
 		{name: "already the new value (a retried entry): applied",
-			cmd:    Command{Created: 7, Pairs: []string{"down-after-milliseconds", "5000"}, Expect: []string{"down-after-milliseconds", "30000"}},
+			cmd:    SetIf{Created: 7, Pairs: []string{"down-after-milliseconds", "5000"}, Expect: []string{"down-after-milliseconds", "30000"}},
 			quorum: 2, downMs: 5000, events: "+set"},
 		{name: "changed meanwhile by the majority: nothing changes",
-			cmd: Command{Created: 7, Pairs: []string{"quorum", "3"}, Expect: []string{"quorum", "1"}},
+			cmd: SetIf{Created: 7, Pairs: []string{"quorum", "3"}, Expect: []string{"quorum", "1"}},
 			err: ErrSetConflict, msg: `master m: quorum is "2", the pending change expected "1"`, quorum: 2, downMs: 5000},
 		{name: "one of two changed: all or nothing",
-			cmd: Command{Created: 7, Pairs: []string{"quorum", "3", "down-after-milliseconds", "1000"}, Expect: []string{"quorum", "2", "down-after-milliseconds", "30000"}},
+			cmd: SetIf{Created: 7, Pairs: []string{"quorum", "3", "down-after-milliseconds", "1000"}, Expect: []string{"quorum", "2", "down-after-milliseconds", "30000"}},
 			err: ErrSetConflict, msg: "down-after-milliseconds is \"5000\"", quorum: 2, downMs: 5000},
 		{name: "master removed and monitored again: another incarnation",
-			cmd: Command{Created: 3, Pairs: []string{"quorum", "3"}, Expect: []string{"quorum", "2"}},
+			cmd: SetIf{Created: 3, Pairs: []string{"quorum", "3"}, Expect: []string{"quorum", "2"}},
 			err: ErrSetConflict, msg: "removed and monitored again", quorum: 2, downMs: 5000},
 		{name: "rename-command compares the command's current name",
-			cmd:    Command{Created: 7, Pairs: []string{"rename-command", "config", "YCONFIG"}, Expect: []string{"rename-command", "config", "XCONFIG"}},
+			cmd:    SetIf{Created: 7, Pairs: []string{"rename-command", "config", "YCONFIG"}, Expect: []string{"rename-command", "config", "XCONFIG"}},
 			quorum: 2, downMs: 5000, events: "+set", renamed: "YCONFIG"},
 		{name: "rename-command changed meanwhile",
-			cmd: Command{Created: 7, Pairs: []string{"rename-command", "config", "YCONFIG"}, Expect: []string{"rename-command", "config", "config"}},
+			cmd: SetIf{Created: 7, Pairs: []string{"rename-command", "config", "YCONFIG"}, Expect: []string{"rename-command", "config", "config"}},
 			err: ErrSetConflict, msg: `rename-command is "config XCONFIG"`, quorum: 2, downMs: 5000},
 		{name: "a bad value refuses the entry before anything changes",
-			cmd: Command{Created: 7, Pairs: []string{"quorum", "3", "parallel-syncs", "0"}, Expect: []string{"quorum", "2", "parallel-syncs", "1"}},
+			cmd: SetIf{Created: 7, Pairs: []string{"quorum", "3", "parallel-syncs", "0"}, Expect: []string{"quorum", "2", "parallel-syncs", "1"}},
 			err: ErrInvalidSetting, quorum: 2, downMs: 5000},
 		{name: "expected values not in the options' shape",
-			cmd: Command{Created: 7, Pairs: []string{"quorum", "3"}, Expect: []string{"down-after-milliseconds", "5000"}},
+			cmd: SetIf{Created: 7, Pairs: []string{"quorum", "3"}, Expect: []string{"down-after-milliseconds", "5000"}},
 			err: ErrInvalidSetting, quorum: 2, downMs: 5000},
 		{name: "no expected values",
-			cmd: Command{Created: 7, Pairs: []string{"quorum", "3"}},
+			cmd: SetIf{Created: 7, Pairs: []string{"quorum", "3"}},
 			err: ErrInvalidSetting, quorum: 2, downMs: 5000},
 		{name: "secrets are masked in the refusal",
-			cmd: Command{Created: 7, Pairs: []string{"auth-pass", "new"}, Expect: []string{"auth-pass", "old"}},
+			cmd: SetIf{Created: 7, Pairs: []string{"auth-pass", "new"}, Expect: []string{"auth-pass", "old"}},
 			err: ErrSetConflict, msg: `auth-pass is "******", the pending change expected "******"`, quorum: 2, downMs: 5000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := base()
 			c := tc.cmd
-			c.Op, c.Master = OpSetIf, "m"
+			c.Master = "m"
 			evs, _, err := Apply(st, &c)
 			if tc.err == nil && err != nil || tc.err != nil && (!errors.Is(err, tc.err) || !strings.Contains(err.Error(), tc.msg)) {
 				t.Fatalf("error %v, want %v (%s)", err, tc.err, tc.msg)
@@ -89,7 +89,7 @@ func TestApplySetIfComparesAndSets(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := Apply(NewState(), &Command{Op: OpSetIf, Master: "gone", Pairs: []string{"quorum", "3"}, Expect: []string{"quorum", "2"}}); !errors.Is(err, ErrNoSuchMaster) {
+	if _, _, err := Apply(NewState(), &SetIf{Master: "gone", Pairs: []string{"quorum", "3"}, Expect: []string{"quorum", "2"}}); !errors.Is(err, ErrNoSuchMaster) {
 		t.Fatalf("a removed master: %v", err)
 	}
 }
@@ -98,17 +98,17 @@ func TestApplySetIfComparesAndSets(t *testing.T) {
 // still written in version 1, which nodes of the previous release read.
 func TestEntryVersions(t *testing.T) {
 	for _, tc := range []struct {
-		c    Command
+		c    Entry
 		want string
 	}{
-		{Command{Op: OpSet, Master: "m", Pairs: []string{"quorum", "2"}}, `{"v":1,`},
-		{Command{Op: OpSetIf, Master: "m", Pairs: []string{"quorum", "2"}, Expect: []string{"quorum", "1"}, Created: 4}, `{"v":2,`},
+		{&Set{Master: "m", Pairs: []string{"quorum", "2"}}, `{"v":1,`},
+		{&SetIf{Master: "m", Pairs: []string{"quorum", "2"}, Expect: []string{"quorum", "1"}, Created: 4}, `{"v":2,`},
 	} {
-		b, err := tc.c.Encode()
+		b, err := Encode(tc.c)
 		if err != nil || !strings.HasPrefix(string(b), tc.want) {
-			t.Fatalf("%s: %s %v", tc.c.Op, b, err)
+			t.Fatalf("%s: %s %v", tc.c.Op(), b, err)
 		}
-		if _, err := DecodeCommand(b); err != nil {
+		if _, err := Decode(b); err != nil {
 			t.Fatalf("%s: %v", b, err)
 		}
 	}

@@ -24,7 +24,7 @@ var (
 	// ErrStepOutOfOrder: a failover step the running failover cannot take
 	// now (a re-pointing before the switch, an abort after it, ...).
 	ErrStepOutOfOrder = errors.New("failover step out of order")
-	// ErrSetConflict: a conditional SENTINEL SET (OpSetIf) found a setting
+	// ErrSetConflict: a conditional SENTINEL SET (SetIf) found a setting
 	// changed since the proposer saw it, or the master monitored anew; it
 	// changed nothing.
 	ErrSetConflict    = errors.New("setting changed meanwhile")

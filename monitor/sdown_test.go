@@ -5,11 +5,18 @@ import (
 	"time"
 )
 
+// The clock of the SDOWN tables: t0 is their origin, at(d) the time d
+// after it, and D the down-after they use.
+var t0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+const (
+	ms = time.Millisecond
+	D  = 500 * ms
+)
+
 func TestSDown(t *testing.T) {
-	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	ms := time.Millisecond
-	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	const D = 500 * time.Millisecond
 	tests := []struct {
 		name    string
 		now     time.Duration
@@ -79,10 +86,6 @@ func TestSDownNoAlloc(t *testing.T) {
 }
 
 func TestSDownDeadline(t *testing.T) {
-	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	ms := time.Millisecond
-	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	const D = 500 * time.Millisecond
 	tests := []struct {
 		name string
 		now  time.Duration

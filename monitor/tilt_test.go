@@ -12,10 +12,6 @@ import (
 // is no evidence: an instance not yet SDOWN needs down-after of silence
 // after it; one already SDOWN stays SDOWN.
 func TestSDownIgnoresSilenceBeforeAStall(t *testing.T) {
-	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	ms := time.Millisecond
-	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	const D = 500 * time.Millisecond
 	tests := []struct {
 		name     string
 		now      time.Duration

@@ -99,7 +99,7 @@ func (o *observer) sync(ctx context.Context) time.Duration {
 	}
 	for _, c := range todo {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		_, err := o.store.Apply(cctx, &model.Command{Op: model.OpObserve, Master: c.Master, Addr: c.Addr, Node: o.myID, Down: c.Down, AtMs: time.Now().UnixMilli()})
+		_, err := o.store.Apply(cctx, &model.Observe{Header: model.Header{Node: o.myID, AtMs: time.Now().UnixMilli()}, Master: c.Master, Addr: c.Addr, Down: c.Down})
 		cancel()
 		if err != nil {
 			o.log.Debug("observation not committed yet", zap.String("master", c.Master), zap.Error(err))

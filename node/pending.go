@@ -22,7 +22,7 @@ import (
 // does this node: its replies show the committed state with these on top
 // (overlay), and it proposes them as soon as it is back in contact with a
 // leader (pendingsync.go), as one conditional entry per master and ACL
-// user (consensus.OpSetIf): each setting applies only if it still has the
+// user (model.SetIf): each setting applies only if it still has the
 // value this node last saw committed when the change was made (expect),
 // so a change made through the majority meanwhile wins. Several SETs of
 // one setting fold into the last value, with the first one's expectation.

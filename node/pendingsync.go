@@ -81,8 +81,8 @@ func (n *Node) pendingLoop(ctx context.Context) {
 func (n *Node) proposePending(ctx context.Context, b pendingBatch) error {
 	ctx, cancel := context.WithTimeout(ctx, pendingApplyTimeout)
 	defer cancel()
-	cmd := &model.Command{Op: model.OpSetIf, Master: b.Master, Created: b.Created,
-		Pairs: b.Pairs, Expect: b.Expect, Node: n.myID, AtMs: time.Now().UnixMilli()}
+	cmd := &model.SetIf{Header: model.Header{Node: n.myID, AtMs: time.Now().UnixMilli()},
+		Master: b.Master, Created: b.Created, Pairs: b.Pairs, Expect: b.Expect}
 	// Made for a client: the leader checks its own ACL and script rules
 	// (consensus admission), as for any SET forwarded to it.
 	_, err := n.store.Apply(model.WithClient(ctx, b.User), cmd)

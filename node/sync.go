@@ -119,7 +119,7 @@ func (n *Node) seed(ctx context.Context) {
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		_, err := n.store.Apply(cctx, &model.Command{Op: model.OpSeed, Node: n.myID, Seed: checked, AtMs: time.Now().UnixMilli()})
+		_, err := n.store.Apply(cctx, &model.SeedConfig{Header: model.Header{Node: n.myID, AtMs: time.Now().UnixMilli()}, Seed: checked})
 		cancel()
 		if err == nil {
 			continue
@@ -189,7 +189,7 @@ func (n *Node) ReplicaSeen(master, addr string) {
 		defer n.pending.Delete(key)
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		if _, err := n.store.Apply(ctx, &model.Command{Op: model.OpAddReplica, Master: master, Addr: a, Node: n.myID, AtMs: time.Now().UnixMilli()}); err != nil {
+		if _, err := n.store.Apply(ctx, &model.AddReplica{Header: model.Header{Node: n.myID, AtMs: time.Now().UnixMilli()}, Master: master, Addr: a}); err != nil {
 			n.log.Debug("replica not added yet", zap.String("master", master), zap.String("addr", addr), zap.Error(err))
 		}
 	}()

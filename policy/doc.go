@@ -4,7 +4,7 @@
 // proposing to the log; policy decides, with no clocks (time arrives as an
 // argument), no I/O and no goroutines.
 //
-//   - observe.go: which SDOWN opinions of this node to propose (OpObserve),
+//   - observe.go: which SDOWN opinions of this node to propose (model.Observe),
 //     holding a "down" back for one down-after after the node regains
 //     contact with the leader.
 //   - targets.go: which instances the monitor watches and with which link
@@ -16,6 +16,9 @@
 //   - scripts.go: which event runs which user script with which arguments,
 //     and whether this node's own config allows a script that came through
 //     the log.
+//   - admit.go: what a leader checks of a change another node forwarded:
+//     which SENTINEL SET options pass its script rules, and which client
+//     command (for its ACL) the change corresponds to.
 //
 // The failover engine's decisions are in failover (decide.go, select.go).
 package policy

@@ -16,7 +16,7 @@ type Opinion struct {
 	Addr string
 }
 
-// Observation is one OpObserve this node should propose.
+// Observation is one model.Observe this node should propose.
 type Observation struct {
 	Master string
 	Addr   model.Addr

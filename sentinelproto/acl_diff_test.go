@@ -4,11 +4,9 @@ package sentinelproto
 
 import (
 	"bufio"
-	"fmt"
 	"net"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -170,24 +168,3 @@ func TestDifferentialProtectedMode(t *testing.T) {
 
 // sW compares a reply with arrays and the words of every string sorted.
 func sW(args ...string) step { return step{args: args, words: true} }
-
-// canonicalWords is canonical with each string's words sorted too.
-func canonicalWords(raw string) string {
-	v, _ := parseFrame(raw)
-	var render func(v any) string
-	render = func(v any) string {
-		l, ok := v.([]any)
-		if !ok {
-			w := strings.Fields(fmt.Sprintf("%v", v))
-			sort.Strings(w)
-			return strings.Join(w, " ")
-		}
-		parts := make([]string, len(l))
-		for i, e := range l {
-			parts[i] = render(e)
-		}
-		sort.Strings(parts)
-		return "[" + strings.Join(parts, " ") + "]"
-	}
-	return render(v)
-}

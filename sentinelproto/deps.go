@@ -23,7 +23,7 @@ type Cluster interface {
 	Members() []model.Member
 	// Apply commits a command through the log (forwarded to the leader when
 	// this node is a follower) and returns once this node has applied it.
-	Apply(ctx context.Context, cmd *model.Command) (model.Result, error)
+	Apply(ctx context.Context, e model.Entry) (model.Result, error)
 	// Sync waits until this node has applied everything the leader had
 	// applied when Sync was called (a read barrier before validating a
 	// write against the state).

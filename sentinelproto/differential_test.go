@@ -77,9 +77,9 @@ func exchange(t *testing.T, addr string, steps []step) []string {
 			}
 			f = helloID.ReplaceAllString(f, "$$2\r\nid\r\n:ID\r\n")
 			if st.words {
-				f = canonicalWords(f)
+				f = canonical(f, true)
 			} else if st.sorted && st.frames == 0 {
-				f = canonical(f)
+				f = canonical(f, false)
 			}
 			frames = append(frames, f)
 		}
@@ -91,14 +91,21 @@ func exchange(t *testing.T, addr string, steps []step) []string {
 	return out
 }
 
-// canonical re-renders a reply with every array sorted, recursively.
-func canonical(raw string) string {
+// canonical re-renders a reply with every array sorted, recursively, and
+// with the words of every string sorted too when words is set.
+func canonical(raw string, words bool) string {
 	v, _ := parseFrame(raw)
 	var render func(v any) string
 	render = func(v any) string {
 		l, ok := v.([]any)
 		if !ok {
-			return fmt.Sprintf("%v", v)
+			s := fmt.Sprintf("%v", v)
+			if words {
+				w := strings.Fields(s)
+				sort.Strings(w)
+				s = strings.Join(w, " ")
+			}
+			return s
 		}
 		parts := make([]string, len(l))
 		for i, e := range l {

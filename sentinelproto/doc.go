@@ -7,7 +7,7 @@
 // (Cluster.Read) or, for fast-changing figures such as ping times and INFO
 // fields, from this node's own view (Monitor), exactly as Sentinel reports
 // its own view. Every change a client asks for (MONITOR, REMOVE, SET, RESET)
-// becomes one consensus.Command sent through Cluster.Apply, and SENTINEL
+// becomes one typed model.Entry sent through Cluster.Apply, and SENTINEL
 // FAILOVER is handed to Failover.Manual. Only the log decides (design rule 1);
 // this layer validates arguments with Sentinel's rules and texts, maps the
 // outcome to a reply (errors.go is the single place for that), and delivers

@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/raftinel/raftinel/config"
-	"github.com/raftinel/raftinel/internal/glob"
 	"github.com/raftinel/raftinel/internal/resptest"
 	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/view"
@@ -27,8 +25,8 @@ const (
 	testRunID = "abcdefabcdefabcdefabcdefabcdefabcdefabcd"
 )
 
-// fakeCluster keeps a State and applies the mutating ops the way the FSM is
-// specified to, publishing the events the node would publish.
+// fakeCluster keeps a State and applies entries with the FSM's own state
+// machine (model.Apply), publishing the events the node would publish.
 type fakeCluster struct {
 	mu       sync.RWMutex
 	version  atomic.Uint64 // bumped after every change of st, like the FSM's
@@ -36,7 +34,8 @@ type fakeCluster struct {
 	members  []model.Member
 	freshErr error
 	applyErr error
-	applied  []model.Command
+	applied  []model.Entry
+	index    uint64 // the last entry's log index
 	publish  func(channel, payload string) int
 }
 
@@ -68,7 +67,7 @@ func (f *fakeCluster) RaftInfo() [][2]string {
 	return [][2]string{{"raft_state", "Leader"}, {"raft_term", "3"}, {"raft_leader_id", testMyID}}
 }
 
-func (f *fakeCluster) Apply(ctx context.Context, cmd *model.Command) (model.Result, error) {
+func (f *fakeCluster) Apply(ctx context.Context, cmd model.Entry) (model.Result, error) {
 	f.mu.Lock()
 	var events []model.Event
 	res, err := f.applyLocked(cmd, &events)
@@ -83,65 +82,17 @@ func (f *fakeCluster) Apply(ctx context.Context, cmd *model.Command) (model.Resu
 	return res, err
 }
 
-func (f *fakeCluster) applyLocked(cmd *model.Command, events *[]model.Event) (model.Result, error) {
+func (f *fakeCluster) applyLocked(cmd model.Entry, events *[]model.Event) (model.Result, error) {
 	if f.applyErr != nil {
 		return model.Result{}, f.applyErr
 	}
-	f.applied = append(f.applied, *cmd)
-	ev := func(ch, format string, a ...any) {
-		*events = append(*events, model.Event{Channel: ch, Payload: fmt.Sprintf(format, a...)})
-	}
-	m := f.st.Masters[cmd.Master]
-	switch cmd.Op {
-	case model.OpMonitor:
-		if m != nil {
-			if m.Addr == cmd.Addr && m.Quorum == cmd.Quorum {
-				return model.Result{Index: 1}, nil
-			}
-			return model.Result{}, &model.Error{Kind: model.ErrDuplicateMaster, Msg: "Duplicate master name."}
-		}
-		nm := &model.Master{Name: cmd.Master, Addr: cmd.Addr, Settings: model.DefaultSettings(cmd.Quorum)}
-		for p := cmd.Pairs; len(p) >= 2; p = p[2:] {
-			if err := model.ApplySetting(&nm.Settings, p[0], p[1:2]); err != nil {
-				return model.Result{}, err
-			}
-		}
-		f.st.Masters[cmd.Master] = nm
-		ev("+monitor", "master %s %s %d quorum %d", cmd.Master, cmd.Addr.Host, cmd.Addr.Port, cmd.Quorum)
-	case model.OpRemove:
-		if m == nil {
-			return model.Result{}, model.ErrNoSuchMaster
-		}
-		delete(f.st.Masters, cmd.Master)
-		ev("-monitor", "master %s %s %d", m.Name, m.Addr.Host, m.Addr.Port)
-	case model.OpSet:
-		if m == nil {
-			return model.Result{}, model.ErrNoSuchMaster
-		}
-		for j := 0; j < len(cmd.Pairs); {
-			n := model.SettingArity(cmd.Pairs[j])
-			vals := cmd.Pairs[j+1 : j+1+n]
-			if err := model.ApplySetting(&m.Settings, cmd.Pairs[j], vals); err != nil {
-				return model.Result{}, err
-			}
-			ev("+set", "master %s %s %d %s %s", m.Name, m.Addr.Host, m.Addr.Port,
-				strings.ToLower(cmd.Pairs[j]), model.SettingEventValue(cmd.Pairs[j], vals))
-			j += 1 + n
-		}
-	case model.OpConfig:
-		if err := model.ApplyConfig(f.st, cmd.Pairs); err != nil {
-			return model.Result{}, err
-		}
-	case model.OpReset:
-		n := int64(0)
-		for _, name := range f.st.MasterNames() {
-			if glob.Match(cmd.Pattern, name) {
-				n++
-			}
-		}
-		return model.Result{Index: 1, Value: n}, nil
-	}
-	return model.Result{Index: 1}, nil
+	f.applied = append(f.applied, cmd)
+	f.index++
+	cmd.Head().Index = f.index
+	evs, res, err := model.Apply(f.st, cmd)
+	*events = append(*events, evs...)
+	res.Index = f.index
+	return res, err
 }
 
 type fakeMonitor struct {

@@ -115,7 +115,7 @@ func (s *Server) configSet(x *cmdCtx) {
 		}
 	}
 	if len(replicated) > 0 {
-		if _, err := x.apply(model.Command{Op: model.OpConfig, Pairs: replicated}); err != nil {
+		if _, err := x.apply(&model.ConfigSet{Pairs: replicated}); err != nil {
 			x.fail(err)
 			return
 		}

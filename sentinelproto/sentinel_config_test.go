@@ -56,10 +56,10 @@ func TestSentinelConfigMulti(t *testing.T) {
 	// ones are not set either.
 	c.expect("+OK\r\n", "SENTINEL", "CONFIG", "SET", "announce-port", "7", "sentinel-user", "u", "RESOLVE-HOSTNAMES", "NO")
 	e.cluster.mu.Lock()
-	last := e.cluster.applied[len(e.cluster.applied)-1]
+	last, ok := e.cluster.applied[len(e.cluster.applied)-1].(*model.ConfigSet)
 	e.cluster.applyErr = fmt.Errorf("forward: %w", model.ErrNoLeader)
 	e.cluster.mu.Unlock()
-	if last.Op != model.OpConfig || !reflect.DeepEqual(last.Pairs, []string{"sentinel-user", "u", "resolve-hostnames", "NO"}) {
+	if !ok || !reflect.DeepEqual(last.Pairs, []string{"sentinel-user", "u", "resolve-hostnames", "NO"}) {
 		t.Fatalf("log entry %+v", last)
 	}
 	c.expect("-TRYAGAIN forward: no raft leader\r\n", "SENTINEL", "CONFIG", "SET", "announce-port", "8", "sentinel-pass", "p")

@@ -16,19 +16,20 @@ import (
 )
 
 // SENTINEL subcommands that change state. Each validates its arguments with
-// Sentinel's rules and texts, then proposes one consensus.Command; the FSM
+// Sentinel's rules and texts, then proposes one model.Entry; the FSM
 // has the last word (duplicates, unknown names) and its refusal is the reply.
 
 // resolveTimeout bounds the DNS lookup of MONITOR with resolve-hostnames yes.
 const resolveTimeout = 2 * time.Second
 
 // apply proposes cmd, stamped with this node's id and wall clock.
-func (x *cmdCtx) apply(cmd model.Command) (model.Result, error) {
-	cmd.AtMs = time.Now().UnixMilli()
-	cmd.Node = x.s.o.MyID
+func (x *cmdCtx) apply(cmd model.Entry) (model.Result, error) {
+	h := cmd.Head()
+	h.AtMs = time.Now().UnixMilli()
+	h.Node = x.s.o.MyID
 	ctx, cancel := x.applyCtx()
 	defer cancel()
-	return x.s.o.Cluster.Apply(ctx, &cmd)
+	return x.s.o.Cluster.Apply(ctx, cmd)
 }
 
 // lookupMasterForWrite first catches this node up with the leader, so a
@@ -73,7 +74,7 @@ func cmdSentinelMonitor(x *cmdCtx) {
 		x.r.err("ERR Invalid quorum")
 		return
 	}
-	_, err := x.apply(model.Command{Op: model.OpMonitor, Master: x.arg(2),
+	_, err := x.apply(&model.Monitor{Master: x.arg(2),
 		Addr: model.Addr{Host: host, Port: int(port)}, Quorum: int(quorum), Pairs: x.s.local.monitorDefaults()})
 	if err != nil {
 		x.fail(err)
@@ -153,7 +154,7 @@ func cmdSentinelRemove(x *cmdCtx) {
 	if x.lookupMasterForWrite(2) == nil {
 		return
 	}
-	if _, err := x.apply(model.Command{Op: model.OpRemove, Master: x.arg(2)}); err != nil {
+	if _, err := x.apply(&model.Remove{Master: x.arg(2)}); err != nil {
 		x.fail(err)
 		return
 	}
@@ -163,7 +164,7 @@ func cmdSentinelRemove(x *cmdCtx) {
 // SENTINEL SET <name> <option> <value> [<option> <value> ...]
 //
 // Like Sentinel it is not atomic: options are validated left to right and
-// those before the first bad one are applied (as one OpSet), then the error
+// those before the first bad one are applied (as one model.Set), then the error
 // is the reply. With raft-serve-stale yes a node that cannot reach a Raft
 // leader accepts the replicated options as a pending change (acceptsPending).
 func cmdSentinelSet(x *cmdCtx) {
@@ -222,7 +223,7 @@ func cmdSentinelSet(x *cmdCtx) {
 		j += 1 + n
 	}
 	if len(pairs) > 0 && !pending {
-		_, err := x.apply(model.Command{Op: model.OpSet, Master: m.Name, Pairs: pairs})
+		_, err := x.apply(&model.Set{Master: m.Name, Pairs: pairs})
 		switch {
 		case err == nil:
 			if x.s.o.Pending != nil {
@@ -355,7 +356,7 @@ func (s *Server) checkScript(opt, path string) error {
 
 // SENTINEL RESET <pattern>: the FSM matches the pattern and counts.
 func cmdSentinelReset(x *cmdCtx) {
-	res, err := x.apply(model.Command{Op: model.OpReset, Pattern: x.arg(2)})
+	res, err := x.apply(&model.Reset{Pattern: x.arg(2)})
 	if err != nil {
 		x.fail(err)
 		return

@@ -18,10 +18,10 @@ import (
 // SENTINEL subcommands that change state (spec §2.2; checklist 16-25, 29)
 // and the node-local ones (31-36).
 
-func (e *testEnv) applied() []model.Command {
+func (e *testEnv) applied() []model.Entry {
 	e.cluster.mu.RLock()
 	defer e.cluster.mu.RUnlock()
-	return append([]model.Command(nil), e.cluster.applied...)
+	return append([]model.Entry(nil), e.cluster.applied...)
 }
 
 func TestMonitorValidation(t *testing.T) {
@@ -46,7 +46,7 @@ func TestMonitorValidation(t *testing.T) {
 		c.expect(tc.want, "SENTINEL", "MONITOR", name, tc.ip, tc.port, tc.quorum)
 	}
 	for _, cmd := range e.applied() {
-		if cmd.Op == model.OpMonitor && cmd.Master == "x" {
+		if cmd, ok := cmd.(*model.Monitor); ok && cmd.Master == "x" {
 			t.Fatalf("invalid MONITOR proposed: %+v", cmd)
 		}
 	}
@@ -55,8 +55,8 @@ func TestMonitorValidation(t *testing.T) {
 	before := time.Now().UnixMilli()
 	c.expect("+OK\r\n", "SENTINEL", "MONITOR", "x", "::1", "6379", "2")
 	cmds := e.applied()
-	got := cmds[len(cmds)-1]
-	if got.Op != model.OpMonitor || got.Master != "x" || got.Addr != (model.Addr{Host: "::1", Port: 6379}) ||
+	got, ok := cmds[len(cmds)-1].(*model.Monitor)
+	if !ok || got.Master != "x" || got.Addr != (model.Addr{Host: "::1", Port: 6379}) ||
 		got.Quorum != 2 || got.Node != testMyID || got.AtMs < before {
 		t.Fatalf("proposed %+v", got)
 	}
@@ -65,8 +65,8 @@ func TestMonitorValidation(t *testing.T) {
 	// replies show the resolved IP unless announce-hostnames is yes.
 	c.expect("+OK\r\n", "SENTINEL", "CONFIG", "SET", "resolve-hostnames", "yes")
 	c.expect("+OK\r\n", "SENTINEL", "MONITOR", "byname", "localhost", "6379", "2")
-	if cmds := e.applied(); cmds[len(cmds)-1].Addr.Host != "localhost" {
-		t.Fatalf("stored %+v", cmds[len(cmds)-1].Addr)
+	if cmds := e.applied(); cmds[len(cmds)-1].(*model.Monitor).Addr.Host != "localhost" {
+		t.Fatalf("stored %+v", cmds[len(cmds)-1])
 	}
 	c.expect("*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6379\r\n", "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "byname")
 	c.expect("+OK\r\n", "SENTINEL", "CONFIG", "SET", "announce-hostnames", "yes")
@@ -112,7 +112,7 @@ func TestSet(t *testing.T) {
 	// Not atomic: the valid prefix is applied as one proposal, then the error.
 	c.expect("-ERR Invalid argument '0' for SENTINEL SET 'parallel-syncs'\r\n", "SENTINEL", "SET", "mymaster", "Quorum", "3", "parallel-syncs", "0")
 	cmds := e.applied()
-	if last := cmds[len(cmds)-1]; last.Op != model.OpSet || !reflect.DeepEqual(last.Pairs, []string{"Quorum", "3"}) {
+	if last, ok := cmds[len(cmds)-1].(*model.Set); !ok || !reflect.DeepEqual(last.Pairs, []string{"Quorum", "3"}) {
 		t.Fatalf("prefix proposal: %+v", last)
 	}
 	c.expect("-ERR Unknown option or number of arguments for SENTINEL SET 'quorum'\r\n", "SENTINEL", "SET", "mymaster", "quorum", "1", "quorum")

@@ -5,7 +5,6 @@ package clients
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -71,7 +70,7 @@ func newEnv(t *testing.T, auth bool) *env {
 	}
 	t.Cleanup(c.Close)
 	e.cluster, e.nodes = c, c.Nodes
-	dumpOnFailure(t, c.Nodes)
+	harness.DumpOnFailure(t, c.Nodes...)
 	e.waitStreaming(m)
 	redistest.WaitFor(t, 15*time.Second, "every node knows the master and both replicas", func() bool {
 		for _, n := range e.nodes {
@@ -79,7 +78,7 @@ func newEnv(t *testing.T, auth bool) *env {
 			if err != nil {
 				return false
 			}
-			mm := flatMap(s)
+			mm := harness.FlatMap(s)
 			if mm["num-slaves"] != "2" || mm["flags"] != "master" || mm["port"] != strconv.Itoa(m.Port) {
 				return false
 			}
@@ -196,31 +195,4 @@ func (e *env) missing(r *harness.Redis, keys []string) []string {
 		}
 	}
 	return out
-}
-
-// flatMap turns a flat RESP2 map (as joined by harness.Do) into a map.
-func flatMap(s string) map[string]string {
-	p := strings.Split(s, "\n")
-	m := map[string]string{}
-	for i := 0; i+1 < len(p); i += 2 {
-		m[p[i]] = p[i+1]
-	}
-	return m
-}
-
-// dumpOnFailure prints the tail of every node's log when t fails.
-func dumpOnFailure(t *testing.T, nodes []*harness.Node) {
-	t.Cleanup(func() {
-		if !t.Failed() && os.Getenv("RAFTINEL_DUMP_LOGS") == "" {
-			return
-		}
-		for _, n := range nodes {
-			b, _ := os.ReadFile(n.Log)
-			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-			if len(lines) > 40 {
-				lines = lines[len(lines)-40:]
-			}
-			t.Logf("---- %s (%s) ----\n%s", n.Addr(), n.Log, strings.Join(lines, "\n"))
-		}
-	})
 }

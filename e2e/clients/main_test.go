@@ -3,14 +3,12 @@
 package clients
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"testing"
 
 	"github.com/raftinel/raftinel/internal/harness"
-	"github.com/redis/go-redis/v9"
 )
 
 // bin is the raftinel binary under test (built with -race when the tests
@@ -33,22 +31,11 @@ func nodeBin() string {
 }
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "raftinel-clients-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin, err = harness.Build(dir, raceEnabled)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	redis.SetLogger(quiet{})
-	setupErr["node"] = npmCI()
-	setupErr["python"] = checkPython()
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	harness.Main(m, raceEnabled, func(b string) {
+		bin = b
+		setupErr["node"] = npmCI()
+		setupErr["python"] = checkPython()
+	})
 }
 
 // npmCI installs the pinned Node.js packages when node_modules is missing.
@@ -77,7 +64,3 @@ func checkPython() error {
 	}
 	return nil
 }
-
-type quiet struct{}
-
-func (quiet) Printf(_ context.Context, _ string, _ ...any) {}

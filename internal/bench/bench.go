@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/raftinel/raftinel/internal/redislog"
 )
 
 // Scenario names accepted by Config.Scenarios.
@@ -138,7 +138,7 @@ func Run(cfg Config) (*Results, error) {
 	if contains(cfg.Scenarios, ScenarioThroughput) && cfg.BenchmarkBin == "" {
 		return nil, fmt.Errorf("%w: the throughput scenario needs redis-benchmark", ErrConfig)
 	}
-	redis.SetLogger(quiet{})
+	redislog.Silence()
 	b := &Bench{cfg: cfg, secret: randomHex(16)}
 	res := &Results{Meta: b.meta(), Scenarios: cfg.Scenarios, Config: cfg,
 		Failover: map[Fault]map[System]*FailoverResult{}}
@@ -242,8 +242,3 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
-
-// quiet silences go-redis's own logging (reconnect noise during failovers).
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}

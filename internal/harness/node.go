@@ -14,7 +14,10 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
+
+	"github.com/raftinel/raftinel/internal/redislog"
 )
 
 // Build compiles cmd/raftinel into dir and returns the binary's path. With
@@ -306,4 +309,45 @@ func (c *Cluster) Close() {
 			n.Kill()
 		}
 	}
+}
+
+// Main is the TestMain of a package of process tests: it builds the
+// raftinel binary once into a temporary directory (with -race when race),
+// silences go-redis's logger, calls setup with the binary's path, runs the
+// tests, removes the directory and exits with the tests' code.
+func Main(m *testing.M, race bool, setup func(bin string)) {
+	dir, err := os.MkdirTemp("", "raftinel-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin, err := Build(dir, race)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	redislog.Silence()
+	setup(bin)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// DumpOnFailure prints the last 60 lines of every node's log when t fails
+// (or always, with RAFTINEL_DUMP_LOGS set).
+func DumpOnFailure(t testing.TB, nodes ...*Node) {
+	t.Cleanup(func() {
+		if !t.Failed() && os.Getenv("RAFTINEL_DUMP_LOGS") == "" {
+			return
+		}
+		for _, n := range nodes {
+			b, _ := os.ReadFile(n.Log)
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			if len(lines) > 60 {
+				lines = lines[len(lines)-60:]
+			}
+			t.Logf("---- %s (%s) ----\n%s", n.Addr(), n.Log, strings.Join(lines, "\n"))
+		}
+	})
 }

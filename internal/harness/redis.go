@@ -264,6 +264,17 @@ func ParseInfo(s string) map[string]string {
 	return m
 }
 
+// FlatMap turns a flat RESP2 map (as Do and ReadReply join it, one line
+// per element) into a map.
+func FlatMap(s string) map[string]string {
+	p := strings.Split(s, "\n")
+	m := map[string]string{}
+	for i := 0; i+1 < len(p); i += 2 {
+		m[p[i]] = p[i+1]
+	}
+	return m
+}
+
 func lastLines(s string, n int) string {
 	l := strings.Split(strings.TrimSpace(s), "\n")
 	if len(l) > n {
