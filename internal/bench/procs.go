@@ -296,9 +296,22 @@ func freshDir(dir string) error {
 
 func hosts(n int, host string) []string { return strings.Fields(strings.Repeat(host+" ", n)) }
 
-// raftRoles returns the raftinel leader and one follower of c (nil when
-// the nodes do not agree on a leader).
+// rolesWait bounds how long raftRoles waits for an election that is still
+// going on (a cluster just started on a loaded machine).
+const rolesWait = 10 * time.Second
+
+// raftRoles returns the raftinel leader and one follower of c, waiting at
+// most rolesWait for both to exist (nil for what is missing by then).
 func raftRoles(c *cluster) (leader, follower *harness.Node) {
+	_ = waitUntil(rolesWait, func() bool {
+		leader, follower = raftRolesNow(c)
+		return leader != nil && follower != nil
+	})
+	return leader, follower
+}
+
+// raftRolesNow is raftRoles without waiting.
+func raftRolesNow(c *cluster) (leader, follower *harness.Node) {
 	for _, n := range c.nodes {
 		info, err := n.Info("raft")
 		if err != nil {
