@@ -167,11 +167,15 @@ func StartRedis(o RedisOptions) (*Redis, error) {
 	return r, r.start()
 }
 
+// redisStartWait bounds how long start waits for a new redis-server to
+// answer PING: generous, as a loaded test machine can take seconds.
+const redisStartWait = 30 * time.Second
+
 func (r *Redis) start() error {
 	if err := r.proc.start(); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(redisStartWait)
 	for r.Ping() != nil {
 		if time.Now().After(deadline) || r.proc.exited() {
 			log, _ := os.ReadFile(filepath.Join(r.Dir, "redis.log"))
