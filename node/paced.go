@@ -10,7 +10,7 @@ import (
 // goroutines. With spread > 0 the calls start in slices: slice s (of
 // slices) no earlier than spread*s/slices after the start, so that a
 // round over thousands of instances is a steady trickle instead of one
-// burst (it is used for hello rounds: publishHellos). It returns when every
+// burst (hello rounds: publishHellos; seed checks run unspread). It returns when every
 // started call has returned; calls not started when ctx ends are skipped.
 func forEachPaced(ctx context.Context, n, workers, slices int, spread time.Duration, do func(i int)) {
 	if n <= 0 {
