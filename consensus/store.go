@@ -225,6 +225,9 @@ func (o Options) raftConfig(hl hclog.Logger) (*raft.Config, error) {
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(o.Advertise)
 	rc.Logger = hl
+	// Proposals made at the same time (a node's observations of many
+	// instances, forwarded writes) go into one log write and one fsync.
+	rc.BatchApplyCh = true
 	setIf(&rc.HeartbeatTimeout, o.HeartbeatTimeout)
 	setIf(&rc.ElectionTimeout, o.ElectionTimeout)
 	setIf(&rc.LeaderLeaseTimeout, o.LeaderLeaseTimeout)
