@@ -226,6 +226,7 @@ func (s *Store) handleRPC(req *rpcRequest, from string) *rpcResponse {
 	defer cancel()
 	var resp rpcResponse
 	if req.Kind == rpcPing {
+		s.pingReply(&resp)
 		return &resp
 	}
 	if req.Kind == rpcJoin {

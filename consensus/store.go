@@ -85,6 +85,8 @@ type Store struct {
 	started      time.Time
 	cu           catchUp    // freshness after a stale period (catchup.go)
 	form         *formation // nil unless forming by discovery (form.go)
+	freshVoters  []string   // the voters this start bootstrapped (firstelect.go)
+	raftStarted  time.Time  // just before raft.NewRaft (firstelect.go)
 
 	mu       sync.RWMutex
 	handlers map[string]Handler
@@ -189,6 +191,7 @@ func (s *Store) start(d *disk, hl hclog.Logger) error {
 	s.cid.set(id)
 	s.gate = newPeerGate(s.done, s.probePeer, s.IsLeader, s.inConfiguration)
 	s.gtrans = &gatedTransport{NetworkTransport: s.trans, gate: s.gate}
+	s.raftStarted = time.Now()
 	r, err := raft.NewRaft(rc, s.fsm, d.bolt, d.bolt, d.snaps, s.gtrans)
 	if err != nil {
 		return fmt.Errorf("start raft: %w", err)
@@ -203,6 +206,7 @@ func (s *Store) start(d *disk, hl hclog.Logger) error {
 		s.log.Warn("raft-insecure yes: peer streams are NOT authenticated; anyone who can reach this port can change every setting, steer clients and run scripts on every node; set raft-secret")
 	}
 	restoreTimers(r, s.done, s.log)
+	go s.firstElection(s.freshVoters)
 	s.rpcLn = newAuthListener(o.Mux.RPC(), headerRPC, s.auth, refusals.refused)
 	go s.acceptRPC()
 	go s.commitPusher()
@@ -221,6 +225,9 @@ func (o Options) raftConfig(hl hclog.Logger) (*raft.Config, error) {
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(o.Advertise)
 	rc.Logger = hl
+	// Proposals made at the same time (a node's observations of many
+	// instances, forwarded writes) go into one log write and one fsync.
+	rc.BatchApplyCh = true
 	setIf(&rc.HeartbeatTimeout, o.HeartbeatTimeout)
 	setIf(&rc.ElectionTimeout, o.ElectionTimeout)
 	setIf(&rc.LeaderLeaseTimeout, o.LeaderLeaseTimeout)
@@ -272,8 +279,12 @@ func (s *Store) bootstrap(d *disk, rc *raft.Config) ([clusterIDLen]byte, error) 
 	}
 	// Every voter bootstraps the same configuration (lessons: a cluster
 	// bootstrapped by one node alone can be left without a leader).
-	if err := raft.BootstrapCluster(rc, d.bolt, d.bolt, d.snaps, s.trans, cfg); err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
+	err := raft.BootstrapCluster(rc, d.bolt, d.bolt, d.snaps, s.trans, cfg)
+	if err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
 		return [clusterIDLen]byte{}, fmt.Errorf("bootstrap: %w", err)
+	}
+	if err == nil {
+		s.freshVoters = peers // firstelect.go
 	}
 	// The id is written once the state exists: a dir with an id and no
 	// state is one whose state was lost (disk.go).

@@ -213,7 +213,7 @@ func (e *Engine) evaluate(ctx context.Context, m *model.Master, voters map[strin
 	e.mu.Unlock()
 	if e.cfg.ReplicaWitness && agreeing < m.Quorum {
 		if v, ok := e.r.Instance(m.Name, m.Addr.String()); ok &&
-			Suspected(agreeing, v.LastOKPing, time.Now(), time.Duration(m.DownAfterMs)*time.Millisecond) {
+			Suspected(agreeing, SilentSince(v), time.Now(), time.Duration(m.DownAfterMs)*time.Millisecond) {
 			e.sample(ctx, m, suspectPeriod)
 		}
 	}

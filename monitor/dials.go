@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,6 +16,18 @@ import (
 // reconnects.
 const maxDials = 64
 
+// dialLimiter is limitDials with the count of dials waiting for a slot.
+type dialLimiter struct {
+	slots   chan struct{}
+	waiting atomic.Int32
+	dial    dialFunc
+}
+
+// behind reports whether at least as many dials wait as may run at once: a
+// connection dropped now would queue behind them (pinger_linux.go keeps a
+// slow probe connection instead).
+func (l *dialLimiter) behind() bool { return int(l.waiting.Load()) >= cap(l.slots) }
+
 // limitDials lets at most n dials of dial run at once; the others wait
 // their turn. A dial whose context is cancelled (its link stopped) while
 // it waits is not made. Waiting is not the target's fault, so a dial whose
@@ -22,31 +35,38 @@ const maxDials = 64
 // and gets the whole timeout from its turn; such a wait is bounded by the
 // dials ahead of it, each of which holds its slot for at most its own
 // timeout.
-func limitDials(dial dialFunc, n int) dialFunc {
-	slots := make(chan struct{}, n)
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		select {
-		case slots <- struct{}{}:
-		default:
-			timeout := time.Duration(-1)
-			if dl, ok := ctx.Deadline(); ok {
-				timeout = time.Until(dl)
-			}
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-					return nil, ctx.Err()
-				}
-				slots <- struct{}{} // the queue's fault, not the target's: wait on
-			}
-			if ctx.Err() != nil && timeout >= 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), timeout)
-				defer cancel()
-			}
+func limitDials(dial dialFunc, n int) dialFunc { return newDialLimiter(dial, n).Dial }
+
+func newDialLimiter(dial dialFunc, n int) *dialLimiter {
+	return &dialLimiter{slots: make(chan struct{}, n), dial: dial}
+}
+
+// Dial is the limited dialFunc.
+func (l *dialLimiter) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	default:
+		l.waiting.Add(1)
+		timeout := time.Duration(-1)
+		if dl, ok := ctx.Deadline(); ok {
+			timeout = time.Until(dl)
 		}
-		defer func() { <-slots }()
-		return dial(ctx, network, addr)
+		select {
+		case l.slots <- struct{}{}:
+		case <-ctx.Done():
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				l.waiting.Add(-1)
+				return nil, ctx.Err()
+			}
+			l.slots <- struct{}{} // the queue's fault, not the target's: wait on
+		}
+		l.waiting.Add(-1)
+		if ctx.Err() != nil && timeout >= 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), timeout)
+			defer cancel()
+		}
 	}
+	defer func() { <-l.slots }()
+	return l.dial(ctx, network, addr)
 }

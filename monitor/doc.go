@@ -19,7 +19,9 @@
 //     (redis/redis#2819). A PING unanswered for the ping timeout closes the
 //     probe connection and the next one is sent on a fresh connection: a
 //     healed partition answers at once on a new connection, while the old one
-//     may sit in TCP retransmission backoff for seconds. The send time of the
+//     may sit in TCP retransmission backoff for seconds. (Not while the
+//     monitor is behind on its dials, dials.go: then the reconnect would only
+//     queue, so the probe waits on for its reply.) The send time of the
 //     oldest unanswered PING survives reconnects, so this never shortens or
 //     hides an outage.
 //   - The command link carries INFO, Do and Transaction, one exchange at a

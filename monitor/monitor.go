@@ -37,8 +37,9 @@ type Monitor struct {
 	closed bool            // Run has returned
 	wg     sync.WaitGroup  // link goroutines
 	sched  *sdownSched
-	pinger *pinger   // drives every probe when the monitor owns its sockets (pinger_linux.go)
-	tilt   tiltState // stall detector and TILT mode (tilt.go)
+	pinger *pinger      // drives every probe when the monitor owns its sockets (pinger_linux.go)
+	dials  *dialLimiter // every dial of the monitor's links (dials.go)
+	tilt   tiltState    // stall detector and TILT mode (tilt.go)
 }
 
 // New returns a monitor; nothing runs before Run. rep and log may be nil.
@@ -59,7 +60,8 @@ func New(cfg Config, rep Reporter, log *zap.Logger) *Monitor {
 	}
 	m.sched = newSched(m.cfg.SDownCheckPeriod)
 	m.tilt.base = time.Now()
-	m.cfg.Dial = limitDials(m.cfg.Dial, maxDials)
+	m.dials = newDialLimiter(m.cfg.Dial, maxDials)
+	m.cfg.Dial = m.dials.Dial
 	return m
 }
 

@@ -165,6 +165,16 @@ func (pg *pinger) due(now time.Time) {
 	for len(pg.timers) > 0 && !pg.timers[0].ev.timerAt.After(now) {
 		p := pg.timers[0]
 		pg.timers.remove(p, false)
+		if p.ev.stage != stageNone && pg.m.dials.behind() {
+			// The reconnect would queue behind the dials already
+			// waiting (a node starting thousands of links, or a machine
+			// too loaded to answer in time): wait on for this reply. The
+			// PING's pending time runs on either way, so SDOWN is not
+			// delayed; only a healed partition's fresh connection is.
+			p.ev.timerAt = now.Add(p.set.Load().pingTimeout)
+			pg.timers.push(p, false)
+			continue
+		}
 		if p.ev.stage != stageNone {
 			pg.drop(p, errPingTimeout)
 		}

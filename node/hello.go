@@ -18,6 +18,20 @@ import (
 // publish-period changes it), and at once after a +switch-master.
 const DefaultHelloPeriod = 2 * time.Second
 
+// A hello round goes through at most helloWorkers publishes at a time and,
+// when it follows the timer, is spread over the first half of the period
+// in helloSlices slices: 1000 masters with 3 replicas each are 4000
+// publishes per round, which as one burst of goroutines starved the pinger
+// and Raft's heartbeats on a small machine (and as 4000 goroutine stacks
+// stayed in the node's memory).
+// A worker waits at most helloWait for one publish (the exchange itself
+// runs on, holding its link), so a hung instance holds up no other.
+const (
+	helloWorkers = 16
+	helloSlices  = 10
+	helloWait    = 250 * time.Millisecond
+)
+
 // hellos are this node's hello messages: on the monitor's links once the
 // node belongs to a cluster, on the hello links of formation.go while it
 // forms one.
@@ -55,12 +69,15 @@ func (n *Node) helloNow() {
 func (n *Node) helloLoop(ctx context.Context) {
 	t := time.NewTimer(n.hello.every())
 	defer t.Stop()
+	var spread time.Duration
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			spread = n.hello.every() / 2
 		case <-n.hello.now:
+			spread = 0 // after a change: at once
 		}
 		n.hello.mu.Lock()
 		links := n.hello.links
@@ -68,7 +85,7 @@ func (n *Node) helloLoop(ctx context.Context) {
 		pctx, cancel := context.WithTimeout(ctx, n.hello.every())
 		switch {
 		case n.store.Forming() == nil:
-			n.publishHellos(pctx)
+			n.publishHellos(pctx, spread)
 		case links != nil:
 			n.publishForming(pctx, links)
 		}
@@ -86,27 +103,25 @@ func (n *Node) helloLoop(ctx context.Context) {
 // publishHellos sends one hello per master to the master and each of its
 // replicas, as Sentinel does: this node's current epoch, the master's
 // address and config epoch from the replicated state. A link that is down
-// is skipped; links are served in parallel, within ctx.
-func (n *Node) publishHellos(ctx context.Context) {
+// is skipped; links are served helloWorkers at a time, spread over spread
+// (forEachPaced), within ctx.
+func (n *Node) publishHellos(ctx context.Context, spread time.Duration) {
 	ip, port := n.srv.Announce()
 	var jobs []policy.HelloJob
 	n.store.Read(func(s *model.State) { jobs = policy.Hellos(s, n.myID, ip, port) })
-	var wg sync.WaitGroup
-	for _, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := n.mon.PublishHello(ctx, j.Master, j.Addr, func(local string) string {
-				h := j.Hello
-				if h.IP == "" {
-					h.IP = local
-				}
-				return h.String()
-			})
-			n.helloResult(j.Master, j.Addr, err)
-		}()
-	}
-	wg.Wait()
+	forEachPaced(ctx, len(jobs), helloWorkers, helloSlices, spread, func(i int) {
+		j := jobs[i]
+		cctx, cancel := context.WithTimeout(ctx, helloWait)
+		defer cancel()
+		err := n.mon.PublishHello(cctx, j.Master, j.Addr, func(local string) string {
+			h := j.Hello
+			if h.IP == "" {
+				h.IP = local
+			}
+			return h.String()
+		})
+		n.helloResult(j.Master, j.Addr, err)
+	})
 }
 
 // helloResult logs a hello that Redis refused (an ACL without +publish,

@@ -32,6 +32,10 @@ const (
 	seedInfoTimeout = time.Second            // one INFO
 	seedInfoTries   = 3                      // attempts on a configured master that does not answer
 	seedInfoRetry   = 300 * time.Millisecond // between two attempts
+	// seedCheckers: masters checked at once. One after the other, 1000
+	// masters took one INFO round trip each (and up to seedInfoTries
+	// timeouts for a silent one) before the seed could be proposed.
+	seedCheckers = 32
 	// seedCheckFresh: a check older than this when the seed can be
 	// proposed is made again.
 	seedCheckFresh = time.Second
@@ -71,11 +75,12 @@ func resolveMaster(configured model.Addr, role roleOf) (model.Addr, string) {
 }
 
 // checkSeed returns seed with every master resolved (resolveMaster) as
-// Redis reports it now.
+// Redis reports it now, seedCheckers masters at a time.
 func (n *Node) checkSeed(ctx context.Context, seed *model.Seed) *model.Seed {
 	out := *seed
 	out.Masters = slices.Clone(seed.Masters)
-	for i, sm := range out.Masters {
+	forEachPaced(ctx, len(out.Masters), seedCheckers, 1, 0, func(i int) {
+		sm := out.Masters[i]
 		t := view.Target{Master: sm.Name, DownAfter: time.Duration(sm.DownAfterMs) * time.Millisecond,
 			AuthUser: sm.AuthUser, AuthPass: sm.AuthPass, Rename: sm.RenameCommands}
 		role := func(a model.Addr) (string, model.Addr, bool) {
@@ -105,7 +110,7 @@ func (n *Node) checkSeed(ctx context.Context, seed *model.Seed) *model.Seed {
 				zap.String("seeded", addr.String()), zap.String("why", why))
 		}
 		if addr == sm.Addr {
-			continue
+			return
 		}
 		sm.Replicas = slices.DeleteFunc(slices.Clone(sm.Replicas), func(r model.Addr) bool { return r == addr })
 		if !slices.Contains(sm.Replicas, sm.Addr) {
@@ -113,6 +118,6 @@ func (n *Node) checkSeed(ctx context.Context, seed *model.Seed) *model.Seed {
 		}
 		sm.Addr = addr
 		out.Masters[i] = sm
-	}
+	})
 	return &out
 }
