@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/harness"
 	"github.com/raftinel/raftinel/internal/redistest"
 )
 
@@ -43,7 +44,7 @@ func oneKillTrial(b *testing.B) time.Duration {
 	defer c.Close()
 	redistest.WaitFor(b, 10*time.Second, "replicas known", func() bool {
 		s, err := c.Nodes[0].Do("SENTINEL", "MASTER", "mymaster")
-		return err == nil && sentinelMap(s)["num-slaves"] == "2"
+		return err == nil && harness.FlatMap(s)["num-slaves"] == "2"
 	})
 	sub := subscribeTB(b, c.Nodes[0].Addr(), "+switch-master")
 	defer sub.Close()

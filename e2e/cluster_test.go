@@ -74,7 +74,7 @@ func TestClusterFollowerWriteAndSentinels(t *testing.T) {
 					return false
 				}
 			}
-			if sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["num-other-sentinels"] != "2" {
+			if harness.FlatMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["num-other-sentinels"] != "2" {
 				return false
 			}
 		}
@@ -121,7 +121,7 @@ func TestClusterFullRestartAndLeaderRestart(t *testing.T) {
 		redistest.WaitFor(t, 5*time.Second, when+": state on every node", func() bool {
 			for _, n := range c.Nodes {
 				s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-				if err != nil || sentinelMap(s)["down-after-milliseconds"] != "4321" {
+				if err != nil || harness.FlatMap(s)["down-after-milliseconds"] != "4321" {
 					return false
 				}
 			}
@@ -165,7 +165,7 @@ func TestClusterKillLeader(t *testing.T) {
 	}
 	redistest.WaitFor(t, 5*time.Second, "restarted old leader catches up", func() bool {
 		s, err := leader.Do("SENTINEL", "MASTER", "mymaster")
-		return err == nil && sentinelMap(s)["quorum"] == "1"
+		return err == nil && harness.FlatMap(s)["quorum"] == "1"
 	})
 }
 
@@ -385,7 +385,7 @@ func TestClusterPeersByHostname(t *testing.T) {
 	redistest.WaitFor(t, 15*time.Second, "the master is answered by name and monitored", func() bool {
 		for _, n := range nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-			mm := sentinelMap(s)
+			mm := harness.FlatMap(s)
 			if err != nil || mm["ip"] != "localhost" || mm["flags"] != "master" || mm["runid"] == "" {
 				return false
 			}

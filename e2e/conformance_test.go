@@ -55,7 +55,7 @@ func TestConfRestartedNodeAnswersAtOnce(t *testing.T) {
 				t.Fatalf("first query after the restart: %q %v", s, err)
 			}
 			s, err := victim.Do("SENTINEL", "MASTER", "mymaster")
-			if err != nil || sentinelMap(s)["down-after-milliseconds"] != "1004" {
+			if err != nil || harness.FlatMap(s)["down-after-milliseconds"] != "1004" {
 				t.Fatalf("restarted node answers without what it missed: %v %q", err, s)
 			}
 		})
@@ -125,7 +125,7 @@ func TestConfAuthPassIsPerNode(t *testing.T) {
 	}
 	disconnected := func(n *harness.Node) bool {
 		s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-		return err == nil && strings.Contains(sentinelMap(s)["flags"], "disconnected")
+		return err == nil && strings.Contains(harness.FlatMap(s)["flags"], "disconnected")
 	}
 	redistest.WaitFor(t, 10*time.Second, "every node refused by the master", func() bool {
 		for _, n := range e.nodes {
@@ -187,7 +187,7 @@ func TestConfResetForgetsSentinelsUntilHeardAgain(t *testing.T) {
 		t.Fatal("sentinels or replicas listed right after every one of 10 RESETs")
 	}
 	redistest.WaitFor(t, 10*time.Second, "the sentinels and replicas relearned", func() bool {
-		m := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
+		m := harness.FlatMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
 		return m["num-other-sentinels"] == "2" && m["num-slaves"] == "2" && count("SENTINEL", "SENTINELS", "mymaster") == 2
 	})
 }
@@ -262,7 +262,7 @@ func TestConfMasterRebootInShortTimeFailsOver(t *testing.T) {
 // rule 8 refuses address queries on a node without a leader.)
 func TestConfRenameCommandOnANodeWithoutLeader(t *testing.T) {
 	n := aloneWithoutLeader(t, "raft-serve-stale yes")
-	flags := func() string { return sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["flags"] }
+	flags := func() string { return harness.FlatMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["flags"] }
 	if s := mustDo(t, n, "SENTINEL", "SET", "mymaster", "rename-command", "PING", "PONG"); s != "OK" {
 		t.Fatalf("SET rename-command without a leader: %q", s)
 	}
@@ -320,7 +320,7 @@ func TestConfRemoveMonitorRediscoversReplicas(t *testing.T) {
 	redistest.WaitFor(t, 15*time.Second, "every node lists both replicas and the two other nodes", func() bool {
 		for _, n := range e.nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-			if mm := sentinelMap(s); err != nil || mm["num-slaves"] != "2" || mm["num-other-sentinels"] != "2" {
+			if mm := harness.FlatMap(s); err != nil || mm["num-slaves"] != "2" || mm["num-other-sentinels"] != "2" {
 				return false
 			}
 		}
@@ -352,7 +352,7 @@ func TestConfAbsoluteAgreementAfterRestarts(t *testing.T) {
 	redistest.WaitFor(t, 10*time.Second, "every node answers quorum 3", func() bool {
 		for _, n := range e.nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-			if err != nil || sentinelMap(s)["quorum"] != "3" {
+			if err != nil || harness.FlatMap(s)["quorum"] != "3" {
 				return false
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/harness"
 	"github.com/raftinel/raftinel/internal/redistest"
 )
 
@@ -21,7 +22,7 @@ func TestDebugTimersTakeEffect(t *testing.T) {
 	n := startNode(t, monitorLines("mymaster", m, 1, 30000)...)
 	redistest.WaitFor(t, 5*time.Second, "first INFO", func() bool {
 		s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-		return err == nil && sentinelMap(s)["info-refresh"] != "0"
+		return err == nil && harness.FlatMap(s)["info-refresh"] != "0"
 	})
 	pings := func() int {
 		info, err := m.Do("INFO", "commandstats")
@@ -50,11 +51,11 @@ func TestDebugTimersTakeEffect(t *testing.T) {
 	if s := mustDo(t, n, "SENTINEL", "MONITOR", "second", host, port, "1"); s != "OK" {
 		t.Fatalf("MONITOR: %q", s)
 	}
-	mm := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "second"))
+	mm := harness.FlatMap(mustDo(t, n, "SENTINEL", "MASTER", "second"))
 	if mm["down-after-milliseconds"] != "1000" || mm["failover-timeout"] != "5000" {
 		t.Fatalf("new master's settings: %v", mm)
 	}
-	if mm := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster")); mm["down-after-milliseconds"] != "30000" {
+	if mm := harness.FlatMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster")); mm["down-after-milliseconds"] != "30000" {
 		t.Fatalf("existing master changed: %v", mm)
 	}
 }

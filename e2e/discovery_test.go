@@ -25,7 +25,7 @@ func TestReplicaSeenOnlyByFollowers(t *testing.T) {
 		if err != nil {
 			return ""
 		}
-		return sentinelMap(s)["num-slaves"]
+		return harness.FlatMap(s)["num-slaves"]
 	}
 	redistest.WaitFor(t, 10*time.Second, "every node knows the first replica", func() bool {
 		for _, a := range c.addrs {

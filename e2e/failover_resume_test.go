@@ -77,7 +77,7 @@ func TestFailoverResumesAfterLeaderCrash(t *testing.T) {
 				t.Fatalf("%d replicas are masters, want exactly one promotion", roles)
 			}
 			for _, n := range rest {
-				m := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
+				m := harness.FlatMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
 				if m["config-epoch"] != "1" {
 					t.Fatalf("config-epoch %s on %s: the failover must finish in the epoch it started", m["config-epoch"], n.Addr())
 				}

@@ -110,7 +110,7 @@ func waitReplicasKnown(t *testing.T, nodes []*harness.Node, n int) {
 	redistest.WaitFor(t, 10*time.Second, "every node knows the replicas", func() bool {
 		for _, node := range nodes {
 			s, err := node.Do("SENTINEL", "MASTER", "mymaster")
-			if err != nil || sentinelMap(s)["num-slaves"] != itoa(n) {
+			if err != nil || harness.FlatMap(s)["num-slaves"] != itoa(n) {
 				return false
 			}
 		}
@@ -193,7 +193,7 @@ func TestFailoverKillMaster(t *testing.T) {
 	}
 	// every node agrees on the epoch
 	for _, n := range e.nodes {
-		m := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
+		m := harness.FlatMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
 		if m["config-epoch"] != "1" {
 			t.Fatalf("config-epoch on %s: %v", n.Addr(), m["config-epoch"])
 		}

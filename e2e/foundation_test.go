@@ -56,7 +56,7 @@ func TestSingleNodeReadPath(t *testing.T) {
 		}
 		return true
 	})
-	mm := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
+	mm := harness.FlatMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
 	if mm["flags"] != "master" || mm["num-slaves"] != "2" || mm["num-other-sentinels"] != "0" || mm["quorum"] != "1" {
 		t.Fatalf("SENTINEL MASTER: %v", mm)
 	}
@@ -67,7 +67,7 @@ func splitMaps(s string, pairs int) []map[string]string {
 	p := strings.Split(s, "\n")
 	var out []map[string]string
 	for len(p) >= 2*pairs {
-		out = append(out, sentinelMap(strings.Join(p[:2*pairs], "\n")))
+		out = append(out, harness.FlatMap(strings.Join(p[:2*pairs], "\n")))
 		p = p[2*pairs:]
 	}
 	return out
@@ -118,7 +118,7 @@ func TestGoRedisFailoverClientAndRedisCli(t *testing.T) {
 	n := startNode(t, monitorLines("mymaster", set.Master, 1, 5000)...)
 	redistest.WaitFor(t, 5*time.Second, "replicas known", func() bool {
 		s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-		return err == nil && sentinelMap(s)["num-slaves"] == "2"
+		return err == nil && harness.FlatMap(s)["num-slaves"] == "2"
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -297,7 +297,7 @@ func TestDebugInfoPeriodTakesEffect(t *testing.T) {
 	n := startNode(t, monitorLines("mymaster", m, 1, 5000)...)
 	redistest.WaitFor(t, 5*time.Second, "first INFO", func() bool {
 		s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-		return err == nil && sentinelMap(s)["info-refresh"] != "0"
+		return err == nil && harness.FlatMap(s)["info-refresh"] != "0"
 	})
 	if s := mustDo(t, n, "SENTINEL", "DEBUG", "info-period", "100"); s != "OK" {
 		t.Fatalf("DEBUG: %q", s)
@@ -306,7 +306,7 @@ func TestDebugInfoPeriodTakesEffect(t *testing.T) {
 	redistest.WaitFor(t, 3*time.Second, "INFO refreshed every 100 ms", func() bool {
 		for i := 0; i < 10; i++ {
 			s, _ := n.Do("SENTINEL", "MASTER", "mymaster")
-			if atoi(sentinelMap(s)["info-refresh"]) > 400 {
+			if atoi(harness.FlatMap(s)["info-refresh"]) > 400 {
 				return false
 			}
 			time.Sleep(30 * time.Millisecond)

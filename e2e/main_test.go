@@ -103,16 +103,6 @@ func masterAddr(n *harness.Node, name string) string {
 	return p[0] + ":" + p[1]
 }
 
-// sentinelMap turns a flat RESP2 map (as joined by harness.Do) into a map.
-func sentinelMap(s string) map[string]string {
-	p := strings.Split(s, "\n")
-	m := map[string]string{}
-	for i := 0; i+1 < len(p); i += 2 {
-		m[p[i]] = p[i+1]
-	}
-	return m
-}
-
 func failoverClient(addrs []string, name string) *redis.Client {
 	return redis.NewFailoverClient(&redis.FailoverOptions{
 		MasterName: name, SentinelAddrs: addrs,

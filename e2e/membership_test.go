@@ -46,7 +46,7 @@ func TestSnapshotRestartAndMembership(t *testing.T) {
 		n := n
 		redistest.WaitFor(t, 5*time.Second, "the last write everywhere", func() bool {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-			return err == nil && sentinelMap(s)["failover-timeout"] == "10019"
+			return err == nil && harness.FlatMap(s)["failover-timeout"] == "10019"
 		})
 	}
 	before := map[string]string{}
@@ -126,7 +126,7 @@ func TestSnapshotRestartAndMembership(t *testing.T) {
 
 // stableMaster keeps the replicated fields of a SENTINEL MASTER reply.
 func stableMaster(s string) string {
-	m := sentinelMap(s)
+	m := harness.FlatMap(s)
 	var out []string
 	for _, k := range []string{"name", "ip", "port", "quorum", "failover-timeout", "parallel-syncs", "down-after-milliseconds", "config-epoch", "num-slaves"} {
 		out = append(out, k+"="+m[k])

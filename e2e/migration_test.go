@@ -37,13 +37,13 @@ func TestRollingMigrationFromRedisSentinel(t *testing.T) {
 	redistest.WaitFor(t, 20*time.Second, "every sentinel knows the replicas and the two other sentinels", func() bool {
 		for _, s := range sentinels {
 			m, err := s.Do("SENTINEL", "MASTER", "mymaster")
-			if err != nil || sentinelMap(m)["num-slaves"] != "2" || sentinelMap(m)["num-other-sentinels"] != "2" {
+			if err != nil || harness.FlatMap(m)["num-slaves"] != "2" || harness.FlatMap(m)["num-other-sentinels"] != "2" {
 				return false
 			}
 		}
 		return true
 	})
-	epoch0 := sentinelMap(mustDo(t, sentinels[0], "SENTINEL", "MASTER", "mymaster"))["config-epoch"]
+	epoch0 := harness.FlatMap(mustDo(t, sentinels[0], "SENTINEL", "MASTER", "mymaster"))["config-epoch"]
 	addrs := sentinelAddrs(sentinels...)
 	switches := watchSwitches(t, sentinels) // go-redis re-subscribes on the same address: raftinel's events too
 	w := load.Start(load.Options{Sentinels: addrs, Period: 20 * time.Millisecond})
@@ -112,7 +112,7 @@ func TestRollingMigrationFromRedisSentinel(t *testing.T) {
 		t.Fatalf("+switch-master during the migration: %v", switches.got)
 	}
 	for _, n := range nodes {
-		m := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
+		m := harness.FlatMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
 		if masterAddr(n, "mymaster") != orig || m["config-epoch"] != epoch0 || m["flags"] != "master" {
 			t.Fatalf("%s after the migration: master %s, %v (config epoch before %s)", n.Addr(), masterAddr(n, "mymaster"), m, epoch0)
 		}

@@ -79,7 +79,7 @@ func newPartitionEnv(t *testing.T) *penv {
 	redistest.WaitFor(t, 15*time.Second, "every node knows both replicas and the fence is set", func() bool {
 		for _, n := range c.Nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-			if err != nil || sentinelMap(s)["num-slaves"] != "2" {
+			if err != nil || harness.FlatMap(s)["num-slaves"] != "2" {
 				return false
 			}
 		}

@@ -37,7 +37,7 @@ func TestPendingSetWithoutLeader(t *testing.T) {
 		if err != nil {
 			return err.Error()
 		}
-		return sentinelMap(s)["quorum"]
+		return harness.FlatMap(s)["quorum"]
 	}
 	pendingOn := func(n *harness.Node) string {
 		info, err := n.Info("raft")

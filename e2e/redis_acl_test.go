@@ -69,7 +69,7 @@ func TestFailoverWithMinimalRedisACL(t *testing.T) {
 		for _, n := range nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
 			links, _ := n.Info("links")
-			if err != nil || sentinelMap(s)["num-slaves"] != "2" || sentinelMap(s)["flags"] != "master" || links["link_errors"] != "0" {
+			if err != nil || harness.FlatMap(s)["num-slaves"] != "2" || harness.FlatMap(s)["flags"] != "master" || links["link_errors"] != "0" {
 				return false
 			}
 		}
@@ -116,7 +116,7 @@ func TestFailoverWithMinimalRedisACL(t *testing.T) {
 	failoverEnded := func() bool {
 		for _, n := range nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-			if err != nil || strings.Contains(sentinelMap(s)["flags"], "failover_in_progress") {
+			if err != nil || strings.Contains(harness.FlatMap(s)["flags"], "failover_in_progress") {
 				return false
 			}
 		}

@@ -114,7 +114,7 @@ func TestSentinelSurface(t *testing.T) {
 	n1, n2, n3 := nodes[0], nodes[1], nodes[2]
 	redistest.WaitFor(t, 10*time.Second, "every node knows both replicas", func() bool {
 		for _, n := range nodes {
-			if s, err := n.Do("SENTINEL", "MASTER", "mymaster"); err != nil || sentinelMap(s)["num-slaves"] != "2" {
+			if s, err := n.Do("SENTINEL", "MASTER", "mymaster"); err != nil || harness.FlatMap(s)["num-slaves"] != "2" {
 				return false
 			}
 		}
@@ -180,7 +180,7 @@ func TestSentinelSurface(t *testing.T) {
 			return events.onAll(nodes, prefix+"failover-timeout 10000") && events.onAll(nodes, prefix+"parallel-syncs 2")
 		})
 		for _, n := range nodes { // SET on one node, visible in MASTER on all
-			mm := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
+			mm := harness.FlatMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))
 			if mm["failover-timeout"] != "10000" || mm["parallel-syncs"] != "2" {
 				t.Errorf("%s: MASTER %v", n.Addr(), mm)
 			}
@@ -325,7 +325,7 @@ func TestSentinelSurface(t *testing.T) {
 			reps := splitMaps(mustDo(t, n1, "SENTINEL", "REPLICAS", "mymaster"), 21)
 			return len(reps) == 1 && reps[0]["name"] == r1.Addr()
 		})
-		if mm := sentinelMap(mustDo(t, n1, "SENTINEL", "MASTER", "mymaster")); mm["num-slaves"] != "2" {
+		if mm := harness.FlatMap(mustDo(t, n1, "SENTINEL", "MASTER", "mymaster")); mm["num-slaves"] != "2" {
 			t.Errorf("num-slaves %v", mm["num-slaves"])
 		}
 		if info := harness.ParseInfo(mustDo(t, n1, "INFO", "sentinel")); !strings.Contains(info["master0"], ",slaves=2,") {
@@ -343,7 +343,7 @@ func TestSentinelSurface(t *testing.T) {
 		expectReply(t, n1, "OK", "SENTINEL", "SET", "mymaster", "rename-command", "PING", "PONG")
 		redistest.WaitFor(t, 5*time.Second, "the master SDOWN on n1", func() bool { return events.onAll(nodes[:1], sdown) })
 		for i, n := range nodes {
-			f := sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["flags"]
+			f := harness.FlatMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["flags"]
 			if (i == 0) != strings.Contains(f, "s_down") {
 				t.Errorf("%s: flags %q", n.Addr(), f)
 			}
@@ -358,7 +358,7 @@ func TestSentinelSurface(t *testing.T) {
 		redistest.WaitFor(t, 5*time.Second, "SDOWN cleared on every node", func() bool {
 			last = last[:0]
 			for _, n := range nodes {
-				last = append(last, sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["flags"])
+				last = append(last, harness.FlatMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["flags"])
 			}
 			for _, f := range last {
 				if f != "master" {
@@ -376,7 +376,7 @@ func TestSentinelSurface(t *testing.T) {
 		})
 		redistest.WaitFor(t, 12*time.Second, "replicas reappear", func() bool {
 			for _, n := range nodes {
-				if sentinelMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["num-slaves"] != "2" {
+				if harness.FlatMap(mustDo(t, n, "SENTINEL", "MASTER", "mymaster"))["num-slaves"] != "2" {
 					return false
 				}
 			}
@@ -399,7 +399,7 @@ func TestSentinelSurface(t *testing.T) {
 		redistest.WaitFor(t, 5*time.Second, "the named master is monitored (resolved when dialing) and shown by IP", func() bool {
 			for _, n := range nodes {
 				s, err := n.Do("SENTINEL", "MASTER", "named")
-				mm := sentinelMap(s)
+				mm := harness.FlatMap(s)
 				if err != nil || mm["flags"] != "master" || mm["runid"] == "" || mm["ip"] != "127.0.0.1" || masterAddr(n, "named") != want {
 					return false
 				}

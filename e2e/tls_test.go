@@ -85,7 +85,7 @@ func TestTLSClusterAndFailover(t *testing.T) {
 	redistest.WaitFor(t, 10*time.Second, "Redis monitored over TLS, replicas found at their TLS ports", func() bool {
 		for _, n := range nodes {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-			if err != nil || sentinelMap(s)["flags"] != "master" || sentinelMap(s)["num-slaves"] != "2" {
+			if err != nil || harness.FlatMap(s)["flags"] != "master" || harness.FlatMap(s)["num-slaves"] != "2" {
 				return false
 			}
 			reps := mustDo(t, n, "SENTINEL", "REPLICAS", "mymaster")

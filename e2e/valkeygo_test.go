@@ -11,6 +11,7 @@ import (
 
 	"github.com/valkey-io/valkey-go"
 
+	"github.com/raftinel/raftinel/internal/harness"
 	"github.com/raftinel/raftinel/internal/redistest"
 )
 
@@ -27,7 +28,7 @@ func TestValkeyGoSentinelClient(t *testing.T) {
 	for _, n := range c.Nodes {
 		redistest.WaitFor(t, 10*time.Second, "replicas known on "+n.Addr(), func() bool {
 			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-			return err == nil && sentinelMap(s)["num-slaves"] == "2"
+			return err == nil && harness.FlatMap(s)["num-slaves"] == "2"
 		})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

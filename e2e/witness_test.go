@@ -195,7 +195,7 @@ func TestNoFailoverOfAHealthyMaster(t *testing.T) {
 			redistest.WaitFor(t, 10*time.Second, "cluster answers the master", func() bool { return c.answers(set.Master.Addr()) })
 			redistest.WaitFor(t, 10*time.Second, "replicas known", func() bool {
 				s, err := harness.Do(c.addrs[0], "SENTINEL", "MASTER", "mymaster")
-				return err == nil && sentinelMap(s)["num-slaves"] == "2"
+				return err == nil && harness.FlatMap(s)["num-slaves"] == "2"
 			})
 			if tc.pause {
 				// and no INFO reading recent enough (2 s) to vouch alone
