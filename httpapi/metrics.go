@@ -76,11 +76,13 @@ func (m *Metrics) Event(channel, payload string) {
 			m.lastSwitch.WithLabelValues(name).Set(d.Seconds())
 		}
 	case channel == "+failover-end":
+		// The duration first: a scrape that sees the count move must see
+		// the duration of the failover it counts.
 		name := masterName(payload)
-		m.succeeded.WithLabelValues(name).Inc()
 		if d, ok := m.since(name, true); ok {
 			m.lastFailover.WithLabelValues(name).Set(d.Seconds())
 		}
+		m.succeeded.WithLabelValues(name).Inc()
 	case strings.HasPrefix(channel, "-failover-abort-"):
 		name := masterName(payload)
 		m.aborted.WithLabelValues(name, strings.TrimPrefix(channel, "-failover-abort-")).Inc()

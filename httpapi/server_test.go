@@ -159,3 +159,32 @@ func TestRaftSinkKeepsTwoTimings(t *testing.T) {
 		t.Fatalf("commit %d apply %d samples, want 1 and 1", c, a)
 	}
 }
+
+// A scrape between the two updates of +failover-end must never see the
+// success counted without its duration (TestOpsMetricsCountFailover polls
+// the counter, then reads the duration).
+func TestFailoverEndSetsDurationBeforeCount(t *testing.T) {
+	met := NewMetrics()
+	now := time.Unix(1000, 0)
+	ending := false
+	var countSeenAtClockRead float64 = -1
+	met.now = func() time.Time {
+		if ending {
+			countSeenAtClockRead = value(met.succeeded.WithLabelValues("m1"))
+		}
+		return now
+	}
+	met.Event("+try-failover", "master m1 127.0.0.1 7000")
+	now = now.Add(40 * time.Millisecond)
+	ending = true
+	met.Event("+failover-end", "master m1 127.0.0.1 7000")
+	if countSeenAtClockRead != 0 {
+		t.Fatalf("the success was counted (%v) before its duration was measured", countSeenAtClockRead)
+	}
+	if got := value(met.lastFailover.WithLabelValues("m1")); got != 0.04 {
+		t.Fatalf("last duration %v, want 0.04", got)
+	}
+	if got := value(met.succeeded.WithLabelValues("m1")); got != 1 {
+		t.Fatalf("succeeded %v, want 1", got)
+	}
+}
