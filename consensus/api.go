@@ -479,11 +479,48 @@ func (s *Store) Snapshot() error {
 }
 
 // TransferLeadership hands leadership to another voter.
+//
+// hashicorp/raft reports a timeout when this leader has not stepped down
+// one election timeout after it told the target to stand; on a loaded
+// machine the target often wins a little later all the same. So a
+// timeout is a failure only if leadership has not moved within
+// transferGrace election timeouts more.
 func (s *Store) TransferLeadership() error {
 	if !s.IsLeader() {
 		return model.ErrNotLeader
 	}
-	return s.raft.LeadershipTransfer().Error()
+	return s.transfer(s.raft.LeadershipTransfer())
+}
+
+// transfer waits for a leadership transfer raft started (see
+// TransferLeadership).
+func (s *Store) transfer(f raft.Future) error {
+	err := f.Error()
+	if err == nil || s.awaitLeaderMoved(transferGrace*s.raft.ReloadableConfig().ElectionTimeout) {
+		return nil
+	}
+	return err
+}
+
+// transferGrace is how many election timeouts TransferLeadership still
+// waits, after raft gave up on a transfer, for another node to lead.
+const transferGrace = 2
+
+// awaitLeaderMoved waits, at most d, until another node is the known
+// leader.
+func (s *Store) awaitLeaderMoved(d time.Duration) bool {
+	moved := func() bool {
+		l := s.LeaderAddr()
+		return !s.IsLeader() && l != "" && l != s.o.Advertise
+	}
+	deadline := time.Now().Add(d)
+	for !moved() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
 }
 
 // TakeLeadership makes this node the leader: the leader hands leadership
@@ -546,6 +583,6 @@ func (s *Store) registerAdmin() {
 		if addr == s.o.Advertise {
 			return nil, nil
 		}
-		return nil, s.raft.LeadershipTransferToServer(raft.ServerID(addr), raft.ServerAddress(addr)).Error()
+		return nil, s.transfer(s.raft.LeadershipTransferToServer(raft.ServerID(addr), raft.ServerAddress(addr)))
 	})
 }
