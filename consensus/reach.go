@@ -207,6 +207,20 @@ func (t *gatedTransport) AppendEntries(id raft.ServerID, target raft.ServerAddre
 	return err
 }
 
+// noPipeline (MaxRPCsInFlight 1) turns hashicorp/raft's pipelined
+// replication off: AppendEntriesPipeline answers
+// raft.ErrPipelineReplicationNotSupported and raft replicates one
+// AppendEntries at a time. raft v1.7.3's pipeline can deadlock when a
+// follower answers Success=false (a term change, a log mismatch): the
+// decoder stops, the sender parks on a channel nobody reads, and
+// replication to that follower stops for good while its heartbeats go on,
+// so it never notices and serves an ever older state (seen here in a
+// consensus test under load: netPipeline.AppendEntries and
+// decodeResponses parked for minutes; the same deadlock is described in
+// grafana/pyroscope#5518). One RPC in flight per follower costs nothing
+// measurable at raftinel's log rate.
+const noPipeline = 1
+
 func (t *gatedTransport) AppendEntriesPipeline(id raft.ServerID, target raft.ServerAddress) (raft.AppendPipeline, error) {
 	if err := t.gate.wait(target); err != nil {
 		return nil, err

@@ -178,6 +178,7 @@ func (s *Store) start(d *disk, hl hclog.Logger) error {
 	}
 	s.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: sl, MaxPool: 3, Timeout: 2 * time.Second, Logger: hl,
+		MaxRPCsInFlight: noPipeline,
 	})
 	rc, err := o.raftConfig(hl)
 	if err != nil {

@@ -1,12 +1,16 @@
 package consensus
 
 import (
+	"context"
+	"errors"
 	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/raftinel/raftinel/internal/redistest"
 )
 
 // hold holds back a node's streams: reads on the streams to peer until
@@ -65,12 +69,15 @@ func (c heldConn) Write(b []byte) (int, error) {
 // warn that it failed (TestOpsSigtermLeaderHandsOver saw this under load).
 func TestTransferThatRaftTimesOutButLandsIsASuccess(t *testing.T) {
 	// The leader learns of the target's new term from a reply on its
-	// own streams (TimeoutNow's, a heartbeat's) or from the target's vote
-	// request on the target's streams: both held back for 1.5 election
-	// timeouts, raft gives up before the target wins.
-	const held = 150 * time.Millisecond
+	// own streams (a heartbeat's) or from the target's vote request on
+	// the target's streams: both held back past raft's deadline, raft
+	// gives up before the target wins. Wide margins, so that a loaded
+	// machine (-race) still fits: raft gives up at 500 ms, the hold ends
+	// at 800 ms, the grace at 1.5 s.
+	const held = 800 * time.Millisecond
 	holds := make([]hold, 3)
 	nodes := newCluster(t, 3, func(i int, o *Options) {
+		o.HeartbeatTimeout, o.ElectionTimeout, o.LeaderLeaseTimeout = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond
 		o.Dial = func(network, addr string, timeout time.Duration) (net.Conn, error) {
 			c, err := net.DialTimeout(network, addr, timeout)
 			if err != nil {
@@ -79,11 +86,27 @@ func TestTransferThatRaftTimesOutButLandsIsASuccess(t *testing.T) {
 			return heldConn{Conn: c, peer: addr, h: &holds[i]}, nil
 		}
 	})
-	l := leaderOf(t, nodes)
+	// Every node has the whole log (the leader's first entries included):
+	// the transfer starts from a caught-up target.
+	var l *testNode
+	redistest.WaitFor(t, 10*time.Second, "an entry applied through the leader", func() bool {
+		l = leaderOf(t, nodes)
+		_, err := l.store.Apply(context.Background(), monitorCmd("m0", 7000))
+		return err == nil
+	})
+	for _, n := range nodes {
+		redistest.WaitFor(t, 5*time.Second, n.addr+" applies the entry", func() bool { return hasMaster(n, "m0") })
+	}
+	l = leaderOf(t, nodes)
 	if d := l.store.raft.ReloadableConfig().ElectionTimeout; held <= d || held >= (1+transferGrace)*d {
 		t.Fatalf("the hold %v must fall between raft's deadline %v and the grace", held, d)
 	}
-	target := follower(nodes)
+	var target *testNode
+	for _, n := range nodes {
+		if n != l {
+			target = n
+		}
+	}
 	// The target, once it stands, keeps its candidacy past the hold.
 	rc := target.store.raft.ReloadableConfig()
 	rc.ElectionTimeout = 4 * held
@@ -130,4 +153,27 @@ func TestTransferThatRaftTimesOutButLandsIsASuccess(t *testing.T) {
 		t.Fatal("the old leader still leads")
 	}
 	t.Logf("leadership moved after %v", time.Since(start).Round(time.Millisecond))
+}
+
+// Replication never uses raft's pipeline (see noPipeline): with it, the
+// transfer test above left a leader's replication to a follower parked
+// for good under load.
+func TestReplicationIsNotPipelined(t *testing.T) {
+	nodes := newCluster(t, 3, nil)
+	l := leaderOf(t, nodes)
+	f := follower(nodes)
+	p, err := l.store.gtrans.AppendEntriesPipeline(raft.ServerID(f.addr), raft.ServerAddress(f.addr))
+	if p != nil {
+		p.Close()
+	}
+	if !errors.Is(err, raft.ErrPipelineReplicationNotSupported) {
+		t.Fatalf("AppendEntriesPipeline: %v, %v", p, err)
+	}
+	// Entries still reach every node.
+	if _, err := l.store.Apply(context.Background(), monitorCmd("m0", 7000)); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		redistest.WaitFor(t, 5*time.Second, n.addr+" applies the entry", func() bool { return hasMaster(n, "m0") })
+	}
 }
