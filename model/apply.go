@@ -155,16 +155,15 @@ func applyMonitor(st *State, c *Monitor, ev *events) error {
 // applySet applies option/value pairs left to right; like Sentinel it is not
 // atomic: options before a failing one stay applied.
 func applySet(m *Master, p []string, ev *events) error {
-	for len(p) > 0 {
-		n := SettingArity(p[0])
-		if n == 0 || len(p) < n+1 {
-			return refuse(ErrUnknownSetting, "Unknown option or number of arguments for SENTINEL SET '%s'", p[0])
-		}
-		if err := ApplySetting(&m.Settings, p[0], p[1:1+n]); err != nil {
+	args, bad := SplitSet(p)
+	for _, a := range args {
+		if err := ApplySetting(&m.Settings, a.Option, a.Vals); err != nil {
 			return err
 		}
-		ev.add("+set", fmt.Sprintf("%s %s %s", masterPrefix(m), p[0], SettingEventValue(p[0], p[1:1+n])))
-		p = p[1+n:]
+		ev.add("+set", fmt.Sprintf("%s %s %s", masterPrefix(m), a.Option, SettingEventValue(a.Option, a.Vals)))
+	}
+	if bad != "" {
+		return refuse(ErrUnknownSetting, "Unknown option or number of arguments for SENTINEL SET '%s'", bad)
 	}
 	return nil
 }

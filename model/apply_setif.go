@@ -21,31 +21,30 @@ func applySetIf(m *Master, c *SetIf, ev *events) error {
 	if m.Created != c.Created {
 		return refuse(ErrSetConflict, "master %s was removed and monitored again since the change was made", m.Name)
 	}
-	if len(c.Pairs) == 0 || len(c.Expect) != len(c.Pairs) {
+	ps, bad := SplitSet(c.Pairs)
+	es, ebad := SplitSet(c.Expect)
+	if len(ps) == 0 || bad != "" || ebad != "" || len(es) != len(ps) || len(c.Expect) != len(c.Pairs) {
 		return refuse(ErrInvalidSetting, "conditional SENTINEL SET of master %s: expected values do not match the options", m.Name)
 	}
 	all := m.Settings // every pair applied: a bad value refuses the entry before anything changes
 	all.RenameCommands = maps.Clone(m.RenameCommands)
-	for p, e := c.Pairs, c.Expect; len(p) > 0; {
-		n := SettingArity(p[0])
-		if n == 0 || len(p) < n+1 || !strings.EqualFold(p[0], e[0]) {
+	for i, p := range ps {
+		if !strings.EqualFold(p.Option, es[i].Option) {
 			return refuse(ErrInvalidSetting, "conditional SENTINEL SET of master %s: expected values do not match the options", m.Name)
 		}
-		vals, want := p[1:1+n], e[1:1+n]
-		if err := ApplySetting(&all, p[0], vals); err != nil {
+		if err := ApplySetting(&all, p.Option, p.Vals); err != nil {
 			return err
 		}
-		cur, _ := SettingValue(m.Settings, p[0], vals)
-		if !slices.Equal(cur, want) {
+		cur, _ := SettingValue(m.Settings, p.Option, p.Vals)
+		if want := es[i].Vals; !slices.Equal(cur, want) {
 			one := m.Settings
 			one.RenameCommands = maps.Clone(m.RenameCommands)
-			_ = ApplySetting(&one, p[0], vals) // valid: applied above
-			if after, _ := SettingValue(one, p[0], vals); !slices.Equal(cur, after) {
+			_ = ApplySetting(&one, p.Option, p.Vals) // valid: applied above
+			if after, _ := SettingValue(one, p.Option, p.Vals); !slices.Equal(cur, after) {
 				return refuse(ErrSetConflict, "master %s: %s is %s, the pending change expected %s",
-					m.Name, p[0], shownValue(p[0], cur), shownValue(p[0], want))
+					m.Name, p.Option, shownValue(p.Option, cur), shownValue(p.Option, want))
 			}
 		}
-		p, e = p[1+n:], e[1+n:]
 	}
 	return applySet(m, c.Pairs, ev)
 }

@@ -40,6 +40,27 @@ func SettingArity(option string) int {
 	return 0
 }
 
+// SetArg is one option of SENTINEL SET's arguments with its values.
+type SetArg struct {
+	Option string
+	Vals   []string // SettingArity(Option) of them, sharing the input's array
+}
+
+// SplitSet cuts SENTINEL SET's option/value arguments into options, left
+// to right. It stops at the first unknown option or one short of values:
+// bad is that option ("" when every option was well-formed).
+func SplitSet(pairs []string) (args []SetArg, bad string) {
+	for len(pairs) > 0 {
+		n := SettingArity(pairs[0])
+		if n == 0 || len(pairs) < 1+n {
+			return args, pairs[0]
+		}
+		args = append(args, SetArg{Option: pairs[0], Vals: pairs[1 : 1+n : 1+n]})
+		pairs = pairs[1+n:]
+	}
+	return args, ""
+}
+
 // IsLinkSetting reports a SENTINEL SET option that is each node's own: how
 // the node talks to the master's instances (auth-user, auth-pass,
 // rename-command), kept by the node as in Sentinel, not replicated.

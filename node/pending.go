@@ -97,22 +97,21 @@ func (p *pendingSettings) add(master string, created uint64, committed model.Set
 	if pm == nil || pm.Created != created {
 		pm = &pendingMaster{Created: created, Options: map[string]*pendingOption{}}
 	}
-	for len(pairs) > 0 {
-		n := model.SettingArity(pairs[0])
-		if n == 0 || len(pairs) < 1+n {
-			return fmt.Errorf("not a setting: %s", pairs[0])
-		}
-		vals := slices.Clone(pairs[1 : 1+n])
-		key := pendingKey(pairs[0], vals)
+	args, bad := model.SplitSet(pairs)
+	if bad != "" {
+		return fmt.Errorf("not a setting: %s", bad)
+	}
+	for _, a := range args {
+		vals := slices.Clone(a.Vals)
+		key := pendingKey(a.Option, vals)
 		o := pm.Options[key]
 		if o == nil {
-			cur, _ := model.SettingValue(committed, pairs[0], vals)
+			cur, _ := model.SettingValue(committed, a.Option, vals)
 			o = &pendingOption{Expect: cur}
 			pm.Options[key] = o
 		}
 		p.seq++
-		o.Option, o.Vals, o.User, o.Seq = pairs[0], vals, user, p.seq
-		pairs = pairs[1+n:]
+		o.Option, o.Vals, o.User, o.Seq = a.Option, vals, user, p.seq
 	}
 	p.m[master] = pm
 	return p.saveLocked()
@@ -153,17 +152,13 @@ func (p *pendingSettings) superseded(master string, created uint64, pairs []stri
 		return nil
 	}
 	changed := false
-	for len(pairs) > 0 {
-		n := model.SettingArity(pairs[0])
-		if n == 0 || len(pairs) < 1+n {
-			break
-		}
-		key := pendingKey(pairs[0], pairs[1:1+n])
+	args, _ := model.SplitSet(pairs)
+	for _, a := range args {
+		key := pendingKey(a.Option, a.Vals)
 		if _, ok := pm.Options[key]; ok {
 			delete(pm.Options, key)
 			changed = true
 		}
-		pairs = pairs[1+n:]
 	}
 	if !changed {
 		return nil

@@ -129,21 +129,19 @@ func (n *Node) logConflicts(b pendingBatch, err error) {
 		return
 	}
 	logged := false
-	for p, e := b.Pairs, b.Expect; len(p) > 0 && len(e) == len(p); {
-		k := 1 + model.SettingArity(p[0])
-		if k == 1 || len(p) < k {
-			break
-		}
-		found, _ := model.SettingValue(m.Settings, p[0], p[1:k])
-		if !slices.Equal(found, e[1:k]) {
+	ps, _ := model.SplitSet(b.Pairs)
+	es, _ := model.SplitSet(b.Expect)
+	for i := 0; i < len(ps) && i < len(es) && len(b.Pairs) == len(b.Expect); i++ {
+		p, e := ps[i], es[i]
+		found, _ := model.SettingValue(m.Settings, p.Option, p.Vals)
+		if !slices.Equal(found, e.Vals) {
 			n.log.Warn("pending setting dropped: changed through the majority meanwhile",
-				zap.String("master", b.Master), zap.String("setting", p[0]),
-				zap.String("expected", model.SettingEventValue(p[0], e[1:k])),
-				zap.String("found", model.SettingEventValue(p[0], found)),
-				zap.String("pending", model.SettingEventValue(p[0], p[1:k])))
+				zap.String("master", b.Master), zap.String("setting", p.Option),
+				zap.String("expected", model.SettingEventValue(p.Option, e.Vals)),
+				zap.String("found", model.SettingEventValue(p.Option, found)),
+				zap.String("pending", model.SettingEventValue(p.Option, p.Vals)))
 			logged = true
 		}
-		p, e = p[k:], e[k:]
 	}
 	if !logged { // changed again since the entry applied
 		n.log.Warn("pending settings dropped: changed through the majority meanwhile", zap.String("master", b.Master), zap.Error(err))
@@ -152,14 +150,10 @@ func (n *Node) logConflicts(b pendingBatch, err error) {
 
 // settingNames lists the options of SET pairs (values may be secrets).
 func settingNames(pairs []string) []string {
+	args, _ := model.SplitSet(pairs)
 	var out []string
-	for len(pairs) > 0 {
-		k := 1 + model.SettingArity(pairs[0])
-		if k == 1 || len(pairs) < k {
-			break
-		}
-		out = append(out, strings.ToLower(pairs[0]))
-		pairs = pairs[k:]
+	for _, a := range args {
+		out = append(out, strings.ToLower(a.Option))
 	}
 	return out
 }

@@ -63,11 +63,10 @@ func (n *Node) SetLinkSettings(master string, created uint64, pairs []string) er
 			prefix = model.MasterPayload(m.Name, m.Addr)
 		}
 	})
-	for len(pairs) > 0 {
-		k := 1 + model.SettingArity(pairs[0])
+	args, _ := model.SplitSet(pairs)
+	for _, a := range args {
 		n.publish(model.Event{Master: master, Channel: "+set",
-			Payload: prefix + " " + pairs[0] + " " + model.SettingEventValue(pairs[0], pairs[1:k])})
-		pairs = pairs[k:]
+			Payload: prefix + " " + a.Option + " " + model.SettingEventValue(a.Option, a.Vals)})
 	}
 	return nil
 }

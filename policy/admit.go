@@ -27,14 +27,10 @@ func AdmitSettings(e model.Entry) []SettingArg {
 	case *model.SetIf:
 		pairs = c.Pairs
 	}
+	args, _ := model.SplitSet(pairs)
 	var out []SettingArg
-	for i := 0; i < len(pairs); {
-		k := model.SettingArity(pairs[i])
-		if k == 0 || i+k >= len(pairs) {
-			break
-		}
-		out = append(out, SettingArg{pairs[i], pairs[i+1]})
-		i += 1 + k
+	for _, a := range args {
+		out = append(out, SettingArg{a.Option, a.Vals[0]})
 	}
 	return out
 }
