@@ -49,7 +49,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "raftinel %s (sentinel protocol %s)\n", node.Version, node.RedisVersion)
 			return 0
 		case "demo":
-			if _, err := os.Stat("demo"); err != nil { // not a config file named demo
+			// not a config file named demo (in the source tree, demo is
+			// the package's directory)
+			if fi, err := os.Stat("demo"); err != nil || fi.IsDir() {
 				fmt.Fprintln(stderr, DemoHint)
 				return 2
 			}

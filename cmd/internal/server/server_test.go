@@ -14,14 +14,23 @@ import (
 func TestDemoSaysWhereTheDemoIs(t *testing.T) {
 	t.Chdir(t.TempDir())
 	var out, errOut bytes.Buffer
-	if code := Main([]string{"demo"}, &out, &errOut); code != 2 {
-		t.Fatalf("exit %d, want 2", code)
+	for _, where := range []string{"no file named demo", "a directory named demo (the source tree)"} {
+		if code := Main([]string{"demo"}, &out, &errOut); code != 2 {
+			t.Fatalf("%s: exit %d, want 2", where, code)
+		}
+		if got := errOut.String(); got != DemoHint+"\n" || !strings.Contains(got, "go run ./cmd/raftinel-demo") {
+			t.Fatalf("%s: stderr %q, want the hint", where, got)
+		}
+		if out.Len() != 0 {
+			t.Fatalf("%s: stdout %q", where, out.String())
+		}
+		errOut.Reset()
+		if err := os.Mkdir("demo", 0o755); err != nil && !os.IsExist(err) {
+			t.Fatal(err)
+		}
 	}
-	if got := errOut.String(); got != DemoHint+"\n" || !strings.Contains(got, "go run ./cmd/raftinel-demo") {
-		t.Fatalf("stderr %q, want the hint", got)
-	}
-	if out.Len() != 0 {
-		t.Fatalf("stdout %q", out.String())
+	if err := os.Remove("demo"); err != nil {
+		t.Fatal(err)
 	}
 
 	// A config file named demo is loaded like any other (this one fails
@@ -29,7 +38,6 @@ func TestDemoSaysWhereTheDemoIs(t *testing.T) {
 	if err := os.WriteFile("demo", []byte("no-such-directive 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	errOut.Reset()
 	if code := Main([]string{"demo"}, &out, &errOut); code != 1 {
 		t.Fatalf("config file demo: exit %d, want 1", code)
 	}
