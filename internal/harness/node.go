@@ -77,7 +77,7 @@ type NodeOptions struct {
 // NewNode writes the node's sentinel.conf; Start runs it.
 func NewNode(o NodeOptions) (*Node, error) {
 	var err error
-	if o.Host, o.Port, err = placeProcess(o.Host, o.Port, o.Dir); err != nil {
+	if o.Host, o.Port, o.Dir, err = placeProcess(o.Host, o.Port, o.Dir); err != nil {
 		return nil, err
 	}
 	n := &Node{Host: o.Host, Port: o.Port, Dir: o.Dir, Conf: filepath.Join(o.Dir, "sentinel.conf"), Log: filepath.Join(o.Dir, "node.log"), Password: o.Password}
