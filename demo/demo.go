@@ -1,7 +1,8 @@
-// Package demo is `raftinel demo`: a local cluster over real processes
-// where a user can watch a failover happen. It starts a redis-server master
-// with two replicas and three raftinel nodes on free loopback ports (the
-// nodes are this same binary, run again with a config path), shows a live
+// Package demo is `raftinel-demo` (cmd/raftinel-demo): a local cluster over
+// real processes where a user can watch a failover happen. It starts a
+// redis-server master with two replicas and three raftinel nodes on free
+// loopback ports (the nodes are this same binary, run again with a config
+// path: see IsNodeArgs), shows a live
 // view (Redis roles and offsets, Raft roles, the address each node answers,
 // a go-redis client's writes, and the events the nodes publish), and lets
 // the user break things with one key: kill or SIGSTOP the master, kill the
@@ -38,9 +39,17 @@ type Options struct {
 	Out             io.Writer
 }
 
-// Main runs `raftinel demo [flags]` and returns the exit code.
+// IsNodeArgs reports whether args (a command line without the program
+// name) start one of the demo's nodes rather than the demo: the nodes are
+// the demo's own binary run with a config path first (harness.NodeOptions),
+// and the demo itself takes flags only.
+func IsNodeArgs(args []string) bool {
+	return len(args) > 0 && args[0] != "" && !strings.HasPrefix(args[0], "-")
+}
+
+// Main runs `raftinel-demo [flags]` and returns the exit code.
 func Main(args []string, in io.Reader, out, errOut io.Writer) int {
-	fs := flag.NewFlagSet("raftinel demo", flag.ContinueOnError)
+	fs := flag.NewFlagSet("raftinel-demo", flag.ContinueOnError)
 	fs.SetOutput(errOut)
 	auto := fs.Bool("auto", false, "non-interactive: kill -9 the master, wait for +switch-master, print the duration, exit")
 	script := fs.String("script", "", "non-interactive steps, comma-separated: "+strings.Join(stepNames(), ","))
@@ -48,8 +57,9 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	downAfter := fs.Int("down-after", 1000, "down-after-milliseconds of the master")
 	foTimeout := fs.Int("failover-timeout", 5000, "failover-timeout in ms (a new automatic failover of the same master waits twice this)")
 	fs.Usage = func() {
-		fmt.Fprintf(errOut, "Usage: raftinel demo [flags]\n\nKeys: %s\n\nFlags:\n", keyHelp)
+		fmt.Fprintf(errOut, "Usage: raftinel-demo [flags]   (from the source tree: go run ./cmd/raftinel-demo [flags])\n\nKeys: %s\n\nFlags:\n", keyHelp)
 		fs.PrintDefaults()
+		fmt.Fprintf(errOut, "\nraftinel-demo /path/to/sentinel.conf [--directive value ...] runs one raftinel node, as raftinel does: it is how the demo starts its nodes.\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -62,21 +72,21 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 		Dir: *dir, In: in, Out: out}
 	switch {
 	case *auto && *script != "":
-		fmt.Fprintln(errOut, "raftinel demo: use --auto or --script, not both")
+		fmt.Fprintln(errOut, "raftinel-demo: use --auto or --script, not both")
 		return 2
 	case *auto:
 		o.Script = autoScript
 	case *script != "":
 		o.Script = strings.Split(*script, ",")
 		if err := checkScript(o.Script); err != nil {
-			fmt.Fprintf(errOut, "raftinel demo: %v\n", err)
+			fmt.Fprintf(errOut, "raftinel-demo: %v\n", err)
 			return 2
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	if err := Run(ctx, o); err != nil {
-		fmt.Fprintf(errOut, "raftinel demo: %v\n", err)
+		fmt.Fprintf(errOut, "raftinel-demo: %v\n", err)
 		return 1
 	}
 	return 0

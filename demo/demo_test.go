@@ -73,3 +73,24 @@ func TestRenderShowsWhatHappened(t *testing.T) {
 		t.Errorf("frame = %q", f)
 	}
 }
+
+// The demo's nodes are its own binary run with a config path first
+// (harness.NodeOptions); the demo itself takes flags only.
+func TestIsNodeArgs(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		node bool
+	}{
+		{nil, false},
+		{[]string{"--auto"}, false},
+		{[]string{"-dir", "d"}, false},
+		{[]string{"--help"}, false},
+		{[]string{""}, false},
+		{[]string{"/tmp/raftinel-demo-1/node1/sentinel.conf"}, true},
+		{[]string{"sentinel.conf", "--port", "26380"}, true},
+	} {
+		if got := IsNodeArgs(c.args); got != c.node {
+			t.Errorf("IsNodeArgs(%q) = %v, want %v", c.args, got, c.node)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,8 +19,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/harness"
 	"github.com/raftinel/raftinel/internal/redistest"
 )
+
+// demoBuild builds cmd/raftinel-demo once, next to bin (removed with it),
+// with the race detector when the tests run with it: its nodes are the
+// same binary, run with a config path.
+var demoBuild = sync.OnceValues(func() (string, error) {
+	return harness.BuildCommand(filepath.Dir(bin), "raftinel-demo", raceEnabled)
+})
+
+// demoBin returns the raftinel-demo binary.
+func demoBin(t *testing.T) string {
+	t.Helper()
+	b, err := demoBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 // syncBuffer collects a process's output while the test reads it.
 type syncBuffer struct {
@@ -79,14 +98,15 @@ func checkGone(t *testing.T, pids []int) {
 	}
 }
 
-// Acceptance 1 of the ops issue: `raftinel demo --auto` starts the
+// Acceptance 1 of the ops issue: `raftinel-demo --auto` starts the
 // cluster, kills the master, shows +switch-master and its duration, exits
 // 0, and leaves none of its processes behind.
 func TestOpsDemoAuto(t *testing.T) {
+	b := demoBin(t) // built before the clock starts
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	var out syncBuffer
-	cmd := exec.CommandContext(ctx, bin, "demo", "--auto")
+	cmd := exec.CommandContext(ctx, b, "--auto")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Dir = t.TempDir()
 	err := cmd.Run()
@@ -117,14 +137,15 @@ type demoRun struct {
 	done  chan error // cmd.Wait's result
 }
 
-// startDemo starts `raftinel demo` (bounded to 120 s) in a temporary
+// startDemo starts `raftinel-demo` (bounded to 120 s) in a temporary
 // directory.
 func startDemo(t *testing.T) *demoRun {
 	t.Helper()
+	b := demoBin(t) // built before the clock starts
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	t.Cleanup(cancel)
 	d := &demoRun{out: &syncBuffer{}, done: make(chan error, 1)}
-	d.cmd = exec.CommandContext(ctx, bin, "demo")
+	d.cmd = exec.CommandContext(ctx, b)
 	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
 	d.cmd.Dir = t.TempDir()
 	var err error
@@ -221,10 +242,11 @@ func TestOpsDemoSigkill(t *testing.T) {
 // The script mode's other steps: SENTINEL FAILOVER, kill -9 of the Raft
 // leader, restart; the restarted node's new PID is gone at exit too.
 func TestOpsDemoScript(t *testing.T) {
+	b := demoBin(t) // built before the clock starts
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	var out syncBuffer
-	cmd := exec.CommandContext(ctx, bin, "demo", "--script", "failover,wait-switch,kill-leader,wait-leader,restart,wait-leader,quit")
+	cmd := exec.CommandContext(ctx, b, "--script", "failover,wait-switch,kill-leader,wait-leader,restart,wait-leader,quit")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Dir = t.TempDir()
 	err := cmd.Run()
@@ -248,7 +270,7 @@ func TestOpsDemoScript(t *testing.T) {
 
 // Without redis-server the demo says in one line how to install it.
 func TestOpsDemoWithoutRedis(t *testing.T) {
-	cmd := exec.Command(bin, "demo", "--auto")
+	cmd := exec.Command(demoBin(t), "--auto")
 	cmd.Env = append(cmd.Environ(), "PATH="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError

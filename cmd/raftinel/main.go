@@ -1,115 +1,13 @@
 // Command raftinel is a drop-in replacement for redis-sentinel, started the
 // same way: `raftinel /path/to/sentinel.conf [--directive value ...]`.
-// This file is wiring only: config, logging, signals, exit codes.
+// This file is wiring only; the command is cmd/internal/server. The demo
+// is cmd/raftinel-demo, kept out of this binary (internal/layout checks).
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"os"
-	"os/signal"
-	"strconv"
-	"syscall"
 
-	"github.com/raftinel/raftinel/config"
-	"github.com/raftinel/raftinel/node"
-	"go.uber.org/zap"
+	"github.com/raftinel/raftinel/cmd/internal/server"
 )
 
-func main() { os.Exit(run(os.Args[1:])) }
-
-func usage() {
-	fmt.Fprintf(os.Stderr, `raftinel %s, a Raft-backed drop-in replacement for redis-sentinel
-
-Usage:
-  raftinel /path/to/sentinel.conf [--directive value ...]
-  raftinel demo        start a local demo cluster over real redis-server processes
-  raftinel --version
-`, node.Version)
-}
-
-func run(args []string) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "-h", "--help", "help":
-			usage()
-			return 0
-		case "-v", "--version", "version":
-			fmt.Printf("raftinel %s (sentinel protocol %s)\n", node.Version, node.RedisVersion)
-			return 0
-		case "demo":
-			return runDemo(args[1:])
-		}
-	}
-	path := ""
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		path, args = args[0], args[1:]
-	}
-	cfg, err := config.Load(path, args)
-	if err != nil {
-		var ce *config.Error
-		if errors.As(err, &ce) && ce.Line > 0 {
-			fmt.Fprint(os.Stderr, ce.Banner(node.RedisVersion))
-		}
-		fmt.Fprintf(os.Stderr, "raftinel: %v\n", err)
-		return 1
-	}
-	log, level, logFile, err := newLogger(cfg.Path(cfg.LogFile), cfg.LogLevel)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "raftinel: %v\n", cfg.Errorf("logfile", "logfile %s: %v", cfg.LogFile, err))
-		return 1
-	}
-	defer log.Sync()
-	if cfg.Daemonize {
-		log.Warn("daemonize yes is not supported: running in the foreground (use a supervisor)")
-	}
-	for _, d := range cfg.Ignored {
-		log.Debug("directive accepted and ignored", zap.String("directive", d.Directive), zap.Int("line", d.Line))
-	}
-	// A start-up failure once the log is open goes where redis-server puts
-	// it: to the log file when one is configured, stderr staying empty
-	// (Redis's own test suite counts anything on a server's stderr as a
-	// crash), else to stderr.
-	fail := func(err error) int {
-		if logFile != nil {
-			log.Error("start-up failed", zap.Error(err))
-		} else {
-			fmt.Fprintf(os.Stderr, "raftinel: %v\n", err)
-		}
-		return 1
-	}
-	n, err := node.New(cfg, log, node.WithLogLevel(level))
-	if err != nil {
-		return fail(err)
-	}
-	if cfg.PidFile != "" {
-		if err := os.WriteFile(cfg.Path(cfg.PidFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			return fail(cfg.Errorf("pidfile", "pidfile %s: %v", cfg.PidFile, err))
-		}
-		defer os.Remove(cfg.Path(cfg.PidFile))
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	go func() {
-		for s := range sigs {
-			if s == syscall.SIGHUP {
-				if logFile != nil {
-					if err := logFile.Reopen(); err != nil {
-						log.Warn("reopening log file failed", zap.Error(err))
-					}
-				}
-				continue
-			}
-			log.Info("signal received, shutting down", zap.String("signal", s.String()))
-			cancel()
-		}
-	}()
-	if err := n.Run(ctx); err != nil {
-		log.Error("node stopped with an error", zap.Error(err))
-		return 1
-	}
-	return 0
-}
+func main() { os.Exit(server.Main(os.Args[1:], os.Stdout, os.Stderr)) }

@@ -36,7 +36,8 @@ func FindBenchmark() (string, error) {
 	return p, nil
 }
 
-// BuildRaftinel compiles cmd/raftinel from this module into dir, as the
+// BuildRaftinel compiles cmd/raftinel from this module into dir (which
+// may be relative to the working directory), as the
 // Dockerfile does (static, trimmed, stripped: the binary that is shipped,
 // whose size shows in RSS), or with the race detector.
 func BuildRaftinel(dir string, race bool) (string, error) {
@@ -47,7 +48,10 @@ func BuildRaftinel(dir string, race bool) (string, error) {
 	if !ok {
 		return "", errors.New("cannot locate the module")
 	}
-	out := filepath.Join(dir, "raftinel")
+	out, err := filepath.Abs(filepath.Join(dir, "raftinel")) // go build runs in the module root
+	if err != nil {
+		return "", err
+	}
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, "./cmd/raftinel")
 	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

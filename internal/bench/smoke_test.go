@@ -25,7 +25,10 @@ func TestSmoke(t *testing.T) {
 	}
 	cfg := Defaults()
 	var err error
-	dir := t.TempDir()
+	// A relative work dir, as `-work w` gives: the binary, the data dirs
+	// and the logs must land under it, wherever each program runs.
+	t.Chdir(t.TempDir())
+	dir := "work"
 	if cfg.RaftinelBin, err = BuildRaftinel(dir, raceEnabled); err != nil {
 		t.Fatal(err)
 	}

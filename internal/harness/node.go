@@ -23,20 +23,26 @@ import (
 // Build compiles cmd/raftinel into dir and returns the binary's path. With
 // race the binary is built with the race detector (tests run with -race
 // then catch races inside the processes too).
-func Build(dir string, race bool) (string, error) {
+func Build(dir string, race bool) (string, error) { return BuildCommand(dir, "raftinel", race) }
+
+// BuildCommand compiles cmd/<name> of this module into dir/<name> (dir may
+// be relative to the caller's working directory) and returns its path.
+func BuildCommand(dir, name string, race bool) (string, error) {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
 		return "", errors.New("cannot locate the module")
 	}
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	out := filepath.Join(dir, "raftinel")
+	out, err := filepath.Abs(filepath.Join(dir, name)) // go build runs in the module root
+	if err != nil {
+		return "", err
+	}
 	args := []string{"build", "-o", out}
 	if race {
 		args = append(args, "-race")
 	}
-	args = append(args, "./cmd/raftinel")
+	args = append(args, "./cmd/"+name)
 	cmd := exec.Command("go", args...)
-	cmd.Dir = root
+	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %v: %s", err, b)
 	}
@@ -71,7 +77,7 @@ type NodeOptions struct {
 // NewNode writes the node's sentinel.conf; Start runs it.
 func NewNode(o NodeOptions) (*Node, error) {
 	var err error
-	if o.Host, o.Port, err = placeProcess(o.Host, o.Port, o.Dir); err != nil {
+	if o.Host, o.Port, o.Dir, err = placeProcess(o.Host, o.Port, o.Dir); err != nil {
 		return nil, err
 	}
 	n := &Node{Host: o.Host, Port: o.Port, Dir: o.Dir, Conf: filepath.Join(o.Dir, "sentinel.conf"), Log: filepath.Join(o.Dir, "node.log"), Password: o.Password}

@@ -143,7 +143,7 @@ func StartRedis(o RedisOptions) (*Redis, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Host, o.Port, err = placeProcess(o.Host, o.Port, o.Dir); err != nil {
+	if o.Host, o.Port, o.Dir, err = placeProcess(o.Host, o.Port, o.Dir); err != nil {
 		return nil, err
 	}
 	lines := []string{
@@ -188,18 +188,24 @@ func (r *Redis) start() error {
 }
 
 // placeProcess fills a default host (127.0.0.1), a free port and creates
-// the process's directory.
-func placeProcess(host string, port int, dir string) (string, int, error) {
+// the process's directory, which it returns absolute: the paths written
+// into a config (dir, logfile) must not depend on the working directory
+// of the process reading it (redis-server changes into dir before it
+// opens logfile, so a relative pair names a file that is not there).
+func placeProcess(host string, port int, dir string) (string, int, string, error) {
 	var err error
 	if host == "" {
 		host = "127.0.0.1"
 	}
 	if port == 0 {
 		if port, err = FreePort(host); err != nil {
-			return "", 0, err
+			return "", 0, "", err
 		}
 	}
-	return host, port, os.MkdirAll(dir, 0o755)
+	if dir, err = filepath.Abs(dir); err != nil {
+		return "", 0, "", err
+	}
+	return host, port, dir, os.MkdirAll(dir, 0o755)
 }
 
 // Addr returns host:port.

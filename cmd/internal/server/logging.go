@@ -1,6 +1,7 @@
-package main
+package server
 
 import (
+	"io"
 	"os"
 	"sync"
 
@@ -51,11 +52,11 @@ func (r *reopenFile) Sync() error {
 
 // newLogger writes to logfile, or stderr when it is empty, at a level that
 // SENTINEL CONFIG SET loglevel can change (node.WithLogLevel).
-func newLogger(logfile, level string) (*zap.Logger, zap.AtomicLevel, *reopenFile, error) {
+func newLogger(logfile, level string, stderr io.Writer) (*zap.Logger, zap.AtomicLevel, *reopenFile, error) {
 	lvl := zap.NewAtomicLevelAt(node.LogLevel(level))
 	enc := zap.NewProductionEncoderConfig()
 	enc.EncodeTime = zapcore.ISO8601TimeEncoder
-	var ws zapcore.WriteSyncer = zapcore.Lock(os.Stderr)
+	var ws zapcore.WriteSyncer = zapcore.Lock(zapcore.AddSync(stderr))
 	var rf *reopenFile
 	if logfile != "" {
 		var err error
