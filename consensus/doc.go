@@ -14,7 +14,9 @@
 //   - store.go / api.go: Open (bootstrap from raft-peers: every voter
 //     bootstraps the same configuration, or join, or form by discovery),
 //     Apply from any node, Sync (a read barrier), Fresh (design rule 8), Members, RaftInfo, the
-//     RAFT admin operations.
+//     RAFT admin operations. A leadership transfer (a SIGTERM'd leader,
+//     RAFT TRANSFER-LEADERSHIP) that raft reports timed out still counts
+//     when another node leads within two more election timeouts.
 //   - mux.go: one port for clients, Raft and RPC; the first byte of a
 //     connection tells them apart (0x01 Raft, 0x02 RPC, anything else RESP).
 //     Accept errors are retried, silent connections closed, and every
@@ -27,7 +29,10 @@
 //     cut got its log seconds late. Waiting is what a slow network does
 //     to an RPC anyway, so safety is untouched; the wait ends when this
 //     node stops leading, the peer leaves the configuration or the store
-//     closes. Votes and TimeoutNow are never held.
+//     closes. Votes and TimeoutNow are never held. Replication is not
+//     pipelined (noPipeline: raft v1.7.3's pipeline can deadlock on a
+//     rejected AppendEntries and silently stop replicating to a follower
+//     whose heartbeats go on).
 //   - handshake.go / clusterid.go: peer streams are authenticated by
 //     raft-secret, a mutual HMAC challenge over nonces from both sides, the
 //     role, the stream kind and a version byte; nothing about the cluster
