@@ -65,7 +65,8 @@ func reopen(t *testing.T, n *testNode) error {
 
 // A damaged raft.db is an error naming the file and what to do, never a
 // panic (bbolt panics on some damaged pages; the process died with a Go
-// stack trace).
+// stack trace) nor a Go runtime fatal (now and then, in runs without
+// -race, the GC aborted on what bbolt left behind: diskcheck.go).
 func TestDamagedRaftDBIsAnErrorNotAPanic(t *testing.T) {
 	n, path, orig := filledRaftDB(t, 40)
 	refused := 0

@@ -119,7 +119,7 @@ func checkApart(path string) error {
 	case exit.ExitCode() == checkExitDamaged:
 		return errDamaged{stdout.String()}
 	default:
-		return errDamaged{fmt.Sprintf("reading it crashed the check process (%s)", crashReason(stderr.Bytes(), exit))}
+		return errDamaged{fmt.Sprintf("reading it crashed the check process (%s)", crashReason(stderr.Bytes(), exit.ProcessState.String()))}
 	}
 }
 
@@ -139,18 +139,32 @@ func selfExecutable() (string, error) {
 	return os.Executable()
 }
 
-// crashReason is the line a Go panic or runtime fatal starts with, or how
-// the process ended.
-func crashReason(stderr []byte, exit *exec.ExitError) string {
+// crashReason is the line a Go panic or runtime fatal starts with (else
+// the runtime's first complaint), or how the process ended.
+func crashReason(stderr []byte, ended string) string {
+	var first string
 	sc := bufio.NewScanner(bytes.NewReader(stderr))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") || strings.HasPrefix(line, "runtime: ") {
-			return line
+		if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
+			first = line
+			break
+		}
+		if first == "" && strings.HasPrefix(line, "runtime: ") {
+			first = line
 		}
 	}
-	return exit.ProcessState.String()
+	if first == "" {
+		return ended
+	}
+	if len(first) > maxCrashLine {
+		first = first[:maxCrashLine] + "..."
+	}
+	return first
 }
+
+// maxCrashLine bounds what of the child's last words goes into the error.
+const maxCrashLine = 300
 
 // checkHere is the child's side: it reads path read-only (a shared lock,
 // released when the child exits, before the parent opens the file) and

@@ -114,3 +114,20 @@ func TestLockedRaftDBIsNamed(t *testing.T) {
 		t.Fatalf("locked: %v", err)
 	}
 }
+
+// What of a dead check process goes into the error: the line its panic or
+// runtime fatal starts with, bounded, else how it ended.
+func TestCrashReason(t *testing.T) {
+	long := "panic: " + strings.Repeat("x", 2*maxCrashLine)
+	for _, c := range []struct{ stderr, want string }{
+		{"panic: assertion failed: page 2\n\ngoroutine 7 [running]:\n", "panic: assertion failed: page 2"},
+		{"runtime: out of memory: cannot allocate 738197504-byte block\nfatal error: out of memory\n", "fatal error: out of memory"},
+		{"runtime: pointer 0x1 to unallocated span\n", "runtime: pointer 0x1 to unallocated span"},
+		{"", "signal: killed"},
+		{long, long[:maxCrashLine] + "..."},
+	} {
+		if got := crashReason([]byte(c.stderr), "signal: killed"); got != c.want {
+			t.Errorf("%q: got %q, want %q", c.stderr, got, c.want)
+		}
+	}
+}
