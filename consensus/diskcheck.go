@@ -66,8 +66,8 @@ const checkMemory = 256 << 20
 // tree recursively, and a cycle in it recurses forever.
 const checkMaxStack = 64 << 20
 
-// The child's exit codes; any other end (2 for a Go panic or runtime
-// fatal, a signal) is a damaged file too.
+// The child's exit codes; any other code (2 for a Go panic or runtime
+// fatal) is a damaged file too.
 const (
 	checkExitDamaged = 3 // the reason is on stdout
 	checkExitLocked  = 4 // another process holds raft.db
@@ -105,21 +105,36 @@ func checkApart(path string) error {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.WaitDelay = time.Second
+	// Its own process group: a ^C at the terminal is for the node, not
+	// for the check (which would read as a damaged file).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	err = cmd.Run()
 	var exit *exec.ExitError
 	switch {
-	case err == nil:
-		return nil
 	case ctx.Err() != nil:
 		return errDamaged{fmt.Sprintf("checking it did not end within %s", checkTimeout)}
-	case !errors.As(err, &exit):
+	case err != nil && !errors.As(err, &exit):
 		return fmt.Errorf("cannot check %s: %w", path, err)
-	case exit.ExitCode() == checkExitLocked:
+	}
+	return checkVerdict(path, cmd.ProcessState, stdout.Bytes(), stderr.Bytes())
+}
+
+// checkVerdict reads how the check process ended. A Go program that
+// panics or hits a runtime fatal exits with code 2; one killed by a
+// signal was stopped from outside (an operator, the OOM killer), which
+// says nothing about the file.
+func checkVerdict(path string, ps *os.ProcessState, stdout, stderr []byte) error {
+	switch {
+	case ps.Success():
+		return nil
+	case !ps.Exited():
+		return fmt.Errorf("the check of %s was stopped from outside (%s); start again", path, ps)
+	case ps.ExitCode() == checkExitLocked:
 		return errCheckLocked
-	case exit.ExitCode() == checkExitDamaged:
-		return errDamaged{stdout.String()}
+	case ps.ExitCode() == checkExitDamaged:
+		return errDamaged{string(stdout)}
 	default:
-		return errDamaged{fmt.Sprintf("reading it crashed the check process (%s)", crashReason(stderr.Bytes(), exit.ProcessState.String()))}
+		return errDamaged{fmt.Sprintf("reading it crashed the check process (%s)", crashReason(stderr, ps.String()))}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,36 @@ func TestCrashReason(t *testing.T) {
 	} {
 		if got := crashReason([]byte(c.stderr), "signal: killed"); got != c.want {
 			t.Errorf("%q: got %q, want %q", c.stderr, got, c.want)
+		}
+	}
+}
+
+// How the check process ended decides: real processes end as the child
+// can (an exit code, a runtime fatal's code 2, a signal).
+func TestCheckVerdict(t *testing.T) {
+	const path = "/d/raft.db"
+	damagedAs := func(want string) func(error) bool {
+		return func(err error) bool {
+			var why errDamaged
+			return errors.As(err, &why) && why.why == want
+		}
+	}
+	for script, ok := range map[string]func(error) bool{
+		"exit 0":                                func(err error) bool { return err == nil },
+		"printf 'log not found'; exit 3":        damagedAs("log not found"),
+		"exit 4":                                func(err error) bool { return errors.Is(err, errCheckLocked) },
+		"echo 'fatal error: fault' >&2; exit 2": damagedAs("reading it crashed the check process (fatal error: fault)"),
+		"kill -KILL $$": func(err error) bool {
+			var why errDamaged
+			return err != nil && !errors.As(err, &why) && strings.Contains(err.Error(), path+" was stopped from outside (signal: killed)")
+		},
+	} {
+		cmd := exec.Command("sh", "-c", script)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		_ = cmd.Run()
+		if err := checkVerdict(path, cmd.ProcessState, []byte(stdout.String()), []byte(stderr.String())); !ok(err) {
+			t.Errorf("%s: %v", script, err)
 		}
 	}
 }
