@@ -40,8 +40,8 @@ import (
 // log walk openDisk does (verifyLog), with its memory capped (checkMemory)
 // and within checkTimeout. Whatever the file does to the child, a clean
 // exit means it reads back; an error, a panic, a runtime fatal, running
-// out of memory or time means it is damaged. Only then does the node open
-// it in-process.
+// out of memory or time means it is damaged (checkVerdict; a signal from
+// outside does not). Only a file that passed is opened in-process.
 //
 // The entry point is this package's init, not a subcommand: every binary
 // that can open raft.db links this package (cmd/raftinel, every test
@@ -218,8 +218,8 @@ func checkBolt(path string) error {
 				buckets++
 			}
 		}
-		for err := range tx.Check() {
-			return err
+		if err, found := <-tx.Check(); found {
+			return err // the first inconsistency
 		}
 		return nil
 	})
