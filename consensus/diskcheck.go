@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -55,11 +54,11 @@ const checkEnv = "RAFTINEL_CHECK_RAFT_DB"
 // an intact raft.db takes milliseconds per megabyte.
 const checkTimeout = 2 * time.Minute
 
-// checkMemory is the heap the child may grow by (RLIMIT_DATA over what it
-// uses at start): the check holds a few words per page and one log entry
-// at a time, while a damaged length or a loop would otherwise take the
-// whole machine (and the Redis next to it). The file itself is mapped
-// shared and does not count.
+// checkMemory is the heap the child may grow by (on Linux, RLIMIT_DATA
+// over what it uses at start): the check holds a few words per page and
+// one log entry at a time, while a damaged length or a loop would
+// otherwise take the whole machine (and the Redis next to it). The file
+// itself is mapped shared and does not count.
 const checkMemory = 256 << 20
 
 // checkMaxStack bounds the child's goroutine stacks: bbolt walks the page
@@ -267,29 +266,4 @@ func (d *disk) verifyLog() error {
 		}
 	}
 	return nil
-}
-
-// limitMemory caps the growth of this process's data segment at budget
-// over what it holds now (Linux: RLIMIT_DATA over VmData; elsewhere
-// nothing) and returns what puts the old limit back.
-func limitMemory(budget uint64) (restore func()) {
-	restore = func() {}
-	var old syscall.Rlimit
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil || syscall.Getrlimit(syscall.RLIMIT_DATA, &old) != nil {
-		return restore
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmData:"); ok {
-			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil || kb<<10+budget > old.Cur {
-				return restore
-			}
-			if syscall.Setrlimit(syscall.RLIMIT_DATA, &syscall.Rlimit{Cur: kb<<10 + budget, Max: old.Max}) == nil {
-				restore = func() { _ = syscall.Setrlimit(syscall.RLIMIT_DATA, &old) }
-			}
-			return restore
-		}
-	}
-	return restore
 }
