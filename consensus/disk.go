@@ -39,9 +39,11 @@ type disk struct {
 
 // openDisk opens and checks dir's Raft state before Raft reads it:
 //
-//   - raft.db is read end to end (every log entry and the stable store),
-//     so a damaged file is an error naming it here instead of a panic
-//     inside bbolt later, in a goroutine nothing can recover;
+//   - raft.db is checked by bbolt's consistency check and read end to end
+//     (every log entry and the stable store) in a child process first
+//     (diskcheck.go), so a damaged file is an error naming it here instead
+//     of a panic inside bbolt later, in a goroutine nothing can recover,
+//     or a Go runtime fatal nothing can catch;
 //   - a log that begins after index 1 needs the snapshot it was compacted
 //     into;
 //   - a dir whose cluster-id shows it belonged to a cluster but whose Raft
@@ -54,10 +56,11 @@ func openDisk(dir string, hl hclog.Logger) (d *disk, err error) {
 		return fmt.Errorf("%w: %s: %v; move it away and restore it from a backup, or rejoin this node as a new member (docs/operations.md, \"Lost or damaged Raft state\")", ErrStateCorrupt, path, what)
 	}
 	d = &disk{}
-	// bbolt panics on some damaged pages (freelist, branch bounds), and a
-	// cut-short file faults (SIGBUS) when its mapping is read past the
-	// end: both become errors here. (A panicking open leaks its file lock
-	// until the process exits; it exits on this error.)
+	// Should the file change between the check and here, bbolt's panics
+	// on damaged pages (freelist, branch bounds) and faults (SIGBUS) on a
+	// mapping read past the end of a file cut short still become errors.
+	// (A panicking open leaks its file lock until the process exits; it
+	// exits on this error.)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
@@ -65,15 +68,23 @@ func openDisk(dir string, hl hclog.Logger) (d *disk, err error) {
 			d, err = nil, damaged(p)
 		}
 	}()
+	locked := func() error {
+		return fmt.Errorf("%s is locked: another raftinel (or a process) uses dir %s", path, dir)
+	}
+	var why errDamaged
+	switch err := checkApart(path); {
+	case errors.Is(err, errCheckLocked):
+		return nil, locked()
+	case errors.As(err, &why):
+		return nil, damaged(why)
+	case err != nil:
+		return nil, err
+	}
 	d.bolt, err = raftboltdb.New(raftboltdb.Options{Path: path, BoltOptions: &bbolt.Options{Timeout: lockTimeout}})
 	if errors.Is(err, bbolt.ErrTimeout) {
-		return nil, fmt.Errorf("%s is locked: another raftinel (or a process) uses dir %s", path, dir)
+		return nil, locked()
 	}
 	if err != nil {
-		return nil, damaged(err)
-	}
-	if err := d.verifyLog(); err != nil {
-		d.closeQuietly()
 		return nil, damaged(err)
 	}
 	if d.snaps, err = raft.NewFileSnapshotStoreWithLogger(dir, 2, hl); err != nil {
@@ -93,36 +104,6 @@ func openDisk(dir string, hl hclog.Logger) (d *disk, err error) {
 		return nil, err
 	}
 	return d, nil
-}
-
-// verifyLog reads every entry and stable value once.
-func (d *disk) verifyLog() error {
-	first, err := d.bolt.FirstIndex()
-	if err != nil {
-		return err
-	}
-	last, err := d.bolt.LastIndex()
-	if err != nil {
-		return err
-	}
-	if first > last && last != 0 {
-		return fmt.Errorf("log bounds %d..%d", first, last)
-	}
-	for i := first; i <= last && last > 0; i++ {
-		var l raft.Log
-		if err := d.bolt.GetLog(i, &l); err != nil {
-			return fmt.Errorf("log entry %d of %d..%d: %w", i, first, last, err)
-		}
-		if l.Index != i {
-			return fmt.Errorf("log entry %d is stored as %d", i, l.Index)
-		}
-	}
-	for _, k := range stableKeys {
-		if _, err := d.bolt.Get([]byte(k)); err != nil && !errors.Is(err, raftboltdb.ErrKeyNotFound) {
-			return fmt.Errorf("stable key %s: %w", k, err)
-		}
-	}
-	return nil
 }
 
 // checkComplete refuses a dir whose state is partly gone.

@@ -55,9 +55,12 @@
 //     never shrink, and once exactly N agree each bootstraps the same
 //     sorted voter set (formation.go argues why there is never a second
 //     cluster).
-//   - disk.go: raft.db is read in full at start; damaged or partly lost
-//     state is an error naming the file, never a panic or a new bootstrap
-//     over a cluster the node belonged to.
+//   - disk.go / diskcheck.go: raft.db is checked in full at start, in a
+//     child process (the same executable, selected by an environment
+//     variable in this package's init) where bbolt's crashes on a damaged
+//     file cannot take the node down; damaged or partly lost state is an
+//     error naming the file, never a panic, a runtime fatal or a new
+//     bootstrap over a cluster the node belonged to.
 //   - fsm.go: an entry that model.Decode refuses (a later version,
 //     an unknown op, a field it cannot decode) stops the FSM there (no
 //     skipping, no snapshot past it) and the node with it (Options.OnHalt).
