@@ -56,11 +56,15 @@ func (b *Bench) runScale() *ScaleResult {
 			s.close()
 		}
 	}()
-	sim, simSets, err := startSimTargets(r.Masters-r.RealSets, r.Replicas)
+	sim, simSets, err := startSimTargets(r.Masters-r.RealSets, r.Replicas, simSetsPerProc)
 	if err != nil {
 		return fail("simulated instances: %v", err)
 	}
-	defer sim.close()
+	defer func() {
+		if err := sim.close(); err != nil {
+			r.Errors = append(r.Errors, err.Error())
+		}
+	}()
 	b.logf("scale: %d real sets, %d simulated sets", len(sets), len(simSets))
 	var specs []masterSpec
 	for i, s := range sets {
