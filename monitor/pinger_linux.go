@@ -59,6 +59,7 @@ type probeEv struct {
 	timerAt  time.Time // ping deadline while a PING is out, else the next dial
 	lastDial time.Time
 	dialing  bool
+	dialed   bool // a dial was started
 	removed  bool
 	partial  []byte // a reply cut by a read
 	sendIdx  int    // index in sends, -1
@@ -87,6 +88,7 @@ func (pg *pinger) add(p *probe) {
 	if p.pendingSince.IsZero() {
 		p.pendingSince = time.Now() // counted from link creation, as the goroutine driver does
 	}
+	p.firstDialQueued = true
 	p.mu.Unlock()
 	pg.post(func() { pg.dial(p) })
 }
@@ -348,8 +350,14 @@ func (pg *pinger) dial(p *probe) {
 	ev.dialing = true
 	ev.lastDial = time.Now()
 	s := p.set.Load()
+	ctx := pg.ctx
+	if !ev.dialed { // the first: its wait for a slot is no silence of the target
+		ctx = context.WithValue(ctx, dialStartKey{}, p.firstDialStarted)
+	}
+	ev.dialed = true
 	go func() {
-		fd, err := dialFD(pg.ctx, p.dial, s)
+		fd, err := dialFD(ctx, p.dial, s)
+		p.firstDialStarted() // if the dialer never said (no-op otherwise)
 		pg.post(func() { pg.dialed(p, s, fd, err) })
 	}()
 }
