@@ -76,7 +76,7 @@ func (res *Results) scaleRows() []Row {
 		return nil
 	}
 	sim := s.Masters - s.RealSets
-	sec := fmt.Sprintf("%d masters × %d replicas on one 3-node raftinel cluster (%d real redis-server sets, %d SIMULATED sets: one in-process responder answering PING/INFO; failovers only on real sets), ping-period %d, down-after %d ms; ms median (min–max) of up to %d runs",
+	sec := fmt.Sprintf("%d masters × %d replicas on one 3-node raftinel cluster (%d real redis-server sets, %d SIMULATED sets: responders in child processes of the bench answering PING/INFO; failovers only on real sets), ping-period %d, down-after %d ms; ms median (min–max) of up to %d runs",
 		s.Masters, s.Replicas, s.RealSets, sim, s.Ping.Milliseconds(), s.DownAfter.Milliseconds(), res.Config.Runs)
 	da := s.DownAfter
 	med := func(ds []time.Duration) float64 { return spreadOf(durationsMs(ds)).Median }

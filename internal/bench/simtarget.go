@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // simTargets stands in for Redis instances where the machine cannot run
@@ -24,10 +27,11 @@ import (
 // scenario come from real sets alongside. Reports label these instances
 // as simulated.
 type simTargets struct {
-	lns  []net.Listener
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	conn map[net.Conn]struct{}
+	lns        []net.Listener
+	wg         sync.WaitGroup
+	mu         sync.Mutex
+	conn       map[net.Conn]struct{}
+	acceptErrs atomic.Int64 // failed accepts (the listener keeps accepting)
 }
 
 // simSet is one simulated master and its replicas.
@@ -41,18 +45,12 @@ func simAddr(i int) string {
 	return fmt.Sprintf("127.0.%d.%d:6379", 2+i/250, 1+i%250)
 }
 
-// startSimTargets starts masters simulated sets of 1+replicas instances.
-func startSimTargets(masters, replicas int) (*simTargets, []simSet, error) {
+// startSimSets serves count simulated sets of 1+replicas instances in this
+// process, the first being set number first.
+func startSimSets(first, count, replicas int) (*simTargets, []simSet, error) {
 	st := &simTargets{conn: map[net.Conn]struct{}{}}
-	var sets []simSet
-	next := 0
-	for m := 0; m < masters; m++ {
-		set := simSet{master: simAddr(next)}
-		next++
-		for r := 0; r < replicas; r++ {
-			set.replicas = append(set.replicas, simAddr(next))
-			next++
-		}
+	sets := simSets(first, count, replicas)
+	for _, set := range sets {
 		if err := st.listen(set.master, masterInfo(set)); err != nil {
 			st.close()
 			return nil, nil, err
@@ -63,9 +61,24 @@ func startSimTargets(masters, replicas int) (*simTargets, []simSet, error) {
 				return nil, nil, err
 			}
 		}
-		sets = append(sets, set)
 	}
 	return st, sets, nil
+}
+
+// simSets are the addresses of count simulated sets from set number first.
+func simSets(first, count, replicas int) []simSet {
+	var sets []simSet
+	next := first * (1 + replicas)
+	for range count {
+		set := simSet{master: simAddr(next)}
+		next++
+		for range replicas {
+			set.replicas = append(set.replicas, simAddr(next))
+			next++
+		}
+		sets = append(sets, set)
+	}
+	return sets
 }
 
 func runID(addr string) string {
@@ -105,8 +118,13 @@ func (st *simTargets) listen(addr string, info []byte) error {
 		defer st.wg.Done()
 		for {
 			c, err := ln.Accept()
-			if err != nil {
+			if errors.Is(err, net.ErrClosed) {
 				return
+			}
+			if err != nil { // out of descriptors, say: counted, and accepting goes on
+				st.acceptErrs.Add(1)
+				time.Sleep(10 * time.Millisecond)
+				continue
 			}
 			st.mu.Lock()
 			st.conn[c] = struct{}{}
