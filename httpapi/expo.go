@@ -248,11 +248,14 @@ func (v *vec) set(x float64, values ...string) {
 	v.mu.Unlock()
 }
 
-// get reads the series, creating it at 0.
+// get reads the series (0 if it does not exist; it is not created).
 func (v *vec) get(values ...string) float64 {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return v.cell(values).v
+	if c := v.m[strings.Join(values, "\xff")]; c != nil {
+		return c.v
+	}
+	return 0
 }
 
 // write adds every series to e as typ ("counter" or "gauge").
