@@ -4,8 +4,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Metrics holds the counters a node feeds as things happen: failovers
@@ -14,12 +12,12 @@ import (
 // and the latency of the liveness probes. Gauges that describe the present
 // (Raft state, master status) are read from the Source at scrape time.
 type Metrics struct {
-	started      *prometheus.CounterVec
-	succeeded    *prometheus.CounterVec
-	aborted      *prometheus.CounterVec
-	lastSwitch   *prometheus.GaugeVec
-	lastFailover *prometheus.GaugeVec
-	probe        prometheus.Histogram
+	started      *vec // counters
+	succeeded    *vec
+	aborted      *vec
+	lastSwitch   *vec // gauges
+	lastFailover *vec
+	probe        *histogram
 
 	mu    sync.Mutex
 	tryAt map[string]time.Time // master -> when its running failover started
@@ -29,31 +27,17 @@ type Metrics struct {
 // NewMetrics returns zeroed metrics.
 func NewMetrics() *Metrics {
 	return &Metrics{
-		started: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "raftinel_failovers_started_total",
-			Help: "Failover attempts committed (+try-failover), including those that found no good replica.",
-		}, []string{"master"}),
-		succeeded: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "raftinel_failovers_succeeded_total",
-			Help: "Failovers that ended (+failover-end).",
-		}, []string{"master"}),
-		aborted: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "raftinel_failovers_aborted_total",
-			Help: "Failovers aborted before the switch (-failover-abort-<reason>).",
-		}, []string{"master", "reason"}),
-		lastSwitch: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "raftinel_failover_last_switch_seconds",
-			Help: "Last failover: from its start (+try-failover) to +switch-master, as seen by this node.",
-		}, []string{"master"}),
-		lastFailover: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "raftinel_failover_last_duration_seconds",
-			Help: "Last failover: from its start (+try-failover) to +failover-end, as seen by this node.",
-		}, []string{"master"}),
-		probe: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "raftinel_probe_latency_seconds",
-			Help:    "Round trip of the PINGs that probe Redis instances.",
-			Buckets: latencyBuckets,
-		}),
+		started: newVec(desc{"raftinel_failovers_started_total",
+			"Failover attempts committed (+try-failover), including those that found no good replica."}, "master"),
+		succeeded: newVec(desc{"raftinel_failovers_succeeded_total",
+			"Failovers that ended (+failover-end)."}, "master"),
+		aborted: newVec(desc{"raftinel_failovers_aborted_total",
+			"Failovers aborted before the switch (-failover-abort-<reason>)."}, "master", "reason"),
+		lastSwitch: newVec(desc{"raftinel_failover_last_switch_seconds",
+			"Last failover: from its start (+try-failover) to +switch-master, as seen by this node."}, "master"),
+		lastFailover: newVec(desc{"raftinel_failover_last_duration_seconds",
+			"Last failover: from its start (+try-failover) to +failover-end, as seen by this node."}, "master"),
+		probe: newHistogram(latencyBuckets),
 		tryAt: map[string]time.Time{},
 		now:   time.Now,
 	}
@@ -66,26 +50,26 @@ func (m *Metrics) Event(channel, payload string) {
 	switch {
 	case channel == "+try-failover":
 		name := masterName(payload)
-		m.started.WithLabelValues(name).Inc()
+		m.started.add(1, name)
 		m.mu.Lock()
 		m.tryAt[name] = m.now()
 		m.mu.Unlock()
 	case channel == "+switch-master":
 		name, _, _ := strings.Cut(payload, " ")
 		if d, ok := m.since(name, false); ok {
-			m.lastSwitch.WithLabelValues(name).Set(d.Seconds())
+			m.lastSwitch.set(d.Seconds(), name)
 		}
 	case channel == "+failover-end":
 		// The duration first: a scrape that sees the count move must see
 		// the duration of the failover it counts.
 		name := masterName(payload)
 		if d, ok := m.since(name, true); ok {
-			m.lastFailover.WithLabelValues(name).Set(d.Seconds())
+			m.lastFailover.set(d.Seconds(), name)
 		}
-		m.succeeded.WithLabelValues(name).Inc()
+		m.succeeded.add(1, name)
 	case strings.HasPrefix(channel, "-failover-abort-"):
 		name := masterName(payload)
-		m.aborted.WithLabelValues(name, strings.TrimPrefix(channel, "-failover-abort-")).Inc()
+		m.aborted.add(1, name, strings.TrimPrefix(channel, "-failover-abort-"))
 		m.mu.Lock()
 		delete(m.tryAt, name)
 		m.mu.Unlock()
@@ -122,15 +106,17 @@ func (m *Metrics) ObservePing(rtt time.Duration) { m.probe.Observe(rtt.Seconds()
 // touch makes a master's counters exist (at 0) before its first failover,
 // so that rate() and alerts see them from the start.
 func (m *Metrics) touch(master string) {
-	m.started.WithLabelValues(master)
-	m.succeeded.WithLabelValues(master)
+	m.started.add(0, master)
+	m.succeeded.add(0, master)
 }
 
-func (m *Metrics) collect(ch chan<- prometheus.Metric) {
-	m.started.Collect(ch)
-	m.succeeded.Collect(ch)
-	m.aborted.Collect(ch)
-	m.lastSwitch.Collect(ch)
-	m.lastFailover.Collect(ch)
-	m.probe.Collect(ch)
+var descProbe = desc{"raftinel_probe_latency_seconds", "Round trip of the PINGs that probe Redis instances."}
+
+func (m *Metrics) write(e *exposition) {
+	m.started.write(e, "counter")
+	m.succeeded.write(e, "counter")
+	m.aborted.write(e, "counter")
+	m.lastSwitch.write(e, "gauge")
+	m.lastFailover.write(e, "gauge")
+	e.histogram(descProbe, m.probe)
 }

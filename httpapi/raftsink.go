@@ -4,7 +4,6 @@ import (
 	"sync"
 
 	metrics "github.com/hashicorp/go-metrics/compat"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // hashicorp/raft reports its timings to the process-wide go-metrics sink.
@@ -12,23 +11,19 @@ import (
 // time of an entry (raft.commitTime) and the FSM apply time (raft.fsm.apply).
 // The sink is process-wide, like go-metrics itself.
 type raftSink struct {
-	commit, apply prometheus.Histogram
+	commit, apply *histogram
 }
 
 var (
 	raftSinkOnce sync.Once
 	raftTimings  = &raftSink{
-		commit: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "raftinel_raft_commit_seconds",
-			Help:    "Leader: time from dispatching a log entry to its commit (hashicorp/raft raft.commitTime).",
-			Buckets: latencyBuckets,
-		}),
-		apply: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "raftinel_raft_fsm_apply_seconds",
-			Help:    "Time to apply one committed entry to the state (hashicorp/raft raft.fsm.apply).",
-			Buckets: latencyBuckets,
-		}),
+		commit: newHistogram(latencyBuckets),
+		apply:  newHistogram(latencyBuckets),
 	}
+	descRaftCommit = desc{"raftinel_raft_commit_seconds",
+		"Leader: time from dispatching a log entry to its commit (hashicorp/raft raft.commitTime)."}
+	descRaftApply = desc{"raftinel_raft_fsm_apply_seconds",
+		"Time to apply one committed entry to the state (hashicorp/raft raft.fsm.apply)."}
 	latencyBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}
 )
 
@@ -50,7 +45,7 @@ func (s *raftSink) AddSample(key []string, val float32) { s.AddSampleWithLabels(
 // AddSampleWithLabels receives timings in milliseconds (go-metrics' default
 // TimerGranularity).
 func (s *raftSink) AddSampleWithLabels(key []string, val float32, _ []metrics.Label) {
-	var h prometheus.Histogram
+	var h *histogram
 	switch {
 	case hasSuffix(key, "raft", "commitTime"):
 		h = s.commit
@@ -60,6 +55,11 @@ func (s *raftSink) AddSampleWithLabels(key []string, val float32, _ []metrics.La
 		return
 	}
 	h.Observe(float64(val) / 1000)
+}
+
+func (s *raftSink) write(e *exposition) {
+	e.histogram(descRaftCommit, s.commit)
+	e.histogram(descRaftApply, s.apply)
 }
 
 func (*raftSink) SetGauge([]string, float32)                               {}

@@ -5,6 +5,21 @@
 // JSON). It exists so that operators and orchestrators (Kubernetes probes,
 // Prometheus, dashboards) can watch raftinel without speaking RESP. It
 // reads the node through the small Source interface and decides nothing.
+//
+// /metrics is the Prometheus text format 0.0.4 written by hand (expo.go),
+// not by the Prometheus client library, which with protobuf was about 2 MB
+// of an idle node's RSS (issue 16). It serves the same raftinel_* families
+// as before, and of the Go runtime and process metrics the library's
+// default collectors exported the same names, types and help texts,
+// except:
+//   - process_network_receive_bytes_total and
+//     process_network_transmit_bytes_total are gone: they were the network
+//     namespace's counters (/proc/self/net/netstat), not the process's;
+//   - go_gc_duration_seconds' quantiles are over the last pauses the
+//     runtime keeps (debug.ReadGCStats, up to 256);
+//   - only the text format is served: no protobuf or OpenMetrics
+//     negotiation, no gzip (Prometheus scrapes text without either);
+//   - process_* are served on Linux only (read from /proc).
 package httpapi
 
 import (
@@ -16,9 +31,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 )
 
@@ -33,6 +45,7 @@ type Source interface {
 // Server serves the endpoints on one or more listeners.
 type Server struct {
 	src Source
+	met *Metrics
 	log *zap.Logger
 	srv *http.Server
 
@@ -49,12 +62,9 @@ func New(src Source, met *Metrics, log *zap.Logger) *Server {
 		log = zap.NewNop()
 	}
 	installRaftSink()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collector{src: src, met: met}, raftTimings.commit, raftTimings.apply,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s := &Server{src: src, log: log}
+	s := &Server{src: src, met: met, log: log}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /metrics", s.metrics)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { text(w, http.StatusOK, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /v1/status", s.status)
@@ -94,6 +104,20 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	return err
+}
+
+// metrics writes the Prometheus text exposition (format 0.0.4) of this
+// node's metrics, raft timings, Go runtime and process metrics.
+func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
+	e := newExposition()
+	collector{src: s.src, met: s.met}.write(e)
+	raftTimings.write(e)
+	writeGoRuntime(e)
+	writeProcess(e)
+	w.Header().Set("Content-Type", contentType)
+	if err := e.writeTo(w); err != nil {
+		s.log.Debug("writing metrics failed", zap.Error(err))
+	}
 }
 
 func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {

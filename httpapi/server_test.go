@@ -170,7 +170,7 @@ func TestFailoverEndSetsDurationBeforeCount(t *testing.T) {
 	var countSeenAtClockRead float64 = -1
 	met.now = func() time.Time {
 		if ending {
-			countSeenAtClockRead = value(met.succeeded.WithLabelValues("m1"))
+			countSeenAtClockRead = met.succeeded.get("m1")
 		}
 		return now
 	}
@@ -181,10 +181,10 @@ func TestFailoverEndSetsDurationBeforeCount(t *testing.T) {
 	if countSeenAtClockRead != 0 {
 		t.Fatalf("the success was counted (%v) before its duration was measured", countSeenAtClockRead)
 	}
-	if got := value(met.lastFailover.WithLabelValues("m1")); got != 0.04 {
+	if got := met.lastFailover.get("m1"); got != 0.04 {
 		t.Fatalf("last duration %v, want 0.04", got)
 	}
-	if got := value(met.succeeded.WithLabelValues("m1")); got != 1 {
+	if got := met.succeeded.get("m1"); got != 1 {
 		t.Fatalf("succeeded %v, want 1", got)
 	}
 }

@@ -10,14 +10,19 @@ import (
 
 // notInServer are the packages the server binary (cmd/raftinel) must not
 // link: the demo and the test and bench support it drives, and go-redis
-// they bring. Each is code a running node never calls, and code is RSS:
-// the demo alone cost an idle node about 1 MB (issue 16, docs/benchmarks.md).
+// they bring; and the Prometheus client library (httpapi writes the text
+// format itself). Each is code a running node never calls or can do
+// without, and code is RSS: the demo alone cost an idle node about 1 MB,
+// the Prometheus client (with protobuf) about 2 MB (issue 16,
+// docs/benchmarks.md).
 var notInServer = []string{
 	module + "demo",
 	module + "internal/bench",
 	module + "internal/harness",
 	module + "internal/redistest",
 	"github.com/redis/go-redis/v9",
+	"github.com/prometheus/client_golang",
+	"github.com/prometheus/client_model",
 }
 
 // serverDeps returns every raftinel package that cmd's non-test code links
