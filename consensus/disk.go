@@ -37,6 +37,32 @@ type disk struct {
 	id       [clusterIDLen]byte // cluster-id, zero when there is none
 }
 
+func damagedErr(path string, what any) error {
+	return fmt.Errorf("%w: %s: %v; move it away and restore it from a backup, or rejoin this node as a new member (docs/operations.md, \"Lost or damaged Raft state\")", ErrStateCorrupt, path, what)
+}
+
+func lockedErr(path, dir string) error {
+	return fmt.Errorf("%s is locked: another raftinel (or a process) uses dir %s", path, dir)
+}
+
+// CheckDisk checks dir's raft.db in a child process (diskcheck.go):
+// ErrStateCorrupt naming the file when it is damaged. Open does it unless
+// Options.DiskChecked says the caller already did; a node calls it before
+// it opens its ports, so that peers find the port closed (and retry at
+// once when it opens) rather than open and unserved while the check runs.
+func CheckDisk(dir string) error {
+	path := filepath.Join(dir, "raft.db")
+	var why errDamaged
+	switch err := checkApart(path); {
+	case errors.Is(err, errCheckLocked):
+		return lockedErr(path, dir)
+	case errors.As(err, &why):
+		return damagedErr(path, why)
+	default:
+		return err
+	}
+}
+
 // openDisk opens and checks dir's Raft state before Raft reads it:
 //
 //   - raft.db is checked by bbolt's consistency check and read end to end
@@ -50,11 +76,9 @@ type disk struct {
 //     state is gone (raft.db deleted or emptied) is refused: bootstrapping
 //     again from the config file would bring back the config's old view
 //     (its old master) over what the cluster has decided since.
-func openDisk(dir string, hl hclog.Logger) (d *disk, err error) {
+func openDisk(dir string, checked bool, hl hclog.Logger) (d *disk, err error) {
 	path := filepath.Join(dir, "raft.db")
-	damaged := func(what any) error {
-		return fmt.Errorf("%w: %s: %v; move it away and restore it from a backup, or rejoin this node as a new member (docs/operations.md, \"Lost or damaged Raft state\")", ErrStateCorrupt, path, what)
-	}
+	damaged := func(what any) error { return damagedErr(path, what) }
 	d = &disk{}
 	// Should the file change between the check and here, bbolt's panics
 	// on damaged pages (freelist, branch bounds) and faults (SIGBUS) on a
@@ -68,17 +92,11 @@ func openDisk(dir string, hl hclog.Logger) (d *disk, err error) {
 			d, err = nil, damaged(p)
 		}
 	}()
-	locked := func() error {
-		return fmt.Errorf("%s is locked: another raftinel (or a process) uses dir %s", path, dir)
-	}
-	var why errDamaged
-	switch err := checkApart(path); {
-	case errors.Is(err, errCheckLocked):
-		return nil, locked()
-	case errors.As(err, &why):
-		return nil, damaged(why)
-	case err != nil:
-		return nil, err
+	locked := func() error { return lockedErr(path, dir) }
+	if !checked {
+		if err := CheckDisk(dir); err != nil {
+			return nil, err
+		}
 	}
 	d.bolt, err = raftboltdb.New(raftboltdb.Options{Path: path, BoltOptions: &bbolt.Options{Timeout: lockTimeout}})
 	if errors.Is(err, bbolt.ErrTimeout) {

@@ -24,9 +24,11 @@ type Options struct {
 	MyID      string // this node's 40-hex id
 	Advertise string // announced Sentinel address = Raft server ID and address
 	Dir       string // raft.db and snapshots/
-	Peers     []string
-	Join      string
-	Secret    string // raft-secret: the key of the peer handshake
+	// DiskChecked: the caller ran CheckDisk(Dir) already.
+	DiskChecked bool
+	Peers       []string
+	Join        string
+	Secret      string // raft-secret: the key of the peer handshake
 	// Insecure (raft-insecure yes) lets a node without Secret serve and
 	// dial unauthenticated peer streams. Without either, the node is a
 	// single node that serves no peer stream at all.
@@ -111,7 +113,7 @@ func Open(o Options) (*Store, error) {
 	}
 	s := newStore(o)
 	hl := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Info, Output: zapWriter{s.log}})
-	d, err := openDisk(o.Dir, hl)
+	d, err := openDisk(o.Dir, o.DiskChecked, hl)
 	if err != nil {
 		return nil, err
 	}

@@ -155,13 +155,19 @@ func New(cfg *config.Config, log *zap.Logger, opts ...Option) (*Node, error) {
 	if err := n.setupTLS(&raftDial); err != nil {
 		return nil, err
 	}
+	// raft.db is checked before the ports open: while the check runs,
+	// peers find them closed and retry, instead of waiting on a
+	// connection nothing serves yet.
+	if err := consensus.CheckDisk(dir); err != nil {
+		return nil, err
+	}
 	lns, err := listenAll(cfg, n.tlsServer)
 	if err != nil {
 		return nil, err
 	}
 	n.mux = consensus.NewMuxWith(consensus.MuxOptions{MaxConns: cfg.MaxClients, Logger: n.log}, lns...)
 	n.store, err = consensus.Open(consensus.Options{
-		MyID: myID, Advertise: n.addr, Dir: dir, Peers: cfg.Raft.Peers, Join: cfg.Raft.Join,
+		MyID: myID, Advertise: n.addr, Dir: dir, DiskChecked: true, Peers: cfg.Raft.Peers, Join: cfg.Raft.Join,
 		BootstrapExpect: cfg.Raft.BootstrapExpect, IsRaftinel: n.isRaftinel,
 		Secret: cfg.Raft.Secret, Insecure: cfg.Raft.Insecure, OnHalt: n.haltApply, Admit: n.admit,
 		HeartbeatTimeout: cfg.Raft.HeartbeatTimeout, ElectionTimeout: cfg.Raft.ElectionTimeout,
