@@ -68,13 +68,48 @@ func (c heldConn) Write(b []byte) (int, error) {
 // leadership did move, and a shutting-down leader must say so rather than
 // warn that it failed (TestOpsSigtermLeaderHandsOver saw this under load).
 func TestTransferThatRaftTimesOutButLandsIsASuccess(t *testing.T) {
-	// The leader learns of the target's new term from a reply on its
-	// own streams (a heartbeat's) or from the target's vote request on
-	// the target's streams: both held back past raft's deadline, raft
-	// gives up before the target wins. Wide margins, so that a loaded
-	// machine (-race) still fits: raft gives up at 500 ms, the hold ends
-	// at 800 ms, the grace at 1.5 s.
-	const held = 800 * time.Millisecond
+	// An attempt whose target did not win even within the grace (a
+	// machine too loaded for the timings below) says nothing either way:
+	// it is run again, at most three times in all.
+	for attempt := 1; attempt <= 3; attempt++ {
+		l, start, err := heldTransfer(t)
+		if err == nil {
+			if l.store.IsLeader() {
+				t.Fatal("the old leader still leads")
+			}
+			t.Logf("leadership moved after %v", time.Since(start).Round(time.Millisecond))
+			return
+		}
+		// Failed: did leadership move within the grace all the same?
+		grace := (1 + transferGrace) * l.store.raft.ReloadableConfig().ElectionTimeout
+		moved, ok := time.Duration(0), false
+		for end := time.Now().Add(5 * time.Second); !ok && time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+			moved = time.Since(start)
+			la := l.store.LeaderAddr()
+			ok = !l.store.IsLeader() && la != "" && la != l.addr
+		}
+		if !ok {
+			t.Logf("attempt %d inconclusive: leadership did not move (%v)", attempt, err)
+			continue
+		}
+		if moved <= grace {
+			t.Fatalf("transfer failed after %v (%v) although leadership moved after %v, within the grace (%v)", time.Since(start), err, moved, grace)
+		}
+		t.Logf("attempt %d inconclusive: leadership moved only after %v, past the grace (%v)", attempt, moved, grace)
+	}
+	t.Fatal("no attempt of three could tell: the target never won within the grace")
+}
+
+// heldTransfer starts a 3-node cluster and transfers leadership to a
+// follower whose election is held back past raft's deadline, but not past
+// the grace. The leader learns of the target's new term from a reply on
+// its own streams (a heartbeat's) or from the target's vote request on
+// the target's streams: both are held back, as when the machine stalls
+// the target's process. Wide margins, so that a loaded machine (-race)
+// still fits: raft gives up at 500 ms, the hold ends at 650 ms, the grace
+// at 1.5 s.
+func heldTransfer(t *testing.T) (l *testNode, start time.Time, err error) {
+	const held = 650 * time.Millisecond
 	holds := make([]hold, 3)
 	nodes := newCluster(t, 3, func(i int, o *Options) {
 		o.HeartbeatTimeout, o.ElectionTimeout, o.LeaderLeaseTimeout = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond
@@ -88,7 +123,6 @@ func TestTransferThatRaftTimesOutButLandsIsASuccess(t *testing.T) {
 	})
 	// Every node has the whole log (the leader's first entries included):
 	// the transfer starts from a caught-up target.
-	var l *testNode
 	redistest.WaitFor(t, 10*time.Second, "an entry applied through the leader", func() bool {
 		l = leaderOf(t, nodes)
 		_, err := l.store.Apply(context.Background(), monitorCmd("m0", 7000))
@@ -114,9 +148,8 @@ func TestTransferThatRaftTimesOutButLandsIsASuccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The target's first write on its own streams as a candidate is its
-	// first vote request: from then on, for the hold, the leader hears nothing from
-	// it (not its votes, not its replies with the new term), as when the
-	// machine stalls the target's process.
+	// first vote request: from then on, for the hold, the leader hears
+	// nothing from it (not its votes, not its replies with the new term).
 	var lh, th *hold
 	for i, n := range nodes {
 		switch n {
@@ -141,18 +174,14 @@ func TestTransferThatRaftTimesOutButLandsIsASuccess(t *testing.T) {
 		return true
 	}
 	th.mu.Unlock()
-	start := time.Now()
-	err := l.store.transfer(l.store.raft.LeadershipTransferToServer(raft.ServerID(target.addr), raft.ServerAddress(target.addr)))
+	start = time.Now()
+	err = l.store.transfer(l.store.raft.LeadershipTransferToServer(raft.ServerID(target.addr), raft.ServerAddress(target.addr)))
 	if err != nil {
 		for _, n := range nodes {
 			t.Logf("%s leads=%v term=%d knows=%s target=%v", n.addr, n.store.IsLeader(), n.store.Term(), n.store.LeaderAddr(), n == target)
 		}
-		t.Fatalf("transfer after %v: %v", time.Since(start), err)
 	}
-	if l.store.IsLeader() {
-		t.Fatal("the old leader still leads")
-	}
-	t.Logf("leadership moved after %v", time.Since(start).Round(time.Millisecond))
+	return l, start, err
 }
 
 // Replication never uses raft's pipeline (see noPipeline): with it, the
