@@ -506,8 +506,8 @@ func (s *Store) transfer(f raft.Future) error {
 // waits, after raft gave up on a transfer, for another node to lead.
 const transferGrace = 2
 
-// awaitLeaderMoved waits, at most d, until another node is the known
-// leader.
+// awaitLeaderMoved waits, at most d (polling like AwaitFresh), until
+// another node is the known leader; false if the store closes first.
 func (s *Store) awaitLeaderMoved(d time.Duration) bool {
 	moved := func() bool {
 		l := s.LeaderAddr()
@@ -518,7 +518,11 @@ func (s *Store) awaitLeaderMoved(d time.Duration) bool {
 		if time.Now().After(deadline) {
 			return false
 		}
-		time.Sleep(5 * time.Millisecond)
+		select {
+		case <-s.done:
+			return false
+		case <-time.After(freshPoll):
+		}
 	}
 	return true
 }
