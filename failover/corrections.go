@@ -2,6 +2,8 @@ package failover
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/raftinel/raftinel/model"
@@ -68,8 +70,27 @@ func (e *Engine) witness(ctx context.Context, m *model.Master) bool {
 			return true
 		}
 	}
+	if !m.ODown {
+		// the verdict is about to become ODOWN: say on what evidence
+		e.log.Info("odown confirmed: no replica vouches", zap.String("master", m.Name),
+			zap.Duration("since_quorum", now.Sub(since)), zap.String("samples", e.describeSamples(m, now)))
+	}
 	delete(e.vetoed, m.Name)
 	return false
+}
+
+// describeSamples renders the witness pair of every replica of m, for the
+// log line of an ODOWN verdict. Caller holds e.mu.
+func (e *Engine) describeSamples(m *model.Master, now time.Time) string {
+	var b strings.Builder
+	for i, r := range m.Replicas {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		prev, cur := Pair(e.samples[r.String()])
+		fmt.Fprintf(&b, "%s prev=%s cur=%s", r, prev.describe(now), cur.describe(now))
+	}
+	return b.String()
 }
 
 // maybeStart starts an automatic failover of an ODOWN master.

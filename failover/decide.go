@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/raftinel/raftinel/model"
@@ -34,6 +35,15 @@ type Sample struct {
 	LinkUp     bool
 	LastIOSec  int64
 	Offset     int64
+}
+
+// describe renders s for a log line, its age relative to now.
+func (s Sample) describe(now time.Time) string {
+	if s.At.IsZero() {
+		return "none"
+	}
+	return fmt.Sprintf("{age=%s role=%s master=%s:%d link=%t last_io=%d offset=%d}",
+		now.Sub(s.At).Round(time.Millisecond), s.Role, s.MasterHost, s.MasterPort, s.LinkUp, s.LastIOSec, s.Offset)
 }
 
 // SampleOf extracts a witness sample from a view.

@@ -235,6 +235,11 @@ func (r *Redis) Running() bool { return r.proc.pid() != 0 && !r.proc.exited() }
 // Do sends one command over a fresh connection (see Do).
 func (r *Redis) Do(args ...string) (string, error) { return DoAuth(r.Addr(), r.Password, args...) }
 
+// DoSeq sends cmds over one connection (see DoSeq).
+func (r *Redis) DoSeq(cmds ...[]string) ([]string, error) {
+	return DoSeq(r.Addr(), r.Password, cmds...)
+}
+
 // Ping returns nil when the server answers PONG.
 func (r *Redis) Ping() error {
 	s, err := r.Do("PING")

@@ -18,25 +18,45 @@ func Do(addr string, args ...string) (string, error) { return DoAuth(addr, "", a
 // DoAuth is Do on a connection that first sends AUTH pass (when pass is
 // not empty).
 func DoAuth(addr, pass string, args ...string) (string, error) {
-	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	replies, err := DoSeq(addr, pass, args)
 	if err != nil {
 		return "", err
+	}
+	return replies[0], nil
+}
+
+// DoSeq sends cmds one after another over one fresh connection (after AUTH
+// pass, when pass is not empty) and returns their replies, stopping at the
+// first error. Commands whose meaning depends on the connection need it:
+// WAIT waits only for the writes of its own client.
+func DoSeq(addr, pass string, cmds ...[]string) ([]string, error) {
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return nil, err
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 	r := bufio.NewReader(c)
 	if pass != "" {
 		if _, err := c.Write(Encode("AUTH", pass)); err != nil {
-			return "", err
+			return nil, err
 		}
 		if _, err := ReadReply(r); err != nil {
-			return "", fmt.Errorf("AUTH: %w", err)
+			return nil, fmt.Errorf("AUTH: %w", err)
 		}
 	}
-	if _, err := c.Write(Encode(args...)); err != nil {
-		return "", err
+	replies := make([]string, 0, len(cmds))
+	for _, args := range cmds {
+		if _, err := c.Write(Encode(args...)); err != nil {
+			return replies, err
+		}
+		s, err := ReadReply(r)
+		if err != nil {
+			return replies, err
+		}
+		replies = append(replies, s)
 	}
-	return ReadReply(r)
+	return replies, nil
 }
 
 // Encode renders a RESP command.

@@ -138,15 +138,16 @@ func StartSet(tb testing.TB, n int, opts ...Option) *Set {
 	}
 	if n > 0 {
 		// "link up" comes before a freshly synced replica acknowledges the
-		// stream (up to a second later); a master killed in between loses
-		// its writes whatever the sentinels do. Wait for an acknowledged
-		// write on every replica.
+		// stream (up to a second later); until then its master sends it
+		// nothing, so a master killed in between loses its writes
+		// whatever the sentinels do, and a replica witness sees no data
+		// flowing from a healthy master. Wait for an acknowledged write on
+		// every replica: SET and WAIT on one connection, as WAIT counts
+		// only its own client's writes (on a fresh connection it returns
+		// at once).
 		WaitFor(tb, 15*time.Second, "replicas acknowledge the stream", func() bool {
-			if _, err := m.Do("SET", "__redistest_warmup", "1"); err != nil {
-				return false
-			}
-			got, err := m.Do("WAIT", strconv.Itoa(n), "1000")
-			return err == nil && got == strconv.Itoa(n)
+			got, err := m.DoSeq([]string{"SET", "__redistest_warmup", "1"}, []string{"WAIT", strconv.Itoa(n), "1000"})
+			return err == nil && len(got) == 2 && got[1] == strconv.Itoa(n)
 		})
 	}
 	return set
