@@ -68,5 +68,12 @@ func (l *dialLimiter) Dial(ctx context.Context, network, addr string) (net.Conn,
 		}
 	}
 	defer func() { <-l.slots }()
+	if started, ok := ctx.Value(dialStartKey{}).(func()); ok {
+		started()
+	}
 	return l.dial(ctx, network, addr)
 }
+
+// dialStartKey is a context key: a func() in a dial's context is called
+// when the dial gets its slot (the pinger: probe.firstDialStarted).
+type dialStartKey struct{}

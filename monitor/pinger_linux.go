@@ -59,6 +59,7 @@ type probeEv struct {
 	timerAt  time.Time // ping deadline while a PING is out, else the next dial
 	lastDial time.Time
 	dialing  bool
+	dialed   bool // a dial was started
 	removed  bool
 	partial  []byte // a reply cut by a read
 	sendIdx  int    // index in sends, -1
@@ -87,6 +88,7 @@ func (pg *pinger) add(p *probe) {
 	if p.pendingSince.IsZero() {
 		p.pendingSince = time.Now() // counted from link creation, as the goroutine driver does
 	}
+	p.firstDialQueued = true
 	p.mu.Unlock()
 	pg.post(func() { pg.dial(p) })
 }
@@ -126,25 +128,41 @@ func (pg *pinger) run() {
 	events := make([]unix.EpollEvent, 128)
 	for {
 		n, err := pg.w.Wait(events, pg.next())
-		if err != nil {
-			pg.m.log.Error("pinger: epoll_wait failed, PINGs stop", zap.Error(err))
-			return
-		}
-		for i := 0; i < n; i++ {
-			fd := int(events[i].Fd)
-			if fd == pg.mb.FD() {
-				if !pg.mb.Run() {
-					pg.shutdown()
-					return
-				}
-				continue
+		for {
+			if err != nil {
+				pg.m.log.Error("pinger: epoll_wait failed, PINGs stop", zap.Error(err))
+				return
 			}
-			if p := pg.byFD[fd]; p != nil {
-				pg.readable(p)
+			if !pg.handle(events[:n]) {
+				pg.shutdown()
+				return
 			}
+			if n < len(events) {
+				break
+			}
+			// More sockets may be ready than events holds: read their
+			// replies before the deadlines are looked at.
+			n, err = rawio.PollNow(pg.epfd, events)
 		}
 		pg.due(time.Now())
 	}
+}
+
+// handle processes ready events; false when the mailbox is closed.
+func (pg *pinger) handle(events []unix.EpollEvent) bool {
+	for _, e := range events {
+		fd := int(e.Fd)
+		if fd == pg.mb.FD() {
+			if !pg.mb.Run() {
+				return false
+			}
+			continue
+		}
+		if p := pg.byFD[fd]; p != nil {
+			pg.readable(p)
+		}
+	}
+	return true
 }
 
 // next is when the next send or deadline is due (zero: none).
@@ -165,6 +183,15 @@ func (pg *pinger) due(now time.Time) {
 	for len(pg.timers) > 0 && !pg.timers[0].ev.timerAt.After(now) {
 		p := pg.timers[0]
 		pg.timers.remove(p, false)
+		if p.ev.stage != stageNone && p.ev.fd >= 0 {
+			// The reply may be waiting in the socket, unread because the
+			// pinger was busy (thousands of dials and replies at once):
+			// that is no timeout. Dropping such connections closed them
+			// with the reply unread (a reset each), and the reconnects
+			// kept the pinger busier still: at 8000 probes it never
+			// caught up, and healthy instances flapped SDOWN.
+			pg.readable(p)
+		}
 		if p.ev.stage != stageNone && pg.m.dials.behind() {
 			// The reconnect would queue behind the dials already
 			// waiting (a node starting thousands of links, or a machine
@@ -323,8 +350,14 @@ func (pg *pinger) dial(p *probe) {
 	ev.dialing = true
 	ev.lastDial = time.Now()
 	s := p.set.Load()
+	ctx := pg.ctx
+	if !ev.dialed { // the first: its wait for a slot is no silence of the target
+		ctx = context.WithValue(ctx, dialStartKey{}, p.firstDialStarted)
+	}
+	ev.dialed = true
 	go func() {
-		fd, err := dialFD(pg.ctx, p.dial, s)
+		fd, err := dialFD(ctx, p.dial, s)
+		p.firstDialStarted() // if the dialer never said (no-op otherwise)
 		pg.post(func() { pg.dialed(p, s, fd, err) })
 	}()
 }

@@ -33,6 +33,10 @@ type probe struct {
 	lastPong     time.Time // last +PONG (clears the reboot state)
 	err          string    // why the last exchange was not a valid reply, "" if it was
 	lost         bool      // a connection failed; cleared by the next valid reply
+	// The first dial's wait for a slot (pinger only): until it starts, the
+	// target was never asked, and its silence is no evidence (checkSDown).
+	firstDialQueued bool
+	firstDialAt     time.Time
 }
 
 // probeOwner is told about AUTH outcomes and about the probe losing and
@@ -55,6 +59,8 @@ type probeState struct {
 	connected, inflight                       bool
 	pendingSince, lastOK, lastReply, lastPong time.Time
 	err                                       string
+	firstDialQueued                           bool
+	firstDialAt                               time.Time
 }
 
 func newProbe(s *linkSettings, dial dialFunc, own probeOwner) *probe {
@@ -69,8 +75,19 @@ func (p *probe) state() probeState {
 	return probeState{
 		connected: p.connected, inflight: p.inflight,
 		pendingSince: p.pendingSince, lastOK: p.lastOK, lastReply: p.lastReply, lastPong: p.lastPong,
-		err: p.err,
+		err: p.err, firstDialQueued: p.firstDialQueued, firstDialAt: p.firstDialAt,
 	}
+}
+
+// firstDialStarted records that the first dial got its slot (dials.go).
+func (p *probe) firstDialStarted() {
+	p.mu.Lock()
+	if p.firstDialQueued {
+		p.firstDialQueued = false
+		p.firstDialAt = time.Now()
+		p.own.changed(p.firstDialAt.Add(p.set.Load().downAfter))
+	}
+	p.mu.Unlock()
 }
 
 // update installs new settings; a change of address, auth or rename map

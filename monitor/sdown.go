@@ -126,6 +126,14 @@ func SDownDeadline(now time.Time, in *SDownInput) time.Time {
 func (in *instance) checkSDown(now time.Time) {
 	notBefore := in.m.tilt.notBefore(now)
 	ps := in.probe.state()
+	if ps.lastReply.IsZero() { // never heard from: not asked before the first dial started
+		switch {
+		case ps.firstDialQueued:
+			notBefore = now
+		case ps.firstDialAt.After(notBefore):
+			notBefore = ps.firstDialAt
+		}
+	}
 	in.mu.Lock()
 	if in.stopped || in.created.IsZero() {
 		in.mu.Unlock()
