@@ -102,7 +102,7 @@ func (in *instance) roundTrip(ctx context.Context, deadline time.Time, n int, bu
 		l.c = c
 		l.up.Store(true)
 		l.seq.Add(1)
-		poke(in.wakeInfo) // INFO right after the command link connects
+		in.wakeInfo() // INFO right after the command link connects
 	}
 	c := l.c
 	pre := c.begin(s)
@@ -267,45 +267,4 @@ func (in *instance) refresh(ctx context.Context) (view.Instance, error) {
 	err = fmt.Errorf("monitor: unexpected INFO reply of type %T", rs[0])
 	in.setCmdErr(err.Error())
 	return in.view(), err
-}
-
-// infoLoop sends INFO at once after every (re)connect of the command link
-// and whenever the probe regains the target, then every infoPeriod; after a
-// link failure it retries at the reconnect interval. It also keeps the
-// command link up.
-func (in *instance) infoLoop(ctx context.Context) {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	defer func() {
-		in.cmd.mu.Lock()
-		in.cmd.drop()
-		in.cmd.mu.Unlock()
-	}()
-	var last time.Time
-	var seen uint64
-	linkFailed := false
-	for ctx.Err() == nil {
-		// Due now: first INFO, command link (re)connected, or the probe
-		// regained the target. Due at the reconnect interval: the link
-		// failed. Due now if the link is believed up but the probe lost the
-		// target (find out whether the link is dead). Else the INFO period.
-		back, suspect := in.back.Swap(false), in.suspect.Swap(false)
-		if !last.IsZero() && in.cmd.seq.Load() == seen && !back && !(suspect && !linkFailed) {
-			wait := in.infoPeriod()
-			if linkFailed {
-				wait = min(wait, in.settings().reconnect)
-			}
-			if due := last.Add(wait); time.Now().Before(due) {
-				if !sleepUntil(ctx, t, due, in.wakeInfo) {
-					return
-				}
-				continue
-			}
-		}
-		last = time.Now()
-		_, err := in.refresh(ctx)
-		seen = in.cmd.seq.Load()
-		var re RedisError
-		linkFailed = err != nil && !errors.As(err, &re)
-	}
 }

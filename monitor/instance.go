@@ -16,22 +16,21 @@ import (
 type instKey struct{ master, addr string }
 
 // instance is one monitored Redis instance: a probe (PING only) and a
-// command link (INFO, Do, Transaction), each driven by at most one
-// goroutine.
+// command link (INFO, Do, Transaction). The pinger (or a goroutine of its
+// own) drives the probe; the INFO scheduler sends its periodic INFO.
 type instance struct {
 	m     *Monitor
 	key   instKey
 	probe *probe
 	cmd   cmdLink
 
-	fast     atomic.Bool   // SetFastInfo for this master
-	suspect  atomic.Bool   // the probe lost the target: check the command link now
-	back     atomic.Bool   // the probe regained the target: INFO now
-	wakeInfo chan struct{} // command link reconnected / fast mode / settings changed
-	queued   atomic.Bool   // in the SDOWN scheduler's dirty list
-	sdown    atomic.Bool   // mirror of v.SDown for changed()
-	cancel   context.CancelFunc
-	done     chan struct{} // closed when both goroutines have returned
+	fast    atomic.Bool // SetFastInfo for this master
+	suspect atomic.Bool // the probe lost the target: check the command link now
+	back    atomic.Bool // the probe regained the target: INFO now
+	queued  atomic.Bool // in the SDOWN scheduler's dirty list
+	sdown   atomic.Bool // mirror of v.SDown for changed()
+	cancel  context.CancelFunc
+	info    infoState // the INFO scheduler's, under its lock (infosched.go)
 
 	mu        sync.Mutex
 	t         view.Target
@@ -49,12 +48,11 @@ type instance struct {
 
 func newInstance(m *Monitor, t view.Target) *instance {
 	in := &instance{
-		m:        m,
-		key:      instKey{t.Master, t.Addr},
-		t:        t,
-		wakeInfo: make(chan struct{}, 1),
-		done:     make(chan struct{}),
-		heapIdx:  -1,
+		m:       m,
+		key:     instKey{t.Master, t.Addr},
+		t:       t,
+		heapIdx: -1,
+		info:    infoState{idx: -1},
 	}
 	in.v = view.Instance{Addr: t.Addr, MasterLastIOSec: -1, SlavePriority: 100, ReplicaAnnounced: true}
 	s := m.targetSettings(t)
@@ -65,30 +63,25 @@ func newInstance(m *Monitor, t view.Target) *instance {
 
 func (in *instance) settings() *linkSettings { return in.cmd.set.Load() }
 
-// start launches the probe and INFO goroutines under ctx.
+// start starts the probe under ctx and queues the first INFO.
 func (in *instance) start(ctx context.Context, wg *sync.WaitGroup) {
 	ctx, in.cancel = context.WithCancel(ctx)
 	in.mu.Lock()
 	in.created = time.Now()
 	in.mu.Unlock()
 	in.changedNow()
-	var left atomic.Int32
-	left.Store(2)
-	exit := func() {
-		if left.Add(-1) == 0 {
-			close(in.done)
-			wg.Done()
-		}
+	in.wakeInfo()
+	if pg := in.m.pinger; pg != nil {
+		pg.add(in.probe) // the pinger drives the probe: no goroutine of its own
+		return
 	}
 	wg.Add(1)
-	if pg := in.m.pinger; pg != nil {
-		pg.add(in.probe)
-		exit() // the pinger drives the probe: no goroutine of its own
-	} else {
-		go func() { defer exit(); in.probe.run(ctx) }()
-	}
-	go func() { defer exit(); in.infoLoop(ctx) }()
+	go func() { defer wg.Done(); in.probe.run(ctx) }()
 }
+
+// wakeInfo re-plans the next INFO: the command link reconnected, the
+// period or the probe's state changed.
+func (in *instance) wakeInfo() { in.m.info.wake(in) }
 
 // stop ends both links; it does not wait (see done).
 func (in *instance) stop() {
@@ -96,6 +89,7 @@ func (in *instance) stop() {
 	in.stopped = true
 	in.mu.Unlock()
 	in.changedNow() // the scheduler drops it
+	in.m.info.remove(in)
 	if in.cancel != nil {
 		in.cancel()
 	}
@@ -118,7 +112,7 @@ func (in *instance) update(t view.Target) {
 	if old := in.cmd.set.Swap(s); old.connKey != s.connKey {
 		in.cmd.conn.kick()
 	}
-	poke(in.wakeInfo)
+	in.wakeInfo()
 }
 
 func (in *instance) target() view.Target {
@@ -210,18 +204,18 @@ func (in *instance) changed(hint time.Time) {
 func (in *instance) changedNow() { in.m.sched.markDirty(in, 0) }
 
 // probeLost implements probeOwner: the command link is probably dead too;
-// the INFO loop checks it now (marking the instance disconnected) instead of
+// the INFO scheduler checks it now (marking the instance disconnected) instead of
 // at the next INFO period.
 func (in *instance) probeLost() {
 	in.suspect.Store(true)
-	poke(in.wakeInfo)
+	in.wakeInfo()
 }
 
 // probeRecovered implements probeOwner: the target answers again, maybe
 // after a restart; INFO now, so a new run id or role is seen at once.
 func (in *instance) probeRecovered() {
 	in.back.Store(true)
-	poke(in.wakeInfo)
+	in.wakeInfo()
 }
 
 // setCmdErr records a command-link failure ("" clears it), logged once per
@@ -266,7 +260,7 @@ func (in *instance) applyInfo(text string, now time.Time) view.Instance {
 	periodChanged := urgent || in.v.MasterLinkUp != oldLink
 	in.mu.Unlock()
 	if periodChanged {
-		poke(in.wakeInfo) // the INFO loop recomputes its period
+		in.wakeInfo() // the INFO scheduler recomputes its period
 	}
 	if urgent {
 		in.changedNow()

@@ -35,17 +35,33 @@ func TestNoGoroutineLeak(t *testing.T) {
 	}
 	full := runtime.NumGoroutine()
 	t.Logf("goroutines: %d before, %d with 6 instances and 1 peer", base, full)
-	// Per instance: the INFO loop and, without the pinger, the probe; per
-	// peer, a probe goroutine without the pinger; Run; slack.
-	perInst, fixed := 2, 1+1+2
+	// Per instance, without the pinger, a probe goroutine (INFO has one
+	// scheduler for all); per peer, a probe goroutine without the pinger;
+	// Run, TILT, INFO scheduler; slack.
+	perInst, fixed := 1, 1+1+1+2
 	if m.pinger != nil {
-		perInst, fixed = 1, 1+1+2
+		perInst = 0
 	}
 	if full-base > 6*perInst+fixed {
 		t.Fatalf("%d goroutines for 6 instances and a peer", full-base)
 	}
+	m.mu.Lock()
+	var gone []*instance
+	for k, in := range m.insts {
+		if k.master == "b" {
+			gone = append(gone, in)
+		}
+	}
+	m.mu.Unlock()
 	m.SetTargets(ts) // drop master name "b"
 	redistest.WaitFor(t, 3*time.Second, "links of b stopped", func() bool {
+		m.info.mu.Lock()
+		defer m.info.mu.Unlock()
+		for _, in := range gone {
+			if !in.info.stopped || in.info.idx >= 0 || in.info.busy {
+				return false
+			}
+		}
 		return runtime.NumGoroutine() <= full-3*perInst
 	})
 	if _, ok := m.Instance("b", ts[0].Addr); ok {

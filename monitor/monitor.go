@@ -37,6 +37,7 @@ type Monitor struct {
 	closed bool            // Run has returned
 	wg     sync.WaitGroup  // link goroutines
 	sched  *sdownSched
+	info   *infoSched   // every instance's periodic INFO (infosched.go)
 	pinger *pinger      // drives every probe when the monitor owns its sockets (pinger_linux.go)
 	dials  *dialLimiter // every dial of the monitor's links (dials.go)
 	tilt   tiltState    // stall detector and TILT mode (tilt.go)
@@ -59,6 +60,7 @@ func New(cfg Config, rep Reporter, log *zap.Logger) *Monitor {
 		fast:  map[string]bool{},
 	}
 	m.sched = newSched(m.cfg.SDownCheckPeriod)
+	m.info = newInfoSched(infoAtOnce)
 	m.tilt.base = time.Now()
 	m.dials = newDialLimiter(m.cfg.Dial, maxDials)
 	m.cfg.Dial = m.dials.Dial
@@ -89,8 +91,9 @@ func (m *Monitor) Run(ctx context.Context) error {
 	for _, p := range m.peers {
 		p.start(ctx, &m.wg)
 	}
-	m.wg.Add(1)
+	m.wg.Add(2)
 	go func() { defer m.wg.Done(); m.runTilt(ctx) }()
+	go func() { defer m.wg.Done(); m.info.run(ctx) }()
 	m.mu.Unlock()
 
 	m.sched.run(ctx)
@@ -274,7 +277,7 @@ func (m *Monitor) SetInfoPeriod(d time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, in := range m.insts {
-		poke(in.wakeInfo) // re-plan the next INFO with the new period
+		in.wakeInfo() // re-plan the next INFO with the new period
 	}
 }
 
@@ -313,7 +316,7 @@ func (m *Monitor) SetFastInfo(master string, on bool) {
 	}
 	for k, in := range m.insts {
 		if k.master == master && in.fast.Swap(on) != on {
-			poke(in.wakeInfo)
+			in.wakeInfo()
 		}
 	}
 }
