@@ -111,6 +111,8 @@ func (e *Engine) maybeStart(ctx context.Context, m *model.Master) {
 		return
 	}
 	cand, refusals := e.selectCandidate(ctx, m)
+	e.startMu.Lock() // concurrent starts of other masters would claim the same epoch
+	defer e.startMu.Unlock()
 	var epoch uint64
 	e.c.Read(func(s *model.State) { epoch = s.CurrentEpoch + 1 })
 	cmd := &model.FailoverStart{Master: m.Name, Epoch: epoch}
