@@ -126,43 +126,6 @@ func (s *Store) toLeader(ctx context.Context, req *rpcRequest, local func() (*rp
 	}
 }
 
-func (s *Store) applyLocal(e model.Entry) (model.Result, error) {
-	// An entry of a later version than some member reads would stop that
-	// member (docs/operations.md): the leader, whose state is the latest
-	// committed, does not commit it yet.
-	if v := max(e.Head().V, model.Version(e)); v > 1 {
-		// A leader just elected may not have applied every committed entry
-		// yet (a member's registration among them): read the members'
-		// versions only after a barrier.
-		if err := s.raft.Barrier(s.applyTimeout).Error(); err != nil {
-			if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {
-				return model.Result{}, model.ErrNotLeader
-			}
-			return model.Result{}, fmt.Errorf("%w: %v", model.ErrTimeout, err)
-		}
-		if cv := s.ClusterLogVersion(); v > cv {
-			return model.Result{}, fmt.Errorf("%w: entry version %d, the cluster reads up to %d", model.ErrLogVersion, v, cv)
-		}
-	}
-	data, err := model.Encode(e)
-	if err != nil {
-		return model.Result{}, err
-	}
-	f := s.raft.Apply(data, s.applyTimeout)
-	if err := f.Error(); err != nil {
-		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {
-			return model.Result{}, model.ErrNotLeader
-		}
-		return model.Result{}, fmt.Errorf("%w: %v", model.ErrTimeout, err)
-	}
-	s.pushCommit()
-	r, _ := f.Response().(*applyResponse)
-	if r == nil {
-		return model.Result{Index: f.Index()}, nil
-	}
-	return r.res, r.err
-}
-
 // pushCommit makes followers learn the new commit index now. hashicorp/raft
 // tells followers the commit index only with the next AppendEntries, which
 // an idle leader sends every raft-commit-timeout; a short commit timeout

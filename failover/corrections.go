@@ -111,11 +111,7 @@ func (e *Engine) maybeStart(ctx context.Context, m *model.Master) {
 		return
 	}
 	cand, refusals := e.selectCandidate(ctx, m)
-	e.startMu.Lock() // concurrent starts of other masters would claim the same epoch
-	defer e.startMu.Unlock()
-	var epoch uint64
-	e.c.Read(func(s *model.State) { epoch = s.CurrentEpoch + 1 })
-	cmd := &model.FailoverStart{Master: m.Name, Epoch: epoch}
+	cmd := &model.FailoverStart{Master: m.Name}
 	if cand != nil {
 		cmd.Candidate = cand.Addr
 		cmd.RunID = cand.View.RunID
@@ -123,8 +119,12 @@ func (e *Engine) maybeStart(ctx context.Context, m *model.Master) {
 		cmd.Reason = RefusalText(refusals)
 		e.log.Warn("failover refused: no good replica", zap.String("master", m.Name), zap.String("reasons", cmd.Reason))
 	}
-	if e.propose(ctx, cmd) && cand != nil {
-		e.log.Info("failover started", zap.String("master", m.Name), zap.Uint64("epoch", epoch), zap.String("candidate", cand.Addr.String()))
+	if err := e.commitStart(ctx, cmd); err != nil {
+		e.proposalFailed(cmd, err)
+		return
+	}
+	if cand != nil {
+		e.log.Info("failover started", zap.String("master", m.Name), zap.Uint64("epoch", cmd.Epoch), zap.String("candidate", cand.Addr.String()))
 		e.simulate(SimCrashAfterElection, "crash-after-election")
 		e.Wake()
 	}
@@ -236,12 +236,10 @@ func (e *Engine) Manual(ctx context.Context, name string) error {
 		return model.ErrNotLeader
 	}
 	var m *model.Master
-	var epoch uint64
 	e.c.Read(func(s *model.State) {
 		if mm := s.Masters[name]; mm != nil {
 			m = mm.Clone()
 		}
-		epoch = s.CurrentEpoch + 1
 	})
 	if m == nil {
 		return model.ErrNoSuchMaster
@@ -254,12 +252,11 @@ func (e *Engine) Manual(ctx context.Context, name string) error {
 		e.log.Warn("manual failover refused: no good replica", zap.String("master", name), zap.String("reasons", RefusalText(refusals)))
 		return model.ErrNoGoodSlave
 	}
-	cmd := &model.FailoverStart{Header: model.Header{Node: e.cfg.MyID, AtMs: time.Now().UnixMilli()},
-		Master: name, Epoch: epoch, Forced: true, Candidate: cand.Addr, RunID: cand.View.RunID}
-	if _, err := e.c.Apply(ctx, cmd); err != nil {
+	cmd := &model.FailoverStart{Master: name, Forced: true, Candidate: cand.Addr, RunID: cand.View.RunID}
+	if err := e.commitStart(ctx, cmd); err != nil {
 		return err
 	}
-	e.log.Info("manual failover started", zap.String("master", name), zap.Uint64("epoch", epoch), zap.String("candidate", cand.Addr.String()))
+	e.log.Info("manual failover started", zap.String("master", name), zap.Uint64("epoch", cmd.Epoch), zap.String("candidate", cand.Addr.String()))
 	e.simulate(SimCrashAfterElection, "crash-after-election")
 	e.Wake()
 	return nil

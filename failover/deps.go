@@ -12,6 +12,9 @@ import (
 type Cluster interface {
 	Read(fn func(*model.State))
 	Apply(ctx context.Context, e model.Entry) (model.Result, error)
+	// ApplyBatch commits entries in their order, each accepted or refused
+	// on its own (leader only; starts.go).
+	ApplyBatch(ctx context.Context, es []model.Entry) ([]model.Result, []error)
 	IsLeader() bool
 	VerifyLeader() error
 	// Term is the current Raft term (guard.go: an action belongs to the

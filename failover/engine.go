@@ -60,7 +60,7 @@ type Engine struct {
 	log  *zap.Logger
 	wake chan struct{}
 
-	startMu sync.Mutex // one failover start at a time: each takes the next epoch
+	starts starter // failover starts, committed in batches (starts.go)
 
 	mu sync.Mutex // guards the leader-local memory below (Manual runs concurrently)
 	// Leader-local memory, forgotten when leadership is lost: everything
@@ -220,7 +220,8 @@ func (e *Engine) step(ctx context.Context) bool {
 // 1000 masters, a few dozen of them suspected after a start kept a killed
 // master's failover waiting for seconds. Each master's evaluation touches
 // only its own entries (the engine's maps are under mu), and failover
-// starts, which share the epoch counter, take it one at a time (startMu).
+// starts, which share the epoch counter, are committed in batches
+// (starts.go).
 const evaluateAtOnce = 16
 
 // evaluate handles one master; true when it needs the fast tick.
@@ -289,16 +290,21 @@ func (e *Engine) propose(ctx context.Context, cmd model.Entry) bool {
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if _, err := e.c.Apply(cctx, cmd); err != nil {
-		if errors.Is(err, model.ErrEpochMismatch) {
-			// The fence did its job: a proposal of an earlier epoch (this
-			// engine's own retry racing a newer failover) changes nothing.
-			e.log.Debug("proposal fenced", zap.String("master", model.MasterOf(cmd)), zap.String("op", string(cmd.Op())), zap.Uint64("epoch", model.EpochOf(cmd)), zap.Error(err))
-		} else {
-			e.log.Warn("proposal failed", zap.String("master", model.MasterOf(cmd)), zap.String("op", string(cmd.Op())), zap.Uint64("epoch", model.EpochOf(cmd)), zap.Error(err))
-		}
+		e.proposalFailed(cmd, err)
 		return false
 	}
 	return true
+}
+
+// proposalFailed logs a proposal the log did not commit.
+func (e *Engine) proposalFailed(cmd model.Entry, err error) {
+	if errors.Is(err, model.ErrEpochMismatch) {
+		// The fence did its job: a proposal of an earlier epoch (this
+		// engine's own retry racing a newer failover) changes nothing.
+		e.log.Debug("proposal fenced", zap.String("master", model.MasterOf(cmd)), zap.String("op", string(cmd.Op())), zap.Uint64("epoch", model.EpochOf(cmd)), zap.Error(err))
+		return
+	}
+	e.log.Warn("proposal failed", zap.String("master", model.MasterOf(cmd)), zap.String("op", string(cmd.Op())), zap.Uint64("epoch", model.EpochOf(cmd)), zap.Error(err))
 }
 
 // rateLimited reports whether key acted within d, and records now if not.

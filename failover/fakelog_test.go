@@ -24,6 +24,10 @@ type fakeLog struct {
 	voters    []string
 	applied   []model.Entry // committed entries, in order
 	refused   []model.Entry // entries the fake log refused
+	batches   [][]model.Entry
+	// beforeBatch, when set, runs at the start of every ApplyBatch
+	// (without the log's lock held).
+	beforeBatch func(es []model.Entry)
 }
 
 func newFakeLog(st *model.State, voters ...string) *fakeLog {
@@ -42,6 +46,22 @@ func (l *fakeLog) Apply(_ context.Context, cmd model.Entry) (model.Result, error
 	}
 	l.applied = append(l.applied, cmd)
 	return model.Result{Index: uint64(len(l.applied))}, nil
+}
+
+// ApplyBatch applies es in order, each on its own, as consensus.Store's
+// does on the leader.
+func (l *fakeLog) ApplyBatch(ctx context.Context, es []model.Entry) ([]model.Result, []error) {
+	if l.beforeBatch != nil {
+		l.beforeBatch(es)
+	}
+	l.mu.Lock()
+	l.batches = append(l.batches, es)
+	l.mu.Unlock()
+	res, errs := make([]model.Result, len(es)), make([]error, len(es))
+	for i, e := range es {
+		res[i], errs[i] = l.Apply(ctx, e)
+	}
+	return res, errs
 }
 func (l *fakeLog) IsLeader() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.leader }
 func (l *fakeLog) VerifyLeader() error {

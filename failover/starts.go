@@ -1,0 +1,92 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/raftinel/raftinel/model"
+)
+
+// Failover starts share one counter: a start commits only when it names
+// CurrentEpoch+1 (model's epoch fence), so two starts computed from the
+// same state cannot both commit. One at a time, each start waited for the
+// previous one's Raft round trip: ten masters killed at once failed over
+// one commit after another. The starter commits them in batches instead
+// (group commit): the first start to arrive commits alone; the starts that
+// arrive while it is in flight queue up and go together in the next batch,
+// numbered CurrentEpoch+1, +2, ... in one ApplyBatch, which keeps their
+// order in the log. No timer: a lone start waits for nothing.
+type starter struct {
+	mu       sync.Mutex
+	queue    []*startReq
+	flushing bool // a goroutine is committing batches
+}
+
+// startReq is one queued start and where its outcome goes.
+type startReq struct {
+	cmd  *model.FailoverStart
+	done chan error // buffered: the committer never blocks on it
+}
+
+// commitStart numbers cmd with the next free epoch and commits it, in a
+// batch with whatever other starts are waiting. The epoch it got is in
+// cmd.Epoch on return.
+func (e *Engine) commitStart(ctx context.Context, cmd *model.FailoverStart) error {
+	req := &startReq{cmd: cmd, done: make(chan error, 1)}
+	st := &e.starts
+	st.mu.Lock()
+	st.queue = append(st.queue, req)
+	if st.flushing {
+		// the committing goroutine takes it with its next batch
+		st.mu.Unlock()
+		return <-req.done
+	}
+	st.flushing = true
+	for len(st.queue) > 0 {
+		batch := st.queue
+		st.queue = nil
+		st.mu.Unlock()
+		e.commitStarts(ctx, batch)
+		st.mu.Lock()
+	}
+	st.flushing = false
+	st.mu.Unlock()
+	return <-req.done
+}
+
+// commitStarts commits batch, answering every request. Entries after a
+// refused one were numbered on the assumption that it would take its
+// epoch: their epoch fence refuses them too, so they are renumbered and
+// committed again (each round settles at least the refused entry, so this
+// ends).
+func (e *Engine) commitStarts(ctx context.Context, batch []*startReq) {
+	for len(batch) > 0 {
+		var epoch uint64
+		e.c.Read(func(s *model.State) { epoch = s.CurrentEpoch })
+		entries := make([]model.Entry, len(batch))
+		for i, r := range batch {
+			epoch++
+			r.cmd.Epoch = epoch
+			r.cmd.Node, r.cmd.AtMs = e.cfg.MyID, time.Now().UnixMilli()
+			entries[i] = r.cmd
+		}
+		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		_, errs := e.c.ApplyBatch(cctx, entries)
+		cancel()
+		var again []*startReq
+		refused := false
+		for i, r := range batch {
+			if refused && errors.Is(errs[i], model.ErrEpochMismatch) {
+				again = append(again, r)
+				continue
+			}
+			if errs[i] != nil {
+				refused = true
+			}
+			r.done <- errs[i]
+		}
+		batch = again
+	}
+}
