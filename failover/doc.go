@@ -13,6 +13,12 @@
 //   - Corrections: an instance claiming to be master that is not the
 //     recorded master is demoted as soon as it is reachable (design rule 7).
 //
+// Masters are evaluated side by side (at most evaluateAtOnce at a time),
+// so one waiting on a round trip holds up no other. Failover starts share
+// the epoch counter and are committed in batches (starts.go): starts that
+// queue while one commits go together, with consecutive epochs, in one
+// Raft round trip.
+//
 // Before any action on Redis the leader confirms it still leads, in the
 // term it began in, and that the state the action was decided on still
 // holds (guard.go): a deposed leader never touches Redis.
