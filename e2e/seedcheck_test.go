@@ -54,3 +54,25 @@ func TestSeedFollowsTheReportedMaster(t *testing.T) {
 		t.Fatalf("the real master lost its write: %q %v", v, err)
 	}
 }
+
+// Only the leader runs the seed check (one INFO per configured master):
+// at 1000 masters, three nodes checking at once tripled the start-up
+// load. The followers, seeded by the leader, never check.
+func TestOnlyTheLeaderChecksTheSeed(t *testing.T) {
+	m := redistest.Start(t)
+	c := startCluster(t, 3, monitorLines("mymaster", m, 2, 5000)...)
+	for _, n := range c.Nodes {
+		redistest.WaitFor(t, 10*time.Second, "every node answers the seeded master", func() bool { return masterAddr(n, "mymaster") == m.Addr() })
+	}
+	checked := 0
+	for _, n := range c.Nodes {
+		log, err := os.ReadFile(n.Log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked += strings.Count(string(log), "seed checked")
+	}
+	if checked != 1 {
+		t.Fatalf("%d seed checks in the 3 nodes' logs, want 1 (the leader's)", checked)
+	}
+}

@@ -39,6 +39,9 @@ const (
 	// seedCheckFresh: a check older than this when the seed can be
 	// proposed is made again.
 	seedCheckFresh = time.Second
+	// seedFollowerDelay: a follower seeds only when the cluster is still
+	// unseeded this long after it first saw a leader (sync.go, seed).
+	seedFollowerDelay = 2 * time.Second
 )
 
 // roleOf is what a seed check learns from one instance: its role and, for

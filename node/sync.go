@@ -94,7 +94,7 @@ func (n *Node) seed(ctx context.Context) {
 		seed.Masters = append(seed.Masters, sm)
 	}
 	var checked *model.Seed // the topology as Redis reports it (seedcheck.go)
-	var checkedAt time.Time
+	var checkedAt, sawLeader time.Time
 	for attempt := 0; ; attempt++ {
 		seeded := false
 		n.store.Read(func(s *model.State) { seeded = s.Seeded })
@@ -104,18 +104,31 @@ func (n *Node) seed(ctx context.Context) {
 			}
 			return
 		}
-		// Checked at start, and again if the check is older than
-		// seedCheckFresh by the time a leader can take the seed (a node that
-		// waited for its cluster to form).
-		leader := n.store.LeaderAddr() != ""
-		if checked == nil || (leader && time.Since(checkedAt) > seedCheckFresh) {
-			checked, checkedAt = n.checkSeed(ctx, seed), time.Now()
-		}
-		if !leader { // nobody to propose to yet (an election, or no cluster yet)
+		// The leader seeds at once; a follower only when the cluster is
+		// still unseeded seedFollowerDelay after it first saw a leader (a
+		// leader whose own seed fails, or that stopped): one node, not
+		// every node, runs the seed check against every master.
+		if n.store.LeaderAddr() == "" { // nobody to propose to yet (an election, or no cluster yet)
 			if wait(ctx, 20*time.Millisecond) != nil {
 				return
 			}
 			continue
+		}
+		if sawLeader.IsZero() {
+			sawLeader = time.Now()
+		}
+		if !n.store.IsLeader() && time.Since(sawLeader) < seedFollowerDelay {
+			if wait(ctx, 20*time.Millisecond) != nil {
+				return
+			}
+			continue
+		}
+		// Checked right before proposing, and again if the check is older
+		// than seedCheckFresh when the proposal is retried.
+		if checked == nil || time.Since(checkedAt) > seedCheckFresh {
+			checkedAt = time.Now()
+			checked = n.checkSeed(ctx, seed)
+			n.log.Info("seed checked", zap.Int("masters", len(seed.Masters)), zap.Duration("took", time.Since(checkedAt)))
 		}
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		_, err := n.store.Apply(cctx, &model.SeedConfig{Header: model.Header{Node: n.myID, AtMs: time.Now().UnixMilli()}, Seed: checked})
