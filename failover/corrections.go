@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/raftinel/raftinel/model"
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
 
@@ -164,10 +166,13 @@ func (e *Engine) selectCandidate(ctx context.Context, m *model.Master) (*Candida
 // (design rule 7, spec §6.10). Demotion is destructive: guard.go checks
 // leadership and the epoch fence first.
 func (e *Engine) corrections(ctx context.Context, m *model.Master) {
-	views := e.views(m, m.Replicas...)
+	views := scratchViews.Get().(map[string]view.Instance)
+	e.viewsInto(views, m, m.Replicas...)
 	now := time.Now()
 	strays := Stray(m, views)
 	misconf := Misconfigured(m, views)
+	clear(views)
+	scratchViews.Put(views)
 	e.mu.Lock()
 	demote := heldFor(e.strayAt, m.Name, strays, now, e.cfg.DemoteDelay)
 	fix := heldFor(e.misconf, m.Name, misconf, now, time.Duration(m.FailoverTimeoutMs)*time.Millisecond)
@@ -186,6 +191,11 @@ func (e *Engine) corrections(ctx context.Context, m *model.Master) {
 	}
 }
 
+// scratchViews holds the maps corrections reads its views into: every
+// master is corrected on every tick, so the map is reused rather than
+// allocated each time (Stray and Misconfigured keep nothing of it).
+var scratchViews = sync.Pool{New: func() any { return map[string]view.Instance{} }}
+
 // heldFor returns the addresses of master that have been in addrs for at
 // least d, recording when each was first seen there in first (master ->
 // addr -> time) and forgetting the master's addresses no longer in addrs.
@@ -193,6 +203,10 @@ func (e *Engine) corrections(ctx context.Context, m *model.Master) {
 // the clock (a replica following the wrong master was never fixed while a
 // second master was monitored).
 func heldFor(first map[string]map[string]time.Time, master string, addrs []model.Addr, now time.Time, d time.Duration) []model.Addr {
+	if len(addrs) == 0 { // the common case: nothing to hold, nothing allocated
+		delete(first, master)
+		return nil
+	}
 	prev := first[master]
 	cur := make(map[string]time.Time, len(addrs))
 	var out []model.Addr

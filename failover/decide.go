@@ -122,33 +122,16 @@ func Vouches(master model.Addr, prev, cur Sample, now time.Time) bool {
 // Suspected reports whether the leader should start sampling the replicas
 // of a master that no quorum calls down yet: some node already does, or the
 // leader itself has been without a valid reply from it for half a
-// down-after, counted from silentSince (SilentSince). The samples then
-// taken are from after the fault, ready to be compared with the one taken
-// when the quorum forms.
+// down-after, counted from silentSince (Redis.SilentSince: the moment this
+// node's SDOWN clock counts from, so suspicion and SDOWN read one rule).
+// The samples then taken are from after the fault, ready to be compared
+// with the one taken when the quorum forms. The time since the last valid
+// reply alone would count the quiet between two PINGs: with a ping period
+// of half a down-after or more (ping-period 1000 at down-after 1000),
+// every healthy master looked suspected half of the time, and the leader
+// sampled all their replicas every suspectPeriod.
 func Suspected(agreeing int, silentSince, now time.Time, downAfter time.Duration) bool {
 	return agreeing > 0 || (!silentSince.IsZero() && now.Sub(silentSince) >= downAfter/2)
-}
-
-// SilentSince is when this node's silence from an instance began: the send
-// time of its oldest unanswered PING, else, with its links down, its last
-// valid reply; zero when nothing is outstanding. It is a simpler reading
-// of the view than monitor's SDOWN clock (sdownSince), which also counts
-// from the link's creation when nothing ever answered, from the last valid
-// reply while a PING is pending on a dropped probe, and from the end of a
-// stall (TILT): suspicion only starts replica sampling earlier, it decides
-// nothing. The time since the last
-// valid reply alone would count the quiet between two PINGs: with a ping
-// period of half a down-after or more (ping-period 1000 at down-after
-// 1000), every healthy master looked suspected half of the time, and the
-// leader sampled all their replicas every suspectPeriod.
-func SilentSince(v view.Instance) time.Time {
-	if !v.PingPendingSince.IsZero() {
-		return v.PingPendingSince
-	}
-	if !v.Connected {
-		return v.LastOKPing
-	}
-	return time.Time{}
 }
 
 // Undecided reports whether the vote of a replica that does not vouch is not

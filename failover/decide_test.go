@@ -321,32 +321,3 @@ func TestSuspected(t *testing.T) {
 		}
 	}
 }
-
-// Silence counts from the oldest unanswered PING, or from the last valid
-// reply once the links are down; the quiet between two answered PINGs is
-// not silence (with ping-period 1000 at down-after 1000 it made every
-// healthy master suspected half of the time).
-func TestSilentSince(t *testing.T) {
-	now := time.Now()
-	sent, ok := now.Add(-300*time.Millisecond), now.Add(-900*time.Millisecond)
-	cases := []struct {
-		name string
-		v    view.Instance
-		want time.Time
-	}{
-		{"between two answered PINGs", view.Instance{Connected: true, LastOKPing: ok}, time.Time{}},
-		{"a PING unanswered", view.Instance{Connected: true, LastOKPing: ok, PingPendingSince: sent}, sent},
-		{"links down, nothing sent since", view.Instance{LastOKPing: ok}, ok},
-		{"links down, a PING unanswered", view.Instance{LastOKPing: ok, PingPendingSince: sent}, sent},
-		{"never answered, nothing sent", view.Instance{Connected: true}, time.Time{}},
-	}
-	for _, c := range cases {
-		if got := SilentSince(c.v); !got.Equal(c.want) {
-			t.Errorf("%s: SilentSince = %v, want %v", c.name, got, c.want)
-		}
-	}
-	healthy := view.Instance{Connected: true, LastOKPing: ok}
-	if Suspected(0, SilentSince(healthy), now, time.Second) {
-		t.Error("a healthy master 900 ms after its last PONG, between PINGs, is suspected")
-	}
-}

@@ -79,6 +79,11 @@ type Engine struct {
 	delayLog map[string]int64                // master -> next-start time already logged
 	fenced   map[string]string               // addr -> run id whose fence settings were applied
 	quorumAt map[string]time.Time            // master -> since when a quorum says it is down
+
+	// Owned by step (Run's goroutine): the copies of the masters read at
+	// state version copiesAt, reused while the version stays (see copies).
+	copied   []*model.Master
+	copiesAt uint64
 }
 
 // New returns an engine; Run drives it.
@@ -155,6 +160,7 @@ func (e *Engine) step(ctx context.Context) bool {
 		if e.leading {
 			e.leading = false
 			e.reset()
+			e.copied = nil
 			e.log.Info("failover engine standing by")
 		}
 		e.mu.Unlock()
@@ -180,12 +186,7 @@ func (e *Engine) step(ctx context.Context) bool {
 			voters[m.ID] = true
 		}
 	}
-	var masters []*model.Master
-	e.c.Read(func(s *model.State) {
-		for _, n := range s.MasterNames() {
-			masters = append(masters, s.Masters[n].Clone())
-		}
-	})
+	masters := e.copies()
 	var busy atomic.Bool
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -212,6 +213,29 @@ func (e *Engine) step(ctx context.Context) bool {
 		panic(*r) // on the engine's goroutine, as before (Config.Crash may panic)
 	}
 	return busy.Load() && ctx.Err() == nil
+}
+
+// copies returns copies of the replicated masters, sorted by name. They are
+// taken again only when the state version moved since the last ones: an
+// idle tick (nothing applied in between) reuses them instead of cloning
+// every master ten times a second. Evaluation never modifies a master it
+// is given (it proposes entries; the next tick sees their effect through
+// a new version), so the copies stay equal to the state they were read at.
+func (e *Engine) copies() []*model.Master {
+	// The version is read before the state: a change in between only makes
+	// the next tick read again.
+	ver := e.c.StateVersion()
+	if e.copied != nil && e.copiesAt == ver {
+		return e.copied
+	}
+	masters := []*model.Master{}
+	e.c.Read(func(s *model.State) {
+		for _, n := range s.MasterNames() {
+			masters = append(masters, s.Masters[n].Clone())
+		}
+	})
+	e.copied, e.copiesAt = masters, ver
+	return masters
 }
 
 // evaluateAtOnce bounds the masters evaluated at the same time. One after
@@ -241,8 +265,8 @@ func (e *Engine) evaluate(ctx context.Context, m *model.Master, voters map[strin
 	}
 	e.mu.Unlock()
 	if e.cfg.ReplicaWitness && agreeing < m.Quorum {
-		if v, ok := e.r.Instance(m.Name, m.Addr.String()); ok &&
-			Suspected(agreeing, SilentSince(v), time.Now(), time.Duration(m.DownAfterMs)*time.Millisecond) {
+		if since, ok := e.r.SilentSince(m.Name, m.Addr.String()); ok &&
+			Suspected(agreeing, since, time.Now(), time.Duration(m.DownAfterMs)*time.Millisecond) {
 			e.sample(ctx, m, suspectPeriod)
 		}
 	}
@@ -321,12 +345,18 @@ func (e *Engine) rateLimited(key string, d time.Duration) bool {
 // views returns this node's views of the given addresses of master m.
 func (e *Engine) views(m *model.Master, addrs ...model.Addr) map[string]view.Instance {
 	out := make(map[string]view.Instance, len(addrs))
+	e.viewsInto(out, m, addrs...)
+	return out
+}
+
+// viewsInto adds this node's views of the given addresses of m to out.
+func (e *Engine) viewsInto(out map[string]view.Instance, m *model.Master, addrs ...model.Addr) {
 	for _, a := range addrs {
-		if v, ok := e.r.Instance(m.Name, a.String()); ok {
-			out[a.String()] = v
+		k := a.String()
+		if v, ok := e.r.Instance(m.Name, k); ok {
+			out[k] = v
 		}
 	}
-	return out
 }
 
 // refresh asks for INFO of every address in parallel (bounded) and returns
