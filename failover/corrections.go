@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/raftinel/raftinel/model"
@@ -166,13 +165,11 @@ func (e *Engine) selectCandidate(ctx context.Context, m *model.Master) (*Candida
 // (design rule 7, spec §6.10). Demotion is destructive: guard.go checks
 // leadership and the epoch fence first.
 func (e *Engine) corrections(ctx context.Context, m *model.Master) {
-	views := scratchViews.Get().(map[string]view.Instance)
-	e.viewsInto(views, m, m.Replicas...)
+	// Each replica's view is read once, straight from the monitor: every
+	// master is corrected on every tick, and a map of whole views cost an
+	// allocation per replica (large map values are stored out of line).
+	strays, misconf := Corrections(m, func(a model.Addr) (view.Instance, bool) { return e.r.Instance(m.Name, a.String()) })
 	now := time.Now()
-	strays := Stray(m, views)
-	misconf := Misconfigured(m, views)
-	clear(views)
-	scratchViews.Put(views)
 	e.mu.Lock()
 	demote := heldFor(e.strayAt, m.Name, strays, now, e.cfg.DemoteDelay)
 	fix := heldFor(e.misconf, m.Name, misconf, now, time.Duration(m.FailoverTimeoutMs)*time.Millisecond)
@@ -190,11 +187,6 @@ func (e *Engine) corrections(ctx context.Context, m *model.Master) {
 		e.repoint(ctx, m, r, "+fix-slave-config")
 	}
 }
-
-// scratchViews holds the maps corrections reads its views into: every
-// master is corrected on every tick, so the map is reused rather than
-// allocated each time (Stray and Misconfigured keep nothing of it).
-var scratchViews = sync.Pool{New: func() any { return map[string]view.Instance{} }}
 
 // heldFor returns the addresses of master that have been in addrs for at
 // least d, recording when each was first seen there in first (master ->

@@ -281,37 +281,30 @@ func nextReconf(m *model.Master, f *model.Failover, views map[string]view.Instan
 	return acts
 }
 
-// Stray lists instances recorded as replicas of m that report role:master
-// (an old master coming back, a restarted or un-paused instance): they must
-// be demoted (design rule 7). The candidate of a running, not yet switched
-// failover is not a stray.
-func Stray(m *model.Master, views map[string]view.Instance) []model.Addr {
-	var out []model.Addr
+// Corrections lists the replicas of m to correct, reading each replica's
+// view once through viewOf (this node's view, false when it has none):
+//   - strays: recorded as replicas but reporting role:master (an old master
+//     coming back, a restarted or un-paused instance); they must be demoted
+//     (design rule 7). The candidate of a running, not yet switched
+//     failover is not a stray.
+//   - misconf: replicas following another master than m's recorded one
+//     (Sentinel's +fix-slave-config candidates); none while a failover runs.
+//
+// Only connected instances that are not SDOWN count.
+func Corrections(m *model.Master, viewOf func(model.Addr) (view.Instance, bool)) (strays, misconf []model.Addr) {
 	for _, r := range m.Replicas {
-		if m.Failover != nil && !m.Failover.Switched && r == m.Failover.Candidate {
+		v, ok := viewOf(r)
+		if !ok || !v.Connected || v.SDown {
 			continue
 		}
-		v, ok := views[r.String()]
-		if ok && v.Connected && !v.SDown && v.Role == "master" {
-			out = append(out, r)
+		candidate := m.Failover != nil && !m.Failover.Switched && r == m.Failover.Candidate
+		if v.Role == "master" && !candidate {
+			strays = append(strays, r)
 		}
-	}
-	return out
-}
-
-// Misconfigured lists replicas that follow another master than m's
-// recorded one (Sentinel's +fix-slave-config candidates).
-func Misconfigured(m *model.Master, views map[string]view.Instance) []model.Addr {
-	if m.Failover != nil {
-		return nil
-	}
-	var out []model.Addr
-	for _, r := range m.Replicas {
-		v, ok := views[r.String()]
-		if ok && v.Connected && !v.SDown && v.Role == "slave" && v.MasterHost != "" &&
+		if m.Failover == nil && v.Role == "slave" && v.MasterHost != "" &&
 			(v.MasterHost != m.Addr.Host || v.MasterPort != m.Addr.Port) {
-			out = append(out, r)
+			misconf = append(misconf, r)
 		}
 	}
-	return out
+	return strays, misconf
 }

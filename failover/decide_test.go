@@ -208,21 +208,24 @@ func TestStrayAndMisconfigured(t *testing.T) {
 		addr(3).String(): {Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: 9}, // follows someone else
 		addr(4).String(): {Role: "master", Connected: false},                                       // unreachable: not yet
 	}
-	s := Stray(m, views)
+	viewOf := func(a model.Addr) (view.Instance, bool) { v, ok := views[a.String()]; return v, ok }
+	s, mc := Corrections(m, viewOf)
 	if len(s) != 1 || s[0] != addr(1) {
-		t.Fatalf("Stray = %v", s)
+		t.Fatalf("strays = %v", s)
 	}
-	mc := Misconfigured(m, views)
 	if len(mc) != 1 || mc[0] != addr(3) {
-		t.Fatalf("Misconfigured = %v", mc)
+		t.Fatalf("misconfigured = %v", mc)
 	}
-	// the candidate of a running failover is not a stray
+	// the candidate of a running failover is not a stray, and nothing is
+	// re-pointed during a failover
 	m.Failover = &model.Failover{Candidate: addr(1)}
-	if s := Stray(m, views); len(s) != 0 {
-		t.Fatalf("candidate treated as stray: %v", s)
+	if s, mc := Corrections(m, viewOf); len(s) != 0 || mc != nil {
+		t.Fatalf("during a failover: strays %v (the candidate is none), misconfigured %v", s, mc)
 	}
-	if mc := Misconfigured(m, views); mc != nil {
-		t.Fatalf("no fix-slave-config during a failover: %v", mc)
+	// once switched, a replica reporting role:master is a stray again
+	m.Failover.Switched = true
+	if s, _ := Corrections(m, viewOf); len(s) != 1 || s[0] != addr(1) {
+		t.Fatalf("switched failover: strays = %v", s)
 	}
 }
 

@@ -345,18 +345,13 @@ func (e *Engine) rateLimited(key string, d time.Duration) bool {
 // views returns this node's views of the given addresses of master m.
 func (e *Engine) views(m *model.Master, addrs ...model.Addr) map[string]view.Instance {
 	out := make(map[string]view.Instance, len(addrs))
-	e.viewsInto(out, m, addrs...)
-	return out
-}
-
-// viewsInto adds this node's views of the given addresses of m to out.
-func (e *Engine) viewsInto(out map[string]view.Instance, m *model.Master, addrs ...model.Addr) {
 	for _, a := range addrs {
 		k := a.String()
 		if v, ok := e.r.Instance(m.Name, k); ok {
 			out[k] = v
 		}
 	}
+	return out
 }
 
 // refresh asks for INFO of every address in parallel (bounded) and returns
