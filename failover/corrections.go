@@ -168,7 +168,7 @@ func (e *Engine) corrections(ctx context.Context, m *model.Master) {
 	// Each replica's view is read once, straight from the monitor: every
 	// master is corrected on every tick, and a map of whole views cost an
 	// allocation per replica (large map values are stored out of line).
-	strays, misconf := Corrections(m, func(a model.Addr) (view.Instance, bool) { return e.r.Instance(m.Name, a.String()) })
+	strays, misconf := Corrections(m, func(a model.Addr) (view.Instance, bool) { return e.r.Instance(m.Name, e.key(a)) })
 	now := time.Now()
 	e.mu.Lock()
 	demote := heldFor(e.strayAt, m.Name, strays, now, e.cfg.DemoteDelay)

@@ -80,10 +80,13 @@ type Engine struct {
 	fenced   map[string]string               // addr -> run id whose fence settings were applied
 	quorumAt map[string]time.Time            // master -> since when a quorum says it is down
 
-	// Owned by step (Run's goroutine): the copies of the masters read at
-	// state version copiesAt, reused while the version stays (see copies).
+	// Owned by step (Run's goroutine; its evaluations only read them): the
+	// copies of the masters read at state version copiesAt, reused while
+	// the version stays, and the host:port strings of their addresses (the
+	// monitor's keys), rendered once per version (see copies, key).
 	copied   []*model.Master
 	copiesAt uint64
+	keys     map[model.Addr]string
 }
 
 // New returns an engine; Run drives it.
@@ -160,7 +163,7 @@ func (e *Engine) step(ctx context.Context) bool {
 		if e.leading {
 			e.leading = false
 			e.reset()
-			e.copied = nil
+			e.copied, e.keys = nil, nil
 			e.log.Info("failover engine standing by")
 		}
 		e.mu.Unlock()
@@ -234,8 +237,25 @@ func (e *Engine) copies() []*model.Master {
 			masters = append(masters, s.Masters[n].Clone())
 		}
 	})
-	e.copied, e.copiesAt = masters, ver
+	keys := make(map[model.Addr]string, len(e.keys))
+	for _, m := range masters {
+		keys[m.Addr] = m.Addr.String()
+		for _, r := range m.Replicas {
+			keys[r] = r.String()
+		}
+	}
+	e.copied, e.copiesAt, e.keys = masters, ver, keys
 	return masters
+}
+
+// key is a's host:port, the monitor's key: rendered once per state version
+// for the addresses of the copies. Only step's evaluations may call it
+// (step writes keys before they start).
+func (e *Engine) key(a model.Addr) string {
+	if k, ok := e.keys[a]; ok {
+		return k
+	}
+	return a.String()
 }
 
 // evaluateAtOnce bounds the masters evaluated at the same time. One after
@@ -265,7 +285,7 @@ func (e *Engine) evaluate(ctx context.Context, m *model.Master, voters map[strin
 	}
 	e.mu.Unlock()
 	if e.cfg.ReplicaWitness && agreeing < m.Quorum {
-		if since, ok := e.r.SilentSince(m.Name, m.Addr.String()); ok &&
+		if since, ok := e.r.SilentSince(m.Name, e.key(m.Addr)); ok &&
 			Suspected(agreeing, since, time.Now(), time.Duration(m.DownAfterMs)*time.Millisecond) {
 			e.sample(ctx, m, suspectPeriod)
 		}
