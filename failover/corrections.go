@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/model"
+	"github.com/raftinel/raftinel/view"
 	"go.uber.org/zap"
 )
 
@@ -164,10 +165,11 @@ func (e *Engine) selectCandidate(ctx context.Context, m *model.Master) (*Candida
 // (design rule 7, spec §6.10). Demotion is destructive: guard.go checks
 // leadership and the epoch fence first.
 func (e *Engine) corrections(ctx context.Context, m *model.Master) {
-	views := e.views(m, m.Replicas...)
+	// Each replica's view is read once, straight from the monitor: every
+	// master is corrected on every tick, and a map of whole views cost an
+	// allocation per replica (large map values are stored out of line).
+	strays, misconf := Corrections(m, func(a model.Addr) (view.Instance, bool) { return e.r.Instance(m.Name, e.key(a)) })
 	now := time.Now()
-	strays := Stray(m, views)
-	misconf := Misconfigured(m, views)
 	e.mu.Lock()
 	demote := heldFor(e.strayAt, m.Name, strays, now, e.cfg.DemoteDelay)
 	fix := heldFor(e.misconf, m.Name, misconf, now, time.Duration(m.FailoverTimeoutMs)*time.Millisecond)
@@ -193,6 +195,10 @@ func (e *Engine) corrections(ctx context.Context, m *model.Master) {
 // the clock (a replica following the wrong master was never fixed while a
 // second master was monitored).
 func heldFor(first map[string]map[string]time.Time, master string, addrs []model.Addr, now time.Time, d time.Duration) []model.Addr {
+	if len(addrs) == 0 { // the common case: nothing to hold, nothing allocated
+		delete(first, master)
+		return nil
+	}
 	prev := first[master]
 	cur := make(map[string]time.Time, len(addrs))
 	var out []model.Addr

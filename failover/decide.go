@@ -122,33 +122,16 @@ func Vouches(master model.Addr, prev, cur Sample, now time.Time) bool {
 // Suspected reports whether the leader should start sampling the replicas
 // of a master that no quorum calls down yet: some node already does, or the
 // leader itself has been without a valid reply from it for half a
-// down-after, counted from silentSince (SilentSince). The samples then
-// taken are from after the fault, ready to be compared with the one taken
-// when the quorum forms.
+// down-after, counted from silentSince (Redis.SilentSince: the moment this
+// node's SDOWN clock counts from, so suspicion and SDOWN read one rule).
+// The samples then taken are from after the fault, ready to be compared
+// with the one taken when the quorum forms. The time since the last valid
+// reply alone would count the quiet between two PINGs: with a ping period
+// of half a down-after or more (ping-period 1000 at down-after 1000),
+// every healthy master looked suspected half of the time, and the leader
+// sampled all their replicas every suspectPeriod.
 func Suspected(agreeing int, silentSince, now time.Time, downAfter time.Duration) bool {
 	return agreeing > 0 || (!silentSince.IsZero() && now.Sub(silentSince) >= downAfter/2)
-}
-
-// SilentSince is when this node's silence from an instance began: the send
-// time of its oldest unanswered PING, else, with its links down, its last
-// valid reply; zero when nothing is outstanding. It is a simpler reading
-// of the view than monitor's SDOWN clock (sdownSince), which also counts
-// from the link's creation when nothing ever answered, from the last valid
-// reply while a PING is pending on a dropped probe, and from the end of a
-// stall (TILT): suspicion only starts replica sampling earlier, it decides
-// nothing. The time since the last
-// valid reply alone would count the quiet between two PINGs: with a ping
-// period of half a down-after or more (ping-period 1000 at down-after
-// 1000), every healthy master looked suspected half of the time, and the
-// leader sampled all their replicas every suspectPeriod.
-func SilentSince(v view.Instance) time.Time {
-	if !v.PingPendingSince.IsZero() {
-		return v.PingPendingSince
-	}
-	if !v.Connected {
-		return v.LastOKPing
-	}
-	return time.Time{}
 }
 
 // Undecided reports whether the vote of a replica that does not vouch is not
@@ -298,37 +281,30 @@ func nextReconf(m *model.Master, f *model.Failover, views map[string]view.Instan
 	return acts
 }
 
-// Stray lists instances recorded as replicas of m that report role:master
-// (an old master coming back, a restarted or un-paused instance): they must
-// be demoted (design rule 7). The candidate of a running, not yet switched
-// failover is not a stray.
-func Stray(m *model.Master, views map[string]view.Instance) []model.Addr {
-	var out []model.Addr
+// Corrections lists the replicas of m to correct, reading each replica's
+// view once through viewOf (this node's view, false when it has none):
+//   - strays: recorded as replicas but reporting role:master (an old master
+//     coming back, a restarted or un-paused instance); they must be demoted
+//     (design rule 7). The candidate of a running, not yet switched
+//     failover is not a stray.
+//   - misconf: replicas following another master than m's recorded one
+//     (Sentinel's +fix-slave-config candidates); none while a failover runs.
+//
+// Only connected instances that are not SDOWN count.
+func Corrections(m *model.Master, viewOf func(model.Addr) (view.Instance, bool)) (strays, misconf []model.Addr) {
 	for _, r := range m.Replicas {
-		if m.Failover != nil && !m.Failover.Switched && r == m.Failover.Candidate {
+		v, ok := viewOf(r)
+		if !ok || !v.Connected || v.SDown {
 			continue
 		}
-		v, ok := views[r.String()]
-		if ok && v.Connected && !v.SDown && v.Role == "master" {
-			out = append(out, r)
+		candidate := m.Failover != nil && !m.Failover.Switched && r == m.Failover.Candidate
+		if v.Role == "master" && !candidate {
+			strays = append(strays, r)
 		}
-	}
-	return out
-}
-
-// Misconfigured lists replicas that follow another master than m's
-// recorded one (Sentinel's +fix-slave-config candidates).
-func Misconfigured(m *model.Master, views map[string]view.Instance) []model.Addr {
-	if m.Failover != nil {
-		return nil
-	}
-	var out []model.Addr
-	for _, r := range m.Replicas {
-		v, ok := views[r.String()]
-		if ok && v.Connected && !v.SDown && v.Role == "slave" && v.MasterHost != "" &&
+		if m.Failover == nil && v.Role == "slave" && v.MasterHost != "" &&
 			(v.MasterHost != m.Addr.Host || v.MasterPort != m.Addr.Port) {
-			out = append(out, r)
+			misconf = append(misconf, r)
 		}
 	}
-	return out
+	return strays, misconf
 }

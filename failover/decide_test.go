@@ -208,21 +208,24 @@ func TestStrayAndMisconfigured(t *testing.T) {
 		addr(3).String(): {Role: "slave", Connected: true, MasterHost: "127.0.0.1", MasterPort: 9}, // follows someone else
 		addr(4).String(): {Role: "master", Connected: false},                                       // unreachable: not yet
 	}
-	s := Stray(m, views)
+	viewOf := func(a model.Addr) (view.Instance, bool) { v, ok := views[a.String()]; return v, ok }
+	s, mc := Corrections(m, viewOf)
 	if len(s) != 1 || s[0] != addr(1) {
-		t.Fatalf("Stray = %v", s)
+		t.Fatalf("strays = %v", s)
 	}
-	mc := Misconfigured(m, views)
 	if len(mc) != 1 || mc[0] != addr(3) {
-		t.Fatalf("Misconfigured = %v", mc)
+		t.Fatalf("misconfigured = %v", mc)
 	}
-	// the candidate of a running failover is not a stray
+	// the candidate of a running failover is not a stray, and nothing is
+	// re-pointed during a failover
 	m.Failover = &model.Failover{Candidate: addr(1)}
-	if s := Stray(m, views); len(s) != 0 {
-		t.Fatalf("candidate treated as stray: %v", s)
+	if s, mc := Corrections(m, viewOf); len(s) != 0 || mc != nil {
+		t.Fatalf("during a failover: strays %v (the candidate is none), misconfigured %v", s, mc)
 	}
-	if mc := Misconfigured(m, views); mc != nil {
-		t.Fatalf("no fix-slave-config during a failover: %v", mc)
+	// once switched, a replica reporting role:master is a stray again
+	m.Failover.Switched = true
+	if s, _ := Corrections(m, viewOf); len(s) != 1 || s[0] != addr(1) {
+		t.Fatalf("switched failover: strays = %v", s)
 	}
 }
 
@@ -319,34 +322,5 @@ func TestSuspected(t *testing.T) {
 		if got := Suspected(c.agreeing, c.silent, now, time.Second); got != c.want {
 			t.Errorf("%s: Suspected = %v, want %v", c.name, got, c.want)
 		}
-	}
-}
-
-// Silence counts from the oldest unanswered PING, or from the last valid
-// reply once the links are down; the quiet between two answered PINGs is
-// not silence (with ping-period 1000 at down-after 1000 it made every
-// healthy master suspected half of the time).
-func TestSilentSince(t *testing.T) {
-	now := time.Now()
-	sent, ok := now.Add(-300*time.Millisecond), now.Add(-900*time.Millisecond)
-	cases := []struct {
-		name string
-		v    view.Instance
-		want time.Time
-	}{
-		{"between two answered PINGs", view.Instance{Connected: true, LastOKPing: ok}, time.Time{}},
-		{"a PING unanswered", view.Instance{Connected: true, LastOKPing: ok, PingPendingSince: sent}, sent},
-		{"links down, nothing sent since", view.Instance{LastOKPing: ok}, ok},
-		{"links down, a PING unanswered", view.Instance{LastOKPing: ok, PingPendingSince: sent}, sent},
-		{"never answered, nothing sent", view.Instance{Connected: true}, time.Time{}},
-	}
-	for _, c := range cases {
-		if got := SilentSince(c.v); !got.Equal(c.want) {
-			t.Errorf("%s: SilentSince = %v, want %v", c.name, got, c.want)
-		}
-	}
-	healthy := view.Instance{Connected: true, LastOKPing: ok}
-	if Suspected(0, SilentSince(healthy), now, time.Second) {
-		t.Error("a healthy master 900 ms after its last PONG, between PINGs, is suspected")
 	}
 }

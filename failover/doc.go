@@ -19,6 +19,13 @@
 // queue while one commits go together, with consecutive epochs, in one
 // Raft round trip.
 //
+// The idle tick is cheap: the masters are copied from the state only when
+// its version moved since the last tick (Engine.copies), the suspicion
+// check reads only the master's silence from the monitor (the SDOWN
+// clock's origin, so suspicion and SDOWN count silence by one rule), and
+// corrections read each replica's view once, allocating nothing when there
+// is nothing to correct (BenchmarkEngineIdleStep).
+//
 // Before any action on Redis the leader confirms it still leads, in the
 // term it began in, and that the state the action was decided on still
 // holds (guard.go): a deposed leader never touches Redis.

@@ -79,6 +79,14 @@ type Engine struct {
 	delayLog map[string]int64                // master -> next-start time already logged
 	fenced   map[string]string               // addr -> run id whose fence settings were applied
 	quorumAt map[string]time.Time            // master -> since when a quorum says it is down
+
+	// Owned by step (Run's goroutine; its evaluations only read them): the
+	// copies of the masters read at state version copiesAt, reused while
+	// the version stays, and the host:port strings of their addresses (the
+	// monitor's keys), rendered once per version (see copies, key).
+	copied   []*model.Master
+	copiesAt uint64
+	keys     map[model.Addr]string
 }
 
 // New returns an engine; Run drives it.
@@ -155,6 +163,7 @@ func (e *Engine) step(ctx context.Context) bool {
 		if e.leading {
 			e.leading = false
 			e.reset()
+			e.copied, e.keys = nil, nil
 			e.log.Info("failover engine standing by")
 		}
 		e.mu.Unlock()
@@ -180,12 +189,7 @@ func (e *Engine) step(ctx context.Context) bool {
 			voters[m.ID] = true
 		}
 	}
-	var masters []*model.Master
-	e.c.Read(func(s *model.State) {
-		for _, n := range s.MasterNames() {
-			masters = append(masters, s.Masters[n].Clone())
-		}
-	})
+	masters := e.copies()
 	var busy atomic.Bool
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -212,6 +216,46 @@ func (e *Engine) step(ctx context.Context) bool {
 		panic(*r) // on the engine's goroutine, as before (Config.Crash may panic)
 	}
 	return busy.Load() && ctx.Err() == nil
+}
+
+// copies returns copies of the replicated masters, sorted by name. They are
+// taken again only when the state version moved since the last ones: an
+// idle tick (nothing applied in between) reuses them instead of cloning
+// every master ten times a second. Evaluation never modifies a master it
+// is given (it proposes entries; the next tick sees their effect through
+// a new version), so the copies stay equal to the state they were read at.
+func (e *Engine) copies() []*model.Master {
+	// The version is read before the state: a change in between only makes
+	// the next tick read again.
+	ver := e.c.StateVersion()
+	if e.copied != nil && e.copiesAt == ver {
+		return e.copied
+	}
+	masters := []*model.Master{}
+	e.c.Read(func(s *model.State) {
+		for _, n := range s.MasterNames() {
+			masters = append(masters, s.Masters[n].Clone())
+		}
+	})
+	keys := make(map[model.Addr]string, len(e.keys))
+	for _, m := range masters {
+		keys[m.Addr] = m.Addr.String()
+		for _, r := range m.Replicas {
+			keys[r] = r.String()
+		}
+	}
+	e.copied, e.copiesAt, e.keys = masters, ver, keys
+	return masters
+}
+
+// key is a's host:port, the monitor's key: rendered once per state version
+// for the addresses of the copies. Only step's evaluations may call it
+// (step writes keys before they start).
+func (e *Engine) key(a model.Addr) string {
+	if k, ok := e.keys[a]; ok {
+		return k
+	}
+	return a.String()
 }
 
 // evaluateAtOnce bounds the masters evaluated at the same time. One after
@@ -241,8 +285,8 @@ func (e *Engine) evaluate(ctx context.Context, m *model.Master, voters map[strin
 	}
 	e.mu.Unlock()
 	if e.cfg.ReplicaWitness && agreeing < m.Quorum {
-		if v, ok := e.r.Instance(m.Name, m.Addr.String()); ok &&
-			Suspected(agreeing, SilentSince(v), time.Now(), time.Duration(m.DownAfterMs)*time.Millisecond) {
+		if since, ok := e.r.SilentSince(m.Name, e.key(m.Addr)); ok &&
+			Suspected(agreeing, since, time.Now(), time.Duration(m.DownAfterMs)*time.Millisecond) {
 			e.sample(ctx, m, suspectPeriod)
 		}
 	}
@@ -322,8 +366,9 @@ func (e *Engine) rateLimited(key string, d time.Duration) bool {
 func (e *Engine) views(m *model.Master, addrs ...model.Addr) map[string]view.Instance {
 	out := make(map[string]view.Instance, len(addrs))
 	for _, a := range addrs {
-		if v, ok := e.r.Instance(m.Name, a.String()); ok {
-			out[a.String()] = v
+		k := a.String()
+		if v, ok := e.r.Instance(m.Name, k); ok {
+			out[k] = v
 		}
 	}
 	return out

@@ -28,6 +28,7 @@ type fakeLog struct {
 	// beforeBatch, when set, runs at the start of every ApplyBatch
 	// (without the log's lock held).
 	beforeBatch func(es []model.Entry)
+	version     uint64 // StateVersion: bumped by every change of st
 }
 
 func newFakeLog(st *model.State, voters ...string) *fakeLog {
@@ -35,9 +36,11 @@ func newFakeLog(st *model.State, voters ...string) *fakeLog {
 }
 
 func (l *fakeLog) Read(fn func(*model.State)) { l.mu.Lock(); defer l.mu.Unlock(); fn(l.st) }
+func (l *fakeLog) StateVersion() uint64       { l.mu.Lock(); defer l.mu.Unlock(); return l.version }
 func (l *fakeLog) Apply(_ context.Context, cmd model.Entry) (model.Result, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.version++ // a refused entry changes nothing, but a spare bump is harmless
 	// On a follower consensus.Store.Apply forwards to the leader: the
 	// entry is committed all the same.
 	if err := fakeApply(l.st, cmd); err != nil {
@@ -85,7 +88,7 @@ func (l *fakeLog) Members() []model.Member {
 }
 
 // do changes the log's state or leadership under its lock.
-func (l *fakeLog) do(fn func(l *fakeLog)) { l.mu.Lock(); defer l.mu.Unlock(); fn(l) }
+func (l *fakeLog) do(fn func(l *fakeLog)) { l.mu.Lock(); defer l.mu.Unlock(); l.version++; fn(l) }
 
 // ops lists the committed entries' operations.
 func (l *fakeLog) ops() []model.Op {
@@ -114,6 +117,7 @@ func (l *fakeLog) master(name string) *model.Master {
 func (l *fakeLog) age(name string, d time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.version++
 	m, ms := l.st.Masters[name], d.Milliseconds()
 	if m.LastFailoverStartMs != 0 {
 		m.LastFailoverStartMs -= ms

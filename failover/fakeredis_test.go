@@ -92,6 +92,16 @@ func (r *fakeRedis) Instance(_, addr string) (view.Instance, bool) {
 	return r.view(addr)
 }
 
+// SilentSince: a reachable instance answers every PING; an unreachable
+// one has no view, as with Instance.
+func (r *fakeRedis) SilentSince(_, addr string) (time.Time, bool) {
+	r.hook("view", addr)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.view(addr)
+	return time.Time{}, ok
+}
+
 func (r *fakeRedis) RefreshInfo(_ context.Context, _, addr string) (view.Instance, error) {
 	r.hook("info", addr)
 	r.mu.Lock()

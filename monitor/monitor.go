@@ -225,6 +225,21 @@ func (m *Monitor) Instance(master, addr string) (view.Instance, bool) {
 	return in.view(), true
 }
 
+// SilentSince is when this node's silence from addr, monitored under
+// master, began as the SDOWN rule counts it (zero: nothing outstanding);
+// false for an unknown instance. It is the one reading of that rule the
+// failover engine's idle evaluation needs (failover.Suspected), without
+// copying the whole view as Instance does.
+func (m *Monitor) SilentSince(master, addr string) (time.Time, bool) {
+	m.mu.Lock()
+	in, ok := m.insts[instKey{master, addr}]
+	m.mu.Unlock()
+	if !ok {
+		return time.Time{}, false
+	}
+	return in.silentSince(time.Now()), true
+}
+
 // Peer returns this node's view of the peer with myid id.
 func (m *Monitor) Peer(id string) (view.Peer, bool) {
 	m.mu.Lock()

@@ -121,11 +121,12 @@ func SDownDeadline(now time.Time, in *SDownInput) time.Time {
 	return next
 }
 
-// checkSDown evaluates one instance; called by the single SDOWN ticker. It
-// allocates nothing unless the state changes.
-func (in *instance) checkSDown(now time.Time) {
+// notBefore is the NotBefore of the instance's SDOWN input: the end of the
+// last stall of this process, or, for a target never heard from, when its
+// first dial started (now while that dial still waits for a slot): a
+// target never asked is not silent.
+func (in *instance) notBefore(now time.Time, ps probeState) time.Time {
 	notBefore := in.m.tilt.notBefore(now)
-	ps := in.probe.state()
 	if ps.lastReply.IsZero() { // never heard from: not asked before the first dial started
 		switch {
 		case ps.firstDialQueued:
@@ -134,16 +135,13 @@ func (in *instance) checkSDown(now time.Time) {
 			notBefore = ps.firstDialAt
 		}
 	}
-	in.mu.Lock()
-	if in.stopped || in.created.IsZero() {
-		in.mu.Unlock()
-		in.nextCheck = time.Time{}
-		return
-	}
-	if in.v.Reboot && ps.lastPong.After(in.v.RebootSince) {
-		in.v.Reboot, in.v.RebootReplID = false, ""
-	}
-	x := SDownInput{
+	return notBefore
+}
+
+// sdownInput is what the SDOWN rule reads of the instance. Caller holds
+// in.mu.
+func (in *instance) sdownInput(ps probeState, notBefore time.Time) SDownInput {
+	return SDownInput{
 		PingPendingSince: ps.pendingSince,
 		LastOKPing:       ps.lastOK,
 		LinkCreated:      in.created,
@@ -159,6 +157,38 @@ func (in *instance) checkSDown(now time.Time) {
 		Down:             in.v.SDown,
 		NotBefore:        notBefore,
 	}
+}
+
+// silentSince is the moment the SDOWN clock counts the instance's silence
+// from (sdownSince), zero when it is not counting. It reads the probe and
+// the SDOWN state only: no view is assembled.
+func (in *instance) silentSince(now time.Time) time.Time {
+	ps := in.probe.state()
+	notBefore := in.notBefore(now, ps)
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.stopped || in.created.IsZero() {
+		return time.Time{}
+	}
+	x := in.sdownInput(ps, notBefore)
+	return sdownSince(&x)
+}
+
+// checkSDown evaluates one instance; called by the single SDOWN ticker. It
+// allocates nothing unless the state changes.
+func (in *instance) checkSDown(now time.Time) {
+	ps := in.probe.state()
+	notBefore := in.notBefore(now, ps)
+	in.mu.Lock()
+	if in.stopped || in.created.IsZero() {
+		in.mu.Unlock()
+		in.nextCheck = time.Time{}
+		return
+	}
+	if in.v.Reboot && ps.lastPong.After(in.v.RebootSince) {
+		in.v.Reboot, in.v.RebootReplID = false, ""
+	}
+	x := in.sdownInput(ps, notBefore)
 	down, reason := IsSDown(now, &x)
 	in.nextCheck = SDownDeadline(now, &x)
 	changed := down != in.v.SDown
