@@ -329,9 +329,8 @@ func (e *Engine) leadingTerm() uint64 {
 // propose commits an entry, stamped with this node's id and wall clock,
 // logging refusals; it reports success.
 func (e *Engine) propose(ctx context.Context, cmd model.Entry) bool {
-	h := cmd.Head()
-	h.Node, h.AtMs = e.cfg.MyID, time.Now().UnixMilli()
-	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	e.stamp(cmd)
+	cctx, cancel := context.WithTimeout(ctx, proposeTimeout)
 	defer cancel()
 	if _, err := e.c.Apply(cctx, cmd); err != nil {
 		e.proposalFailed(cmd, err)
@@ -339,6 +338,16 @@ func (e *Engine) propose(ctx context.Context, cmd model.Entry) bool {
 	}
 	return true
 }
+
+// stamp marks cmd as this node's, proposed now.
+func (e *Engine) stamp(cmd model.Entry) {
+	h := cmd.Head()
+	h.Node, h.AtMs = e.cfg.MyID, time.Now().UnixMilli()
+}
+
+// proposeTimeout bounds the wait for one of the engine's proposals (or one
+// batch of failover starts) to commit.
+const proposeTimeout = 3 * time.Second
 
 // proposalFailed logs a proposal the log did not commit.
 func (e *Engine) proposalFailed(cmd model.Entry, err error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/raftinel/raftinel/model"
 )
@@ -69,10 +68,10 @@ func (e *Engine) commitStarts(ctx context.Context, batch []*startReq) {
 		for i, r := range batch {
 			epoch++
 			r.cmd.Epoch = epoch
-			r.cmd.Node, r.cmd.AtMs = e.cfg.MyID, time.Now().UnixMilli()
+			e.stamp(r.cmd)
 			entries[i] = r.cmd
 		}
-		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		cctx, cancel := context.WithTimeout(ctx, proposeTimeout)
 		_, errs := e.c.ApplyBatch(cctx, entries)
 		cancel()
 		var again []*startReq

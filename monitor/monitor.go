@@ -227,14 +227,12 @@ func (m *Monitor) Instance(master, addr string) (view.Instance, bool) {
 
 // SilentSince is when this node's silence from addr, monitored under
 // master, began as the SDOWN rule counts it (zero: nothing outstanding);
-// false for an unknown instance. It is the one reading of that rule the
+// false for an unknown instance (or a stopped monitor). It is the one reading of that rule the
 // failover engine's idle evaluation needs (failover.Suspected), without
 // copying the whole view as Instance does.
 func (m *Monitor) SilentSince(master, addr string) (time.Time, bool) {
-	m.mu.Lock()
-	in, ok := m.insts[instKey{master, addr}]
-	m.mu.Unlock()
-	if !ok {
+	in, err := m.instance(master, addr)
+	if err != nil {
 		return time.Time{}, false
 	}
 	return in.silentSince(time.Now()), true

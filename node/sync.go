@@ -108,16 +108,12 @@ func (n *Node) seed(ctx context.Context) {
 		// still unseeded seedFollowerDelay after it first saw a leader (a
 		// leader whose own seed fails, or that stopped): one node, not
 		// every node, runs the seed check against every master.
-		if n.store.LeaderAddr() == "" { // nobody to propose to yet (an election, or no cluster yet)
-			if wait(ctx, 20*time.Millisecond) != nil {
-				return
-			}
-			continue
-		}
-		if sawLeader.IsZero() {
+		// (No leader: nobody to propose to yet, an election or no cluster.)
+		leaderKnown := n.store.LeaderAddr() != ""
+		if leaderKnown && sawLeader.IsZero() {
 			sawLeader = time.Now()
 		}
-		if !n.store.IsLeader() && time.Since(sawLeader) < seedFollowerDelay {
+		if !leaderKnown || (!n.store.IsLeader() && time.Since(sawLeader) < seedFollowerDelay) {
 			if wait(ctx, 20*time.Millisecond) != nil {
 				return
 			}
