@@ -14,10 +14,15 @@
 //     recorded master is demoted as soon as it is reachable (design rule 7).
 //
 // Masters are evaluated side by side (at most evaluateAtOnce at a time),
-// so one waiting on a round trip holds up no other. Failover starts share
-// the epoch counter and are committed in batches (starts.go): starts that
-// queue while one commits go together, with consecutive epochs, in one
-// Raft round trip.
+// and a tick does not wait for the evaluations it queued (evalqueue.go):
+// each master's next evaluation waits only for its own previous one, so a
+// master waiting on a round trip holds up no other, not even for a tick.
+// Failover starts share the epoch counter and are committed in batches
+// (starts.go): starts that queue while one commits go together, with
+// consecutive epochs, in one Raft round trip. Between a start and its
+// promotion no INFO is asked: the candidate was chosen from views taken
+// since the quorum formed (the witness's sampling), and the promotion is
+// confirmed by a fresh INFO only once it is recorded.
 //
 // The idle tick is cheap: the masters are copied from the state only when
 // its version moved since the last tick (Engine.copies), the suspicion

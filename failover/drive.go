@@ -20,8 +20,13 @@ func (e *Engine) drive(ctx context.Context, m *model.Master) {
 	addrs := append([]model.Addr{f.Candidate}, m.Replicas...)
 	var views map[string]view.Instance
 	if !f.Switched {
-		// The promotion is confirmed by a fresh INFO of the candidate.
-		views = e.refresh(ctx, m, []model.Addr{f.Candidate}, 300*time.Millisecond)
+		// A recorded promotion is confirmed by a fresh INFO of the
+		// candidate. Before it is recorded the next action is the
+		// promotion whatever the candidate says (Next), so no INFO round
+		// trip stands between a failover's start and its promotion.
+		if f.State == model.StateWaitPromotion {
+			views = e.refresh(ctx, m, []model.Addr{f.Candidate}, 300*time.Millisecond)
+		}
 	} else {
 		var inflight []model.Addr
 		for _, r := range m.Replicas {

@@ -80,13 +80,19 @@ type Engine struct {
 	fenced   map[string]string               // addr -> run id whose fence settings were applied
 	quorumAt map[string]time.Time            // master -> since when a quorum says it is down
 
-	// Owned by step (Run's goroutine; its evaluations only read them): the
+	// Owned by the goroutine that ticks (Run, or a test's step): the
 	// copies of the masters read at state version copiesAt, reused while
-	// the version stays, and the host:port strings of their addresses (the
-	// monitor's keys), rendered once per version (see copies, key).
+	// the version stays. keys holds the host:port strings of their
+	// addresses (the monitor's keys), rendered once per version (see
+	// copies, key); evaluations read it while the next tick may replace it.
 	copied   []*model.Master
 	copiesAt uint64
-	keys     map[model.Addr]string
+	keys     atomic.Pointer[map[model.Addr]string]
+
+	queue    evalQueue           // masters waiting for or under evaluation (evalqueue.go)
+	busy     atomic.Bool         // an evaluation since the last tick said something is in motion
+	busyCh   chan struct{}       // ... and pokes Run, so the next tick comes after BusyTick
+	panicked atomic.Pointer[any] // a panic of an evaluation, re-raised by Run
 }
 
 // New returns an engine; Run drives it.
@@ -103,7 +109,7 @@ func New(cfg Config, c Cluster, r Redis) *Engine {
 	if cfg.PauseTimeout == 0 {
 		cfg.PauseTimeout = 5 * time.Second
 	}
-	e := &Engine{cfg: cfg, c: c, r: r, log: cfg.Logger, wake: make(chan struct{}, 1)}
+	e := &Engine{cfg: cfg, c: c, r: r, log: cfg.Logger, wake: make(chan struct{}, 1), busyCh: make(chan struct{}, 1)}
 	e.reset()
 	return e
 }
@@ -123,51 +129,98 @@ func (e *Engine) reset() {
 }
 
 // Wake makes the engine evaluate now (an entry was applied, an INFO arrived).
-func (e *Engine) Wake() {
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
-}
+func (e *Engine) Wake() { poke(e.wake) }
 
-// Run evaluates until ctx is done. Only the leader acts.
+// Run evaluates until ctx is done. Only the leader acts. Every tick
+// queues the masters not already queued or being evaluated (evalqueue.go);
+// it does not wait for their evaluations. The next tick comes after
+// BusyTick when an evaluation since the last tick said something is in
+// motion (or one says so before the idle tick is due), else after IdleTick.
 func (e *Engine) Run(ctx context.Context) {
 	t := time.NewTimer(e.cfg.IdleTick)
 	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-e.wake:
-		}
-		busy := e.step(ctx)
-		next := e.cfg.IdleTick
-		if busy {
-			next = e.cfg.BusyTick
-		}
+	next := time.Now().Add(e.cfg.IdleTick)
+	var last time.Time // the last tick
+	reset := func(d time.Duration) {
 		if !t.Stop() {
 			select {
 			case <-t.C:
 			default:
 			}
 		}
-		t.Reset(next)
+		t.Reset(d)
+		next = time.Now().Add(d)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.busyCh:
+			if time.Until(next) > e.cfg.BusyTick {
+				reset(e.cfg.BusyTick)
+			}
+			continue
+		case <-t.C:
+		case <-e.wake:
+			// Every applied entry wakes the engine: at most one tick per
+			// BusyTick, or a burst of entries would queue every master
+			// hundreds of times a second.
+			if wait := e.cfg.BusyTick - time.Since(last); wait > 0 {
+				if time.Until(next) > wait {
+					reset(wait)
+				}
+				continue
+			}
+		}
+		last = time.Now()
+		if r := e.panicked.Load(); r != nil {
+			panic(*r) // on the engine's goroutine (Config.Crash may panic)
+		}
+		busy := e.busy.Swap(false)
+		if masters, voters, retry := e.prepare(ctx); masters != nil {
+			e.dispatch(ctx, masters, voters)
+		} else if retry {
+			busy = true
+		}
+		if busy {
+			reset(e.cfg.BusyTick)
+		} else {
+			reset(e.cfg.IdleTick)
+		}
 	}
 }
 
-// step runs one evaluation; it reports whether anything is in motion.
+// step runs one evaluation of every master and waits for it; it reports
+// whether anything is in motion. Tests step the engine with it.
 func (e *Engine) step(ctx context.Context) bool {
+	masters, voters, retry := e.prepare(ctx)
+	if masters == nil {
+		return retry
+	}
+	r := e.dispatch(ctx, masters, voters)
+	r.wg.Wait()
+	if p := r.panicked.Load(); p != nil {
+		panic(*p) // on the caller's goroutine, as before (Config.Crash may panic)
+	}
+	return r.busy.Load() && ctx.Err() == nil
+}
+
+// prepare checks leadership and returns what a tick evaluates: the
+// masters (nil when this node does not lead, or not yet) and the current
+// voters. retry reports a leader that could not catch up with the log yet
+// (Barrier): the next tick should come soon.
+func (e *Engine) prepare(ctx context.Context) (masters []*model.Master, voters map[string]bool, retry bool) {
 	if !e.c.IsLeader() || (e.isLeading() && e.c.Term() != e.leadingTerm()) {
 		e.mu.Lock()
 		if e.leading {
 			e.leading = false
 			e.reset()
-			e.copied, e.keys = nil, nil
+			e.copied = nil
+			e.keys.Store(nil)
 			e.log.Info("failover engine standing by")
 		}
 		e.mu.Unlock()
-		return false
+		return nil, nil, false
 	}
 	e.mu.Lock()
 	leading := e.leading
@@ -176,46 +229,20 @@ func (e *Engine) step(ctx context.Context) bool {
 		// A new leader first applies everything its predecessor committed.
 		term := e.c.Term()
 		if err := e.c.Barrier(2 * time.Second); err != nil {
-			return true
+			return nil, nil, true
 		}
 		e.mu.Lock()
 		e.leading, e.term = true, term
 		e.mu.Unlock()
 		e.log.Info("failover engine leading")
 	}
-	voters := map[string]bool{}
+	voters = map[string]bool{}
 	for _, m := range e.c.Members() {
 		if m.Voter {
 			voters[m.ID] = true
 		}
 	}
-	masters := e.copies()
-	var busy atomic.Bool
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var panicked atomic.Pointer[any]
-	for range min(evaluateAtOnce, len(masters)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					panicked.CompareAndSwap(nil, &r)
-					next.Store(int64(len(masters))) // the others stop too
-				}
-			}()
-			for i := int(next.Add(1)) - 1; i < len(masters) && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
-				if e.evaluate(ctx, masters[i], voters) {
-					busy.Store(true)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if r := panicked.Load(); r != nil {
-		panic(*r) // on the engine's goroutine, as before (Config.Crash may panic)
-	}
-	return busy.Load() && ctx.Err() == nil
+	return e.copies(), voters, false
 }
 
 // copies returns copies of the replicated masters, sorted by name. They are
@@ -237,36 +264,32 @@ func (e *Engine) copies() []*model.Master {
 			masters = append(masters, s.Masters[n].Clone())
 		}
 	})
-	keys := make(map[model.Addr]string, len(e.keys))
+	var n int
+	if old := e.keys.Load(); old != nil {
+		n = len(*old)
+	}
+	keys := make(map[model.Addr]string, n)
 	for _, m := range masters {
 		keys[m.Addr] = m.Addr.String()
 		for _, r := range m.Replicas {
 			keys[r] = r.String()
 		}
 	}
-	e.copied, e.copiesAt, e.keys = masters, ver, keys
+	e.copied, e.copiesAt = masters, ver
+	e.keys.Store(&keys)
 	return masters
 }
 
 // key is a's host:port, the monitor's key: rendered once per state version
-// for the addresses of the copies. Only step's evaluations may call it
-// (step writes keys before they start).
+// for the addresses of the copies.
 func (e *Engine) key(a model.Addr) string {
-	if k, ok := e.keys[a]; ok {
-		return k
+	if keys := e.keys.Load(); keys != nil {
+		if k, ok := (*keys)[a]; ok {
+			return k
+		}
 	}
 	return a.String()
 }
-
-// evaluateAtOnce bounds the masters evaluated at the same time. One after
-// the other, every master waiting on a round trip (a witness sample, a
-// candidate's INFO, a proposal) delayed all the masters after it: with
-// 1000 masters, a few dozen of them suspected after a start kept a killed
-// master's failover waiting for seconds. Each master's evaluation touches
-// only its own entries (the engine's maps are under mu), and failover
-// starts, which share the epoch counter, are committed in batches
-// (starts.go).
-const evaluateAtOnce = 16
 
 // evaluate handles one master; true when it needs the fast tick.
 func (e *Engine) evaluate(ctx context.Context, m *model.Master, voters map[string]bool) bool {

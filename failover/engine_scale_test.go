@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"context"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -8,23 +9,31 @@ import (
 	"github.com/raftinel/raftinel/model"
 )
 
+// addSlowMaster adds master "aaa-slow" (it sorts first: evaluated one
+// after the other, it went first), down for a quorum, with one replica
+// whose INFO is old, so that choosing a candidate asks for a new one; it
+// returns that replica's address, where a test makes the INFO wait.
+func (s *scenario) addSlowMaster() string {
+	const slowOld, slowR = "127.0.0.1:7100", "127.0.0.1:7101"
+	s.log.do(func(l *fakeLog) {
+		set := model.DefaultSettings(2)
+		set.FailoverTimeoutMs, set.DownAfterMs = scTO.Milliseconds(), 5000
+		l.st.Masters["aaa-slow"] = &model.Master{Name: "aaa-slow", Addr: scAddr(slowOld), Settings: set,
+			Replicas:     []model.Addr{scAddr(slowR)},
+			Observations: map[string]model.Observation{"n1": {Down: true}, "n2": {Down: true}}}
+	})
+	s.r.add(slowOld, &fakeInstance{role: "master", down: true})
+	s.r.add(slowR, &fakeInstance{role: "slave", masterHost: "127.0.0.1", masterPort: 7100, infoAt: time.Now().Add(-time.Hour)})
+	return slowR
+}
+
 // A master whose replicas answer slowly (the candidate's INFO waiting on
 // its round trip) does not hold up the other masters of the same
 // evaluation: masters are evaluated side by side, so the other master's
 // failover starts while the slow one's INFO is still waiting.
 func TestEngineSlowMasterHoldsNoOther(t *testing.T) {
 	s := newScenario(t)
-	const slowOld, slowR = "127.0.0.1:7100", "127.0.0.1:7101"
-	s.log.do(func(l *fakeLog) {
-		set := model.DefaultSettings(2)
-		set.FailoverTimeoutMs, set.DownAfterMs = scTO.Milliseconds(), 5000
-		// "aaa" sorts first: evaluated one after the other, it went first.
-		l.st.Masters["aaa-slow"] = &model.Master{Name: "aaa-slow", Addr: scAddr(slowOld), Settings: set,
-			Replicas:     []model.Addr{scAddr(slowR)},
-			Observations: map[string]model.Observation{"n1": {Down: true}, "n2": {Down: true}}}
-	})
-	s.r.add(slowOld, &fakeInstance{role: "master", down: true})
-	s.r.add(slowR, &fakeInstance{role: "slave", masterHost: "127.0.0.1", masterPort: 7100})
+	slowR := s.addSlowMaster()
 	var timedOut atomic.Bool
 	s.r.before = func(kind, addr string) {
 		if kind != "info" || addr != slowR {
@@ -44,5 +53,66 @@ func TestEngineSlowMasterHoldsNoOther(t *testing.T) {
 	s.until("mymaster's failover started", 4, func() bool { return s.failover() != nil })
 	if timedOut.Load() {
 		t.Fatal("mymaster's failover waited for the slow master's INFO")
+	}
+}
+
+// Run does not wait for the slowest evaluation before the next tick: while
+// one master's evaluation waits on a round trip, another master goes
+// through all the steps of its failover (ODOWN, start, promotion, its
+// record, switch), each step on its own next tick.
+func TestEngineRunDoesNotWaitForTheSlowestMaster(t *testing.T) {
+	s := newScenario(t)
+	slowR := s.addSlowMaster()
+	release := make(chan struct{})
+	var held atomic.Bool
+	s.r.before = func(kind, addr string) {
+		if kind == "info" && addr == slowR && held.CompareAndSwap(false, true) {
+			<-release // the slow master's evaluation waits here
+		}
+	}
+	cfg := s.cfg
+	cfg.IdleTick, cfg.BusyTick = time.Millisecond, time.Millisecond
+	e := New(cfg, s.log, s.r)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	defer close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for !held.Load() || s.failover() == nil || !s.failover().Switched {
+		if time.Now().After(deadline) {
+			t.Fatalf("mymaster not switched while aaa-slow's evaluation waits (held %v); committed %v", held.Load(), s.log.ops())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Every applied entry wakes the engine; a burst of wake-ups makes at most
+// one tick per BusyTick (each tick queues every master).
+func TestEngineWakeBurstTicksOncePerBusyTick(t *testing.T) {
+	s := newScenario(t)
+	cfg := s.cfg
+	cfg.IdleTick, cfg.BusyTick = time.Hour, time.Hour
+	e := New(cfg, s.log, s.r)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	ticks := func() int { s.log.mu.Lock(); defer s.log.mu.Unlock(); return s.log.members }
+	e.Wake()
+	deadline := time.Now().Add(5 * time.Second)
+	for ticks() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no tick after a wake-up")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for range 200 {
+		e.Wake()
+		time.Sleep(100 * time.Microsecond)
+	}
+	cancel()
+	<-done
+	if n := ticks(); n != 1 {
+		t.Fatalf("%d ticks for a burst of wake-ups within one BusyTick, want 1", n)
 	}
 }

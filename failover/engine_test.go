@@ -2,7 +2,9 @@ package failover
 
 import (
 	"context"
+	"maps"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -154,7 +156,7 @@ func TestEngineDeposedLeaderStopsTouchingRedis(t *testing.T) {
 					s.log.do(fn)
 				} else {
 					s.r.before = func(kind, addr string) {
-						if kind == "info" && addr == scR1 {
+						if kind == "fastinfo" {
 							s.log.do(fn) // the engine has read the state; it acts next
 						}
 					}
@@ -251,5 +253,60 @@ func TestEngineFailoverTimeoutAbortsAndRetriesLater(t *testing.T) {
 	s.until("second attempt", 3, func() bool { return s.committed(model.OpFailoverStart) == 2 })
 	if f := s.failover(); f == nil || f.Epoch != 2 {
 		t.Fatalf("second attempt %+v, want epoch 2", f)
+	}
+}
+
+// Between a failover's start and its promotion the candidate's INFO is not
+// asked again: before the promotion is recorded the next action is the
+// promotion whatever the candidate says (Next), and with 1000 masters that
+// round trip, queued behind others, delayed every promotion. Once the
+// promotion is recorded, the switch waits for a fresh INFO saying master.
+func TestEngineNoCandidateInfoBeforeThePromotion(t *testing.T) {
+	s := newScenario(t)
+	s.started()
+	var mu sync.Mutex
+	var seen []string
+	s.r.before = func(kind, addr string) {
+		if addr == scR1 && kind != "view" {
+			mu.Lock()
+			seen = append(seen, kind)
+			mu.Unlock()
+		}
+	}
+	s.until("promotion recorded", 3, func() bool { return s.failover().State == model.StateWaitPromotion })
+	mu.Lock()
+	if !slices.Equal(seen, []string{"transaction"}) {
+		t.Fatalf("calls on the candidate up to the recorded promotion: %v, want only the promotion", seen)
+	}
+	seen = nil
+	mu.Unlock()
+	s.until("switched", 3, func() bool { return s.failover() == nil || s.failover().Switched })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) == 0 || seen[0] != "info" {
+		t.Fatalf("calls on the candidate from the recorded promotion to the switch: %v, want a fresh INFO first", seen)
+	}
+}
+
+// The candidate is chosen from the replicas' views taken since the quorum
+// said "down" (the witness's sampling): only a replica without such a view
+// is asked for INFO before the start.
+func TestEngineSelectionAsksOnlyReplicasWithoutAFreshView(t *testing.T) {
+	s := newScenario(t)
+	s.r.set(scR2, func(in *fakeInstance) { in.infoAt = time.Now().Add(-time.Hour) })
+	var mu sync.Mutex
+	asked := map[string]int{}
+	s.r.before = func(kind, addr string) {
+		if kind == "info" {
+			mu.Lock()
+			asked[addr]++
+			mu.Unlock()
+		}
+	}
+	s.started()
+	mu.Lock()
+	defer mu.Unlock()
+	if want := map[string]int{scR2: 1}; !maps.Equal(asked, want) {
+		t.Fatalf("INFO asked before the start: %v, want %v", asked, want)
 	}
 }

@@ -29,6 +29,7 @@ type fakeLog struct {
 	// (without the log's lock held).
 	beforeBatch func(es []model.Entry)
 	version     uint64 // StateVersion: bumped by every change of st
+	members     int    // calls of Members: one per tick of the engine
 }
 
 func newFakeLog(st *model.State, voters ...string) *fakeLog {
@@ -80,6 +81,7 @@ func (l *fakeLog) Barrier(time.Duration) error { return nil }
 func (l *fakeLog) Members() []model.Member {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.members++
 	var out []model.Member
 	for _, id := range l.voters {
 		out = append(out, model.Member{ID: id, Voter: true})

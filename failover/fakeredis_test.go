@@ -18,7 +18,8 @@ type fakeInstance struct {
 	masterPort int
 	linkUp     bool
 	offset     int64
-	down       bool // unreachable: no view, every call fails
+	down       bool      // unreachable: no view, every call fails
+	infoAt     time.Time // InfoRefresh of its view until the next RefreshInfo (zero: always now)
 
 	// Behaviour, set by the test.
 	ignoreSlaveOf bool  // takes the transaction but never changes role or master
@@ -76,6 +77,9 @@ func (r *fakeRedis) view(addr string) (view.Instance, bool) {
 	v := view.Instance{Addr: addr, Connected: true, LastOKPing: now, LastPingReply: now, InfoRefresh: now,
 		RunID: strings.Repeat("0", 32) + strings.ReplaceAll(addr, ":", ""), Role: in.role, ReplID: "replid-1",
 		ReplOffset: in.offset, SlavePriority: 100, SlaveReplOffset: in.offset, MasterLastIOSec: -1, ReplicaAnnounced: true}
+	if !in.infoAt.IsZero() {
+		v.InfoRefresh = in.infoAt
+	}
 	if in.role == "slave" {
 		v.MasterHost, v.MasterPort, v.MasterLinkUp = in.masterHost, in.masterPort, in.linkUp
 		if in.linkUp {
@@ -106,6 +110,9 @@ func (r *fakeRedis) RefreshInfo(_ context.Context, _, addr string) (view.Instanc
 	r.hook("info", addr)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if in := r.inst[addr]; in != nil {
+		in.infoAt = time.Time{}
+	}
 	if v, ok := r.view(addr); ok {
 		return v, nil
 	}
@@ -146,7 +153,9 @@ func (r *fakeRedis) Do(_ context.Context, _, addr string, args ...string) (any, 
 	return "OK", nil
 }
 
-func (r *fakeRedis) SetFastInfo(string, bool) {}
+// SetFastInfo is where a test finds the engine between reading the state
+// and acting on a running failover (evaluate calls it before drive).
+func (r *fakeRedis) SetFastInfo(master string, _ bool) { r.hook("fastinfo", master) }
 
 // sentTo lists the commands sent to addr ("SLAVEOF NO ONE", ...).
 func (r *fakeRedis) sentTo(addr string) []string {

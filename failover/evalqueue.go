@@ -1,0 +1,148 @@
+package failover
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/raftinel/raftinel/model"
+)
+
+// evaluateAtOnce bounds the masters evaluated at the same time. One after
+// the other, every master waiting on a round trip (a witness sample, a
+// candidate's INFO, a proposal) delayed all the masters after it: with
+// 1000 masters, a few dozen of them suspected after a start kept a killed
+// master's failover waiting for seconds. Each master's evaluation touches
+// only its own entries (the engine's maps are under mu), and failover
+// starts, which share the epoch counter, are committed in batches
+// (starts.go).
+const evaluateAtOnce = 16
+
+// evalQueue holds the masters waiting for an evaluation and knows those
+// being evaluated. Workers (at most evaluateAtOnce) take masters in the
+// order they were queued and end when the queue is empty; there is no
+// goroutine while nothing is queued.
+//
+// Why a queue and not a round that waits for all its masters: Run used to
+// evaluate every master and wait for the slowest before the next tick. A
+// master whose evaluation waited on a round trip (a witness sample bounded
+// by 200 ms, a proposal, a promotion) held up every other master's next
+// step: with ten masters killed at once, each of the five steps of every
+// failover (ODOWN, start, promotion, its record, switch) waited for the
+// slowest evaluation of the whole tick, and ticks of 0.3-1.3 s put the
+// last +switch-master of the ten 0.5 s past down-after + 500 ms. Now a
+// tick queues the masters that are not queued or being evaluated, and
+// each master's next evaluation only waits for its own previous one.
+type evalQueue struct {
+	mu      sync.Mutex
+	jobs    []evalJob
+	head    int             // jobs[head:] wait
+	queued  map[string]bool // master -> queued or being evaluated
+	workers int
+}
+
+// evalJob is one evaluation of m, part of round.
+type evalJob struct {
+	ctx    context.Context
+	m      *model.Master
+	voters map[string]bool
+	round  *evalRound
+}
+
+// evalRound is what one dispatch queued: step waits for it (tests); Run
+// does not.
+type evalRound struct {
+	wg       sync.WaitGroup
+	busy     atomic.Bool
+	panicked atomic.Pointer[any]
+}
+
+// dispatch queues every master that is neither queued nor being evaluated
+// and starts the workers needed; it returns the round of the masters it
+// queued.
+func (e *Engine) dispatch(ctx context.Context, masters []*model.Master, voters map[string]bool) *evalRound {
+	r := &evalRound{}
+	q := &e.queue
+	q.mu.Lock()
+	if q.queued == nil {
+		q.queued = map[string]bool{}
+	}
+	for _, m := range masters {
+		if q.queued[m.Name] {
+			continue
+		}
+		q.queued[m.Name] = true
+		r.wg.Add(1)
+		q.jobs = append(q.jobs, evalJob{ctx: ctx, m: m, voters: voters, round: r})
+	}
+	start := min(evaluateAtOnce-q.workers, len(q.jobs)-q.head)
+	q.workers += max(start, 0)
+	q.mu.Unlock()
+	for range start {
+		go e.work()
+	}
+	return r
+}
+
+// pending reports whether a master is queued or being evaluated.
+func (e *Engine) pending() bool {
+	e.queue.mu.Lock()
+	defer e.queue.mu.Unlock()
+	return len(e.queue.queued) > 0
+}
+
+// work evaluates queued masters until the queue is empty.
+func (e *Engine) work() {
+	q := &e.queue
+	for {
+		q.mu.Lock()
+		if q.head == len(q.jobs) {
+			q.jobs, q.head = q.jobs[:0], 0 // the backing array is reused
+			q.workers--
+			q.mu.Unlock()
+			return
+		}
+		j := q.jobs[q.head]
+		q.jobs[q.head] = evalJob{}
+		q.head++
+		q.mu.Unlock()
+		e.run(j)
+	}
+}
+
+// run evaluates one queued master. A panic (Config.Crash may panic in
+// tests) is kept for the round and for Run, which re-raise it on the
+// engine's goroutine.
+func (e *Engine) run(j evalJob) {
+	defer j.round.wg.Done()
+	defer func() {
+		e.queue.mu.Lock()
+		delete(e.queue.queued, j.m.Name)
+		e.queue.mu.Unlock()
+	}()
+	defer func() {
+		if r := recover(); r != nil {
+			p := new(any) // only when there is a panic: &r would put r on the heap every time
+			*p = r
+			j.round.panicked.CompareAndSwap(nil, p)
+			e.panicked.CompareAndSwap(nil, p)
+		}
+	}()
+	if j.ctx.Err() != nil {
+		return
+	}
+	if e.evaluate(j.ctx, j.m, j.voters) {
+		j.round.busy.Store(true)
+		e.busy.Store(true)
+		poke(e.busyCh)
+	}
+}
+
+// poke sends on a channel of capacity 1 without waiting (a wake-up already
+// pending is enough).
+func poke(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
