@@ -93,6 +93,8 @@ type Engine struct {
 	busy     atomic.Bool         // an evaluation since the last tick said something is in motion
 	busyCh   chan struct{}       // ... and pokes Run, so the next tick comes after BusyTick
 	panicked atomic.Pointer[any] // a panic of an evaluation, re-raised by Run
+	alone    time.Duration       // evaluateAlone (tests lengthen it)
+	helpers  atomic.Int64        // evaluation helpers started so far (read by tests)
 }
 
 // New returns an engine; Run drives it.
@@ -109,7 +111,7 @@ func New(cfg Config, c Cluster, r Redis) *Engine {
 	if cfg.PauseTimeout == 0 {
 		cfg.PauseTimeout = 5 * time.Second
 	}
-	e := &Engine{cfg: cfg, c: c, r: r, log: cfg.Logger, wake: make(chan struct{}, 1), busyCh: make(chan struct{}, 1)}
+	e := &Engine{cfg: cfg, c: c, r: r, log: cfg.Logger, wake: make(chan struct{}, 1), busyCh: make(chan struct{}, 1), alone: evaluateAlone}
 	e.reset()
 	return e
 }

@@ -54,6 +54,9 @@ func TestEngineSlowMasterHoldsNoOther(t *testing.T) {
 	if timedOut.Load() {
 		t.Fatal("mymaster's failover waited for the slow master's INFO")
 	}
+	if s.e.helpers.Load() == 0 {
+		t.Fatal("no helper joined the worker held up by the slow master")
+	}
 }
 
 // Run does not wait for the slowest evaluation before the next tick: while

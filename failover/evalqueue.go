@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/raftinel/raftinel/model"
 )
@@ -39,7 +40,17 @@ type evalQueue struct {
 	head    int             // jobs[head:] wait
 	queued  map[string]bool // master -> queued or being evaluated
 	workers int
+	join    *time.Timer // adds helpers when jobs wait longer than evaluateAlone
+	armed   bool        // join is set
 }
+
+// evaluateAlone: one worker evaluates the queued masters, and up to
+// evaluateAtOnce-1 helpers join it only when masters have been waiting
+// longer than this (a master waiting on a round trip: a witness sample, a
+// candidate's INFO, a proposal). An idle tick of 100 healthy masters takes
+// well under a millisecond; starting 16 goroutines for it ten times a
+// second woke the leader's other threads for nothing.
+const evaluateAlone = 2 * time.Millisecond
 
 // evalJob is one evaluation of m, part of round.
 type evalJob struct {
@@ -75,13 +86,39 @@ func (e *Engine) dispatch(ctx context.Context, masters []*model.Master, voters m
 		r.wg.Add(1)
 		q.jobs = append(q.jobs, evalJob{ctx: ctx, m: m, voters: voters, round: r})
 	}
-	start := min(evaluateAtOnce-q.workers, len(q.jobs)-q.head)
-	q.workers += max(start, 0)
+	start := 0
+	if q.workers == 0 && q.head < len(q.jobs) {
+		start = 1
+	}
+	q.workers += start
+	if q.head < len(q.jobs) && !q.armed {
+		q.armed = true
+		if q.join == nil {
+			q.join = time.AfterFunc(e.alone, e.addHelpers)
+		} else {
+			q.join.Reset(e.alone)
+		}
+	}
 	q.mu.Unlock()
-	for range start {
+	if start > 0 {
 		go e.work()
 	}
 	return r
+}
+
+// addHelpers starts workers, up to evaluateAtOnce in all, for masters
+// still waiting evaluateAlone after they were queued.
+func (e *Engine) addHelpers() {
+	q := &e.queue
+	q.mu.Lock()
+	q.armed = false
+	n := max(min(evaluateAtOnce-q.workers, len(q.jobs)-q.head), 0)
+	q.workers += n
+	q.mu.Unlock()
+	e.helpers.Add(int64(n))
+	for range n {
+		go e.work()
+	}
 }
 
 // pending reports whether a master is queued or being evaluated.
@@ -91,22 +128,40 @@ func (e *Engine) pending() bool {
 	return len(e.queue.queued) > 0
 }
 
-// work evaluates queued masters until the queue is empty.
+// work evaluates queued masters until the queue is empty. A master is
+// un-queued, then its round told, under the same lock that takes the next
+// one: a round that waits (step) is over only when its masters can be
+// queued again.
 func (e *Engine) work() {
 	q := &e.queue
+	var done evalJob // the job just evaluated; round nil = none
 	for {
 		q.mu.Lock()
-		if q.head == len(q.jobs) {
+		if done.round != nil {
+			delete(q.queued, done.m.Name)
+		}
+		var j evalJob
+		more := q.head < len(q.jobs)
+		if more {
+			j = q.jobs[q.head]
+			q.jobs[q.head] = evalJob{}
+			q.head++
+		} else {
 			q.jobs, q.head = q.jobs[:0], 0 // the backing array is reused
 			q.workers--
-			q.mu.Unlock()
+			if q.workers == 0 && q.armed && q.join.Stop() {
+				q.armed = false // nothing waits: no helper needed
+			}
+		}
+		q.mu.Unlock()
+		if done.round != nil {
+			done.round.wg.Done()
+		}
+		if !more {
 			return
 		}
-		j := q.jobs[q.head]
-		q.jobs[q.head] = evalJob{}
-		q.head++
-		q.mu.Unlock()
 		e.run(j)
+		done = j
 	}
 }
 
@@ -114,12 +169,6 @@ func (e *Engine) work() {
 // tests) is kept for the round and for Run, which re-raise it on the
 // engine's goroutine.
 func (e *Engine) run(j evalJob) {
-	defer j.round.wg.Done()
-	defer func() {
-		e.queue.mu.Lock()
-		delete(e.queue.queued, j.m.Name)
-		e.queue.mu.Unlock()
-	}()
 	defer func() {
 		if r := recover(); r != nil {
 			p := new(any) // only when there is a panic: &r would put r on the heap every time
