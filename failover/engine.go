@@ -139,6 +139,7 @@ func (e *Engine) Wake() { poke(e.wake) }
 // BusyTick when an evaluation since the last tick said something is in
 // motion (or one says so before the idle tick is due), else after IdleTick.
 func (e *Engine) Run(ctx context.Context) {
+	defer e.queue.running.Wait() // evaluations in flight see ctx end and return
 	t := time.NewTimer(e.cfg.IdleTick)
 	defer t.Stop()
 	next := time.Now().Add(e.cfg.IdleTick)

@@ -119,3 +119,40 @@ func TestEngineWakeBurstTicksOncePerBusyTick(t *testing.T) {
 		t.Fatalf("%d ticks for a burst of wake-ups within one BusyTick, want 1", n)
 	}
 }
+
+// Run ends only after the evaluations it queued: a node closing its store
+// and monitor behind the engine finds no evaluation still using them.
+func TestEngineRunWaitsForItsEvaluations(t *testing.T) {
+	s := newScenario(t)
+	slowR := s.addSlowMaster()
+	held, release := make(chan struct{}), make(chan struct{})
+	var ended, asked atomic.Bool
+	s.r.before = func(kind, addr string) {
+		if kind == "info" && addr == slowR && asked.CompareAndSwap(false, true) {
+			close(held)
+			<-release
+			ended.Store(true)
+		}
+	}
+	e := New(s.cfg, s.log, s.r)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	e.Wake()
+	select {
+	case <-held:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the slow master's INFO was never asked")
+	}
+	cancel()
+	select {
+	case <-done:
+		t.Fatal("Run returned while an evaluation was still running")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-done
+	if !ended.Load() {
+		t.Fatal("Run returned before the evaluation ended")
+	}
+}

@@ -40,8 +40,9 @@ type evalQueue struct {
 	head    int             // jobs[head:] wait
 	queued  map[string]bool // master -> queued or being evaluated
 	workers int
-	join    *time.Timer // adds helpers when jobs wait longer than evaluateAlone
-	armed   bool        // join is set
+	join    *time.Timer    // adds helpers when jobs wait longer than evaluateAlone
+	armed   bool           // join is set
+	running sync.WaitGroup // workers; Run waits for them when it ends
 }
 
 // evaluateAlone: one worker evaluates the queued masters, and up to
@@ -99,6 +100,7 @@ func (e *Engine) dispatch(ctx context.Context, masters []*model.Master, voters m
 			q.join.Reset(e.alone)
 		}
 	}
+	q.running.Add(start)
 	q.mu.Unlock()
 	if start > 0 {
 		go e.work()
@@ -114,6 +116,7 @@ func (e *Engine) addHelpers() {
 	q.armed = false
 	n := max(min(evaluateAtOnce-q.workers, len(q.jobs)-q.head), 0)
 	q.workers += n
+	q.running.Add(n)
 	q.mu.Unlock()
 	e.helpers.Add(int64(n))
 	for range n {
@@ -158,6 +161,7 @@ func (e *Engine) work() {
 			done.round.wg.Done()
 		}
 		if !more {
+			q.running.Done()
 			return
 		}
 		e.run(j)
