@@ -37,12 +37,22 @@ func (e *Engine) commitStart(ctx context.Context, cmd *model.FailoverStart) erro
 	st := &e.starts
 	st.mu.Lock()
 	st.queue = append(st.queue, req)
-	if st.flushing {
-		// the committing goroutine takes it with its next batch
-		st.mu.Unlock()
-		return <-req.done
+	if !st.flushing {
+		// A goroutine of its own commits the batches: the caller that
+		// started it used to commit every batch queued behind its own
+		// before it went on, so its own failover waited for theirs.
+		st.flushing = true
+		go e.flushStarts(ctx)
 	}
-	st.flushing = true
+	st.mu.Unlock()
+	return <-req.done
+}
+
+// flushStarts commits the queued starts, batch after batch, until none is
+// left.
+func (e *Engine) flushStarts(ctx context.Context) {
+	st := &e.starts
+	st.mu.Lock()
 	for len(st.queue) > 0 {
 		batch := st.queue
 		st.queue = nil
@@ -52,7 +62,6 @@ func (e *Engine) commitStart(ctx context.Context, cmd *model.FailoverStart) erro
 	}
 	st.flushing = false
 	st.mu.Unlock()
-	return <-req.done
 }
 
 // commitStarts commits batch, answering every request. Entries after a

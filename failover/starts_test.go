@@ -125,3 +125,59 @@ func TestStartsAfterARefusedOneAreRenumbered(t *testing.T) {
 		t.Fatalf("current epoch %d, m2 failover %+v", cur, l.master("m2").Failover)
 	}
 }
+
+// The first start's caller goes on as soon as its own start is committed:
+// it does not commit the batches queued behind it (its own failover used
+// to wait for theirs).
+func TestFirstStartDoesNotWaitForTheNextBatch(t *testing.T) {
+	e, l := startScenario(t, 2)
+	second, release := make(chan struct{}), make(chan struct{})
+	calls := 0
+	l.beforeBatch = func([]model.Entry) {
+		calls++ // batches are committed one after the other
+		if calls == 1 {
+			// hold the first commit until the second start is queued
+			deadline := time.Now().Add(5 * time.Second)
+			for time.Now().Before(deadline) {
+				e.starts.mu.Lock()
+				n := len(e.starts.queue)
+				e.starts.mu.Unlock()
+				if n == 1 {
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+			t.Error("the second start never queued")
+		} else {
+			close(second)
+			<-release // the second batch's commit waits here
+		}
+	}
+	firstDone := make(chan error, 1)
+	go func() { firstDone <- e.commitStart(context.Background(), startOf(l, "m0")) }()
+	secondDone := make(chan error, 1)
+	for {
+		e.starts.mu.Lock()
+		flushing := e.starts.flushing
+		e.starts.mu.Unlock()
+		if flushing {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	go func() { secondDone <- e.commitStart(context.Background(), startOf(l, "m1")) }()
+	<-second
+	select {
+	case err := <-firstDone:
+		if err != nil {
+			t.Fatalf("first start: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		close(release)
+		t.Fatal("the first start's caller waited for the batch behind it")
+	}
+	close(release)
+	if err := <-secondDone; err != nil {
+		t.Fatalf("second start: %v", err)
+	}
+}
