@@ -87,6 +87,9 @@ type Engine struct {
 	copied   []*model.Master
 	copiesAt uint64
 	keys     map[model.Addr]string
+
+	alone   time.Duration // evaluateAlone (tests lengthen it)
+	helpers atomic.Int64  // evaluation helpers started so far (step; read by tests)
 }
 
 // New returns an engine; Run drives it.
@@ -103,7 +106,7 @@ func New(cfg Config, c Cluster, r Redis) *Engine {
 	if cfg.PauseTimeout == 0 {
 		cfg.PauseTimeout = 5 * time.Second
 	}
-	e := &Engine{cfg: cfg, c: c, r: r, log: cfg.Logger, wake: make(chan struct{}, 1)}
+	e := &Engine{cfg: cfg, c: c, r: r, log: cfg.Logger, wake: make(chan struct{}, 1), alone: evaluateAlone}
 	e.reset()
 	return e
 }
@@ -194,22 +197,36 @@ func (e *Engine) step(ctx context.Context) bool {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var panicked atomic.Pointer[any]
-	for range min(evaluateAtOnce, len(masters)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					panicked.CompareAndSwap(nil, &r)
-					next.Store(int64(len(masters))) // the others stop too
-				}
-			}()
-			for i := int(next.Add(1)) - 1; i < len(masters) && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
-				if e.evaluate(ctx, masters[i], voters) {
-					busy.Store(true)
-				}
+	work := func() {
+		defer func() {
+			if r := recover(); r != nil {
+				panicked.CompareAndSwap(nil, &r)
+				next.Store(int64(len(masters))) // the others stop too
 			}
 		}()
+		for i := int(next.Add(1)) - 1; i < len(masters) && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
+			if e.evaluate(ctx, masters[i], voters) {
+				busy.Store(true)
+			}
+		}
+	}
+	// This goroutine evaluates; helpers join only when the tick takes
+	// longer than evaluateAlone (see there).
+	var join *time.Timer
+	if helpers := min(evaluateAtOnce, len(masters)) - 1; helpers > 0 {
+		wg.Add(1) // the timer's function, until it has added the helpers
+		join = time.AfterFunc(e.alone, func() {
+			defer wg.Done()
+			e.helpers.Add(int64(helpers))
+			for range helpers {
+				wg.Add(1)
+				go func() { defer wg.Done(); work() }()
+			}
+		})
+	}
+	work()
+	if join != nil && join.Stop() {
+		wg.Done() // done before the helpers were needed
 	}
 	wg.Wait()
 	if r := panicked.Load(); r != nil {
@@ -257,6 +274,14 @@ func (e *Engine) key(a model.Addr) string {
 	}
 	return a.String()
 }
+
+// evaluateAlone: a tick's goroutine evaluates the masters itself, and
+// evaluateAtOnce-1 helpers join it only when the tick takes longer than
+// this (a master waiting on a round trip: a witness sample, a candidate's
+// INFO, a proposal). An idle tick of 100 healthy masters takes well under
+// a millisecond; starting 16 goroutines for it ten times a second woke the
+// leader's other threads for nothing (issue 16).
+const evaluateAlone = 2 * time.Millisecond
 
 // evaluateAtOnce bounds the masters evaluated at the same time. One after
 // the other, every master waiting on a round trip (a witness sample, a

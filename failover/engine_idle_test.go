@@ -122,3 +122,22 @@ func TestEngineIdleCopiesFollowTheState(t *testing.T) {
 		t.Fatal("master-001 not ODOWN")
 	}
 }
+
+// A tick evaluates on the engine's goroutine and starts no helper while it
+// is quick (evaluateAlone); a master waiting on a round trip brings the
+// helpers in (TestEngineSlowMasterHoldsNoOther).
+func TestEngineQuickTickStartsNoHelpers(t *testing.T) {
+	l, r := idleCluster(100)
+	e := New(Config{MyID: "n1", FenceMinReplicas: -1}, l, r) // no witness: a quorum is ODOWN at once
+	e.alone = time.Hour // quick, however loaded the machine
+	l.do(func(l *fakeLog) {
+		l.st.Masters["master-077"].Observations = map[string]model.Observation{"n1": {Down: true}, "n2": {Down: true}, "n3": {}}
+	})
+	e.step(context.Background())
+	if got := l.ops(); len(got) != 1 || got[0] != model.OpODown {
+		t.Fatalf("the tick committed %v, want one %s", got, model.OpODown)
+	}
+	if n := e.helpers.Load(); n != 0 {
+		t.Fatalf("a quick tick started %d helpers", n)
+	}
+}

@@ -45,4 +45,7 @@ func TestEngineSlowMasterHoldsNoOther(t *testing.T) {
 	if timedOut.Load() {
 		t.Fatal("mymaster's failover waited for the slow master's INFO")
 	}
+	if s.e.helpers.Load() == 0 {
+		t.Fatal("no helper joined the tick held up by the slow master")
+	}
 }
