@@ -14,7 +14,9 @@
 //     recorded master is demoted as soon as it is reachable (design rule 7).
 //
 // Masters are evaluated side by side (at most evaluateAtOnce at a time),
-// so one waiting on a round trip holds up no other. Failover starts share
+// so one waiting on a round trip holds up no other; the helpers join the
+// tick's own goroutine only when the tick takes longer than evaluateAlone,
+// so an idle tick starts no goroutine. Failover starts share
 // the epoch counter and are committed in batches (starts.go): starts that
 // queue while one commits go together, with consecutive epochs, in one
 // Raft round trip.

@@ -129,7 +129,8 @@ func TestEngineIdleCopiesFollowTheState(t *testing.T) {
 func TestEngineQuickTickStartsNoHelpers(t *testing.T) {
 	l, r := idleCluster(100)
 	e := New(Config{MyID: "n1", FenceMinReplicas: -1}, l, r) // no witness: a quorum is ODOWN at once
-	e.alone = time.Hour // quick, however loaded the machine
+	// Quick, however loaded the machine: no helper may start.
+	e.alone = time.Hour
 	l.do(func(l *fakeLog) {
 		l.st.Masters["master-077"].Observations = map[string]model.Observation{"n1": {Down: true}, "n2": {Down: true}, "n3": {}}
 	})
