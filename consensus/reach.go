@@ -219,6 +219,13 @@ func (t *gatedTransport) AppendEntries(id raft.ServerID, target raft.ServerAddre
 // decodeResponses parked for minutes; the same deadlock is described in
 // grafana/pyroscope#5518). One RPC in flight per follower costs nothing
 // measurable at raftinel's log rate.
+//
+// Raft asks for a pipeline after every successful AppendEntries (each
+// commit, and every raft-commit-timeout when idle); the refusal
+// (raft.ErrPipelineReplicationNotSupported) says nothing about the peer, so
+// it does not mark the peer down. It did until issue 16's idle work: every
+// follower was then probed every second or two and its next heartbeat or
+// replication call waited for that probe.
 const noPipeline = 1
 
 func (t *gatedTransport) AppendEntriesPipeline(id raft.ServerID, target raft.ServerAddress) (raft.AppendPipeline, error) {
@@ -226,7 +233,9 @@ func (t *gatedTransport) AppendEntriesPipeline(id raft.ServerID, target raft.Ser
 		return nil, err
 	}
 	p, err := t.NetworkTransport.AppendEntriesPipeline(id, target)
-	t.gate.failed(target, err)
+	if !errors.Is(err, raft.ErrPipelineReplicationNotSupported) {
+		t.gate.failed(target, err)
+	}
 	return p, err
 }
 

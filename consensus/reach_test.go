@@ -128,3 +128,31 @@ func TestPeerGateEndsOnLeadershipLossRemovalAndClose(t *testing.T) {
 		})
 	}
 }
+
+// Raft asks for a pipeline after every successful replication call; the
+// transport's refusal (pipelining is off) is no failure of the peer, so it
+// must not hold the next call behind a probe.
+func TestPipelineRefusalDoesNotMarkThePeerDown(t *testing.T) {
+	g, f, _ := newGateForTest(t)
+	nt, err := raft.NewTCPTransportWithConfig("127.0.0.1:0", nil, &raft.NetworkTransportConfig{
+		MaxPool: 1, MaxRPCsInFlight: noPipeline, Timeout: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nt.Close() })
+	tr := &gatedTransport{NetworkTransport: nt, gate: g}
+	const peer = raft.ServerAddress("127.0.0.1:1")
+	if _, err := tr.AppendEntriesPipeline("peer", peer); !errors.Is(err, raft.ErrPipelineReplicationNotSupported) {
+		t.Fatalf("pipeline: %v, want the transport's refusal", err)
+	}
+	g.mu.Lock()
+	down := g.down[peer] != nil
+	g.mu.Unlock()
+	if down {
+		t.Fatal("the pipeline refusal marked the peer down")
+	}
+	if err := g.wait(peer); err != nil || f.probes.Load() != 0 {
+		t.Fatalf("wait after the refusal: %v, %d probes", err, f.probes.Load())
+	}
+}

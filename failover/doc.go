@@ -16,7 +16,9 @@
 // Masters are evaluated side by side (at most evaluateAtOnce at a time),
 // and a tick does not wait for the evaluations it queued (evalqueue.go):
 // each master's next evaluation waits only for its own previous one, so a
-// master waiting on a round trip holds up no other, not even for a tick.
+// master waiting on a round trip holds up no other, not even for a tick;
+// one worker evaluates the queue, and helpers join it only when masters
+// wait longer than evaluateAlone, so an idle tick starts one goroutine.
 // Failover starts share the epoch counter and are committed in batches
 // (starts.go): starts that queue while one commits go together, with
 // consecutive epochs, in one Raft round trip. Between a start and its

@@ -28,7 +28,8 @@
 //     time under a mutex; a slow command (a BLPOP, a CONFIG REWRITE) delays
 //     only INFO, never a PING. Periodic INFO is sent by one scheduler for
 //     all instances (infosched.go: a heap of due times, at most infoAtOnce
-//     exchanges in flight), not by a goroutine and a timer per instance.
+//     exchanges in flight), not by a goroutine and a timer per instance;
+//     INFOs due within a tenth of their period go out together, as PINGs do.
 //
 // Both send AUTH (when configured) and CLIENT SETNAME sentinel-<id>-cmd
 // pipelined with their first command, and every command name goes through

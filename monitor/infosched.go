@@ -22,6 +22,12 @@ const infoAtOnce = 64
 // a heap of due times (infoState.due) and at most cap(slots) round trips
 // at a time, each on a goroutine of its own that ends with it. The rules
 // are infoPlan's. It replaced a goroutine and a timer per instance.
+//
+// INFOs due within a tenth of their wait (infoEarly) of the one being sent
+// go out with it, as PINGs do (pinger.due): instances sent together are
+// due together next time, so a node's periodic INFOs fall into a few
+// rounds per period instead of one wake-up per instance (100 masters at
+// Sentinel's 10 s: one a second instead of ten).
 type infoSched struct {
 	send  func(*instance) error // one INFO exchange: sendInfo (tests: a fake)
 	slots chan struct{}         // one per exchange in flight
@@ -30,18 +36,20 @@ type infoSched struct {
 	mu      sync.Mutex
 	due     infoHeap  // instances waiting for their next INFO
 	planned time.Time // the scheduler's next wake-up, zero while it looks
+	starved bool      // the scheduler waits for a slot: a finishing exchange kicks
 	wg      sync.WaitGroup
 }
 
 // infoState is an instance's INFO bookkeeping, guarded by infoSched.mu.
 type infoState struct {
-	due        time.Time // next INFO; meaningful while idx >= 0
-	idx        int       // index in the heap, -1 = not in it
-	busy       bool      // an exchange is running
-	stopped    bool      // the instance stopped: never queued again
-	last       time.Time // start of the last INFO, zero = none yet
-	seen       uint64    // command link dials counted at the last INFO's end
-	linkFailed bool      // the last INFO failed on the link (not a Redis error)
+	due        time.Time     // next INFO; meaningful while idx >= 0
+	early      time.Duration // how much before due it may go with others (infoEarly)
+	idx        int           // index in the heap, -1 = not in it
+	busy       bool          // an exchange is running
+	stopped    bool          // the instance stopped: never queued again
+	last       time.Time     // start of the last INFO, zero = none yet
+	seen       uint64        // command link dials counted at the last INFO's end
+	linkFailed bool          // the last INFO failed on the link (not a Redis error)
 }
 
 // infoInputs is what decides when an instance's next INFO is due.
@@ -62,12 +70,20 @@ func infoPlan(in infoInputs) time.Time {
 	if in.last.IsZero() || in.reconnected || in.back || (in.suspect && !in.linkFailed) {
 		return time.Time{}
 	}
-	wait := in.period
-	if in.linkFailed {
-		wait = min(wait, in.redial)
-	}
-	return in.last.Add(wait)
+	return in.last.Add(infoWait(in))
 }
+
+// infoWait is the time between two INFOs of an instance in steady state.
+func infoWait(in infoInputs) time.Duration {
+	if in.linkFailed {
+		return min(in.period, in.redial)
+	}
+	return in.period
+}
+
+// infoEarly is how long before its due time an INFO may be sent with
+// another one being dispatched: a tenth of the wait.
+func infoEarly(in infoInputs) time.Duration { return infoWait(in) / 10 }
 
 func newInfoSched(atOnce int) *infoSched {
 	return &infoSched{send: sendInfo, slots: make(chan struct{}, atOnce), kick: make(chan struct{}, 1)}
@@ -88,7 +104,7 @@ func (s *infoSched) plan(in *instance) {
 	if st.stopped || st.busy {
 		return // an exchange's end plans again
 	}
-	due := infoPlan(infoInputs{
+	inputs := infoInputs{
 		last:        st.last,
 		reconnected: in.cmd.seq.Load() != st.seen,
 		back:        in.back.Swap(false),
@@ -96,8 +112,9 @@ func (s *infoSched) plan(in *instance) {
 		linkFailed:  st.linkFailed,
 		period:      in.infoPeriod(),
 		redial:      in.settings().reconnect,
-	})
-	st.due = due
+	}
+	due := infoPlan(inputs)
+	st.due, st.early = due, infoEarly(inputs)
 	if st.idx >= 0 {
 		heap.Fix(&s.due, st.idx)
 	} else {
@@ -138,7 +155,7 @@ func (s *infoSched) run(ctx context.Context) {
 		var wake time.Time
 		for len(s.due) > 0 {
 			in := s.due[0]
-			if in.info.due.After(now) {
+			if in.info.due.After(now.Add(in.info.early)) {
 				wake = in.info.due
 				break
 			}
@@ -146,6 +163,7 @@ func (s *infoSched) run(ctx context.Context) {
 			case s.slots <- struct{}{}:
 			default: // all slots busy: a finishing exchange kicks
 				wake = time.Time{}
+				s.starved = true
 				goto sleep
 			}
 			heap.Pop(&s.due)
@@ -185,9 +203,13 @@ func (s *infoSched) exchange(in *instance) {
 	in.info.busy = false
 	in.info.seen, in.info.linkFailed = seen, failed
 	stopped := in.info.stopped
-	s.plan(in)
+	s.plan(in) // kicks the scheduler if the next INFO is due before its plan
+	starved := s.starved
+	s.starved = false
 	s.mu.Unlock()
-	poke(s.kick)
+	if starved {
+		poke(s.kick)
+	}
 	if stopped {
 		in.cmd.mu.Lock()
 		in.cmd.drop()

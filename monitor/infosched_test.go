@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -155,5 +156,44 @@ func TestInfoSchedRetryAndWake(t *testing.T) {
 	redistest.WaitFor(t, 5*time.Second, "the next INFO of the healthy instance", func() bool { return f.get(good) == 3 })
 	if n := f.get(gone); n != 0 {
 		t.Fatalf("stopped instance: %d INFOs", n)
+	}
+}
+
+// An INFO due within a tenth of its wait goes out with one being sent, so
+// instances fall into rounds instead of one wake-up each; one due later
+// waits for its time.
+func TestInfoSchedSendsTheNearlyDueTogether(t *testing.T) {
+	f := &fakeInfo{count: map[string]int{}, fail: map[string]bool{}, release: make(chan struct{}, 1000)}
+	for range 1000 {
+		f.release <- struct{}{}
+	}
+	m, ins := schedInstances(t, 3, 3, f)
+	for _, in := range ins {
+		in.wakeInfo()
+	}
+	redistest.WaitFor(t, 5*time.Second, "every first INFO", func() bool {
+		return f.get(ins[0].key.addr) == 1 && f.get(ins[1].key.addr) == 1 && f.get(ins[2].key.addr) == 1
+	})
+	// The period is an hour: a tenth is 6 minutes. ins[0] is due now,
+	// ins[1] in 3 minutes (goes with it), ins[2] in 30 (waits).
+	s := m.info
+	s.mu.Lock()
+	now := time.Now()
+	for i, at := range []time.Time{now.Add(-time.Second), now.Add(3 * time.Minute), now.Add(30 * time.Minute)} {
+		st := &ins[i].info
+		if st.busy || st.idx < 0 {
+			s.mu.Unlock()
+			t.Fatalf("instance %d not waiting for its next INFO", i)
+		}
+		st.due = at
+		heap.Fix(&s.due, st.idx)
+	}
+	s.mu.Unlock()
+	poke(s.kick)
+	redistest.WaitFor(t, 5*time.Second, "the due and the nearly due INFO", func() bool {
+		return f.get(ins[0].key.addr) == 2 && f.get(ins[1].key.addr) == 2
+	})
+	if n := f.get(ins[2].key.addr); n != 1 {
+		t.Fatalf("an INFO due in 30 minutes was sent early: %d INFOs", n)
 	}
 }

@@ -20,16 +20,19 @@ const DefaultHelloPeriod = 2 * time.Second
 
 // A hello round goes through at most helloWorkers publishes at a time and,
 // when it follows the timer, is spread over the first half of the period
-// in helloSlices slices: 1000 masters with 3 replicas each are 4000
-// publishes per round, which as one burst of goroutines starved the pinger
-// and Raft's heartbeats on a small machine (and as 4000 goroutine stacks
-// stayed in the node's memory).
+// in up to helloSlices slices of at least helloSliceMin publishes
+// (helloSlicesFor): 1000 masters with 3 replicas each are 4000 publishes
+// per round, which as one burst of goroutines starved the pinger and Raft's
+// heartbeats on a small machine (and as 4000 goroutine stacks stayed in the
+// node's memory). A small round goes in one slice: ten slices of ten
+// publishes (100 masters) were ten wake-ups per round for nothing.
 // A worker waits at most helloWait for one publish (the exchange itself
 // runs on, holding its link), so a hung instance holds up no other.
 const (
-	helloWorkers = 16
-	helloSlices  = 10
-	helloWait    = 250 * time.Millisecond
+	helloWorkers  = 16
+	helloSlices   = 10
+	helloSliceMin = 250
+	helloWait     = 250 * time.Millisecond
 )
 
 // hellos are this node's hello messages: on the monitor's links once the
@@ -109,7 +112,7 @@ func (n *Node) publishHellos(ctx context.Context, spread time.Duration) {
 	ip, port := n.srv.Announce()
 	var jobs []policy.HelloJob
 	n.store.Read(func(s *model.State) { jobs = policy.Hellos(s, n.myID, ip, port) })
-	forEachPaced(ctx, len(jobs), helloWorkers, helloSlices, spread, func(i int) {
+	forEachPaced(ctx, len(jobs), helloWorkers, helloSlicesFor(len(jobs)), spread, func(i int) {
 		j := jobs[i]
 		cctx, cancel := context.WithTimeout(ctx, helloWait)
 		defer cancel()
@@ -122,6 +125,12 @@ func (n *Node) publishHellos(ctx context.Context, spread time.Duration) {
 		})
 		n.helloResult(j.Master, j.Addr, err)
 	})
+}
+
+// helloSlicesFor is the number of slices a round of n publishes is spread
+// in: one per helloSliceMin publishes, at most helloSlices.
+func helloSlicesFor(n int) int {
+	return max(1, min(helloSlices, n/helloSliceMin))
 }
 
 // helloResult logs a hello that Redis refused (an ACL without +publish,

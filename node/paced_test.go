@@ -60,3 +60,15 @@ func TestForEachPacedStopsWithContext(t *testing.T) {
 		t.Fatalf("%d calls ran; want the first slice at most (the next waits an hour)", r)
 	}
 }
+
+// A hello round is spread only when it is large: a slice carries at least
+// helloSliceMin publishes.
+func TestHelloSlicesFor(t *testing.T) {
+	for _, c := range []struct{ n, want int }{
+		{0, 1}, {100, 1}, {300, 1}, {499, 1}, {500, 2}, {1000, 4}, {2500, 10}, {4000, 10},
+	} {
+		if got := helloSlicesFor(c.n); got != c.want {
+			t.Errorf("helloSlicesFor(%d) = %d, want %d", c.n, got, c.want)
+		}
+	}
+}
