@@ -6,30 +6,42 @@ import (
 	"sync"
 	"time"
 
-	"github.com/raftinel/raftinel/consensus"
 	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/policy"
 	"go.uber.org/zap"
 )
 
 // observer carries this node's SDOWN opinion of each master into the log:
-// every 50 ms, or when poked, it proposes what policy.Observations says
-// (the difference between the opinions and what is committed, a "down"
-// held back for one down-after after the node regains contact with the
-// leader).
+// when poked (an opinion changed, an entry was applied, a proposal ended)
+// it proposes what policy.Observations says (the difference between the
+// opinions and what is committed, a "down" held back for one down-after
+// after the node regains contact with the leader), one proposal per
+// master at a time.
 type observer struct {
 	myID  string
-	store *consensus.Store
+	store observerLog
 	log   *zap.Logger
 	wake  chan struct{}
 
-	mu      sync.Mutex
-	desired map[string]policy.Opinion
-	contact policy.Contact // since when the node has been in contact with a leader
+	mu       sync.Mutex
+	desired  map[string]policy.Opinion
+	contact  policy.Contact  // since when the node has been in contact with a leader
+	inflight map[string]bool // master -> a proposal of it is on its way
+	slots    chan struct{}   // one per proposal in flight (observeAtOnce)
+	running  sync.WaitGroup  // proposals in flight; run waits for them when it ends
 }
 
-func newObserver(myID string, store *consensus.Store, log *zap.Logger) *observer {
-	return &observer{myID: myID, store: store, log: log, wake: make(chan struct{}, 1), desired: map[string]policy.Opinion{}}
+// observerLog is what the observer needs of the replicated log
+// (consensus.Store).
+type observerLog interface {
+	Fresh() error
+	Read(func(*model.State))
+	Apply(context.Context, model.Entry) (model.Result, error)
+}
+
+func newObserver(myID string, store observerLog, log *zap.Logger) *observer {
+	return &observer{myID: myID, store: store, log: log, wake: make(chan struct{}, 1), desired: map[string]policy.Opinion{},
+		inflight: map[string]bool{}, slots: make(chan struct{}, observeAtOnce)}
 }
 
 // set records this node's opinion of master, whose address is addr.
@@ -59,6 +71,7 @@ const (
 )
 
 func (o *observer) run(ctx context.Context) {
+	defer o.running.Wait()
 	t := time.NewTimer(observerIdleCheck)
 	defer t.Stop()
 	for {
@@ -88,7 +101,13 @@ func (o *observer) run(ctx context.Context) {
 const observeAtOnce = 16
 
 // sync proposes what differs between the opinions and the committed
-// observations (observeAtOnce at a time); it returns when to look again.
+// observations, except for masters whose proposal is still on its way; it
+// returns when to look again. It does not wait for the proposals: it used
+// to wait for a whole round of them, and an opinion that changed
+// meanwhile (ten masters killed at once go SDOWN over a ping period)
+// waited for the slowest proposal of the round before it was even sent.
+// A proposal's commit pokes the observer (the node pokes it for every
+// applied entry); a failed one pokes it again after observerRetry.
 func (o *observer) sync(ctx context.Context) time.Duration {
 	fresh := o.store.Fresh() == nil
 	o.mu.Lock()
@@ -105,20 +124,44 @@ func (o *observer) sync(ctx context.Context) time.Duration {
 	if recheck > 0 {
 		next = min(next, recheck)
 	}
-	var mu sync.Mutex
-	forEachPaced(ctx, len(todo), observeAtOnce, 1, 0, func(i int) {
-		c := todo[i]
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		_, err := o.store.Apply(cctx, &model.Observe{Header: model.Header{Node: o.myID, AtMs: time.Now().UnixMilli()}, Master: c.Master, Addr: c.Addr, Down: c.Down})
-		cancel()
-		if err != nil {
-			o.log.Debug("observation not committed yet", zap.String("master", c.Master), zap.Error(err))
-			mu.Lock()
-			next = observerRetry
-			mu.Unlock()
+	for _, c := range todo {
+		o.mu.Lock()
+		busy := o.inflight[c.Master]
+		o.inflight[c.Master] = true
+		o.mu.Unlock()
+		if busy {
+			continue // its commit pokes the observer, which looks again
 		}
-	})
+		o.running.Add(1)
+		go o.propose(ctx, c)
+	}
 	return next
+}
+
+// propose commits one observation (observeAtOnce at a time).
+func (o *observer) propose(ctx context.Context, c policy.Observation) {
+	defer o.running.Done()
+	var err error
+	select {
+	case o.slots <- struct{}{}:
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err = o.store.Apply(cctx, &model.Observe{Header: model.Header{Node: o.myID, AtMs: time.Now().UnixMilli()}, Master: c.Master, Addr: c.Addr, Down: c.Down})
+		cancel()
+		<-o.slots
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	o.mu.Lock()
+	delete(o.inflight, c.Master)
+	o.mu.Unlock()
+	switch {
+	case ctx.Err() != nil:
+	case err != nil:
+		o.log.Debug("observation not committed yet", zap.String("master", c.Master), zap.Error(err))
+		time.AfterFunc(observerRetry, o.poke)
+	default:
+		o.poke() // the opinion may have changed while this one was on its way
+	}
 }
 
 // forget drops opinions of masters that are no longer monitored.
