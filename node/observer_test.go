@@ -43,7 +43,11 @@ func (l *obsLog) Apply(ctx context.Context, e model.Entry) (model.Result, error)
 	l.st.Masters[c.Master].Observations = map[string]model.Observation{c.Node: {Down: c.Down, AtMs: c.AtMs}}
 	return model.Result{}, nil
 }
-func (l *obsLog) proposals(master string) int { l.mu.Lock(); defer l.mu.Unlock(); return l.applied[master] }
+func (l *obsLog) proposals(master string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.applied[master]
+}
 func (l *obsLog) down(master, node string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
