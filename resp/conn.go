@@ -74,9 +74,10 @@ type Conn struct {
 	rbs     atomic.Int64
 	subs    atomic.Int32 // channels + patterns subscribed
 
-	wmu    sync.Mutex
-	out    []byte // replies; out[outOff:] not yet written
-	outOff int
+	wmu     sync.Mutex
+	out     []byte // replies; out[outOff:] not yet written
+	outOff  int
+	flushes atomic.Uint64 // writes of replies (Batch)
 
 	mu         sync.Mutex
 	sess       Session
@@ -193,6 +194,14 @@ func (c *Conn) clock() time.Time {
 	}
 	return time.Now()
 }
+
+// Batch identifies the batch of commands being run: it changes with every
+// read from the socket and every write of replies, so the replies of the
+// commands run under one value leave together, in one write after the last
+// of them (a command that detaches writes the replies before it first).
+// A handler may reuse a verdict taken for an earlier command of the batch
+// (sentinelproto's freshness check). Call it from a command only.
+func (c *Conn) Batch() uint64 { return c.cc.reads + c.flushes.Load() }
 
 // SubCount is the number of channels and patterns subscribed.
 func (c *Conn) SubCount() int { return int(c.subs.Load()) }
@@ -331,6 +340,7 @@ func (c *Conn) flushLocked() {
 	if c.pending() == 0 {
 		return
 	}
+	c.flushes.Add(1)
 	_, err := c.cc.Write(c.out[c.outOff:])
 	c.resetOut()
 	if err != nil {
