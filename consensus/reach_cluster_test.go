@@ -106,3 +106,41 @@ func TestIsolatedFollowerCatchesUpAtOnceWhenReachableAgain(t *testing.T) {
 		t.Fatal("fresh without the entries it missed")
 	}
 }
+
+// A follower asked all the time keeps a fresh verdict (catchUp.freshUntil)
+// instead of reading raft's last contact per query; once cut off, it must
+// still answer STALE as soon as its last contact with the leader is older
+// than raft-stale-after (design rule 8), however recently it was asked.
+func TestCutOffFollowerAskedAllTheTimeIsStaleOnceContactIsOld(t *testing.T) {
+	cn := newCutNet()
+	nodes := newCluster(t, 3, func(i int, o *Options) { o.Dial = cn.dialer(o.Peers[i]) })
+	leaderOf(t, nodes)
+	f := follower(nodes)
+	redistest.WaitFor(t, 3*time.Second, "the follower is fresh", func() bool { return f.store.Fresh() == nil })
+	// The verdict now rests on contact lc0; the cut comes after a later
+	// contact, so the verdict must be renewed from it, not from the time
+	// it is renewed at.
+	lc0 := f.store.raft.LastContact()
+	redistest.WaitFor(t, 3*time.Second, "a later contact", func() bool { return f.store.raft.LastContact().After(lc0) })
+
+	cn.isolate(f.addr, true)
+	asked := 0
+	redistest.WaitFor(t, 5*f.o.StaleAfter+3*time.Second, "the follower's contact is old", func() bool {
+		lc := f.store.raft.LastContact()
+		old := time.Since(lc) > f.o.StaleAfter
+		err := f.store.Fresh()
+		if f.store.raft.LastContact() != lc {
+			return false // a contact after all: look again
+		}
+		if err == nil {
+			asked++
+		}
+		if old && err == nil {
+			t.Fatalf("fresh with its last contact older than raft-stale-after (%v), after %d fresh answers", f.o.StaleAfter, asked)
+		}
+		return old
+	})
+	if asked == 0 {
+		t.Fatal("never fresh after the cut: the verdict was not exercised")
+	}
+}

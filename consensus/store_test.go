@@ -30,7 +30,7 @@ func (n *testNode) events() []model.Event {
 	return append([]model.Event(nil), n.evs...)
 }
 
-func listen(t *testing.T) net.Listener {
+func listen(t testing.TB) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -52,7 +52,7 @@ func fastOptions() Options {
 }
 
 // startNode opens a store on ln (kept across restarts by reusing addr).
-func startNode(t *testing.T, n *testNode) {
+func startNode(t testing.TB, n *testNode) {
 	t.Helper()
 	ln, err := net.Listen("tcp", n.addr)
 	if err != nil {
@@ -85,7 +85,7 @@ func (n *testNode) stop() {
 	}
 }
 
-func newCluster(t *testing.T, size int, mut func(i int, o *Options)) []*testNode {
+func newCluster(t testing.TB, size int, mut func(i int, o *Options)) []*testNode {
 	t.Helper()
 	var nodes []*testNode
 	var peers []string
@@ -115,7 +115,7 @@ func newCluster(t *testing.T, size int, mut func(i int, o *Options)) []*testNode
 	return nodes
 }
 
-func leaderOf(t *testing.T, nodes []*testNode) *testNode {
+func leaderOf(t testing.TB, nodes []*testNode) *testNode {
 	t.Helper()
 	var l *testNode
 	redistest.WaitFor(t, 5*time.Second, "a leader", func() bool {

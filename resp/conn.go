@@ -46,7 +46,8 @@ const (
 // Pub/Sub pushes are written by a goroutine of their own (pubsub.go).
 //
 // Locks: wmu serializes output (a frame is appended whole; a flush may
-// block on the socket); mu guards the state below it and is never held
+// block on the socket) once a pusher exists (before, the connection's
+// goroutine alone writes: sendReply); mu guards the state below it and is never held
 // during I/O, so CLIENT LIST or INFO never wait for a slow client. When both
 // are needed, wmu is taken first. The fields read on every command (and by
 // CLIENT LIST from other connections) are atomics.
@@ -74,9 +75,10 @@ type Conn struct {
 	rbs     atomic.Int64
 	subs    atomic.Int32 // channels + patterns subscribed
 
-	wmu    sync.Mutex
-	out    []byte // replies; out[outOff:] not yet written
-	outOff int
+	wmu     sync.Mutex
+	out     []byte // replies; out[outOff:] not yet written
+	outOff  int
+	flushes atomic.Uint64 // writes of replies (Batch)
 
 	mu         sync.Mutex
 	sess       Session
@@ -90,6 +92,11 @@ type Conn struct {
 	skipNext   bool        // ... and move to skipThis after the command
 	replyMode  atomic.Bool // any of the three is set (sendReply's fast path)
 	closeAfter atomic.Bool // close once the current reply is flushed
+
+	// Commands run but not yet added to the server's counters, and the
+	// second they ran in (Executing; the connection's goroutine only).
+	uncounted    int64
+	uncountedSec int64
 
 	rep      Reply        // the command's reply, reused
 	detached func(*Reply) // set by Detach during ServeRESP
@@ -165,23 +172,61 @@ func (c *Conn) SetUser(u User, authed bool) {
 }
 
 // SetCommand records the name of the command being run, for CLIENT LIST's
-// cmd= (name must not change afterwards: a command table's entry).
-func (c *Conn) SetCommand(name *string) { c.lastCmd.Store(name) }
+// cmd= (name must not change afterwards: a command table's entry). Like
+// Executing's, the field is stored only when it changes (a client repeats
+// its command, and the commands of a batch share their time): an atomic
+// store is a full memory barrier, a load is not.
+func (c *Conn) SetCommand(name *string) {
+	if c.lastCmd.Load() != name {
+		c.lastCmd.Store(name)
+	}
+}
 
 // Executing is called by the handler once a command passed its checks and
 // runs: it counts the command (INFO total_commands_processed) and records
-// the activity for CLIENT LIST.
+// the activity for CLIENT LIST. The count reaches the server's counters
+// when the connection writes its replies or reads (countCommands): the
+// counters are shared by every connection, and one atomic add per batch
+// instead of two per command keeps their cache line from bouncing between
+// the cores; no reply can be seen before its command is counted, and the
+// connection's own INFO counts it (Conn.Stats).
 func (c *Conn) Executing(args [][]byte) {
 	argvMem := 0
 	for _, a := range args {
 		argvMem += len(a)
 	}
 	now := c.clock()
-	c.argvMem.Store(int64(argvMem))
-	c.lastAct.Store(now.UnixNano())
+	if int64(argvMem) != c.argvMem.Load() {
+		c.argvMem.Store(int64(argvMem))
+	}
+	if ns := now.UnixNano(); ns != c.lastAct.Load() {
+		c.lastAct.Store(ns)
+	}
+	if sec := now.Unix(); sec != c.uncountedSec {
+		c.countCommands()
+		c.uncountedSec = sec
+	}
+	c.uncounted++
+}
+
+// countCommands adds the commands run since the last call to the server's
+// counters (the connection's goroutine only).
+func (c *Conn) countCommands() {
+	if c.uncounted == 0 {
+		return
+	}
 	st := &c.s.stats
-	st.commands.Add(1)
-	st.opsRate.addAt(now.Unix(), 1)
+	st.commands.Add(c.uncounted)
+	st.opsRate.addAt(c.uncountedSec, c.uncounted)
+	c.uncounted = 0
+}
+
+// Stats is Server.Stats with this connection's commands counted (INFO
+// run by the connection: the commands before it in its batch count, as in
+// Redis).
+func (c *Conn) Stats() Stats {
+	c.countCommands()
+	return c.s.Stats()
 }
 
 // clock is the time for a command's bookkeeping: when the requests being
@@ -193,6 +238,14 @@ func (c *Conn) clock() time.Time {
 	}
 	return time.Now()
 }
+
+// Batch identifies the batch of commands being run: it changes with every
+// read from the socket and every write of replies, so the replies of the
+// commands run under one value leave together, in one write after the last
+// of them (a command that detaches writes the replies before it first).
+// A handler may reuse a verdict taken for an earlier command of the batch
+// (sentinelproto's freshness check). Call it from a command only.
+func (c *Conn) Batch() uint64 { return c.cc.reads + c.flushes.Load() }
 
 // SubCount is the number of channels and patterns subscribed.
 func (c *Conn) SubCount() int { return int(c.subs.Load()) }
@@ -270,7 +323,9 @@ func (c *Conn) run(args [][]byte) {
 	r := &c.rep
 	r.reset(c.Proto())
 	c.qbuf.Store(int64(c.rd.buffered()))
-	c.rbs.Store(int64(c.rd.capacity()))
+	if rbs := int64(c.rd.capacity()); rbs != c.rbs.Load() {
+		c.rbs.Store(rbs)
+	}
 	c.s.h.ServeRESP(c, args, r)
 	if f := c.detached; f != nil {
 		c.detached = nil
@@ -331,6 +386,7 @@ func (c *Conn) flushLocked() {
 	if c.pending() == 0 {
 		return
 	}
+	c.flushes.Add(1)
 	_, err := c.cc.Write(c.out[c.outOff:])
 	c.resetOut()
 	if err != nil {
@@ -347,7 +403,10 @@ func (c *Conn) resetOut() {
 	}
 }
 
+// flush writes the replies queued (the connection's goroutine: before a
+// read, a detached command, a close), once their commands are counted.
 func (c *Conn) flush() {
+	c.countCommands()
 	c.wmu.Lock()
 	c.flushLocked()
 	c.wmu.Unlock()
@@ -365,14 +424,24 @@ func (c *Conn) sendReply(r *Reply) {
 		c.replyMode.Store(c.replyOff || c.skipThis || c.skipNext)
 		c.mu.Unlock()
 	}
-	c.wmu.Lock()
+	// Until the first subscription starts the pusher (pubsub.go), which
+	// this goroutine does, no other goroutine touches the output: it needs
+	// no lock (a lock and an unlock per command were 2 % of a node's CPU
+	// under pipelining). The pusher, started later, sees it all.
+	solo := c.push == nil
+	if !solo {
+		c.wmu.Lock()
+	}
 	if send {
 		c.writeLocked(r.b)
 	}
 	if c.pending() > flushAt {
+		c.countCommands()
 		c.flushLocked()
 	}
-	c.wmu.Unlock()
+	if !solo {
+		c.wmu.Unlock()
+	}
 }
 
 // Info renders the connection's CLIENT LIST line like Redis 7.2

@@ -9,9 +9,9 @@ import (
 )
 
 // testHandler is a minimal command set for the server's own tests: PING
-// [msg], ECHO msg, QUIT, CLIENT SETNAME/GETNAME, SUBSCRIBE/UNSUBSCRIBE, SLOW
-// (detached: waits on the channel the test gives), and anything else an
-// error naming the command.
+// [msg], ECHO msg, BATCH (Conn.Batch), QUIT, CLIENT SETNAME/GETNAME,
+// SUBSCRIBE/UNSUBSCRIBE, SLOW (detached: waits on the channel the test
+// gives), and anything else an error naming the command.
 type testHandler struct {
 	slow chan struct{}
 }
@@ -31,6 +31,8 @@ func (h *testHandler) ServeRESP(c *Conn, args [][]byte, r *Reply) {
 		r.OK()
 	case cmd == "client" && len(args) == 2 && strings.EqualFold(string(args[1]), "getname"):
 		r.Bulk(c.Session().Name)
+	case cmd == "batch":
+		r.Int(int64(c.Batch()))
 	case cmd == "quit":
 		r.OK()
 		c.CloseAfterReply()

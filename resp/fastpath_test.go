@@ -59,3 +59,30 @@ func TestGoroutineConnClockIsReadTime(t *testing.T) {
 		t.Fatalf("detached command stamped %d, before the read %d", got, read)
 	}
 }
+
+// Commands that arrive in one read and whose replies leave in one write
+// share a Batch; a read or a write of replies (a command that detaches
+// writes the replies before it) starts another.
+func TestBatchChangesWithEveryReadAndWrite(t *testing.T) {
+	e := newEnv(t)
+	c := e.dial()
+	batch := encode("batch")
+	c.SendRaw(batch + batch + batch) // one write: one read on loopback
+	first := c.Read()
+	if second, third := c.Read(), c.Read(); second != first || third != first {
+		t.Fatalf("one read, one write: batches %q %q %q", first, second, third)
+	}
+	next := c.Do("batch")
+	if next == first {
+		t.Fatalf("a new read kept the batch %q", first)
+	}
+	c.SendRaw(batch + encode("slow", "x") + batch)
+	before := c.Read()
+	e.h.slow <- struct{}{}
+	if got := c.Read(); got != "$1\r\nx\r\n" {
+		t.Fatalf("slow: %q", got)
+	}
+	if after := c.Read(); after == before || before == next {
+		t.Fatalf("batches %q before the detached command, %q after it (previous read %q)", before, after, next)
+	}
+}

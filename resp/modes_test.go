@@ -74,6 +74,30 @@ func TestPubSubAndClose(t *testing.T) {
 	})
 }
 
+// Replies queued before a connection's first subscription (written
+// without the output lock: no pusher yet) go out before the confirmation
+// and the messages, in order, with a big batch after it still whole.
+func TestRepliesBeforeTheFirstSubscriptionKeepTheirPlace(t *testing.T) {
+	withServer(t, func(t *testing.T, e *testEnv) {
+		sub := e.dial()
+		sub.SendRaw(encode("PING") + encode("ECHO", "before") + encode("SUBSCRIBE", "ch"))
+		for _, want := range []string{"+PONG\r\n", "$6\r\nbefore\r\n", "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"} {
+			if got := sub.Read(); got != want {
+				t.Fatalf("got %q, want %q", got, want)
+			}
+		}
+		redistest.WaitFor(t, 5*time.Second, "subscribed", func() bool { return e.srv.Publish("ch", "m1") == 1 })
+		sub.Expect("*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nm1\r\n")
+		big := strings.Repeat("x", 1000)
+		sub.SendRaw(strings.Repeat(encode("PING", big), 100)) // past flushAt: written while pushes may come
+		for i := 0; i < 100; i++ {
+			if got := sub.Read(); got != "$1000\r\n"+big+"\r\n" {
+				t.Fatalf("reply %d: %.40q", i, got)
+			}
+		}
+	})
+}
+
 // TrackingClients counts the connections with CLIENT TRACKING on as they
 // switch it and as they go.
 func TestTrackingClientsCount(t *testing.T) {

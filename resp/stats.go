@@ -106,12 +106,14 @@ func (st *stats) countOut(sec int64, n int) {
 // connection mode).
 type countingConn struct {
 	net.Conn
-	st *stats
-	at int64 // unix ns when the last read returned (the connection's goroutine only)
+	st    *stats
+	at    int64  // unix ns when the last read returned (the connection's goroutine only)
+	reads uint64 // reads made (Conn.Batch; the connection's goroutine only)
 }
 
 func (c *countingConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	c.reads++
 	now := time.Now()
 	c.at = now.UnixNano()
 	c.st.countIn(now.Unix(), n)

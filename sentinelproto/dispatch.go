@@ -189,6 +189,10 @@ type session struct {
 	a0, a1  []byte
 	scratch []byte // a reply body being built (INFO), reused
 	kvw     kv     // instance maps being built, reused
+	// freshOK: the cluster was fresh for a command of batch freshBatch
+	// (resp.Conn.Batch), which the batch's other commands reuse (fresh).
+	freshOK    bool
+	freshBatch uint64
 }
 
 // kv is the connection's reusable map builder, empty.

@@ -33,6 +33,8 @@ type fakeCluster struct {
 	st       *model.State
 	members  []model.Member
 	freshErr error
+	freshAsk atomic.Int64       // AwaitFresh calls
+	onApply  func(*fakeCluster) // run by Apply under the lock, after applying
 	applyErr error
 	applied  []model.Entry
 	index    uint64 // the last entry's log index
@@ -52,6 +54,7 @@ func (f *fakeCluster) Sync(context.Context) error { return nil }
 func (f *fakeCluster) Admin(context.Context, string, string) error { return nil }
 
 func (f *fakeCluster) AwaitFresh(context.Context) error {
+	f.freshAsk.Add(1)
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	return f.freshErr
@@ -71,6 +74,9 @@ func (f *fakeCluster) Apply(ctx context.Context, cmd model.Entry) (model.Result,
 	f.mu.Lock()
 	var events []model.Event
 	res, err := f.applyLocked(cmd, &events)
+	if f.onApply != nil {
+		f.onApply(f)
+	}
 	f.version.Add(1)
 	pub := f.publish
 	f.mu.Unlock()

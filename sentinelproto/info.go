@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/raftinel/raftinel/config"
+	"github.com/raftinel/raftinel/resp"
 )
 
 // infoSections are Sentinel's INFO sections in output order; "raft" and
@@ -34,7 +35,7 @@ func cmdInfo(x *cmdCtx) {
 			}
 		}
 	}
-	w := infoWriter{b: x.ss().scratch[:0]}
+	w := infoWriter{b: x.ss().scratch[:0], st: x.c.Stats()}
 	first := true
 	for i, sec := range infoSections {
 		if !every && !want[i] {
@@ -50,8 +51,12 @@ func cmdInfo(x *cmdCtx) {
 	x.ss().keepScratch(w.b)
 }
 
-// infoWriter appends "key:value\r\n" lines.
-type infoWriter struct{ b []byte }
+// infoWriter appends "key:value\r\n" lines; st are the connection
+// server's counters, read once (resp.Conn.Stats).
+type infoWriter struct {
+	b  []byte
+	st resp.Stats
+}
 
 func (w *infoWriter) kv(k, v string) {
 	w.b = append(w.b, k...)
@@ -159,7 +164,7 @@ func (s *Server) infoClients(w *infoWriter) {
 	w.kvInt("connected_clients", int64(s.rs.NumClients()))
 	w.kv("cluster_connections", "0")
 	w.kvInt("maxclients", int64(s.cfg.MaxClients))
-	w.kvInt("client_recent_max_input_buffer", s.rs.Stats().MaxInputBuffer)
+	w.kvInt("client_recent_max_input_buffer", w.st.MaxInputBuffer)
 	w.kv("client_recent_max_output_buffer", "0")
 	w.kv("blocked_clients", "0")
 	w.kvInt("tracking_clients", int64(s.rs.TrackingClients()))
@@ -167,7 +172,7 @@ func (s *Server) infoClients(w *infoWriter) {
 }
 
 func (s *Server) infoStats(w *infoWriter) {
-	st := s.rs.Stats()
+	st := w.st
 	kbps := func(k string, n int64) {
 		w.b = append(w.b, k...)
 		w.b = append(w.b, ':')

@@ -106,3 +106,29 @@ func TestInfoLinks(t *testing.T) {
 		t.Fatalf("links: %v", vals)
 	}
 }
+
+// total_commands_processed counts every command whose reply a client can
+// have seen, and in INFO's own batch the commands before it (and INFO),
+// though connections add their counts to the server's once per batch.
+func TestInfoCountsCommandsOfItsBatch(t *testing.T) {
+	e := newEnv(t)
+	c := e.dial()
+	count := func(raw string) string {
+		for _, line := range strings.Split(raw, "\r\n") {
+			if v, ok := strings.CutPrefix(line, "total_commands_processed:"); ok {
+				return v
+			}
+		}
+		t.Fatalf("no total_commands_processed in %q", raw)
+		return ""
+	}
+	c.sendRaw(encode("PING") + encode("PING") + encode("INFO", "stats")) // one write: one read on loopback
+	c.read()
+	c.read()
+	if got := count(c.read()); got != "3" {
+		t.Fatalf("INFO after two PINGs of its batch: total_commands_processed %s, want 3", got)
+	}
+	if got := count(e.dial().do("INFO", "stats")); got != "4" {
+		t.Fatalf("INFO from another connection: total_commands_processed %s, want 4", got)
+	}
+}

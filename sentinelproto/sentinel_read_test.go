@@ -303,6 +303,47 @@ func TestStale(t *testing.T) {
 	}
 }
 
+// Address queries ask for freshness once per batch of commands whose
+// replies leave together; a later batch asks again, and so does a command
+// after one that detached (its replies before it were written, and it may
+// have waited): a node that went stale meanwhile answers STALE.
+func TestFreshIsAskedOncePerBatch(t *testing.T) {
+	e := newEnv(t)
+	c := e.dial()
+	const stale = "-STALE no contact with a raft leader, ask another sentinel\r\n"
+	addr := "*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6379\r\n"
+	query := encode("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
+	c.sendRaw(strings.Repeat(query, 16)) // one write: one read on loopback
+	for i := 0; i < 16; i++ {
+		if got := c.read(); got != addr {
+			t.Fatalf("reply %d: %q", i, got)
+		}
+	}
+	if n := e.cluster.freshAsk.Load(); n != 1 {
+		t.Fatalf("freshness asked %d times for one batch", n)
+	}
+	goStale := func(f *fakeCluster) { f.freshErr = fmt.Errorf("cut off: %w", model.ErrStale) }
+	e.cluster.mu.Lock()
+	goStale(e.cluster)
+	e.cluster.mu.Unlock()
+	c.expect(stale, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
+
+	e.cluster.mu.Lock()
+	e.cluster.freshErr = nil
+	e.cluster.onApply = goStale
+	e.cluster.mu.Unlock()
+	c.sendRaw(query + encode("SENTINEL", "SET", "mymaster", "quorum", "2") + query)
+	if got := c.read(); got != addr {
+		t.Fatalf("before the detached command: %q", got)
+	}
+	if got := c.read(); got != "+OK\r\n" {
+		t.Fatalf("SENTINEL SET: %q", got)
+	}
+	if got := c.read(); got != stale {
+		t.Fatalf("after a detached command that saw the node go stale: %q", got)
+	}
+}
+
 func TestCkquorum(t *testing.T) {
 	e := newEnv(t)
 	c := e.dial()
