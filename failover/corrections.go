@@ -12,9 +12,13 @@ import (
 )
 
 // Witness sampling periods (design rule 9): while a quorum says the master
-// is down, replicas are sampled every witnessPeriod; while it is only
-// suspected (see Suspected), every suspectPeriod, so that a sample taken
-// after the fault exists to compare with by the time the quorum forms.
+// is down and the ODOWN verdict is not committed yet, replicas are sampled
+// every witnessPeriod; while it is only suspected (see Suspected), and
+// once ODOWN is committed, every suspectPeriod: a sample taken after the
+// fault exists to compare with by the time the quorum forms, and the
+// evaluation that starts the failover right after the ODOWN commit uses
+// the sampling that confirmed it (taken after the quorum formed; a new
+// round there cost a round trip on every failover's path).
 const (
 	witnessPeriod = 50 * time.Millisecond
 	suspectPeriod = 250 * time.Millisecond
@@ -45,7 +49,11 @@ func (e *Engine) sample(ctx context.Context, m *model.Master, period time.Durati
 // reports whether one of them vouches for the master or its vote is still
 // unknown (design rule 9).
 func (e *Engine) witness(ctx context.Context, m *model.Master) bool {
-	e.sample(ctx, m, witnessPeriod)
+	period := witnessPeriod
+	if m.ODown {
+		period = suspectPeriod
+	}
+	e.sample(ctx, m, period)
 	now := time.Now()
 	e.mu.Lock()
 	defer e.mu.Unlock()

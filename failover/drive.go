@@ -61,6 +61,7 @@ func (e *Engine) execute(ctx context.Context, m *model.Master, a Action, views m
 		if e.guard(basisOf(m), "promote") != nil {
 			return false
 		}
+		sent := time.Now()
 		if err := e.r.Transaction(ctx, m.Name, f.Candidate.String(), reconfigure(nil)...); err != nil {
 			log.Warn("promotion failed", zap.String("addr", f.Candidate.String()), zap.Error(err))
 			return false
@@ -68,24 +69,22 @@ func (e *Engine) execute(ctx context.Context, m *model.Master, a Action, views m
 		log.Info("promotion sent", zap.String("addr", f.Candidate.String()))
 		e.simulate(SimCrashAfterPromotion, "crash-after-promotion")
 		if f.State != model.StateWaitPromotion {
-			if !step(&model.FailoverState{Master: m.Name, Epoch: f.Epoch, State: model.StateWaitPromotion}) {
+			rec := &model.FailoverState{Master: m.Name, Epoch: f.Epoch, State: model.StateWaitPromotion}
+			if e.recordWithSwitch(ctx, m, rec, sent, log) {
+				return false
+			}
+			if !step(rec) {
 				return false
 			}
 		}
 		e.Wake()
 		return false
 	case ActSwitch:
-		v := views[f.Candidate.String()]
-		p := &model.Promotion{RunID: v.RunID, ReplID: v.ReplID, Offset: v.ReplOffset}
-		if !step(&model.SwitchMaster{Master: m.Name, Epoch: f.Epoch, Addr: f.Candidate, Promotion: p}) {
+		sw := switchEntry(m, views[f.Candidate.String()])
+		if !step(sw) {
 			return false
 		}
-		log.Info("switched master", zap.String("from", f.OldMaster.String()), zap.String("to", f.Candidate.String()),
-			zap.String("replid", p.ReplID), zap.Int64("offset", p.Offset))
-		if f.Forced {
-			// Switched: the master is now the candidate, in this epoch.
-			e.demoteOldMaster(ctx, basis{master: m.Name, addr: f.Candidate, configEpoch: f.Epoch, failoverEpoch: f.Epoch}, f)
-		}
+		e.switched(ctx, m, sw, log)
 		return false
 	case ActAbort:
 		log.Warn("failover aborted", zap.String("reason", a.Reason))
@@ -209,4 +208,56 @@ func (e *Engine) unpause(ctx context.Context, fc basis, f *model.Failover) {
 // announce publishes an event on every node through the log.
 func (e *Engine) announce(ctx context.Context, name, channel string, r, master model.Addr) {
 	e.propose(ctx, &model.Announce{Master: name, Channel: channel, Payload: model.ReplicaPayload(r, name, master)})
+}
+
+// recordWithSwitch records a promotion just sent (rec) together with the
+// switch, in one batch, when a fresh INFO of the candidate already says
+// master: REPLICAOF NO ONE has taken effect when its EXEC answers. The
+// record still comes first in the log (design rule 6), but the switch no
+// longer waits for the record's own round trip and the next tick. It
+// reports whether the promotion was recorded (the switch is then either
+// recorded too or left to the next tick); false leaves both to the caller.
+func (e *Engine) recordWithSwitch(ctx context.Context, m *model.Master, rec *model.FailoverState, sent time.Time, log *zap.Logger) bool {
+	f := m.Failover
+	v, ok := e.refresh(ctx, m, []model.Addr{f.Candidate}, 300*time.Millisecond)[f.Candidate.String()]
+	if !ok || v.Role != "master" || v.InfoRefresh.Before(sent) {
+		return false
+	}
+	sw := switchEntry(m, v)
+	e.stamp(rec)
+	e.stamp(sw)
+	cctx, cancel := context.WithTimeout(ctx, proposeTimeout)
+	_, errs := e.c.ApplyBatch(cctx, []model.Entry{rec, sw})
+	cancel()
+	if errs[0] != nil {
+		e.proposalFailed(rec, errs[0])
+		return true // refused or not committed: the next tick decides again
+	}
+	if errs[1] != nil {
+		e.proposalFailed(sw, errs[1])
+		e.Wake()
+		return true
+	}
+	e.switched(ctx, m, sw, log)
+	return true
+}
+
+// switchEntry is the switch to m's candidate, whose INFO is v.
+func switchEntry(m *model.Master, v view.Instance) *model.SwitchMaster {
+	f := m.Failover
+	return &model.SwitchMaster{Master: m.Name, Epoch: f.Epoch, Addr: f.Candidate,
+		Promotion: &model.Promotion{RunID: v.RunID, ReplID: v.ReplID, Offset: v.ReplOffset}}
+}
+
+// switched follows a committed switch: the log line, and for a coordinated
+// failover the old master's demotion.
+func (e *Engine) switched(ctx context.Context, m *model.Master, sw *model.SwitchMaster, log *zap.Logger) {
+	f := m.Failover
+	p := sw.Promotion
+	log.Info("switched master", zap.String("from", f.OldMaster.String()), zap.String("to", f.Candidate.String()),
+		zap.String("replid", p.ReplID), zap.Int64("offset", p.Offset))
+	if f.Forced {
+		// Switched: the master is now the candidate, in this epoch.
+		e.demoteOldMaster(ctx, basis{master: m.Name, addr: f.Candidate, configEpoch: f.Epoch, failoverEpoch: f.Epoch}, f)
+	}
 }

@@ -259,8 +259,9 @@ func TestEngineFailoverTimeoutAbortsAndRetriesLater(t *testing.T) {
 // Between a failover's start and its promotion the candidate's INFO is not
 // asked again: before the promotion is recorded the next action is the
 // promotion whatever the candidate says (Next), and with 1000 masters that
-// round trip, queued behind others, delayed every promotion. Once the
-// promotion is recorded, the switch waits for a fresh INFO saying master.
+// round trip, queued behind others, delayed every promotion. Right after
+// the promotion a fresh INFO saying master confirms it, and the switch is
+// recorded in one batch with the promotion's record, after it.
 func TestEngineNoCandidateInfoBeforeThePromotion(t *testing.T) {
 	s := newScenario(t)
 	s.started()
@@ -273,18 +274,24 @@ func TestEngineNoCandidateInfoBeforeThePromotion(t *testing.T) {
 			mu.Unlock()
 		}
 	}
-	s.until("promotion recorded", 3, func() bool { return s.failover().State == model.StateWaitPromotion })
-	mu.Lock()
-	if !slices.Equal(seen, []string{"transaction"}) {
-		t.Fatalf("calls on the candidate up to the recorded promotion: %v, want only the promotion", seen)
-	}
-	seen = nil
-	mu.Unlock()
 	s.until("switched", 3, func() bool { return s.failover() == nil || s.failover().Switched })
 	mu.Lock()
 	defer mu.Unlock()
-	if len(seen) == 0 || seen[0] != "info" {
-		t.Fatalf("calls on the candidate from the recorded promotion to the switch: %v, want a fresh INFO first", seen)
+	if len(seen) < 2 || seen[0] != "transaction" || seen[1] != "info" {
+		t.Fatalf("calls on the candidate from the start to the switch: %v, want the promotion, then a fresh INFO", seen)
+	}
+	var last []model.Op
+	for _, b := range s.log.batches {
+		last = last[:0]
+		for _, e := range b {
+			last = append(last, e.Op())
+		}
+		if slices.Contains(last, model.OpSwitchMaster) {
+			break
+		}
+	}
+	if want := []model.Op{model.OpFailoverState, model.OpSwitchMaster}; !slices.Equal(last, want) {
+		t.Fatalf("the switch was committed in a batch of %v, want %v", last, want)
 	}
 }
 
@@ -308,5 +315,43 @@ func TestEngineSelectionAsksOnlyReplicasWithoutAFreshView(t *testing.T) {
 	defer mu.Unlock()
 	if want := map[string]int{scR2: 1}; !maps.Equal(asked, want) {
 		t.Fatalf("INFO asked before the start: %v, want %v", asked, want)
+	}
+}
+
+// Once ODOWN is committed the witness samples every suspectPeriod, not
+// witnessPeriod: the evaluation that starts the failover uses the sampling
+// that confirmed ODOWN (taken after the quorum formed) instead of asking
+// every replica again on the failover's path.
+func TestEngineStartUsesTheSamplingThatConfirmedODown(t *testing.T) {
+	s := newScenario(t)
+	s.cfg.ReplicaWitness = true
+	s.e = New(s.cfg, s.log, s.r)
+	s.until("ODOWN committed", 3, func() bool { return s.log.master(scMaster).ODown })
+	if s.failover() != nil {
+		t.Fatal("started in the evaluation that committed ODOWN")
+	}
+	// The ODOWN commit took a while: the sampling is 100 ms old, and
+	// still after the quorum formed.
+	now := time.Now()
+	s.e.mu.Lock()
+	s.e.quorumAt[scMaster], s.e.sampled[scMaster] = now.Add(-200*time.Millisecond), now.Add(-100*time.Millisecond)
+	s.e.mu.Unlock()
+	var mu sync.Mutex
+	asked := 0
+	s.r.before = func(kind, addr string) {
+		if kind == "info" {
+			mu.Lock()
+			asked++
+			mu.Unlock()
+		}
+	}
+	s.step()
+	if s.failover() == nil {
+		t.Fatalf("no start in the evaluation after the ODOWN commit; committed %v", s.log.ops())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if asked != 0 {
+		t.Fatalf("%d INFO asked between the ODOWN commit and the start, want 0", asked)
 	}
 }
