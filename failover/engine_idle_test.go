@@ -141,3 +141,52 @@ func TestEngineQuickTickStartsNoHelpers(t *testing.T) {
 		t.Fatalf("a quick tick started %d helpers", n)
 	}
 }
+
+// countingRedis counts the view reads of each address.
+type countingRedis struct {
+	*idleRedis
+	mu    sync.Mutex
+	reads map[string]int
+}
+
+func (r *countingRedis) Instance(master, addr string) (view.Instance, bool) {
+	r.mu.Lock()
+	r.reads[addr]++
+	r.mu.Unlock()
+	return r.idleRedis.Instance(master, addr)
+}
+
+// While a master keeps the ticks at BusyTick, the other masters' corrections
+// (which read every replica's view) run only on the ticks of the IdleTick
+// cadence: here IdleTick never comes again after the first tick, so an
+// idle master's replicas are read once however many busy ticks pass.
+func TestEngineBusyTicksSkipTheCorrections(t *testing.T) {
+	l, ir := idleCluster(3)
+	r := &countingRedis{idleRedis: ir, reads: map[string]int{}}
+	l.do(func(l *fakeLog) { // one voter sees master-000 down: suspected, busy
+		l.st.Masters["master-000"].Observations["n1"] = model.Observation{Down: true}
+	})
+	e := New(Config{MyID: "n1", FenceMinReplicas: -1, IdleTick: time.Hour, BusyTick: time.Millisecond}, l, r)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	e.Wake()
+	ticks := func() int { l.mu.Lock(); defer l.mu.Unlock(); return l.members }
+	deadline := time.Now().Add(10 * time.Second)
+	for ticks() < 20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d ticks in 10 s at a 1 ms BusyTick", ticks())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	idle := l.master("master-001")
+	for _, a := range idle.Replicas {
+		if n := r.reads[a.String()]; n != 1 {
+			t.Errorf("replica %s of an idle master read %d times in %d ticks, want once (the first, full, tick)", a, n, ticks())
+		}
+	}
+}

@@ -53,12 +53,14 @@ type evalQueue struct {
 // second woke the leader's other threads for nothing.
 const evaluateAlone = 2 * time.Millisecond
 
-// evalJob is one evaluation of m, part of round.
+// evalJob is one evaluation of m, part of round. full: the tick is one
+// of the IdleTick cadence, which also runs the corrections (see evaluate).
 type evalJob struct {
 	ctx    context.Context
 	m      *model.Master
 	voters map[string]bool
 	round  *evalRound
+	full   bool
 }
 
 // evalRound is what one dispatch queued: step waits for it (tests); Run
@@ -72,7 +74,7 @@ type evalRound struct {
 // dispatch queues every master that is neither queued nor being evaluated
 // and starts the workers needed; it returns the round of the masters it
 // queued.
-func (e *Engine) dispatch(ctx context.Context, masters []*model.Master, voters map[string]bool) *evalRound {
+func (e *Engine) dispatch(ctx context.Context, masters []*model.Master, voters map[string]bool, full bool) *evalRound {
 	r := &evalRound{}
 	q := &e.queue
 	q.mu.Lock()
@@ -85,7 +87,7 @@ func (e *Engine) dispatch(ctx context.Context, masters []*model.Master, voters m
 		}
 		q.queued[m.Name] = true
 		r.wg.Add(1)
-		q.jobs = append(q.jobs, evalJob{ctx: ctx, m: m, voters: voters, round: r})
+		q.jobs = append(q.jobs, evalJob{ctx: ctx, m: m, voters: voters, round: r, full: full})
 	}
 	start := 0
 	if q.workers == 0 && q.head < len(q.jobs) {
@@ -184,7 +186,7 @@ func (e *Engine) run(j evalJob) {
 	if j.ctx.Err() != nil {
 		return
 	}
-	if e.evaluate(j.ctx, j.m, j.voters) {
+	if e.evaluate(j.ctx, j.m, j.voters, j.full) {
 		j.round.busy.Store(true)
 		e.busy.Store(true)
 		poke(e.busyCh)

@@ -72,3 +72,34 @@ func TestHelloSlicesFor(t *testing.T) {
 		}
 	}
 }
+
+// runSpaced folds wake-ups that come sooner than spacing after a call into
+// one call, and a wake-up after a quiet spell calls again.
+func TestRunSpacedFoldsWakeUps(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	wake := make(chan struct{}, 1)
+	calls := make(chan time.Time, 100)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runSpaced(ctx, 500*time.Millisecond, wake, nil, func() { calls <- time.Now() })
+	}()
+	first := <-calls
+	for range 20 { // 20 wake-ups within ~20 ms of the first call
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+		time.Sleep(time.Millisecond)
+	}
+	second := <-calls // the folded wake-ups: one call, not sooner than spacing
+	if gap := second.Sub(first); gap < 500*time.Millisecond {
+		t.Fatalf("second call %v after the first, want at least the spacing", gap)
+	}
+	cancel()
+	<-done
+	if n := len(calls); n != 0 {
+		t.Fatalf("%d more calls for wake-ups folded into one", n)
+	}
+}
