@@ -138,7 +138,7 @@ func (m *Monitor) SetTargets(ts []view.Target) {
 	}
 	for k, t := range want {
 		if in, ok := m.insts[k]; ok {
-			if !sameTarget(in.target(), t) {
+			if !in.target().Same(t) {
 				in.update(t)
 			}
 			continue
@@ -150,20 +150,6 @@ func (m *Monitor) SetTargets(ts []view.Target) {
 			in.start(m.runCtx, &m.wg)
 		}
 	}
-}
-
-func sameTarget(a, b view.Target) bool {
-	if a.Master != b.Master || a.Addr != b.Addr || a.IsMaster != b.IsMaster || a.DownAfter != b.DownAfter ||
-		a.AuthUser != b.AuthUser || a.AuthPass != b.AuthPass || a.RebootDownAfter != b.RebootDownAfter ||
-		len(a.Rename) != len(b.Rename) {
-		return false
-	}
-	for k, v := range a.Rename {
-		if w, ok := b.Rename[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // SetPeers reconciles the probed peers with ps, like SetTargets. A peer with

@@ -59,7 +59,13 @@ func (n *Node) syncTargets() {
 		targets, live = policy.Targets(s, n.links.effective)
 		user, pass = policy.PeerAuth(s, n.cfg.SentinelUser, n.cfg.SentinelPass, n.cfg.RequirePass)
 	})
-	n.mon.SetTargets(targets)
+	// Most applied entries (observations, failover steps) change no
+	// target: the monitor is handed the targets only when they differ
+	// from the last ones (SetTargets reconciles every instance).
+	if !view.SameTargets(targets, n.lastTargets) {
+		n.mon.SetTargets(targets)
+		n.lastTargets = targets
+	}
 	keep := make(map[string]bool, len(live))
 	for name := range live {
 		keep[name] = true
