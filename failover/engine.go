@@ -93,6 +93,7 @@ type Engine struct {
 	busy     atomic.Bool         // an evaluation since the last tick said something is in motion
 	busyCh   chan struct{}       // ... and pokes Run, so the next tick comes after BusyTick
 	panicked atomic.Pointer[any] // a panic of an evaluation, re-raised by Run
+	correct  atomic.Bool         // the next tick runs the corrections (WakeCorrections)
 	alone    time.Duration       // evaluateAlone (tests lengthen it)
 	helpers  atomic.Int64        // evaluation helpers started so far (read by tests)
 }
@@ -132,6 +133,14 @@ func (e *Engine) reset() {
 
 // Wake makes the engine evaluate now (an entry was applied, an INFO arrived).
 func (e *Engine) Wake() { poke(e.wake) }
+
+// WakeCorrections makes the engine evaluate now with the corrections,
+// which otherwise run on the IdleTick cadence only (an INFO says a replica
+// is a master: an old master back, to demote at once).
+func (e *Engine) WakeCorrections() {
+	e.correct.Store(true)
+	poke(e.wake)
+}
 
 // Run evaluates until ctx is done. Only the leader acts. Every tick
 // queues the masters not already queued or being evaluated (evalqueue.go);
@@ -181,7 +190,7 @@ func (e *Engine) Run(ctx context.Context) {
 		}
 		busy := e.busy.Swap(false)
 		if masters, voters, retry := e.prepare(ctx); masters != nil {
-			full := time.Since(lastFull) >= e.cfg.IdleTick
+			full := e.correct.Swap(false) || time.Since(lastFull) >= e.cfg.IdleTick
 			if full {
 				lastFull = last
 			}

@@ -179,14 +179,24 @@ func TestEngineBusyTicksSkipTheCorrections(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+	idle := l.master("master-001")
+	reads := func() int {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.reads[idle.Replicas[0].String()]
+	}
+	if n := reads(); n != 1 {
+		t.Errorf("a replica of an idle master read %d times in %d ticks, want once (the first, full, tick)", n, ticks())
+	}
+	// An INFO saying a replica is a master (an old master back) brings the
+	// corrections in at once.
+	e.WakeCorrections()
+	for reads() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("no corrections after WakeCorrections")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	cancel()
 	<-done
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	idle := l.master("master-001")
-	for _, a := range idle.Replicas {
-		if n := r.reads[a.String()]; n != 1 {
-			t.Errorf("replica %s of an idle master read %d times in %d ticks, want once (the first, full, tick)", a, n, ticks())
-		}
-	}
 }

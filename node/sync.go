@@ -240,6 +240,10 @@ func (n *Node) Info(t view.Target, v view.Instance) {
 	if !n.store.IsLeader() {
 		return
 	}
+	if policy.InfoNeedsCorrection(t, v) {
+		n.eng.WakeCorrections()
+		return
+	}
 	wake := false
 	n.store.Read(func(s *model.State) { wake = policy.InfoWakesEngine(s, t, v) })
 	if wake {

@@ -31,11 +31,17 @@ func ProposeReplica(leader bool, firstSeen, now time.Time) bool {
 	return leader || now.Sub(firstSeen) >= FollowerDiscoveryDelay
 }
 
+// InfoNeedsCorrection reports an INFO the engine's corrections act on: a
+// replica target that says it is a master (an old master back, to demote).
+func InfoNeedsCorrection(t view.Target, v view.Instance) bool {
+	return !t.IsMaster && v.Role == "master"
+}
+
 // InfoWakesEngine reports whether an INFO reply on the leader needs the
 // failover engine now: a replica claiming to be master (a correction), or
 // any INFO about a master whose failover is running.
 func InfoWakesEngine(s *model.State, t view.Target, v view.Instance) bool {
-	if !t.IsMaster && v.Role == "master" {
+	if InfoNeedsCorrection(t, v) {
 		return true
 	}
 	m := s.Masters[t.Master]
