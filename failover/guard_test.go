@@ -99,7 +99,9 @@ func TestGuardChecks(t *testing.T) {
 	if err := e.check(b); !errors.Is(err, model.ErrNotLeader) {
 		t.Fatalf("before the engine leads: %v", err)
 	}
-	e.step(context.Background()) // leads in term 7 (and promotes)
+	e.step(context.Background()) // leads in term 7 (and promotes, records it and may switch)
+	// back to the state b was read from: the checks below change one thing each
+	cl.do(func(c *fakeLog) { c.st.Masters["mymaster"] = m.Clone() })
 	if err := e.check(b); err != nil {
 		t.Fatalf("leading, same state: %v", err)
 	}

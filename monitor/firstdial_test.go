@@ -24,7 +24,10 @@ func TestQueuedFirstDialIsNoSilence(t *testing.T) {
 	m := New(Config{MyID: testID}, rec, nil)
 	m.dials = newDialLimiter(func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if addr == blocker {
-			holding <- struct{}{}
+			select { // the blocker is dialed again (probe, command link, re-dials): tell once, never wait
+			case holding <- struct{}{}:
+			default:
+			}
 			<-release
 			return nil, context.DeadlineExceeded
 		}
