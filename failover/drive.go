@@ -113,6 +113,9 @@ func (e *Engine) execute(ctx context.Context, m *model.Master, a Action, views m
 		if step(&model.FailoverEnd{Master: m.Name, Epoch: f.Epoch, Timeout: a.Timeout}) {
 			e.r.SetFastInfo(m.Name, false)
 			log.Info("failover finished", zap.Bool("timeout", a.Timeout))
+			// The corrections take the old master over (demoted as soon as
+			// it answers): the next tick runs them, not the next IdleTick.
+			e.WakeCorrections()
 		}
 		return false
 	}

@@ -156,3 +156,32 @@ func TestEngineRunWaitsForItsEvaluations(t *testing.T) {
 		t.Fatal("Run returned before the evaluation ended")
 	}
 }
+
+// The end of a failover hands the old master to the corrections at once:
+// back and still claiming to be master, it is demoted on the next tick,
+// not on the next tick of the IdleTick cadence.
+func TestEngineOldMasterDemotedRightAfterTheEnd(t *testing.T) {
+	s := newScenario(t)
+	cfg := s.cfg
+	cfg.DemoteDelay, cfg.IdleTick, cfg.BusyTick = 0, time.Hour, time.Millisecond
+	e := New(cfg, s.log, s.r)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	e.Wake()
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 5 s; committed %v; sent %v", what, s.log.ops(), s.r.calls)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	wait("switched", func() bool { f := s.failover(); return f != nil && f.Switched })
+	s.r.set(scOld, func(in *fakeInstance) { in.down = false }) // back, still a master
+	wait("failover ended", func() bool { return s.committed(model.OpFailoverEnd) == 1 })
+	wait("old master demoted", func() bool { return len(s.r.sentTo(scOld)) > 0 })
+}

@@ -196,6 +196,13 @@ func (n *Node) SDown(t view.Target, down bool) {
 	if t.IsMaster {
 		n.observer.set(t.Master, t.Addr, down)
 	}
+	if !down && !t.IsMaster {
+		// A replica answering again may be an old master back (to demote)
+		// whose INFO arrived while it was still SDOWN: the corrections,
+		// which otherwise run every IdleTick, look now.
+		n.eng.WakeCorrections()
+		return
+	}
 	n.eng.Wake()
 }
 
