@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,15 +22,19 @@ import (
 )
 
 // faultDialer lets a test cut one in-process node off from Redis addresses:
-// existing connections are closed and new ones refused.
+// existing connections are shut down and new ones refused. It keeps a
+// duplicate of every socket it dialed and shuts the socket down through
+// it: the pinger takes a dialed socket over (a dup of its descriptor, the
+// connection closed), so closing the connection the dialer returned did
+// not cut a probe that had connected before the cut.
 type faultDialer struct {
 	mu    sync.Mutex
 	cut   map[string]bool
-	conns map[string][]net.Conn
+	conns map[string][]*os.File
 }
 
 func newFaultDialer() *faultDialer {
-	return &faultDialer{cut: map[string]bool{}, conns: map[string][]net.Conn{}}
+	return &faultDialer{cut: map[string]bool{}, conns: map[string][]*os.File{}}
 }
 
 func (f *faultDialer) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -44,8 +49,13 @@ func (f *faultDialer) Dial(ctx context.Context, network, addr string) (net.Conn,
 	if err != nil {
 		return nil, err
 	}
+	dup, err := c.(*net.TCPConn).File()
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
 	f.mu.Lock()
-	f.conns[addr] = append(f.conns[addr], c)
+	f.conns[addr] = append(f.conns[addr], dup)
 	f.mu.Unlock()
 	return c, nil
 }
@@ -54,8 +64,10 @@ func (f *faultDialer) Cut(addr string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.cut[addr] = true
-	for _, c := range f.conns[addr] {
-		c.Close()
+	for _, dup := range f.conns[addr] {
+		// shutdown acts on the socket, so every descriptor of it fails
+		_ = syscall.Shutdown(int(dup.Fd()), syscall.SHUT_RDWR)
+		dup.Close()
 	}
 	f.conns[addr] = nil
 }
