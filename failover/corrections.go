@@ -3,6 +3,7 @@ package failover
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -151,16 +152,16 @@ func (e *Engine) selectCandidate(ctx context.Context, m *model.Master) (*Candida
 	e.mu.Lock()
 	since := e.quorumAt[m.Name]
 	e.mu.Unlock()
+	views := e.views(m, m.Replicas...)
 	var stale []model.Addr
 	for _, r := range m.Replicas {
-		if v, ok := e.r.Instance(m.Name, e.key(r)); !ok || since.IsZero() || v.InfoRefresh.Before(since) {
+		if v, ok := views[r.String()]; !ok || since.IsZero() || v.InfoRefresh.Before(since) {
 			stale = append(stale, r)
 		}
 	}
 	if len(stale) > 0 {
-		e.refresh(ctx, m, stale, 300*time.Millisecond)
+		maps.Copy(views, e.refresh(ctx, m, stale, 300*time.Millisecond))
 	}
-	views := e.views(m, m.Replicas...)
 	in := SelectInput{Now: time.Now(), DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond}
 	if mv, ok := e.r.Instance(m.Name, m.Addr.String()); ok {
 		in.MasterReplID, in.MasterRebootReplID = mv.ReplID, mv.RebootReplID

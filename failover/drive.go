@@ -227,11 +227,7 @@ func (e *Engine) recordWithSwitch(ctx context.Context, m *model.Master, rec *mod
 		return false
 	}
 	sw := switchEntry(m, v)
-	e.stamp(rec)
-	e.stamp(sw)
-	cctx, cancel := context.WithTimeout(ctx, proposeTimeout)
-	_, errs := e.c.ApplyBatch(cctx, []model.Entry{rec, sw})
-	cancel()
+	errs := e.proposeBatch(ctx, []model.Entry{rec, sw})
 	if errs[0] != nil {
 		e.proposalFailed(rec, errs[0])
 		return true // refused or not committed: the next tick decides again

@@ -383,6 +383,20 @@ func (e *Engine) propose(ctx context.Context, cmd model.Entry) bool {
 	return true
 }
 
+// proposeBatch commits entries in their order in one Raft round trip
+// (ApplyBatch), each stamped, waiting at most proposeTimeout; it returns
+// each entry's error (the caller logs them: a batch's refusals mean
+// different things to its callers).
+func (e *Engine) proposeBatch(ctx context.Context, es []model.Entry) []error {
+	for _, c := range es {
+		e.stamp(c)
+	}
+	cctx, cancel := context.WithTimeout(ctx, proposeTimeout)
+	defer cancel()
+	_, errs := e.c.ApplyBatch(cctx, es)
+	return errs
+}
+
 // stamp marks cmd as this node's, proposed now.
 func (e *Engine) stamp(cmd model.Entry) {
 	h := cmd.Head()

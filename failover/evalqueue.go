@@ -126,13 +126,6 @@ func (e *Engine) addHelpers() {
 	}
 }
 
-// pending reports whether a master is queued or being evaluated.
-func (e *Engine) pending() bool {
-	e.queue.mu.Lock()
-	defer e.queue.mu.Unlock()
-	return len(e.queue.queued) > 0
-}
-
 // work evaluates queued masters until the queue is empty. A master is
 // un-queued, then its round told, under the same lock that takes the next
 // one: a round that waits (step) is over only when its masters can be

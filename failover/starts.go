@@ -77,12 +77,9 @@ func (e *Engine) commitStarts(ctx context.Context, batch []*startReq) {
 		for i, r := range batch {
 			epoch++
 			r.cmd.Epoch = epoch
-			e.stamp(r.cmd)
 			entries[i] = r.cmd
 		}
-		cctx, cancel := context.WithTimeout(ctx, proposeTimeout)
-		_, errs := e.c.ApplyBatch(cctx, entries)
-		cancel()
+		errs := e.proposeBatch(ctx, entries)
 		var again []*startReq
 		refused := false
 		for i, r := range batch {
