@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/redistest"
 	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/view"
 )
@@ -167,18 +168,10 @@ func TestEngineBusyTicksSkipTheCorrections(t *testing.T) {
 		l.st.Masters["master-000"].Observations["n1"] = model.Observation{Down: true}
 	})
 	e := New(Config{MyID: "n1", FenceMinReplicas: -1, IdleTick: time.Hour, BusyTick: time.Millisecond}, l, r)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); e.Run(ctx) }()
+	runEngine(t, e)
 	e.Wake()
 	ticks := func() int { l.mu.Lock(); defer l.mu.Unlock(); return l.members }
-	deadline := time.Now().Add(10 * time.Second)
-	for ticks() < 20 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d ticks in 10 s at a 1 ms BusyTick", ticks())
-		}
-		time.Sleep(time.Millisecond)
-	}
+	redistest.WaitFor(t, 10*time.Second, "20 ticks at a 1 ms BusyTick", func() bool { return ticks() >= 20 })
 	idle := l.master("master-001")
 	reads := func() int {
 		r.mu.Lock()
@@ -191,12 +184,5 @@ func TestEngineBusyTicksSkipTheCorrections(t *testing.T) {
 	// An INFO saying a replica is a master (an old master back) brings the
 	// corrections in at once.
 	e.WakeCorrections()
-	for reads() < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("no corrections after WakeCorrections")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
-	<-done
+	redistest.WaitFor(t, 10*time.Second, "corrections after WakeCorrections", func() bool { return reads() >= 2 })
 }

@@ -75,19 +75,11 @@ func TestEngineRunDoesNotWaitForTheSlowestMaster(t *testing.T) {
 	}
 	cfg := s.cfg
 	cfg.IdleTick, cfg.BusyTick = time.Millisecond, time.Millisecond
-	e := New(cfg, s.log, s.r)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); e.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	defer close(release)
-	deadline := time.Now().Add(5 * time.Second)
-	for !held.Load() || s.failover() == nil || !s.failover().Switched {
-		if time.Now().After(deadline) {
-			t.Fatalf("mymaster not switched while aaa-slow's evaluation waits (held %v); committed %v", held.Load(), s.log.ops())
-		}
-		time.Sleep(time.Millisecond)
-	}
+	runEngine(t, New(cfg, s.log, s.r))
+	defer close(release) // before the cleanup's stop: Run waits for the held evaluation
+	s.waitFor("mymaster switched while aaa-slow's evaluation waits", func() bool {
+		return held.Load() && s.failover() != nil && s.failover().Switched
+	})
 }
 
 // Every applied entry wakes the engine; a burst of wake-ups makes at most
@@ -97,24 +89,15 @@ func TestEngineWakeBurstTicksOncePerBusyTick(t *testing.T) {
 	cfg := s.cfg
 	cfg.IdleTick, cfg.BusyTick = time.Hour, time.Hour
 	e := New(cfg, s.log, s.r)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); e.Run(ctx) }()
+	stop := runEngine(t, e)
 	ticks := func() int { s.log.mu.Lock(); defer s.log.mu.Unlock(); return s.log.members }
 	e.Wake()
-	deadline := time.Now().Add(5 * time.Second)
-	for ticks() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no tick after a wake-up")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	s.waitFor("a tick after a wake-up", func() bool { return ticks() > 0 })
 	for range 200 {
 		e.Wake()
 		time.Sleep(100 * time.Microsecond)
 	}
-	cancel()
-	<-done
+	stop()
 	if n := ticks(); n != 1 {
 		t.Fatalf("%d ticks for a burst of wake-ups within one BusyTick, want 1", n)
 	}
@@ -165,23 +148,10 @@ func TestEngineOldMasterDemotedRightAfterTheEnd(t *testing.T) {
 	cfg := s.cfg
 	cfg.DemoteDelay, cfg.IdleTick, cfg.BusyTick = 0, time.Hour, time.Millisecond
 	e := New(cfg, s.log, s.r)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); e.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	runEngine(t, e)
 	e.Wake()
-	wait := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within 5 s; committed %v; sent %v", what, s.log.ops(), s.r.calls)
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
-	wait("switched", func() bool { f := s.failover(); return f != nil && f.Switched })
+	s.waitFor("switched", func() bool { f := s.failover(); return f != nil && f.Switched })
 	s.r.set(scOld, func(in *fakeInstance) { in.down = false }) // back, still a master
-	wait("failover ended", func() bool { return s.committed(model.OpFailoverEnd) == 1 })
-	wait("old master demoted", func() bool { return len(s.r.sentTo(scOld)) > 0 })
+	s.waitFor("failover ended", func() bool { return s.committed(model.OpFailoverEnd) == 1 })
+	s.waitFor("old master demoted", func() bool { return len(s.r.sentTo(scOld)) > 0 })
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/wait"
 	"github.com/raftinel/raftinel/model"
 )
 
@@ -62,6 +63,26 @@ func (s *scenario) step() {
 	s.e.mu.Lock()
 	s.e.acted = map[string]time.Time{}
 	s.e.mu.Unlock()
+}
+
+// waitFor waits (bounded polling, internal/wait) for cond while the engine
+// runs on its own (runEngine).
+func (s *scenario) waitFor(what string, cond func() bool) {
+	s.t.Helper()
+	if err := wait.Until(context.Background(), 5*time.Second, what, cond); err != nil {
+		s.t.Fatalf("%v; committed %v; sent %v", err, s.log.ops(), s.r.calls)
+	}
+}
+
+// runEngine runs e.Run until stop is called or the test ends.
+func runEngine(t *testing.T, e *Engine) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
 }
 
 // until steps until cond holds, at most n times.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/redistest"
+	"github.com/raftinel/raftinel/internal/wait"
 	"github.com/raftinel/raftinel/model"
 )
 
@@ -25,6 +27,19 @@ func startScenario(t *testing.T, n int) (*Engine, *fakeLog) {
 	return New(Config{MyID: "n1"}, l, newFakeRedis()), l
 }
 
+// holdUntilQueued waits, inside a batch's commit (beforeBatch), until n
+// starts are queued behind it.
+func holdUntilQueued(t *testing.T, e *Engine, n int, what string) {
+	queued := func() bool {
+		e.starts.mu.Lock()
+		defer e.starts.mu.Unlock()
+		return len(e.starts.queue) == n
+	}
+	if err := wait.Until(context.Background(), 5*time.Second, what, queued); err != nil {
+		t.Error(err) // not on the test's goroutine: no Fatal
+	}
+}
+
 func startOf(l *fakeLog, name string) *model.FailoverStart {
 	m := l.master(name)
 	return &model.FailoverStart{Master: name, Candidate: m.Replicas[0], RunID: "run-" + name}
@@ -39,18 +54,7 @@ func TestStartsQueuedBehindACommitGoInOneBatch(t *testing.T) {
 	l.beforeBatch = func([]model.Entry) {
 		once.Do(func() {
 			close(first)
-			// hold the first commit until the four others are queued
-			deadline := time.Now().Add(5 * time.Second)
-			for time.Now().Before(deadline) {
-				e.starts.mu.Lock()
-				n := len(e.starts.queue)
-				e.starts.mu.Unlock()
-				if n == 4 {
-					return
-				}
-				time.Sleep(time.Millisecond)
-			}
-			t.Error("the other starts never queued")
+			holdUntilQueued(t, e, 4, "the four other starts queued") // the first commit waits
 		})
 	}
 	errs := make([]error, 5)
@@ -136,18 +140,7 @@ func TestFirstStartDoesNotWaitForTheNextBatch(t *testing.T) {
 	l.beforeBatch = func([]model.Entry) {
 		calls++ // batches are committed one after the other
 		if calls == 1 {
-			// hold the first commit until the second start is queued
-			deadline := time.Now().Add(5 * time.Second)
-			for time.Now().Before(deadline) {
-				e.starts.mu.Lock()
-				n := len(e.starts.queue)
-				e.starts.mu.Unlock()
-				if n == 1 {
-					return
-				}
-				time.Sleep(time.Millisecond)
-			}
-			t.Error("the second start never queued")
+			holdUntilQueued(t, e, 1, "the second start queued") // the first commit waits
 		} else {
 			close(second)
 			<-release // the second batch's commit waits here
@@ -156,15 +149,11 @@ func TestFirstStartDoesNotWaitForTheNextBatch(t *testing.T) {
 	firstDone := make(chan error, 1)
 	go func() { firstDone <- e.commitStart(context.Background(), startOf(l, "m0")) }()
 	secondDone := make(chan error, 1)
-	for {
+	redistest.WaitFor(t, 5*time.Second, "the first start's commit under way", func() bool {
 		e.starts.mu.Lock()
-		flushing := e.starts.flushing
-		e.starts.mu.Unlock()
-		if flushing {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer e.starts.mu.Unlock()
+		return e.starts.flushing
+	})
 	go func() { secondDone <- e.commitStart(context.Background(), startOf(l, "m1")) }()
 	<-second
 	select {

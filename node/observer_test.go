@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	poll "github.com/raftinel/raftinel/internal/wait"
 	"github.com/raftinel/raftinel/model"
 	"go.uber.org/zap"
 )
@@ -80,24 +81,20 @@ func TestObserverDoesNotWaitForOtherProposals(t *testing.T) {
 			close(l.release)
 		}
 	}()
-	wait := func(what string, cond func() bool) {
+	waitFor := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within 5 s (proposals a=%d b=%d)", what, l.proposals("a"), l.proposals("b"))
-			}
-			time.Sleep(time.Millisecond)
+		if err := poll.Until(context.Background(), 5*time.Second, what, cond); err != nil {
+			t.Fatalf("%v (proposals a=%d b=%d)", err, l.proposals("a"), l.proposals("b"))
 		}
 	}
 	o.set("a", "127.0.0.1:7000", true)
-	wait("a proposed", func() bool { return l.proposals("a") == 1 })
+	waitFor("a proposed", func() bool { return l.proposals("a") == 1 })
 	o.set("b", "127.0.0.1:7001", true)
-	wait("b committed while a's proposal waits", func() bool { return l.down("b", "n1") })
+	waitFor("b committed while a's proposal waits", func() bool { return l.down("b", "n1") })
 	if n := l.proposals("a"); n != 1 {
 		t.Fatalf("a proposed %d times while its first proposal was on its way", n)
 	}
 	close(l.release)
 	released = true
-	wait("a committed", func() bool { return l.down("a", "n1") })
+	waitFor("a committed", func() bool { return l.down("a", "n1") })
 }
