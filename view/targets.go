@@ -3,7 +3,9 @@ package view
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,32 +30,14 @@ type Target struct {
 
 // Same reports whether t and u are the same target, settings included.
 func (t Target) Same(u Target) bool {
-	if t.Master != u.Master || t.Addr != u.Addr || t.IsMaster != u.IsMaster || t.DownAfter != u.DownAfter ||
-		t.AuthUser != u.AuthUser || t.AuthPass != u.AuthPass || t.RebootDownAfter != u.RebootDownAfter ||
-		len(t.Rename) != len(u.Rename) {
-		return false
-	}
-	for k, v := range t.Rename {
-		if w, ok := u.Rename[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
+	return t.Master == u.Master && t.Addr == u.Addr && t.IsMaster == u.IsMaster && t.DownAfter == u.DownAfter &&
+		t.AuthUser == u.AuthUser && t.AuthPass == u.AuthPass && t.RebootDownAfter == u.RebootDownAfter &&
+		maps.Equal(t.Rename, u.Rename)
 }
 
 // SameTargets reports whether a and b hold the same targets in the same
 // order.
-func SameTargets(a, b []Target) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !a[i].Same(b[i]) {
-			return false
-		}
-	}
-	return true
-}
+func SameTargets(a, b []Target) bool { return slices.EqualFunc(a, b, Target.Same) }
 
 // PeerTarget is another raftinel node's Sentinel port, as the monitor is
 // asked to probe it.
