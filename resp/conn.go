@@ -172,13 +172,21 @@ func (c *Conn) SetUser(u User, authed bool) {
 }
 
 // SetCommand records the name of the command being run, for CLIENT LIST's
-// cmd= (name must not change afterwards: a command table's entry). Like
-// Executing's, the field is stored only when it changes (a client repeats
-// its command, and the commands of a batch share their time): an atomic
-// store is a full memory barrier, a load is not.
+// cmd= (name must not change afterwards: a command table's entry), only
+// when it changes (a client repeats its command), as storeChanged does.
 func (c *Conn) SetCommand(name *string) {
 	if c.lastCmd.Load() != name {
 		c.lastCmd.Store(name)
+	}
+}
+
+// storeChanged stores v in a unless a holds it already. CLIENT LIST's
+// fields mostly keep their value from one command to the next (the same
+// command, the commands of a batch sharing their time), and an atomic
+// store is a full memory barrier where a load is not.
+func storeChanged(a *atomic.Int64, v int64) {
+	if a.Load() != v {
+		a.Store(v)
 	}
 }
 
@@ -196,12 +204,8 @@ func (c *Conn) Executing(args [][]byte) {
 		argvMem += len(a)
 	}
 	now := c.clock()
-	if int64(argvMem) != c.argvMem.Load() {
-		c.argvMem.Store(int64(argvMem))
-	}
-	if ns := now.UnixNano(); ns != c.lastAct.Load() {
-		c.lastAct.Store(ns)
-	}
+	storeChanged(&c.argvMem, int64(argvMem))
+	storeChanged(&c.lastAct, now.UnixNano())
 	if sec := now.Unix(); sec != c.uncountedSec {
 		c.countCommands()
 		c.uncountedSec = sec
@@ -323,9 +327,7 @@ func (c *Conn) run(args [][]byte) {
 	r := &c.rep
 	r.reset(c.Proto())
 	c.qbuf.Store(int64(c.rd.buffered()))
-	if rbs := int64(c.rd.capacity()); rbs != c.rbs.Load() {
-		c.rbs.Store(rbs)
-	}
+	storeChanged(&c.rbs, int64(c.rd.capacity()))
 	c.s.h.ServeRESP(c, args, r)
 	if f := c.detached; f != nil {
 		c.detached = nil
