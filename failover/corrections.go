@@ -103,12 +103,24 @@ func (e *Engine) describeSamples(m *model.Master, now time.Time) string {
 	return b.String()
 }
 
-// maybeStart starts an automatic failover of an ODOWN master.
-func (e *Engine) maybeStart(ctx context.Context, m *model.Master) {
+// maybeStart starts an automatic failover of an ODOWN master and reports
+// whether it proposed the start (committed or not). With odown, the entry
+// that records the master's ODOWN, m is not ODOWN in the log yet: the
+// start is decided as if it were, and odown goes first in the start's
+// batch. One Raft round trip fewer on every failover's path; during ten
+// failovers at once on a loaded machine a commit took 40-120 ms. The
+// log still reads +odown, then +try-failover; if the batch fails, neither
+// or only the ODOWN is committed and the next evaluation decides again.
+func (e *Engine) maybeStart(ctx context.Context, m *model.Master, odown *model.ODown) bool {
 	nowMs := time.Now().UnixMilli()
+	if odown != nil {
+		c := *m
+		c.ODown, c.ODownSinceMs = true, nowMs
+		m = &c
+	}
 	ok, next := CanStart(m, nowMs)
 	if !ok {
-		if next != 0 {
+		if next != 0 && odown == nil {
 			e.mu.Lock()
 			logged := e.delayLog[m.Name] == next
 			e.delayLog[m.Name] = next
@@ -118,7 +130,7 @@ func (e *Engine) maybeStart(ctx context.Context, m *model.Master) {
 					zap.String("master", m.Name), zap.Time("at", time.UnixMilli(next)))
 			}
 		}
-		return
+		return false
 	}
 	cand, refusals := e.selectCandidate(ctx, m)
 	cmd := &model.FailoverStart{Master: m.Name}
@@ -129,14 +141,35 @@ func (e *Engine) maybeStart(ctx context.Context, m *model.Master) {
 		cmd.Reason = RefusalText(refusals)
 		e.log.Warn("failover refused: no good replica", zap.String("master", m.Name), zap.String("reasons", cmd.Reason))
 	}
-	if err := e.commitStart(ctx, cmd); err != nil {
+	var pre model.Entry
+	if odown != nil {
+		pre = odown // not a typed nil
+	}
+	if err := e.commitStart(ctx, cmd, pre); err != nil {
 		e.proposalFailed(cmd, err)
-		return
+		return true
 	}
 	if cand != nil {
 		e.log.Info("failover started", zap.String("master", m.Name), zap.Uint64("epoch", cmd.Epoch), zap.String("candidate", cand.Addr.String()))
 		e.simulate(SimCrashAfterElection, "crash-after-election")
 		e.Wake()
+		e.driveStarted(ctx, m.Name, cmd.Epoch)
+	}
+	return true
+}
+
+// driveStarted takes the failover of epoch that this evaluation has just
+// started on to its promotion at once. Left to the next tick, the
+// promotion waited for it, for a copy of every master and for its turn
+// behind them in the queue: up to a third of a second during ten
+// failovers at once on a loaded machine.
+func (e *Engine) driveStarted(ctx context.Context, master string, epoch uint64) {
+	if e.holdPromotion {
+		return
+	}
+	if m := e.reread(master); m != nil && m.Failover != nil && m.Failover.Epoch == epoch {
+		e.r.SetFastInfo(master, true)
+		e.drive(ctx, m)
 	}
 }
 
@@ -287,7 +320,7 @@ func (e *Engine) Manual(ctx context.Context, name string) error {
 		return model.ErrNoGoodSlave
 	}
 	cmd := &model.FailoverStart{Master: name, Forced: true, Candidate: cand.Addr, RunID: cand.View.RunID}
-	if err := e.commitStart(ctx, cmd); err != nil {
+	if err := e.commitStart(ctx, cmd, nil); err != nil {
 		return err
 	}
 	e.log.Info("manual failover started", zap.String("master", name), zap.Uint64("epoch", cmd.Epoch), zap.String("candidate", cand.Addr.String()))

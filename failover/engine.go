@@ -96,6 +96,10 @@ type Engine struct {
 	correct  atomic.Bool         // the next tick runs the corrections (WakeCorrections)
 	alone    time.Duration       // evaluateAlone (tests lengthen it)
 	helpers  atomic.Int64        // evaluation helpers started so far (read by tests)
+	// holdPromotion: an automatic start's evaluation does not go on to
+	// the promotion (driveStarted); the next tick sends it. Tests of what
+	// happens between the two set it.
+	holdPromotion bool
 }
 
 // New returns an engine; Run drives it.
@@ -341,11 +345,16 @@ func (e *Engine) evaluate(ctx context.Context, m *model.Master, voters map[strin
 		}
 		down := ODown(m.Quorum, agreeing, vouched)
 		if down != m.ODown {
-			e.propose(ctx, &model.ODown{Master: m.Name, Down: down, Agreeing: agreeing})
+			od := &model.ODown{Master: m.Name, Down: down, Agreeing: agreeing}
+			// A master going ODOWN starts its failover in the same batch
+			// (maybeStart), unless it may not start yet.
+			if !down || e.tilted(m.Name) || !e.maybeStart(ctx, m, od) {
+				e.propose(ctx, od)
+			}
 			return true
 		}
 		if down && !e.tilted(m.Name) {
-			e.maybeStart(ctx, m)
+			e.maybeStart(ctx, m, nil)
 		}
 	}
 	if full && !e.tilted(m.Name) {

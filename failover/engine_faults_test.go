@@ -116,7 +116,7 @@ func TestEnginePromotionFailingHalfWay(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newScenario(t)
 			s.r.set(scR1, func(in *fakeInstance) { in.txErr, in.txApplies = tc.err, tc.applies })
-			s.started()
+			s.startedOnly()
 			for i := 0; i < 3; i++ {
 				s.step()
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -95,6 +96,7 @@ func BenchmarkEngineIdleStep(b *testing.B) {
 func TestEngineIdleCopiesFollowTheState(t *testing.T) {
 	l, r := idleCluster(3)
 	e := New(Config{MyID: "n1", FenceMinReplicas: -1}, l, r) // no witness: a quorum is ODOWN at once
+	e.holdPromotion = true                                   // the tick that commits the ODOWN is the subject
 	ctx := context.Background()
 	e.step(ctx)
 	first := e.copied
@@ -116,11 +118,11 @@ func TestEngineIdleCopiesFollowTheState(t *testing.T) {
 		l.st.Masters["master-001"].Observations = map[string]model.Observation{"n1": {Down: true}, "n2": {Down: true}, "n3": {}}
 	})
 	e.step(ctx)
-	if got := l.ops(); len(got) != 1 || got[0] != model.OpODown {
-		t.Fatalf("after a quorum said down between two ticks, the next tick committed %v, want one %s", got, model.OpODown)
+	if got := l.ops(); !slices.Equal(got, []model.Op{model.OpODown, model.OpFailoverStart}) {
+		t.Fatalf("after a quorum said down between two ticks, the next tick committed %v, want %s and %s", got, model.OpODown, model.OpFailoverStart)
 	}
-	if m := l.master("master-001"); !m.ODown {
-		t.Fatal("master-001 not ODOWN")
+	if m := l.master("master-001"); !m.ODown || m.Failover == nil {
+		t.Fatal("master-001 not ODOWN and failing over")
 	}
 }
 
@@ -131,12 +133,13 @@ func TestEngineQuickTickStartsNoHelpers(t *testing.T) {
 	l, r := idleCluster(100)
 	e := New(Config{MyID: "n1", FenceMinReplicas: -1}, l, r) // no witness: a quorum is ODOWN at once
 	e.alone = time.Hour                                      // quick, however loaded the machine
+	e.holdPromotion = true                                   // no promotion round trip in the tick
 	l.do(func(l *fakeLog) {
 		l.st.Masters["master-077"].Observations = map[string]model.Observation{"n1": {Down: true}, "n2": {Down: true}, "n3": {}}
 	})
 	e.step(context.Background())
-	if got := l.ops(); len(got) != 1 || got[0] != model.OpODown {
-		t.Fatalf("the tick committed %v, want one %s", got, model.OpODown)
+	if got := l.ops(); !slices.Equal(got, []model.Op{model.OpODown, model.OpFailoverStart}) {
+		t.Fatalf("the tick committed %v, want %s and %s", got, model.OpODown, model.OpFailoverStart)
 	}
 	if n := e.helpers.Load(); n != 0 {
 		t.Fatalf("a quick tick started %d helpers", n)

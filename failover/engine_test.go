@@ -3,8 +3,10 @@ package failover
 import (
 	"context"
 	"maps"
+	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -101,6 +103,15 @@ func (s *scenario) until(what string, n int, cond func() bool) {
 
 func (s *scenario) failover() *model.Failover { return s.log.master(scMaster).Failover }
 
+// startedOnly is started with the promotion held back
+// (Engine.holdPromotion): the failover is committed, nothing is sent yet.
+func (s *scenario) startedOnly() {
+	s.t.Helper()
+	s.e.holdPromotion = true
+	s.started()
+	s.e.holdPromotion = false
+}
+
 // started steps until the failover of epoch 1 is committed.
 func (s *scenario) started() {
 	s.t.Helper()
@@ -172,7 +183,7 @@ func TestEngineDeposedLeaderStopsTouchingRedis(t *testing.T) {
 		for _, when := range []string{"between steps", "after the decision"} {
 			t.Run(name+"/"+when+"/before promotion", func(t *testing.T) {
 				s := newScenario(t)
-				s.started()
+				s.startedOnly()
 				if when == "between steps" {
 					s.log.do(fn)
 				} else {
@@ -220,7 +231,7 @@ func TestEngineDeposedLeaderStopsTouchingRedis(t *testing.T) {
 // failover: the same candidate, the same epoch, never a second one.
 func TestEngineResumesAfterTermChange(t *testing.T) {
 	s := newScenario(t)
-	s.started()
+	s.startedOnly()
 	s.log.do(func(l *fakeLog) { l.term = 5 })
 	s.step() // stands by: the term it led in is over
 	if s.r.ncalls() != 0 {
@@ -242,7 +253,7 @@ func TestEngineResumesAfterTermChange(t *testing.T) {
 func TestEngineFailoverTimeoutAbortsAndRetriesLater(t *testing.T) {
 	s := newScenario(t)
 	s.r.set(scR1, func(in *fakeInstance) { in.ignoreSlaveOf = true })
-	s.started()
+	s.startedOnly()
 	for i := 0; i < 3; i++ {
 		s.step()
 	}
@@ -285,7 +296,7 @@ func TestEngineFailoverTimeoutAbortsAndRetriesLater(t *testing.T) {
 // recorded in one batch with the promotion's record, after it.
 func TestEngineNoCandidateInfoBeforeThePromotion(t *testing.T) {
 	s := newScenario(t)
-	s.started()
+	s.startedOnly()
 	var mu sync.Mutex
 	var seen []string
 	s.r.before = func(kind, addr string) {
@@ -331,7 +342,7 @@ func TestEngineSelectionAsksOnlyReplicasWithoutAFreshView(t *testing.T) {
 			mu.Unlock()
 		}
 	}
-	s.started()
+	s.startedOnly()
 	mu.Lock()
 	defer mu.Unlock()
 	if want := map[string]int{scR2: 1}; !maps.Equal(asked, want) {
@@ -343,14 +354,23 @@ func TestEngineSelectionAsksOnlyReplicasWithoutAFreshView(t *testing.T) {
 // witnessPeriod: the evaluation that starts the failover uses the sampling
 // that confirmed ODOWN (taken after the quorum formed) instead of asking
 // every replica again on the failover's path.
+//
+// A start normally rides in the ODOWN's own batch
+// (TestEngineODownAndStartCommitTogether); here TILT holds it back until
+// the ODOWN is committed, the path of a start that could not go with it.
 func TestEngineStartUsesTheSamplingThatConfirmedODown(t *testing.T) {
 	s := newScenario(t)
 	s.cfg.ReplicaWitness = true
+	var tilted atomic.Bool
+	tilted.Store(true)
+	s.cfg.TiltHolds = func(string) bool { return tilted.Load() }
 	s.e = New(s.cfg, s.log, s.r)
 	s.until("ODOWN committed", 3, func() bool { return s.log.master(scMaster).ODown })
 	if s.failover() != nil {
-		t.Fatal("started in the evaluation that committed ODOWN")
+		t.Fatal("started under TILT")
 	}
+	tilted.Store(false)
+	s.e.holdPromotion = true // the INFOs counted are those before the start
 	// The ODOWN commit took a while: the sampling is 100 ms old, and
 	// still after the quorum formed.
 	now := time.Now()
@@ -374,5 +394,91 @@ func TestEngineStartUsesTheSamplingThatConfirmedODown(t *testing.T) {
 	defer mu.Unlock()
 	if asked != 0 {
 		t.Fatalf("%d INFO asked between the ODOWN commit and the start, want 0", asked)
+	}
+}
+
+// The evaluation that finds a master ODOWN commits the ODOWN and the
+// failover's start in one batch, ODOWN first (one Raft round trip fewer
+// on the failover's path); when the master may not start yet (here the 2x
+// failover-timeout rule) the ODOWN is committed alone.
+func TestEngineODownAndStartCommitTogether(t *testing.T) {
+	s := newScenario(t)
+	s.e.holdPromotion = true
+	s.step()
+	want := []model.Op{model.OpODown, model.OpFailoverStart}
+	if len(s.log.batches) != 1 || !slices.Equal(opsOf(s.log.batches[0]), want) {
+		t.Fatalf("committed in batches %v, want one batch of %v", batchOps(s.log.batches), want)
+	}
+	if m := s.log.master(scMaster); !m.ODown || m.Failover == nil {
+		t.Fatalf("after the batch: ODOWN %v, failover %+v", m.ODown, m.Failover)
+	}
+
+	s = newScenario(t)
+	s.log.do(func(l *fakeLog) { l.st.Masters[scMaster].LastFailoverStartMs = time.Now().UnixMilli() })
+	s.step()
+	if got := s.log.ops(); len(s.log.batches) != 0 || !slices.Equal(got, []model.Op{model.OpODown}) {
+		t.Fatalf("a master that may not start yet: committed %v (batches %v), want the ODOWN alone", got, batchOps(s.log.batches))
+	}
+}
+
+func opsOf(b []model.Entry) []model.Op {
+	var ops []model.Op
+	for _, e := range b {
+		ops = append(ops, e.Op())
+	}
+	return ops
+}
+
+func batchOps(bs [][]model.Entry) [][]model.Op {
+	var out [][]model.Op
+	for _, b := range bs {
+		out = append(out, opsOf(b))
+	}
+	return out
+}
+
+// A tick's copy of a master can be older than the end of the master's
+// previous evaluation (copied while that evaluation was committing the
+// start, queued once it ended). The master is read again before it is
+// evaluated: from the old copy the engine would start the running
+// failover again.
+func TestEngineStaleCopyIsReadAgain(t *testing.T) {
+	s := newScenario(t)
+	oldVer := s.log.StateVersion()
+	old := s.log.master(scMaster)
+	s.step()
+	if s.failover() == nil {
+		t.Fatalf("no start; committed %v", s.log.ops())
+	}
+	s.e.copiesAt = oldVer // what a tick that copied the master before the start would pass on
+	r := s.e.dispatch(context.Background(), []*model.Master{old}, map[string]bool{"n1": true, "n2": true, "n3": true}, true)
+	r.wg.Wait()
+	if n := s.committed(model.OpFailoverStart); n != 1 || len(s.log.refused) != 0 {
+		t.Fatalf("after an evaluation of the copy from before the start: %d starts committed, refused %v", n, s.log.refused)
+	}
+}
+
+// The evaluation that starts an automatic failover goes on to its
+// promotion (driveStarted): one step commits the ODOWN and the start,
+// promotes the candidate, and records the promotion with the switch. With
+// the promotion held, the next step sends it.
+func TestEnginePromotesInTheStartsEvaluation(t *testing.T) {
+	s := newScenario(t)
+	s.step()
+	want := [][]model.Op{{model.OpODown, model.OpFailoverStart}, {model.OpFailoverState, model.OpSwitchMaster}}
+	if got := batchOps(s.log.batches); !reflect.DeepEqual(got, want) || s.r.promotions() != 1 {
+		t.Fatalf("one step: batches %v, %d promotions; want %v and 1", got, s.r.promotions(), want)
+	}
+
+	s = newScenario(t)
+	s.e.holdPromotion = true
+	s.step()
+	if s.failover() == nil || s.r.promotions() != 0 {
+		t.Fatalf("held: failover %+v, %d promotions; want started, none", s.failover(), s.r.promotions())
+	}
+	s.e.holdPromotion = false
+	s.step()
+	if s.r.promotions() != 1 {
+		t.Fatalf("%d promotions in the next step, want 1", s.r.promotions())
 	}
 }

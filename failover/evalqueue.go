@@ -35,10 +35,18 @@ const evaluateAtOnce = 16
 // tick queues the masters that are not queued or being evaluated, and
 // each master's next evaluation only waits for its own previous one.
 type evalQueue struct {
-	mu      sync.Mutex
-	jobs    []evalJob
-	head    int             // jobs[head:] wait
-	queued  map[string]bool // master -> queued or being evaluated
+	mu     sync.Mutex
+	jobs   []evalJob
+	head   int             // jobs[head:] wait
+	queued map[string]bool // master -> queued or being evaluated
+	// endedAt is the state version each master's last evaluation ended
+	// at. A tick's copies can be older: taken while the master's previous
+	// evaluation was still committing (a start), queued after it ended.
+	// Evaluated as they were, they showed no failover and started it
+	// again (refused by the log, after a witness sample and a commit: half
+	// a second of a failover's path during ten at once). Such a master is
+	// read again from the state before its evaluation.
+	endedAt map[string]uint64
 	workers int
 	join    *time.Timer    // adds helpers when jobs wait longer than evaluateAlone
 	armed   bool           // join is set
@@ -58,9 +66,12 @@ const evaluateAlone = 2 * time.Millisecond
 type evalJob struct {
 	ctx    context.Context
 	m      *model.Master
+	ver    uint64 // the state version m was copied at
 	voters map[string]bool
 	round  *evalRound
 	full   bool
+	stale  bool   // m is older than the end of its previous evaluation
+	ended  uint64 // the state version when its evaluation ended
 }
 
 // evalRound is what one dispatch queued: step waits for it (tests); Run
@@ -79,7 +90,10 @@ func (e *Engine) dispatch(ctx context.Context, masters []*model.Master, voters m
 	q := &e.queue
 	q.mu.Lock()
 	if q.queued == nil {
-		q.queued = map[string]bool{}
+		q.queued, q.endedAt = map[string]bool{}, map[string]uint64{}
+	}
+	if len(q.endedAt) > 2*len(masters)+16 {
+		clear(q.endedAt) // names of removed masters; the others are re-read once at most
 	}
 	for _, m := range masters {
 		if q.queued[m.Name] {
@@ -87,7 +101,7 @@ func (e *Engine) dispatch(ctx context.Context, masters []*model.Master, voters m
 		}
 		q.queued[m.Name] = true
 		r.wg.Add(1)
-		q.jobs = append(q.jobs, evalJob{ctx: ctx, m: m, voters: voters, round: r, full: full})
+		q.jobs = append(q.jobs, evalJob{ctx: ctx, m: m, ver: e.copiesAt, voters: voters, round: r, full: full})
 	}
 	start := 0
 	if q.workers == 0 && q.head < len(q.jobs) {
@@ -137,6 +151,7 @@ func (e *Engine) work() {
 		q.mu.Lock()
 		if done.round != nil {
 			delete(q.queued, done.m.Name)
+			q.endedAt[done.m.Name] = done.ended
 		}
 		var j evalJob
 		more := q.head < len(q.jobs)
@@ -144,6 +159,7 @@ func (e *Engine) work() {
 			j = q.jobs[q.head]
 			q.jobs[q.head] = evalJob{}
 			q.head++
+			j.stale = q.endedAt[j.m.Name] > j.ver
 		} else {
 			q.jobs, q.head = q.jobs[:0], 0 // the backing array is reused
 			q.workers--
@@ -160,6 +176,7 @@ func (e *Engine) work() {
 			return
 		}
 		e.run(j)
+		j.ended = e.c.StateVersion()
 		done = j
 	}
 }
@@ -179,6 +196,11 @@ func (e *Engine) run(j evalJob) {
 	if j.ctx.Err() != nil {
 		return
 	}
+	if j.stale {
+		if j.m = e.reread(j.m.Name); j.m == nil {
+			return // removed meanwhile
+		}
+	}
 	if e.evaluate(j.ctx, j.m, j.voters, j.full) {
 		j.round.busy.Store(true)
 		e.busy.Store(true)
@@ -193,4 +215,15 @@ func poke(ch chan struct{}) {
 	case ch <- struct{}{}:
 	default:
 	}
+}
+
+// reread returns a copy of master name as the state holds it now, or nil.
+func (e *Engine) reread(name string) *model.Master {
+	var m *model.Master
+	e.c.Read(func(s *model.State) {
+		if mm := s.Masters[name]; mm != nil {
+			m = mm.Clone()
+		}
+	})
+	return m
 }

@@ -26,14 +26,16 @@ type starter struct {
 // startReq is one queued start and where its outcome goes.
 type startReq struct {
 	cmd  *model.FailoverStart
-	done chan error // buffered: the committer never blocks on it
+	pre  model.Entry // committed right before cmd in its first batch (the master's ODOWN), or nil
+	done chan error  // buffered: the committer never blocks on it
 }
 
 // commitStart numbers cmd with the next free epoch and commits it, in a
-// batch with whatever other starts are waiting. The epoch it got is in
-// cmd.Epoch on return.
-func (e *Engine) commitStart(ctx context.Context, cmd *model.FailoverStart) error {
-	req := &startReq{cmd: cmd, done: make(chan error, 1)}
+// batch with whatever other starts are waiting, right behind pre when
+// that is not nil. The epoch it got is in cmd.Epoch on return; the error
+// is cmd's, or pre's when pre failed.
+func (e *Engine) commitStart(ctx context.Context, cmd *model.FailoverStart, pre model.Entry) error {
+	req := &startReq{cmd: cmd, pre: pre, done: make(chan error, 1)}
 	st := &e.starts
 	st.mu.Lock()
 	st.queue = append(st.queue, req)
@@ -73,24 +75,34 @@ func (e *Engine) commitStarts(ctx context.Context, batch []*startReq) {
 	for len(batch) > 0 {
 		var epoch uint64
 		e.c.Read(func(s *model.State) { epoch = s.CurrentEpoch })
-		entries := make([]model.Entry, len(batch))
+		entries := make([]model.Entry, 0, len(batch))
+		at := make([]int, len(batch)) // index of each start in entries
 		for i, r := range batch {
+			if r.pre != nil {
+				entries = append(entries, r.pre)
+			}
 			epoch++
 			r.cmd.Epoch = epoch
-			entries[i] = r.cmd
+			at[i] = len(entries)
+			entries = append(entries, r.cmd)
 		}
 		errs := e.proposeBatch(ctx, entries)
 		var again []*startReq
 		refused := false
 		for i, r := range batch {
-			if refused && errors.Is(errs[i], model.ErrEpochMismatch) {
+			err := errs[at[i]]
+			if r.pre != nil && errs[at[i]-1] != nil {
+				err = errs[at[i]-1]
+			}
+			r.pre = nil // committed or failed: a retry is the start alone
+			if refused && errors.Is(err, model.ErrEpochMismatch) {
 				again = append(again, r)
 				continue
 			}
-			if errs[i] != nil {
+			if err != nil {
 				refused = true
 			}
-			r.done <- errs[i]
+			r.done <- err
 		}
 		batch = again
 	}

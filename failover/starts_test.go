@@ -61,7 +61,7 @@ func TestStartsQueuedBehindACommitGoInOneBatch(t *testing.T) {
 	var wg sync.WaitGroup
 	run := func(i int) {
 		defer wg.Done()
-		errs[i] = e.commitStart(context.Background(), startOf(l, fmt.Sprintf("m%d", i)))
+		errs[i] = e.commitStart(context.Background(), startOf(l, fmt.Sprintf("m%d", i)), nil)
 	}
 	wg.Add(1)
 	go run(0)
@@ -147,14 +147,14 @@ func TestFirstStartDoesNotWaitForTheNextBatch(t *testing.T) {
 		}
 	}
 	firstDone := make(chan error, 1)
-	go func() { firstDone <- e.commitStart(context.Background(), startOf(l, "m0")) }()
+	go func() { firstDone <- e.commitStart(context.Background(), startOf(l, "m0"), nil) }()
 	secondDone := make(chan error, 1)
 	redistest.WaitFor(t, 5*time.Second, "the first start's commit under way", func() bool {
 		e.starts.mu.Lock()
 		defer e.starts.mu.Unlock()
 		return e.starts.flushing
 	})
-	go func() { secondDone <- e.commitStart(context.Background(), startOf(l, "m1")) }()
+	go func() { secondDone <- e.commitStart(context.Background(), startOf(l, "m1"), nil) }()
 	<-second
 	select {
 	case err := <-firstDone:
