@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/raftinel/raftinel/internal/atomicfile"
 	"github.com/raftinel/raftinel/policy"
@@ -30,8 +31,9 @@ import (
 type linkSettings struct {
 	path string
 
-	mu sync.Mutex
-	m  map[string]linkOverride // by master name
+	mu  sync.Mutex
+	m   map[string]linkOverride // by master name
+	gen atomic.Uint64           // bumped by every change of m (policy.TargetCache's linkGen)
 }
 
 // linkOverride is one master's settings on this node; a nil field is not
@@ -105,8 +107,12 @@ func (c *linkSettings) set(master string, created uint64, pairs []string) error 
 		pairs = pairs[2:]
 	}
 	c.m[master] = o
+	c.gen.Add(1)
 	return c.saveLocked()
 }
+
+// generation counts the changes of the overrides.
+func (c *linkSettings) generation() uint64 { return c.gen.Load() }
 
 // effective returns how to reach the instances of the master incarnation
 // created: this node's own settings where set, else the replicated ones
@@ -138,6 +144,7 @@ func (c *linkSettings) forget(live map[string]uint64, complete bool) error {
 	if !changed {
 		return nil
 	}
+	c.gen.Add(1)
 	return c.saveLocked()
 }
 

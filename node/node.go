@@ -46,6 +46,7 @@ import (
 	"github.com/raftinel/raftinel/internal/rawio"
 	"github.com/raftinel/raftinel/model"
 	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/policy"
 	"github.com/raftinel/raftinel/sentinelproto"
 	"github.com/raftinel/raftinel/userscript"
 	"github.com/raftinel/raftinel/view"
@@ -81,15 +82,19 @@ type Node struct {
 	sets     *pendingSettings // SENTINEL SET accepted without a leader, to propose (pending.go)
 	hello    hellos           // hello messages (hello.go)
 
-	changed     chan struct{}
-	lastTargets []view.Target // what syncTargets last handed the monitor (syncLoop's goroutine only)
-	shutdown    chan struct{}
-	once        sync.Once
-	halted      atomic.Pointer[error] // why the log cannot be applied (haltApply)
-	ready       atomic.Bool           // set once New has built every part; raft may apply before
-	early       earlyEvents           // events applied before ready, delivered once it is (events.go)
-	pending     sync.Map              // replica additions in flight, "master/addr"
-	sighted     sync.Map              // "master/addr" -> when this follower first saw it unknown
+	changed chan struct{}
+	// syncLoop's goroutine only (sync.go):
+	targets        policy.TargetCache // the monitor's targets, worked out per master
+	lastTargets    []view.Target      // what syncTargets last handed the monitor
+	forgotComplete bool               // the state was caught up at the last forget
+	forgetFailed   bool               // the last forget could not save the link settings
+	shutdown       chan struct{}
+	once           sync.Once
+	halted         atomic.Pointer[error] // why the log cannot be applied (haltApply)
+	ready          atomic.Bool           // set once New has built every part; raft may apply before
+	early          earlyEvents           // events applied before ready, delivered once it is (events.go)
+	pending        sync.Map              // replica additions in flight, "master/addr"
+	sighted        sync.Map              // "master/addr" -> when this follower first saw it unknown
 	// Dial lets tests cut this node off from Redis addresses.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// tlsServer is the tls-port listener's configuration (nil: no tls-port).

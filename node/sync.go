@@ -54,25 +54,34 @@ const syncTargetsSpacing = 20 * time.Millisecond
 func (n *Node) syncTargets() {
 	var targets []view.Target
 	var live map[string]uint64
+	var changed bool
 	var user, pass string
+	gen := n.links.generation() // before the links are read
 	n.store.Read(func(s *model.State) {
-		targets, live = policy.Targets(s, n.links.effective)
+		targets, live, changed = n.targets.Update(s, gen, n.links.effective)
 		user, pass = policy.PeerAuth(s, n.cfg.SentinelUser, n.cfg.SentinelPass, n.cfg.RequirePass)
 	})
 	// Most applied entries (observations, failover steps) change no
 	// target: the monitor is handed the targets only when they differ
 	// from the last ones (SetTargets reconciles every instance).
-	if !view.SameTargets(targets, n.lastTargets) {
+	if changed && !view.SameTargets(targets, n.lastTargets) {
 		n.mon.SetTargets(targets)
 		n.lastTargets = targets
 	}
-	keep := make(map[string]bool, len(live))
-	for name := range live {
-		keep[name] = true
-	}
-	n.observer.forget(keep)
-	if err := n.links.forget(live, n.store.Fresh() == nil); err != nil {
-		n.log.Warn("saving link settings failed", zap.Error(err))
+	// The masters' forgetting depends on live and on whether the state
+	// is caught up; it is redone only when either moved, or failed.
+	complete := n.store.Fresh() == nil
+	if changed || complete != n.forgotComplete || n.forgetFailed {
+		keep := make(map[string]bool, len(live))
+		for name := range live {
+			keep[name] = true
+		}
+		n.observer.forget(keep)
+		err := n.links.forget(live, complete)
+		if err != nil {
+			n.log.Warn("saving link settings failed", zap.Error(err))
+		}
+		n.forgotComplete, n.forgetFailed = complete, err != nil
 	}
 	n.mon.SetPeers(policy.Peers(n.store.Members(), user, pass))
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -49,6 +50,7 @@ func TestTargets(t *testing.T) {
 		}
 		return EffectiveLink(l, LinkOverride{})
 	})
+	slices.Sort(asked)
 	if !reflect.DeepEqual(live, map[string]uint64{"a": 3, "b": 4}) || !reflect.DeepEqual(asked, []string{"a", "b"}) {
 		t.Fatalf("live %v, asked %v", live, asked)
 	}
@@ -100,4 +102,54 @@ func TestPeerAuth(t *testing.T) {
 	if want := []view.PeerTarget{{ID: "n2", Addr: "b:2", AuthUser: "u", AuthPass: "p"}}; !reflect.DeepEqual(peers, want) {
 		t.Fatalf("peers %+v", peers)
 	}
+}
+
+// TargetCache asks for a master's link and builds its targets again only
+// when a field they are made of changed, or when this node's link
+// overrides moved (linkGen); its answer always equals Targets'.
+func TestTargetCache(t *testing.T) {
+	st := testState()
+	var asked []string
+	linkFor := func(master string, created uint64, l Link) Link {
+		asked = append(asked, master)
+		return EffectiveLink(l, LinkOverride{})
+	}
+	var c TargetCache
+	check := func(step string, linkGen uint64, wantChanged bool, wantAsked ...string) {
+		t.Helper()
+		asked = nil
+		got, live, changed := c.Update(st, linkGen, linkFor)
+		slices.Sort(asked)
+		want, wantLive := Targets(st, func(_ string, _ uint64, l Link) Link { return EffectiveLink(l, LinkOverride{}) })
+		if changed != wantChanged || !slices.Equal(asked, wantAsked) {
+			t.Fatalf("%s: changed %v, asked %v; want %v, %v", step, changed, asked, wantChanged, wantAsked)
+		}
+		if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(live, wantLive) {
+			t.Fatalf("%s: targets %+v live %v\nwant %+v %v", step, got, live, want, wantLive)
+		}
+	}
+	check("first", 0, true, "a", "b")
+	check("nothing changed", 0, false)
+	st.Masters["a"].Observations = map[string]model.Observation{"n1": {Down: true}}
+	st.Masters["a"].ODown = true
+	check("an observation and ODOWN", 0, false)
+	st.Masters["b"].Replicas = append(st.Masters["b"].Replicas, model.Addr{Host: "127.0.0.1", Port: 7012})
+	check("a replica added", 0, true, "b")
+	st.Masters["a"].Addr = model.Addr{Host: "127.0.0.1", Port: 7001}
+	st.Masters["a"].Replicas = []model.Addr{{Host: "127.0.0.1", Port: 7000}}
+	check("a switch", 0, true, "a")
+	st.Masters["a"].RenameCommands = map[string]string{"config": "CFG"}
+	check("a rename", 0, true, "a")
+	st.Masters["a"].RenameCommands["config"] = "CONFIG2" // the FSM changes the map in place
+	check("the rename changed in place", 0, true, "a")
+	st.Masters["b"].DownAfterMs = 3000
+	check("down-after", 0, true, "b")
+	check("this node's overrides moved", 1, true, "a", "b")
+	st.Masters["c"] = st.Masters["b"].Clone()
+	st.Masters["c"].Name = "c"
+	delete(st.Masters, "b")
+	check("one master removed and one added", 1, true, "c")
+	delete(st.Masters, "c")
+	check("a master removed", 1, true)
+	check("nothing changed again", 1, false)
 }
