@@ -137,3 +137,36 @@ func TestMuxCountsEveryConnection(t *testing.T) {
 		t.Fatalf("%d connections counted, want 3", n)
 	}
 }
+
+// A routed connection replays the bytes read ahead to route it, then
+// reads the connection itself (its reader is dropped), without losing or
+// reordering a byte.
+func TestBufferedConnReplaysThenReadsTheConnection(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	go func() {
+		_, _ = a.Write([]byte("*1\r\n$4\r\nPING\r\n"))
+		_, _ = a.Write([]byte("*1\r\n$4\r\nPONG\r\n"))
+	}()
+	br := bufio.NewReaderSize(b, 512)
+	if _, err := br.Peek(1); err != nil {
+		t.Fatal(err)
+	}
+	c := &bufferedConn{Conn: b, r: br}
+	var got []byte
+	buf := make([]byte, 5)
+	for len(got) < 28 {
+		n, err := c.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, buf[:n]...)
+	}
+	if string(got) != "*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPONG\r\n" {
+		t.Fatalf("read %q", got)
+	}
+	if c.r != nil {
+		t.Fatal("still reading through the routing reader after it was drained")
+	}
+}
