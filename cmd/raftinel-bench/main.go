@@ -56,6 +56,7 @@ func run(args []string) int {
 	fs.IntVar(&d.Clients, "clients", d.Clients, "redis-benchmark -c")
 	fs.IntVar(&d.Runs, "runs", d.Runs, "repetitions of every throughput, footprint, bootstrap and scale figure (median and range)")
 	fs.DurationVar(&d.EqualPing, "equal-ping", d.EqualPing, "footprint: also run raftinel with this ping-period (redis-sentinel's 1s; 0 = not)")
+	fs.DurationVar(&d.EqualHeartbeat, "equal-heartbeat", d.EqualHeartbeat, "footprint: and with that ping-period and this raft-heartbeat-timeout (hashicorp/raft's default 1s; 0 = not)")
 	fs.IntVar(&d.ScaleMasters, "scale-masters", d.ScaleMasters, "scale: masters of 3 replicas each")
 	fs.IntVar(&d.ScaleRealSets, "scale-real-sets", d.ScaleRealSets, "scale: real redis-server sets among them (the rest simulated; 3 single and 3x10 kills need 33)")
 	fs.DurationVar(&d.ScalePing, "scale-ping", d.ScalePing, "scale: raftinel's ping-period")

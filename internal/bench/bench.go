@@ -69,6 +69,7 @@ type Config struct {
 	MaxServers         int           // footprint: real redis-servers at most
 	SentinelMaxMasters int           // footprint: counts above run raftinel only (0 = none)
 	EqualPing          time.Duration // footprint: also run raftinel with this ping-period (Sentinel's 1 s; 0 = not)
+	EqualHeartbeat     time.Duration // footprint: and with that ping-period and this raft-heartbeat-timeout (hashicorp/raft's default 1 s; 0 = not)
 	IdleWindow         time.Duration
 	ReadyTimeout       time.Duration
 
@@ -90,7 +91,7 @@ func Defaults() Config {
 		WritePeriod: time.Millisecond, LossRun: 20 * time.Second,
 		PartitionRun: 60 * time.Second, PartitionAt: 10 * time.Second, PartitionCut: 10 * time.Second,
 		Requests: 200000, Clients: 50, Runs: 3,
-		Masters: []int{1, 100}, ReplicatedMasters: 100, MaxServers: 300, EqualPing: time.Second,
+		Masters: []int{1, 100}, ReplicatedMasters: 100, MaxServers: 300, EqualPing: time.Second, EqualHeartbeat: time.Second,
 		IdleWindow: 15 * time.Second, ReadyTimeout: 60 * time.Second,
 		ScaleMasters: 1000, ScaleRealSets: 33, ScalePing: time.Second, ScaleDownAfter: 3 * time.Second,
 	}

@@ -16,9 +16,15 @@ import (
 // per master, and raftinel's ping period (0: its default; redis-sentinel
 // always pings every second, so a case with a ping period is run for
 // raftinel only and compared with the default case's redis-sentinel).
+//
+// heartbeat, when set (with ping), is raftinel's raft-heartbeat-timeout
+// (election timeout the same, lease half of it): hashicorp/raft sends a
+// heartbeat every tenth of it, and at the default 300 ms those are a good
+// part of an idle node's wake-ups. Sentinel pings its peers once a second.
 type footprintCase struct {
 	masters, replicas int
 	ping              time.Duration
+	heartbeat         time.Duration
 }
 
 func (fc footprintCase) label() string {
@@ -26,13 +32,30 @@ func (fc footprintCase) label() string {
 	if fc.ping > 0 {
 		s += fmt.Sprintf(", raftinel ping-period %d", fc.ping.Milliseconds())
 	}
+	if fc.heartbeat > 0 {
+		s += fmt.Sprintf(" and raft-heartbeat-timeout %d", fc.heartbeat.Milliseconds())
+	}
 	return s
+}
+
+// raftinelLines are the case's extra raftinel directives.
+func (fc footprintCase) raftinelLines() []string {
+	var out []string
+	if fc.ping > 0 {
+		out = append(out, fmt.Sprintf("ping-period %d", fc.ping.Milliseconds()))
+	}
+	if hb := fc.heartbeat.Milliseconds(); hb > 0 {
+		out = append(out, fmt.Sprintf("raft-heartbeat-timeout %d", hb), fmt.Sprintf("raft-election-timeout %d", hb),
+			fmt.Sprintf("raft-leader-lease-timeout %d", hb/2))
+	}
+	return out
 }
 
 // FootprintResult is one system's runs of one case.
 type FootprintResult struct {
 	Masters, Replicas int
 	Ping              time.Duration // raftinel's ping-period, 0 = default
+	Heartbeat         time.Duration // raftinel's raft-heartbeat-timeout, 0 = default
 	Servers           int           // real redis-servers behind the names
 	Ready             []time.Duration
 	RSS, Anon         []int64   // bytes, largest node, per run
@@ -115,8 +138,8 @@ func startSets(dir string, n, replicas int) ([]*redisSet, error) {
 // idle RSS and CPU, and stops them.
 func (b *Bench) idleRun(sys System, fc footprintCase, specs []masterSpec, dir string, r *FootprintResult) error {
 	var extra []string
-	if sys == Raftinel && fc.ping > 0 {
-		extra = append(extra, fmt.Sprintf("ping-period %d", fc.ping.Milliseconds()))
+	if sys == Raftinel {
+		extra = fc.raftinelLines()
 	}
 	t0 := time.Now()
 	c, err := b.startMonitorsWith(sys, dir, hosts(3, "127.0.0.1"), specs, extra)
@@ -152,17 +175,23 @@ func optLast(ds []time.Duration, runs int) string {
 
 func (b *Bench) footprintCases() []footprintCase {
 	var out []footprintCase
+	equal := func(masters, replicas int) {
+		if b.cfg.EqualPing > 0 {
+			out = append(out, footprintCase{masters: masters, replicas: replicas, ping: b.cfg.EqualPing})
+			if b.cfg.EqualHeartbeat > 0 {
+				out = append(out, footprintCase{masters: masters, replicas: replicas, ping: b.cfg.EqualPing, heartbeat: b.cfg.EqualHeartbeat})
+			}
+		}
+	}
 	for _, m := range b.cfg.Masters {
 		out = append(out, footprintCase{masters: m})
-		if m >= 100 && b.cfg.EqualPing > 0 {
-			out = append(out, footprintCase{masters: m, ping: b.cfg.EqualPing})
+		if m >= 100 {
+			equal(m, 0)
 		}
 	}
 	if b.cfg.ReplicatedMasters > 0 {
 		out = append(out, footprintCase{masters: b.cfg.ReplicatedMasters, replicas: 2})
-		if b.cfg.EqualPing > 0 {
-			out = append(out, footprintCase{masters: b.cfg.ReplicatedMasters, replicas: 2, ping: b.cfg.EqualPing})
-		}
+		equal(b.cfg.ReplicatedMasters, 2)
 	}
 	return out
 }
@@ -180,7 +209,7 @@ func (b *Bench) runFootprint() map[System][]*FootprintResult {
 		nsets := max(min(fc.masters, b.cfg.MaxServers/(1+fc.replicas)), 1)
 		results := map[System]*FootprintResult{}
 		for _, sys := range systems {
-			results[sys] = &FootprintResult{Masters: fc.masters, Replicas: fc.replicas, Ping: fc.ping, Servers: nsets * (1 + fc.replicas)}
+			results[sys] = &FootprintResult{Masters: fc.masters, Replicas: fc.replicas, Ping: fc.ping, Heartbeat: fc.heartbeat, Servers: nsets * (1 + fc.replicas)}
 			out[sys] = append(out[sys], results[sys])
 		}
 		dir := filepath.Join(b.cfg.WorkDir, fmt.Sprintf("footprint-%d", ci+1))

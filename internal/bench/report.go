@@ -271,7 +271,7 @@ func (res *Results) footprintRows() []Row {
 		res.Config.Runs, res.Config.IdleWindow)
 	find := func(sys System, fc footprintCase) *FootprintResult {
 		for _, r := range res.Footprint[sys] {
-			if r.Masters == fc.masters && r.Replicas == fc.replicas && r.Ping == fc.ping {
+			if r.Masters == fc.masters && r.Replicas == fc.replicas && r.Ping == fc.ping && r.Heartbeat == fc.heartbeat {
 				return r
 			}
 		}

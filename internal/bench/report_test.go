@@ -57,6 +57,7 @@ func TestRowsTargetsAndRatios(t *testing.T) {
 			Raftinel: {
 				{Masters: 1, Servers: 1, RSS: []int64{14 << 20, 16 << 20, 15 << 20}, CPU: []float64{1, 2, 3}, Ready: msd(300, 310, 320)},
 				{Masters: 100, Ping: time.Second, Servers: 100, RSS: []int64{20 << 20}, CPU: []float64{1.5}, Ready: msd(500)},
+				{Masters: 100, Ping: time.Second, Heartbeat: time.Second, Servers: 100, RSS: []int64{20 << 20}, CPU: []float64{1.1}, Ready: msd(500)},
 			},
 			Sentinel: {
 				{Masters: 1, Servers: 1, RSS: []int64{10 << 20}, CPU: []float64{1, 1, 1}, Ready: msd(2000)},
@@ -102,6 +103,8 @@ func TestRowsTargetsAndRatios(t *testing.T) {
 	check("idle mon/1 masters, 0 replicas each (1 redis-servers): CPU %", "r", "2.00 (1.00–3.00)")
 	check("idle mon/100 masters, 0 replicas each, raftinel ping-period 1000 (100 redis-servers): CPU %", "target",
 		"≤ redis-sentinel at equal ping periods: missed (1.50% vs 1.20%)")
+	check("idle mon/100 masters, 0 replicas each, raftinel ping-period 1000 and raft-heartbeat-timeout 1000 (100 redis-servers): CPU %", "target",
+		"≤ redis-sentinel at equal ping periods: met")
 	check("Raft boo/fresh 3-node cluster: last node started → all nodes name one leader", "target", "≤ 300 ms: met")
 	check("1000 mas/all 3 nodes report all masters ok, from start", "r", "1800 (1500–2500)")
 	check("1000 mas/kill -9 of one master → its +switch-master", "target", "≤ 1100 ms: met")
