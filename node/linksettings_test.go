@@ -84,3 +84,27 @@ func TestLinkSettingsOverrideReplicatedPersistAndFollowTheIncarnation(t *testing
 		t.Fatal("a corrupt settings file loads")
 	}
 }
+
+// The overrides' generation (policy.TargetCache's linkGen) moves with
+// every change of them, and only then: the monitor's targets are worked
+// out again for every master when it moves.
+func TestLinkSettingsGenerationMovesWithChanges(t *testing.T) {
+	c, err := loadLinkSettings(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g0 := c.generation()
+	if err := c.set("m", 5, []string{"auth-pass", "secret"}); err != nil {
+		t.Fatal(err)
+	}
+	g1 := c.generation()
+	if g1 == g0 {
+		t.Fatal("set did not move the generation")
+	}
+	if err := c.forget(map[string]uint64{"m": 5}, true); err != nil || c.generation() != g1 {
+		t.Fatalf("a forget that dropped nothing moved the generation (%v)", err)
+	}
+	if err := c.forget(map[string]uint64{}, true); err != nil || c.generation() == g1 {
+		t.Fatalf("a forget that dropped m's overrides left the generation (%v)", err)
+	}
+}
