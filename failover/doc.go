@@ -21,10 +21,13 @@
 // wait longer than evaluateAlone, so an idle tick starts one goroutine.
 // Failover starts share the epoch counter and are committed in batches
 // (starts.go): starts that queue while one commits go together, with
-// consecutive epochs, in one Raft round trip. Between a start and its
-// promotion no INFO is asked: the candidate was chosen from views taken
-// since the quorum formed (the witness's sampling), and the promotion is
-// confirmed by a fresh INFO only once it is recorded.
+// consecutive epochs, in one Raft round trip; a master going ODOWN commits
+// its ODOWN in its start's batch, right before it. The evaluation that
+// starts a failover goes on to its promotion (driveStarted) instead of
+// leaving it to the next tick. Between a start and its promotion no INFO
+// is asked: the candidate was chosen from views taken since the quorum
+// formed (the witness's sampling), and the promotion is confirmed by a
+// fresh INFO only once it is recorded.
 //
 // The idle tick is cheap: the masters are copied from the state only when
 // its version moved since the last tick (Engine.copies), the suspicion
