@@ -256,13 +256,12 @@ func (n *Node) Info(t view.Target, v view.Instance) {
 	if !n.store.IsLeader() {
 		return
 	}
-	if policy.InfoNeedsCorrection(t, v) {
+	var w policy.InfoWake
+	n.store.Read(func(s *model.State) { w = policy.InfoWakes(s, t, v) })
+	switch w {
+	case policy.WakeCorrections:
 		n.eng.WakeCorrections()
-		return
-	}
-	wake := false
-	n.store.Read(func(s *model.State) { wake = policy.InfoWakesEngine(s, t, v) })
-	if wake {
+	case policy.WakeEngine:
 		n.eng.Wake()
 	}
 }

@@ -31,19 +31,25 @@ func ProposeReplica(leader bool, firstSeen, now time.Time) bool {
 	return leader || now.Sub(firstSeen) >= FollowerDiscoveryDelay
 }
 
-// InfoNeedsCorrection reports an INFO the engine's corrections act on: a
-// replica target that says it is a master (an old master back, to demote).
-func InfoNeedsCorrection(t view.Target, v view.Instance) bool {
-	return !t.IsMaster && v.Role == "master"
-}
+// InfoWake is what an INFO reply on the leader wakes in the failover
+// engine.
+type InfoWake int
 
-// InfoWakesEngine reports whether an INFO reply on the leader needs the
-// failover engine now: a replica claiming to be master (a correction), or
-// any INFO about a master whose failover is running.
-func InfoWakesEngine(s *model.State, t view.Target, v view.Instance) bool {
-	if InfoNeedsCorrection(t, v) {
-		return true
+const (
+	WakeNothing     InfoWake = iota
+	WakeEngine               // an evaluation now: a failover of the master is running
+	WakeCorrections          // an evaluation with the corrections now: a replica target says it is a master (an old master back, to demote)
+)
+
+// InfoWakes decides what an INFO reply v of target t wakes on the leader:
+// the corrections for a replica target claiming to be master, the engine
+// for any INFO about a master whose failover is running, else nothing.
+func InfoWakes(s *model.State, t view.Target, v view.Instance) InfoWake {
+	if !t.IsMaster && v.Role == "master" {
+		return WakeCorrections
 	}
-	m := s.Masters[t.Master]
-	return m != nil && m.Failover != nil
+	if m := s.Masters[t.Master]; m != nil && m.Failover != nil {
+		return WakeEngine
+	}
+	return WakeNothing
 }

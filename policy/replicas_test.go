@@ -42,23 +42,24 @@ func TestReplicaDiscovery(t *testing.T) {
 	}
 }
 
-func TestInfoWakesEngine(t *testing.T) {
+func TestInfoWakes(t *testing.T) {
 	st := testState()
 	st.Masters["b"].Failover = &model.Failover{Epoch: 1}
 	for _, tc := range []struct {
 		name string
 		t    view.Target
 		role string
-		want bool
+		want InfoWake
 	}{
-		{"replica claims master", view.Target{Master: "a"}, "master", true},
-		{"replica is replica", view.Target{Master: "a"}, "slave", false},
-		{"master is master", view.Target{Master: "a", IsMaster: true}, "master", false},
-		{"failover running", view.Target{Master: "b"}, "slave", true},
-		{"failover running, master", view.Target{Master: "b", IsMaster: true}, "master", true},
-		{"unknown master", view.Target{Master: "gone"}, "slave", false},
+		{"replica claims master", view.Target{Master: "a"}, "master", WakeCorrections},
+		{"replica is replica", view.Target{Master: "a"}, "slave", WakeNothing},
+		{"master is master", view.Target{Master: "a", IsMaster: true}, "master", WakeNothing},
+		{"failover running", view.Target{Master: "b"}, "slave", WakeEngine},
+		{"failover running, master", view.Target{Master: "b", IsMaster: true}, "master", WakeEngine},
+		{"failover running, replica claims master", view.Target{Master: "b"}, "master", WakeCorrections},
+		{"unknown master", view.Target{Master: "gone"}, "slave", WakeNothing},
 	} {
-		if got := InfoWakesEngine(st, tc.t, view.Instance{Role: tc.role}); got != tc.want {
+		if got := InfoWakes(st, tc.t, view.Instance{Role: tc.role}); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
