@@ -58,8 +58,10 @@
 //
 // # Hello messages and TILT
 //
-// hello.go publishes Sentinel's hello messages on the command links
-// (PublishHello) and parses them; hellolink.go is a standalone Pub/Sub and
+// hello.go publishes Sentinel's hello messages (PublishHello) and parses
+// them; where the pinger runs, a hello rides in the write of the
+// instance's next PING instead of an exchange on the command link
+// (hellopub.go); hellolink.go is a standalone Pub/Sub and
 // command link for a node that has no targets yet (forming its cluster),
 // and one-shot queries (QueryPeer, QueryInstance). Nothing received in a
 // hello changes anything here. tilt.go detects stalls of the process on

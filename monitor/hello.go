@@ -26,14 +26,20 @@ import (
 // is not connected.
 var ErrLinkDown = errors.New("monitor: link down")
 
-// PublishHello publishes a hello on the command link of addr monitored
-// under master, as Sentinel does: only when the link is connected (a link
-// that is down is for the INFO loop to reconnect), with the message built
-// from the link's local IP (Sentinel's address when announce-ip is unset).
+// PublishHello publishes a hello to addr monitored under master, as
+// Sentinel does: only when the link is connected (a link that is down is
+// for its own loop to reconnect), with the message built from the link's
+// local IP (Sentinel's address when announce-ip is unset). When the pinger
+// drives the instance's probe, the hello leaves with the probe's next PING
+// and the result is the previous hello's (hellopub.go); otherwise it is
+// published on the command link and the result is its own.
 func (m *Monitor) PublishHello(ctx context.Context, master, addr string, build func(localIP string) string) error {
 	in, err := m.instance(master, addr)
 	if err != nil {
 		return err
+	}
+	if in.probe.pg != nil {
+		return in.probe.queueHello(build)
 	}
 	in.cmd.mu.Lock()
 	c := in.cmd.c
@@ -47,6 +53,16 @@ func (m *Monitor) PublishHello(ctx context.Context, master, addr string, build f
 	}
 	_, err = in.do(ctx, []string{"PUBLISH", view.HelloChannel, build(ip)})
 	return err
+}
+
+// HellosQueued reports whether PublishHello only leaves hellos for the
+// pinger (it then never waits on the network, and its result is the
+// previous hello's); false until Run has started the pinger, and where no
+// pinger runs.
+func (m *Monitor) HellosQueued() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.pinger != nil
 }
 
 // localIP is the IP of nc's local end ("" if unknown).

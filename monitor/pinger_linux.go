@@ -53,7 +53,8 @@ type probeEv struct {
 	fd       int // -1: not connected
 	st       linkState
 	pre      prelude
-	stage    int // replies still expected: 2 = AUTH, 1 = CLIENT SETNAME, 0 = PING, -1 = none
+	stage    int  // replies still expected after the next one (0: the PING's is next; -1 = none): see answering
+	publish  bool // a hello PUBLISH went in front of the PING (hellopub.go)
 	sentAt   time.Time
 	nextSend time.Time
 	timerAt  time.Time // ping deadline while a PING is out, else the next dial
@@ -228,8 +229,12 @@ func (pg *pinger) send(p *probe, now time.Time) {
 	ev := p.ev
 	s := p.set.Load()
 	ev.pre = ev.st.begin(s)
+	ev.st.wbuf, ev.publish = p.appendHello(ev.st.wbuf, s)
 	ev.st.wbuf = append(ev.st.wbuf, s.ping...)
 	ev.stage = stagePing
+	if ev.publish {
+		ev.stage++
+	}
 	if ev.pre.hello {
 		ev.stage++
 	}
@@ -303,13 +308,16 @@ func (pg *pinger) readable(p *probe) {
 func (pg *pinger) reply(p *probe, kind byte, msg []byte) {
 	ev := p.ev
 	s := p.set.Load()
-	switch {
-	case ev.stage == stagePing:
+	switch answering(ev.stage, ev.pre, ev.publish) {
+	case sentPing:
 		ev.stage = stageNone
 		pg.timers.remove(p, false)
 		p.pingReplied(&ev.st, s, kind, msg, ev.sentAt, ev.pre)
 		pg.scheduleSend(p, ev.sentAt.Add(s.period))
-	case ev.stage == 2 || (ev.stage == 1 && ev.pre.auth && !ev.pre.hello): // AUTH
+	case sentHello:
+		p.helloReplied(kind, msg)
+		ev.stage--
+	case sentAuth:
 		ev.st.authOK = kind == '+'
 		p.own.authResult(ev.st.authOK, msg)
 		ev.stage--
@@ -417,13 +425,30 @@ func (pg *pinger) dialed(p *probe, s *linkSettings, fd int, err error) {
 	ev.fd = fd
 	ev.st = newLinkState(s)
 	ev.stage = stageNone
+	ev.publish = false
 	ev.partial = ev.partial[:0]
 	pg.byFD[fd] = p
+	p.setLocalIP(sockIP(fd))
 	p.connectedNow()
 	pg.send(p, time.Now()) // ping a new connection at once
 }
 
 var errStale = errors.New("stale dial")
+
+// sockIP is the local IP of socket fd ("" if unknown).
+func sockIP(fd int) string {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return ""
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return net.IP(a.Addr[:]).String()
+	case *unix.SockaddrInet6:
+		return net.IP(a.Addr[:]).String()
+	}
+	return ""
+}
 
 // drop closes p's socket after a failure (err nil: on purpose).
 func (pg *pinger) drop(p *probe, err error) {
@@ -431,6 +456,7 @@ func (pg *pinger) drop(p *probe, err error) {
 	pg.sends.remove(p, true)
 	pg.timers.remove(p, false)
 	ev.stage = stageNone
+	ev.publish = false
 	ev.partial = ev.partial[:0]
 	if ev.fd < 0 {
 		return

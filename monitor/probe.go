@@ -23,6 +23,9 @@ type probe struct {
 	conn connHolder
 	pg   *pinger  // the pinger driving it, nil: its own goroutine (run)
 	ev   *probeEv // the pinger's state of it
+	// hello is the next hello to PUBLISH in front of a PING (pinger only,
+	// hellopub.go), nil: none.
+	hello atomic.Pointer[string]
 
 	mu           sync.Mutex
 	connected    bool
@@ -33,6 +36,8 @@ type probe struct {
 	lastPong     time.Time // last +PONG (clears the reboot state)
 	err          string    // why the last exchange was not a valid reply, "" if it was
 	lost         bool      // a connection failed; cleared by the next valid reply
+	localIP      string    // the connection's local IP (pinger only), for hellos
+	helloErr     string    // the last hello's error reply, "" if accepted (pinger only)
 	// The first dial's wait for a slot (pinger only): until it starts, the
 	// target was never asked, and its silence is no evidence (checkSDown).
 	firstDialQueued bool

@@ -18,7 +18,10 @@ import (
 // publish-period changes it), and at once after a +switch-master.
 const DefaultHelloPeriod = 2 * time.Second
 
-// A hello round goes through at most helloWorkers publishes at a time and,
+// Where the monitor's pinger carries hellos on its PINGs (Linux, the
+// monitor's own dialer: monitor.HellosQueued), a round only hands them over.
+// Elsewhere each is an exchange on a command link, and then:
+// a hello round goes through at most helloWorkers publishes at a time and,
 // when it follows the timer, is spread over the first half of the period
 // in up to helloSlices slices of at least helloSliceMin publishes
 // (helloSlicesFor): 1000 masters with 3 replicas each are 4000 publishes
@@ -106,17 +109,16 @@ func (n *Node) helloLoop(ctx context.Context) {
 // publishHellos sends one hello per master to the master and each of its
 // replicas, as Sentinel does: this node's current epoch, the master's
 // address and config epoch from the replicated state. A link that is down
-// is skipped; links are served helloWorkers at a time, spread over spread
-// (forEachPaced), within ctx.
+// is skipped. Where the monitor only queues hellos for its PINGs
+// (monitor.HellosQueued), one loop hands them all over (the PINGs spread
+// them); otherwise links are served helloWorkers at a time, spread over
+// spread (forEachPaced), within ctx.
 func (n *Node) publishHellos(ctx context.Context, spread time.Duration) {
 	ip, port := n.srv.Announce()
 	var jobs []policy.HelloJob
 	n.store.Read(func(s *model.State) { jobs = policy.Hellos(s, n.myID, ip, port) })
-	forEachPaced(ctx, len(jobs), helloWorkers, helloSlicesFor(len(jobs)), spread, func(i int) {
-		j := jobs[i]
-		cctx, cancel := context.WithTimeout(ctx, helloWait)
-		defer cancel()
-		err := n.mon.PublishHello(cctx, j.Master, j.Addr, func(local string) string {
+	publish := func(ctx context.Context, j policy.HelloJob) {
+		err := n.mon.PublishHello(ctx, j.Master, j.Addr, func(local string) string {
 			h := j.Hello
 			if h.IP == "" {
 				h.IP = local
@@ -124,6 +126,17 @@ func (n *Node) publishHellos(ctx context.Context, spread time.Duration) {
 			return h.String()
 		})
 		n.helloResult(j.Master, j.Addr, err)
+	}
+	if n.mon.HellosQueued() {
+		for _, j := range jobs {
+			publish(ctx, j)
+		}
+		return
+	}
+	forEachPaced(ctx, len(jobs), helloWorkers, helloSlicesFor(len(jobs)), spread, func(i int) {
+		cctx, cancel := context.WithTimeout(ctx, helloWait)
+		defer cancel()
+		publish(cctx, jobs[i])
 	})
 }
 
