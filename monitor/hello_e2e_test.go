@@ -45,8 +45,8 @@ func helloOverRealRedis(t *testing.T, cfg Config, pinger bool) {
 	m.SetTargets(setTargets(set, "mymaster", 5*time.Second))
 	run(t, m)
 	waitHealthy(t, m, "mymaster", set.Master.Addr())
-	if got := m.pinger != nil; got != pinger {
-		t.Fatalf("pinger running: %v, want %v", got, pinger)
+	if got := m.pinger != nil; got != pinger || m.HellosQueued() != pinger {
+		t.Fatalf("pinger running: %v, hellos queued: %v, want %v", got, m.HellosQueued(), pinger)
 	}
 
 	sink := &helloSink{}
