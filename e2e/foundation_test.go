@@ -124,13 +124,8 @@ func TestGoRedisFailoverClientAndRedisCli(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		maps := splitMaps(s, 21)
-		for _, m := range maps {
-			if m["flags"] != "slave" {
-				return false
-			}
-		}
-		return len(maps) == 2
+		flags := harness.ReplicaFlags(s)
+		return len(flags) == 2 && flags[0] == "slave" && flags[1] == "slave"
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -34,11 +34,11 @@ func TestPingerLateReadIsNoTimeout(t *testing.T) {
 	p.pg = pg
 	p.ev = &probeEv{fd: -1, stage: stageNone, sendIdx: -1, timerIdx: -1}
 	s := p.set.Load()
-	fd, err := dialFD(ctx, m.cfg.Dial, s)
+	fd, ip, err := dialFD(ctx, m.cfg.Dial, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pg.dialed(p, s, fd, nil) // CLIENT SETNAME and PING go out
+	pg.dialed(p, s, fd, ip, nil) // CLIENT SETNAME and PING go out
 	redistest.WaitFor(t, 5*time.Second, "both replies in the socket", func() bool {
 		n, err := unix.IoctlGetInt(fd, unix.SIOCINQ)
 		return err == nil && n >= len("+OK\r\n+PONG\r\n")

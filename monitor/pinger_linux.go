@@ -364,19 +364,20 @@ func (pg *pinger) dial(p *probe) {
 	}
 	ev.dialed = true
 	go func() {
-		fd, err := dialFD(ctx, p.dial, s)
+		fd, ip, err := dialFD(ctx, p.dial, s)
 		p.firstDialStarted() // if the dialer never said (no-op otherwise)
-		pg.post(func() { pg.dialed(p, s, fd, err) })
+		pg.post(func() { pg.dialed(p, s, fd, ip, err) })
 	}()
 }
 
-// dialFD dials and takes the socket over.
-func dialFD(ctx context.Context, dial dialFunc, s *linkSettings) (int, error) {
+// dialFD dials and takes the socket over; ip is its local IP (hellos are
+// built with it).
+func dialFD(ctx context.Context, dial dialFunc, s *linkSettings) (fd int, ip string, err error) {
 	dctx, cancel := context.WithTimeout(ctx, s.dialTimeout)
 	defer cancel()
 	nc, err := dial(dctx, "tcp", s.addr)
 	if err != nil {
-		return -1, err
+		return -1, "", err
 	}
 	defer nc.Close()
 	tcp, ok := nc.(*net.TCPConn)
@@ -384,22 +385,22 @@ func dialFD(ctx context.Context, dial dialFunc, s *linkSettings) (int, error) {
 		tcp, ok = r.Raw(), true
 	}
 	if !ok {
-		return -1, errors.New("not a TCP connection")
+		return -1, "", errors.New("not a TCP connection")
 	}
 	raw, err := tcp.SyscallConn()
 	if err != nil {
-		return -1, err
+		return -1, "", err
 	}
-	fd := -1
+	fd = -1
 	cerr := raw.Control(func(f uintptr) { fd, err = unix.FcntlInt(f, unix.F_DUPFD_CLOEXEC, 0) })
 	if cerr != nil {
-		return -1, cerr
+		return -1, "", cerr
 	}
-	return fd, err
+	return fd, localIP(nc), err
 }
 
 // dialed attaches a new socket (or records the failure).
-func (pg *pinger) dialed(p *probe, s *linkSettings, fd int, err error) {
+func (pg *pinger) dialed(p *probe, s *linkSettings, fd int, ip string, err error) {
 	ev := p.ev
 	ev.dialing = false
 	if err == nil && (ev.removed || s.connKey != p.set.Load().connKey) {
@@ -428,27 +429,12 @@ func (pg *pinger) dialed(p *probe, s *linkSettings, fd int, err error) {
 	ev.publish = false
 	ev.partial = ev.partial[:0]
 	pg.byFD[fd] = p
-	p.setLocalIP(sockIP(fd))
+	p.setLocalIP(ip)
 	p.connectedNow()
 	pg.send(p, time.Now()) // ping a new connection at once
 }
 
 var errStale = errors.New("stale dial")
-
-// sockIP is the local IP of socket fd ("" if unknown).
-func sockIP(fd int) string {
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return ""
-	}
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return net.IP(a.Addr[:]).String()
-	case *unix.SockaddrInet6:
-		return net.IP(a.Addr[:]).String()
-	}
-	return ""
-}
 
 // drop closes p's socket after a failure (err nil: on purpose).
 func (pg *pinger) drop(p *probe, err error) {

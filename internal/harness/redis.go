@@ -290,6 +290,20 @@ func FlatMap(s string) map[string]string {
 	return m
 }
 
+// ReplicaFlags returns the flags of every replica in a SENTINEL REPLICAS
+// reply (as Do joins it, one field per line), in reply order: "slave" is
+// a replica whose link is up ("disconnected" is added until it is).
+func ReplicaFlags(s string) []string {
+	p := strings.Split(s, "\n")
+	var out []string
+	for i := 0; i+1 < len(p); i += 2 {
+		if p[i] == "flags" {
+			out = append(out, p[i+1])
+		}
+	}
+	return out
+}
+
 func lastLines(s string, n int) string {
 	l := strings.Split(strings.TrimSpace(s), "\n")
 	if len(l) > n {
