@@ -197,7 +197,7 @@ func (e *Engine) selectCandidate(ctx context.Context, m *model.Master) (*Candida
 	}
 	in := SelectInput{Now: time.Now(), DownAfter: time.Duration(m.DownAfterMs) * time.Millisecond}
 	if mv, ok := e.r.Instance(m.Name, m.Addr.String()); ok {
-		in.MasterReplID, in.MasterRebootReplID = mv.ReplID, mv.RebootReplID
+		in.MasterReplID, in.MasterPrevReplIDs = mv.ReplID, mv.PrevReplIDs
 		if mv.SDown {
 			in.MasterDown = time.Since(mv.SDownSince)
 		}

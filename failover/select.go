@@ -23,12 +23,11 @@ type SelectInput struct {
 	DownAfter    time.Duration
 	MasterDown   time.Duration // how long the master has been down here, 0 if it is not
 	MasterReplID string        // the master's last known master_replid, "" if unknown
-	// MasterRebootReplID is the master's replid before a reboot it has
-	// not recovered from (view.Instance.RebootReplID): the history
-	// its replicas still hold is the cluster's, not the one the rebooted
-	// master started anew.
-	MasterRebootReplID string
-	Candidates         []Candidate
+	// MasterPrevReplIDs are the master's replids before its last restarts
+	// (view.Instance.PrevReplIDs): replicas that have not resynced since
+	// still hold the master's own history, not the one it started anew.
+	MasterPrevReplIDs view.ReplIDs
+	Candidates        []Candidate
 }
 
 // Refusal says why a replica was not eligible (lessons: every refusal has
@@ -98,9 +97,11 @@ func exclude(in SelectInput, c Candidate) string {
 	if limit := in.MasterDown + 10*in.DownAfter; linkDown > limit {
 		return fmt.Sprintf("master link down for %d ms", linkDown.Milliseconds())
 	}
-	// Design rule 10: never promote an instance from another history.
-	if in.MasterReplID != "" && v.ReplID != "" && v.ReplID != in.MasterReplID &&
-		(in.MasterRebootReplID == "" || v.ReplID != in.MasterRebootReplID) {
+	// Design rule 10: never promote an instance from another history. A
+	// replica still on a history the master had before it restarted holds
+	// the master's data (the restarted master may hold none); the link-down
+	// rule above bounds how stale it can be.
+	if in.MasterReplID != "" && v.ReplID != "" && v.ReplID != in.MasterReplID && !in.MasterPrevReplIDs.Has(v.ReplID) {
 		return "different replication history (replid " + v.ReplID + ")"
 	}
 	return ""

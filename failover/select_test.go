@@ -71,11 +71,13 @@ func TestSelect(t *testing.T) {
 	var _ = model.Addr{}
 }
 
-// A master that rebooted starts a new replication id (Redis keeps it only
-// on replicas); while it has not recovered (monitor: Reboot), its replicas
-// still hold the history it had, which is the cluster's: they are eligible
-// (Redis suite 12-master-reboot), an instance of any other history is not.
-func TestSelectAfterMasterReboot(t *testing.T) {
+// A master that restarted starts a new replication id (Redis keeps it only
+// on replicas); its replicas hold the history it had until they resync,
+// which is the master's own: they are eligible (Redis suite 12-master-reboot,
+// and 00-base, which kills a restarted master before its replicas resynced),
+// an instance of any other history is not, nor one whose link has been down
+// longer than the link-down rule allows.
+func TestSelectAfterMasterRestart(t *testing.T) {
 	now := time.Now()
 	cand := func(port int, replid string) Candidate {
 		return Candidate{Addr: addr(port), Seen: true, View: view.Instance{
@@ -83,14 +85,31 @@ func TestSelectAfterMasterReboot(t *testing.T) {
 			SlavePriority: 100, SlaveReplOffset: int64(port), RunID: "x", ReplID: replid,
 		}}
 	}
-	in := SelectInput{Now: now, DownAfter: time.Second, MasterDown: time.Second, MasterReplID: "new", MasterRebootReplID: "before",
+	in := SelectInput{Now: now, DownAfter: time.Second, MasterDown: time.Second, MasterReplID: "new",
 		Candidates: []Candidate{cand(2, "before"), cand(9, "older")}}
+	if got, ok, _ := Select(in); ok {
+		t.Fatalf("selected %v from a history the master never reported", got)
+	}
+	in.MasterPrevReplIDs.Push("before")
 	got, ok, refusals := Select(in)
 	if !ok || got != addr(2) || len(refusals) != 1 || !strings.Contains(refusals[0].Reason, "different replication history") {
 		t.Fatalf("got %v %v, refusals %v", got, ok, refusals)
 	}
-	in.MasterRebootReplID = "" // recovered: only its new history counts
+	// the replica still on the previous history, its link down since the
+	// restart, is excluded once that is longer ago than the rule allows
+	in.Candidates[0].View.MasterLinkDownSinceSec = 12
+	if got, ok, refusals := Select(in); ok || !strings.Contains(RefusalText(refusals), "master link down") {
+		t.Fatalf("got %v %v, refusals %v", got, ok, refusals)
+	}
+	in.Candidates[0].View.MasterLinkDownSinceSec = 2
+	// two more restarts before the replicas resynced: both ids are kept
+	in.MasterPrevReplIDs.Push("mid")
+	in.MasterPrevReplIDs.Push("late")
+	if got, ok, _ := Select(in); !ok || got != addr(2) {
+		t.Fatalf("after two more restarts: got %v %v", got, ok)
+	}
+	in.MasterPrevReplIDs.Push("later") // a fourth: "before" falls out
 	if got, ok, _ := Select(in); ok {
-		t.Fatalf("selected %v from the history before a reboot the master recovered from", got)
+		t.Fatalf("selected %v from a history pushed out by later restarts", got)
 	}
 }

@@ -39,6 +39,10 @@ func TestSDownOnKill(t *testing.T) {
 	m, rec, k, logs := detectMonitorLogs(t, Config{}, srv.Addr())
 	for round := 0; round < 3; round++ {
 		time.Sleep(time.Duration(round) * 37 * time.Millisecond) // vary the phase against the ping period
+		before, _ := m.Instance(k.master, k.addr)
+		if before.ReplID == "" {
+			t.Fatalf("round %d: no master_replid in the view before the kill", round)
+		}
 		t0 := time.Now()
 		srv.Kill()
 		at := rec.waitSDown(t, k, true, t0, 3*time.Second)
@@ -68,6 +72,13 @@ func TestSDownOnKill(t *testing.T) {
 			return logs.FilterMessage("+reboot").Len() == round+1
 		})
 		t.Logf("round %d: restart -> new run id seen after %v", round, time.Since(t1))
+		// the restarted master (no persistence) has a new replication id;
+		// the one before is kept, whatever master-reboot-down-after-period
+		// says (replica selection accepts replicas still on it)
+		after, _ := m.Instance(k.master, k.addr)
+		if after.ReplID == "" || after.ReplID == before.ReplID || !after.PrevReplIDs.Has(before.ReplID) {
+			t.Errorf("round %d: replid %q before, %q after, kept %v", round, before.ReplID, after.ReplID, after.PrevReplIDs)
+		}
 	}
 	for _, msg := range []string{"+sdown", "-sdown"} {
 		for _, e := range logs.FilterMessage(msg).All() {

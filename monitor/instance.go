@@ -244,10 +244,10 @@ func (in *instance) applyInfo(text string, now time.Time) view.Instance {
 	if in.v.RunID != "" {
 		if in.lastRunID != "" && in.lastRunID != in.v.RunID {
 			rebooted = true
+			if in.t.IsMaster && oldReplID != in.v.ReplID {
+				in.v.PrevReplIDs.Push(oldReplID)
+			}
 			if in.t.IsMaster && in.t.RebootDownAfter > 0 {
-				if !in.v.Reboot {
-					in.v.RebootReplID = oldReplID
-				}
 				in.v.Reboot = true
 				in.v.RebootSince = now
 			}

@@ -186,7 +186,7 @@ func (in *instance) checkSDown(now time.Time) {
 		return
 	}
 	if in.v.Reboot && ps.lastPong.After(in.v.RebootSince) {
-		in.v.Reboot, in.v.RebootReplID = false, ""
+		in.v.Reboot = false
 	}
 	x := in.sdownInput(ps, notBefore)
 	down, reason := IsSDown(now, &x)

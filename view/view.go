@@ -34,10 +34,14 @@ type Instance struct {
 	// master-reboot-down-after-period set) and no PONG came since.
 	Reboot      bool
 	RebootSince time.Time
-	// RebootReplID is the master_replid the instance reported before the
-	// run id change, while Reboot holds: a Redis master restarts with a
-	// new replication id, and its replicas still hold the history it had.
-	RebootReplID string
+	// PrevReplIDs are the master_replids a master reported before its
+	// last run id changes (restarts), newest first. A Redis master that
+	// restarts without persistence starts a new replication id, and its
+	// replicas hold the history it had until they resync, which can take
+	// seconds (repl-diskless-sync-delay): that history is still this
+	// master's. Kept until later restarts push them out; replica selection
+	// bounds their use through its link-down rule.
+	PrevReplIDs ReplIDs
 
 	// From the last INFO.
 	InfoRefresh time.Time // when the last INFO arrived, zero = never
@@ -81,4 +85,29 @@ type Peer struct {
 	PingPendingSince time.Time
 	LastOKPing       time.Time
 	LastPingReply    time.Time
+}
+
+// ReplIDs are the earlier replication ids of a master, newest first
+// (Instance.PrevReplIDs): enough for a master that restarted a few times
+// in a row while its replicas were still waiting for their resync.
+type ReplIDs [3]string
+
+// Push records id as the newest earlier replication id, unless it is
+// empty or already kept; the oldest falls out.
+func (r *ReplIDs) Push(id string) {
+	if id == "" || r.Has(id) {
+		return
+	}
+	copy(r[1:], r[:len(r)-1])
+	r[0] = id
+}
+
+// Has reports whether id is one of the kept replication ids.
+func (r *ReplIDs) Has(id string) bool {
+	for _, p := range r {
+		if p != "" && p == id {
+			return true
+		}
+	}
+	return false
 }
