@@ -10,6 +10,11 @@
 //     step is recorded before the next action, so a new leader resumes from
 //     the log: it re-sends the same promotion to the same candidate in the
 //     same epoch, never a second one.
+//   - Replica choice (select.go): Sentinel's exclusions and order, plus
+//     design rule 10: a replica whose master_replid is neither the
+//     master's nor one the master had before its last restarts (a master
+//     restarted without persistence starts a new history; its replicas
+//     hold the old one until they resync) is never promoted.
 //   - Corrections: an instance claiming to be master that is not the
 //     recorded master is demoted as soon as it is reachable (design rule 7).
 //
