@@ -119,13 +119,7 @@ func TestClusterFullRestartAndLeaderRestart(t *testing.T) {
 			t.Fatalf("%s: myids changed: %v -> %v", when, ids, got)
 		}
 		redistest.WaitFor(t, 5*time.Second, when+": state on every node", func() bool {
-			for _, n := range c.Nodes {
-				s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-				if err != nil || harness.FlatMap(s)["down-after-milliseconds"] != "4321" {
-					return false
-				}
-			}
-			return true
+			return everyMasterField(c.Nodes, "mymaster", "down-after-milliseconds", "4321")
 		})
 	}
 	check("full restart")

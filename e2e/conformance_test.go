@@ -350,13 +350,7 @@ func TestConfAbsoluteAgreementAfterRestarts(t *testing.T) {
 		}
 	}
 	redistest.WaitFor(t, 10*time.Second, "every node answers quorum 3", func() bool {
-		for _, n := range e.nodes {
-			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-			if err != nil || harness.FlatMap(s)["quorum"] != "3" {
-				return false
-			}
-		}
-		return true
+		return everyMasterField(e.nodes, "mymaster", "quorum", "3")
 	})
 	e.set.Master.Kill()
 	e.waitNewMaster(t)

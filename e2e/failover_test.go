@@ -108,13 +108,7 @@ func newFailoverEnv(t *testing.T, downAfterMs int, extra ...string) *failoverEnv
 func waitReplicasKnown(t *testing.T, nodes []*harness.Node, n int) {
 	t.Helper()
 	redistest.WaitFor(t, 10*time.Second, "every node knows the replicas", func() bool {
-		for _, node := range nodes {
-			s, err := node.Do("SENTINEL", "MASTER", "mymaster")
-			if err != nil || harness.FlatMap(s)["num-slaves"] != itoa(n) {
-				return false
-			}
-		}
-		return true
+		return everyMasterField(nodes, "mymaster", "num-slaves", itoa(n))
 	})
 }
 
@@ -250,13 +244,7 @@ func TestFailoverOfRestartedMasterBeforeResync(t *testing.T) {
 		t.Fatal(err)
 	}
 	redistest.WaitFor(t, 10*time.Second, "every node sees the master's new run id", func() bool {
-		for _, n := range e.nodes {
-			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-			if err != nil || harness.FlatMap(s)["runid"] != server["run_id"] {
-				return false
-			}
-		}
-		return true
+		return everyMasterField(e.nodes, "mymaster", "runid", server["run_id"])
 	})
 	for _, r := range e.set.Replicas {
 		info, err := r.Info("replication")

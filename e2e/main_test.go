@@ -90,6 +90,18 @@ func sentinelAddrs(nodes ...*harness.Node) []string {
 	return out
 }
 
+// everyMasterField reports whether every node answers SENTINEL MASTER
+// name with field equal to want.
+func everyMasterField(nodes []*harness.Node, name, field, want string) bool {
+	for _, n := range nodes {
+		s, err := n.Do("SENTINEL", "MASTER", name)
+		if err != nil || harness.FlatMap(s)[field] != want {
+			return false
+		}
+	}
+	return true
+}
+
 // masterAddr asks a node GET-MASTER-ADDR-BY-NAME.
 func masterAddr(n *harness.Node, name string) string {
 	s, err := n.Do("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name)

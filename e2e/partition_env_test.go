@@ -77,11 +77,8 @@ func newPartitionEnv(t *testing.T) *penv {
 	harness.DumpOnFailure(t, c.Nodes...)
 	e.cluster, e.nodes = c, c.Nodes
 	redistest.WaitFor(t, 15*time.Second, "every node knows both replicas and the fence is set", func() bool {
-		for _, n := range c.Nodes {
-			s, err := n.Do("SENTINEL", "MASTER", "mymaster")
-			if err != nil || harness.FlatMap(s)["num-slaves"] != "2" {
-				return false
-			}
+		if !everyMasterField(c.Nodes, "mymaster", "num-slaves", "2") {
+			return false
 		}
 		for _, r := range e.redis {
 			if s, err := r.Do("CONFIG", "GET", "min-replicas-to-write"); err != nil || !strings.HasSuffix(s, "\n1") {

@@ -113,12 +113,7 @@ func TestSentinelSurface(t *testing.T) {
 	nodes := c.Nodes
 	n1, n2, n3 := nodes[0], nodes[1], nodes[2]
 	redistest.WaitFor(t, 10*time.Second, "every node knows both replicas", func() bool {
-		for _, n := range nodes {
-			if s, err := n.Do("SENTINEL", "MASTER", "mymaster"); err != nil || harness.FlatMap(s)["num-slaves"] != "2" {
-				return false
-			}
-		}
-		return true
+		return everyMasterField(nodes, "mymaster", "num-slaves", "2")
 	})
 	events := watchEvents(t, nodes, nodePass, "+set", "+sdown", "-sdown", "+reset-master", "+new-epoch", "+vote-for-leader")
 
