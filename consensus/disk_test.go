@@ -187,12 +187,8 @@ func TestAddedNodeLearnsAndKeepsTheClusterID(t *testing.T) {
 // log), so it is added until that sticks.
 func addedNode(t *testing.T, nodes []*testNode, myID string) *testNode {
 	t.Helper()
-	closed := listen(t)
-	closedAddr := closed.Addr().String()
-	closed.Close()
-	ln := listen(t)
-	addr := ln.Addr().String()
-	ln.Close()
+	closedAddr := freeAddr(t)
+	addr := freeAddr(t)
 	n := &testNode{addr: addr, dir: t.TempDir(), o: fastOptions()}
 	n.o.MyID = myID
 	n.o.Join = closedAddr

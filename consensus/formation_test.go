@@ -71,9 +71,7 @@ func expectNodes(t *testing.T, size, expect int) []*testNode {
 	t.Helper()
 	var nodes []*testNode
 	for i := 0; i < size; i++ {
-		ln := listen(t)
-		addr := ln.Addr().String()
-		ln.Close()
+		addr := freeAddr(t)
 		n := &testNode{addr: addr, dir: t.TempDir()}
 		n.o = fastOptions()
 		n.o.MyID = fmt.Sprintf("%040d", i+1)

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/raftinel/raftinel/internal/harness"
 	"github.com/raftinel/raftinel/internal/redistest"
 	"github.com/raftinel/raftinel/model"
 	"go.uber.org/zap"
@@ -37,6 +39,19 @@ func listen(t testing.TB) net.Listener {
 		t.Fatal(err)
 	}
 	return ln
+}
+
+// freeAddr is a loopback address with a port no other call in this test
+// process was given (harness.FreePort): a listener opened on port 0 and
+// closed can hand the next one the same port, and two nodes then share
+// an address (CI: "bootstrap: found duplicate ID in configuration").
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	port, err := harness.FreePort("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 }
 
 // testSecret is the raft-secret of the test clusters.
@@ -90,9 +105,7 @@ func newCluster(t testing.TB, size int, mut func(i int, o *Options)) []*testNode
 	var nodes []*testNode
 	var peers []string
 	for i := 0; i < size; i++ {
-		ln := listen(t)
-		addr := ln.Addr().String()
-		ln.Close()
+		addr := freeAddr(t)
 		peers = append(peers, addr)
 		nodes = append(nodes, &testNode{addr: addr, dir: t.TempDir()})
 	}
@@ -247,9 +260,7 @@ func TestSecretMismatchCannotJoinOrApply(t *testing.T) {
 		func(o *Options) { o.Secret = "wrong" },
 		func(o *Options) { o.Secret, o.Insecure = "", true },
 	} {
-		ln := listen(t)
-		addr := ln.Addr().String()
-		ln.Close()
+		addr := freeAddr(t)
 		n := &testNode{addr: addr, dir: t.TempDir(), o: fastOptions()}
 		n.o.MyID = fmt.Sprintf("%040d", 9)
 		n.o.Join = nodes[0].addr
@@ -269,9 +280,7 @@ func TestSecretMismatchCannotJoinOrApply(t *testing.T) {
 		n.stop()
 	}
 	// the right secret joins
-	ln := listen(t)
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	n := &testNode{addr: addr, dir: t.TempDir(), o: fastOptions()}
 	n.o.MyID = fmt.Sprintf("%040d", 8)
 	n.o.Join = nodes[0].addr
@@ -303,9 +312,7 @@ func TestOtherClusterIsRefused(t *testing.T) {
 	if !errors.Is(err, ErrAuth) {
 		t.Fatalf("a stream from another cluster: %v", err)
 	}
-	ln := listen(t)
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	n := &testNode{addr: addr, dir: t.TempDir(), o: fastOptions()}
 	n.o.MyID = fmt.Sprintf("%040d", 7)
 	n.o.Join = a[1].addr // through a follower or the leader, either works
