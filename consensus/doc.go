@@ -11,10 +11,11 @@
 //     index a follower waits for before answering a forwarded write, and
 //     the event hand-off (entries already in the log at start are replays
 //     and publish nothing).
-//   - store.go / api.go: Open (bootstrap from raft-peers: every voter
-//     bootstraps the same configuration, or join, or form by discovery),
-//     Apply from any node, Sync (a read barrier), Fresh (design rule 8), Members, RaftInfo, the
-//     RAFT admin operations. A leadership transfer (a SIGTERM'd leader,
+//   - store.go / api.go / admin.go / join.go: Open (bootstrap from
+//     raft-peers: every voter bootstraps the same configuration, or join,
+//     or form by discovery), Apply from any node, Sync (a read barrier),
+//     Fresh (design rule 8); admin.go: Members, RaftInfo, the RAFT admin
+//     operations. A leadership transfer (a SIGTERM'd leader,
 //     RAFT TRANSFER-LEADERSHIP) that raft reports timed out still counts
 //     when another node leads within two more election timeouts.
 //   - mux.go: one port for clients, Raft and RPC; the first byte of a

@@ -3,8 +3,6 @@
 package monitor
 
 import (
-	"bytes"
-	"container/heap"
 	"context"
 	"errors"
 	"io"
@@ -454,74 +452,6 @@ func (pg *pinger) drop(p *probe, err error) {
 	p.dropped(err)
 }
 
-// statusReply parses the reply at the start of b as status() does: its
-// type byte, the text of a simple string or error, and its length; size 0
-// when incomplete. Other reply types are skipped whole.
-func statusReply(b []byte) (kind byte, msg []byte, size int, err error) {
-	if len(b) == 0 {
-		return 0, nil, 0, nil
-	}
-	i := bytes.Index(b, []byte("\r\n"))
-	if i < 0 {
-		if len(b) > maxLineLen {
-			return 0, nil, 0, protoErr("line longer than %d bytes", maxLineLen)
-		}
-		return 0, nil, 0, nil
-	}
-	kind = b[0]
-	switch kind {
-	case '+', '-':
-		return kind, b[1:i], i + 2, nil
-	}
-	n, err := skipReply(b, 0)
-	return kind, nil, n, err
-}
-
-// skipReply returns the length of the complete reply at b (0: incomplete).
-func skipReply(b []byte, depth int) (int, error) {
-	i := bytes.Index(b, []byte("\r\n"))
-	if i < 0 {
-		return 0, nil
-	}
-	if i == 0 {
-		return 0, protoErr("empty line")
-	}
-	switch b[0] {
-	case '+', '-', ':':
-		return i + 2, nil
-	case '$':
-		n, err := parseLen(b[1:i])
-		if err != nil || n < 0 {
-			return i + 2, err
-		}
-		if n > maxLineLen {
-			return 0, protoErr("bulk of %d bytes in reply to PING", n)
-		}
-		if len(b) < i+2+int(n)+2 {
-			return 0, nil
-		}
-		return i + 2 + int(n) + 2, nil
-	case '*':
-		n, err := parseLen(b[1:i])
-		if err != nil || n < 0 {
-			return i + 2, err
-		}
-		if depth >= maxDepth || n > 1024 {
-			return 0, protoErr("array in reply to PING")
-		}
-		off := i + 2
-		for j := int64(0); j < n; j++ {
-			k, err := skipReply(b[off:], depth+1)
-			if err != nil || k == 0 {
-				return 0, err
-			}
-			off += k
-		}
-		return off, nil
-	}
-	return 0, protoErr("unexpected type byte %q", b[0])
-}
-
 // post runs f on the pinger goroutine.
 func (pg *pinger) post(f func()) { pg.mb.Post(f) }
 
@@ -535,64 +465,4 @@ func (pg *pinger) shutdown() {
 	}
 	pg.w.Close()
 	pg.mb.Close()
-}
-
-// probeHeap orders probes by their next send (sends) or timer (timers).
-type probeHeap []*probe
-
-type probeHeapView struct {
-	h    *probeHeap
-	send bool
-}
-
-func (v probeHeapView) Len() int { return len(*v.h) }
-func (v probeHeapView) Less(i, j int) bool {
-	a, b := (*v.h)[i].ev, (*v.h)[j].ev
-	if v.send {
-		return a.nextSend.Before(b.nextSend)
-	}
-	return a.timerAt.Before(b.timerAt)
-}
-func (v probeHeapView) Swap(i, j int) {
-	h := *v.h
-	h[i], h[j] = h[j], h[i]
-	v.setIdx(h[i], i)
-	v.setIdx(h[j], j)
-}
-func (v probeHeapView) Push(x any) {
-	p := x.(*probe)
-	v.setIdx(p, len(*v.h))
-	*v.h = append(*v.h, p)
-}
-func (v probeHeapView) Pop() any {
-	old := *v.h
-	p := old[len(old)-1]
-	old[len(old)-1] = nil
-	v.setIdx(p, -1)
-	*v.h = old[:len(old)-1]
-	return p
-}
-
-func (v probeHeapView) setIdx(p *probe, i int) {
-	if v.send {
-		p.ev.sendIdx = i
-	} else {
-		p.ev.timerIdx = i
-	}
-}
-
-func (v probeHeapView) idx(p *probe) int {
-	if v.send {
-		return p.ev.sendIdx
-	}
-	return p.ev.timerIdx
-}
-
-func (h *probeHeap) push(p *probe, send bool) { heap.Push(probeHeapView{h, send}, p) }
-
-func (h *probeHeap) remove(p *probe, send bool) {
-	v := probeHeapView{h, send}
-	if i := v.idx(p); i >= 0 {
-		heap.Remove(v, i)
-	}
 }
