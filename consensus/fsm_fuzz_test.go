@@ -89,37 +89,44 @@ func FuzzSnapshotAnywhere(f *testing.F) {
 		if len(log) > 64 {
 			log = log[:64]
 		}
-		k := int(data[0]) % (len(log) + 1)
-		full := newFSM()
-		for i, b := range log[:k] {
-			full.Apply(&raft.Log{Index: uint64(i + 1), Data: b})
-		}
-		restored := newFSM()
-		if !restoreFrom(t, full, restored) {
-			// A halted node takes no snapshot (fsm.halted): a follower
-			// replays the same log instead, and halts at the same entry.
-			for i, b := range log[:k] {
-				restored.Apply(&raft.Log{Index: uint64(i + 1), Data: b})
-			}
-		}
-		var fullEvs, restEvs []string
-		full.emit = collect(&fullEvs)
-		restored.emit = collect(&restEvs)
-		for i, b := range log[k:] {
-			l := raft.Log{Index: uint64(k + i + 1), Data: b}
-			x := outcome(full.Apply(&l))
-			y := outcome(restored.Apply(&l))
-			if x != y {
-				t.Fatalf("entry %d %q: applied after a restore gives %s, without %s", l.Index, b, y, x)
-			}
-		}
-		if !reflect.DeepEqual(fullEvs, restEvs) {
-			t.Fatalf("events after a restore at entry %d:\n%v\nwithout:\n%v", k, restEvs, fullEvs)
-		}
-		if a, b := stateJSON(t, full), stateJSON(t, restored); !bytes.Equal(a, b) {
-			t.Fatalf("state after a restore at entry %d:\n%s\nwithout:\n%s", k, b, a)
-		}
+		checkSnapshotAnywhere(t, log, int(data[0])%(len(log)+1))
 	})
+}
+
+// checkSnapshotAnywhere applies log on two FSMs, the second restored
+// from a snapshot of the first taken after entry k, and fails t unless
+// both answer, publish and end alike.
+func checkSnapshotAnywhere(t *testing.T, log [][]byte, k int) {
+	t.Helper()
+	full := newFSM()
+	for i, b := range log[:k] {
+		full.Apply(&raft.Log{Index: uint64(i + 1), Data: b})
+	}
+	restored := newFSM()
+	if !restoreFrom(t, full, restored) {
+		// A halted node takes no snapshot (fsm.halted): a follower
+		// replays the same log instead, and halts at the same entry.
+		for i, b := range log[:k] {
+			restored.Apply(&raft.Log{Index: uint64(i + 1), Data: b})
+		}
+	}
+	var fullEvs, restEvs []string
+	full.emit = collect(&fullEvs)
+	restored.emit = collect(&restEvs)
+	for i, b := range log[k:] {
+		l := raft.Log{Index: uint64(k + i + 1), Data: b}
+		x := outcome(full.Apply(&l))
+		y := outcome(restored.Apply(&l))
+		if x != y {
+			t.Fatalf("entry %d %q: applied after a restore gives %s, without %s", l.Index, b, y, x)
+		}
+	}
+	if !reflect.DeepEqual(fullEvs, restEvs) {
+		t.Fatalf("events after a restore at entry %d:\n%v\nwithout:\n%v", k, restEvs, fullEvs)
+	}
+	if a, b := stateJSON(t, full), stateJSON(t, restored); !bytes.Equal(a, b) {
+		t.Fatalf("state after a restore at entry %d:\n%s\nwithout:\n%s", k, b, a)
+	}
 }
 
 // restoreFrom gives to what a snapshot of from holds, as Raft would;
