@@ -94,3 +94,26 @@ func TestIsNodeArgs(t *testing.T) {
 		}
 	}
 }
+
+// The demo is ready only once both replicas acknowledged the client's
+// first write (waitReady): a replica still waiting for its first ACK
+// after a full sync shows as online at an older offset.
+func TestReplicasAt(t *testing.T) {
+	info := map[string]string{
+		"master_repl_offset": "120",
+		"slave0":             "ip=127.0.0.1,port=6380,state=online,offset=120,lag=0",
+		"slave1":             "ip=127.0.0.1,port=6381,state=online,offset=14,lag=1",
+		"slave2":             "ip=127.0.0.1,port=6382,state=wait_bgsave,offset=0,lag=0",
+	}
+	for _, c := range []struct {
+		off  int64
+		want int
+	}{{0, 2}, {14, 2}, {15, 1}, {120, 1}, {121, 0}} {
+		if got := replicasAt(info, c.off); got != c.want {
+			t.Errorf("replicasAt(%d) = %d, want %d", c.off, got, c.want)
+		}
+	}
+	if got := replicasAt(map[string]string{}, 0); got != 0 {
+		t.Errorf("no replicas: %d", got)
+	}
+}

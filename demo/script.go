@@ -138,7 +138,7 @@ func (s *session) runScript(ctx context.Context, script []string) error {
 	if err := s.waitReady(ctx, readyTimeout); err != nil {
 		return err
 	}
-	s.say("ready: every node knows the master and both replicas; the client is writing")
+	s.say("ready: every node knows the master and both replicas, which have the client's first write; the client is writing")
 	for _, st := range script {
 		st = strings.TrimSpace(st)
 		if st == "quit" {
@@ -167,8 +167,14 @@ func (s *session) runScript(ctx context.Context, script []string) error {
 }
 
 // waitReady waits until every node knows the master with both replicas,
-// the nodes agree on a leader, and the client has written once.
+// the nodes agree on a leader, the client has written once, and both
+// replicas have acknowledged that write. Why the last: after a diskless
+// full sync a Redis master streams nothing to the replica until the
+// replica's first REPLCONF ACK, up to a second later; a master killed in
+// that second takes the writes it acknowledged meanwhile with it, whatever
+// the failover does, and the demo would show acknowledged writes lost.
 func (s *session) waitReady(ctx context.Context, timeout time.Duration) error {
+	written := int64(-1) // the master's replication offset after the client's first write
 	return wait.Until(ctx, timeout, "the cluster to be ready", func() bool {
 		for _, n := range s.p.nodes {
 			txt, err := do(n.Addr(), time.Second, "SENTINEL", "MASTER", MasterName)
@@ -179,9 +185,52 @@ func (s *session) waitReady(ctx context.Context, timeout time.Duration) error {
 		if _, err := s.agreedLeader(); err != nil {
 			return false
 		}
-		ok, _, _, _ := s.client.stats()
-		return ok > 0
+		if ok, _, _, _ := s.client.stats(); ok == 0 {
+			return false
+		}
+		m, err := s.p.currentMaster()
+		if err != nil {
+			return false
+		}
+		txt, err := do(m.Addr(), time.Second, "INFO", "replication")
+		if err != nil {
+			return false
+		}
+		info := harness.ParseInfo(txt)
+		if written < 0 {
+			written, err = strconv.ParseInt(info["master_repl_offset"], 10, 64)
+			if err != nil {
+				written = -1
+			}
+			return false
+		}
+		return replicasAt(info, written) >= 2
 	})
+}
+
+// replicasAt counts the replicas that a master's INFO replication shows
+// online with an acknowledged offset of at least off.
+func replicasAt(info map[string]string, off int64) int {
+	n := 0
+	for i := 0; ; i++ {
+		line, ok := info["slave"+strconv.Itoa(i)]
+		if !ok {
+			return n
+		}
+		online, acked := false, int64(-1)
+		for _, kv := range strings.Split(line, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			switch k {
+			case "state":
+				online = v == "online"
+			case "offset":
+				acked, _ = strconv.ParseInt(v, 10, 64)
+			}
+		}
+		if online && acked >= off {
+			n++
+		}
+	}
 }
 
 func (s *session) waitLeader(ctx context.Context, timeout time.Duration) (n *harness.Node, err error) {

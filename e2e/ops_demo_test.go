@@ -126,6 +126,15 @@ func TestOpsDemoAuto(t *testing.T) {
 			t.Errorf("the output lacks %v", want)
 		}
 	}
+	// Every acknowledged INCR is in the counter the new master returned
+	// last: the demo kills the master only once both replicas have the
+	// client's writes (waitReady), so what its screen shows is a failover
+	// that lost no acknowledged write.
+	if m := regexp.MustCompile(`(?m)^demo: client: (\d+) INCR acknowledged, \d+ errors, counter (\d+)$`).FindStringSubmatch(s); m == nil {
+		t.Error("the output lacks the client's summary")
+	} else if acked, counter := atoi(m[1]), atoi(m[2]); counter < acked {
+		t.Errorf("%d INCR acknowledged but the counter is %d: acknowledged writes lost", acked, counter)
+	}
 	checkGone(t, demoPIDs(s))
 }
 
