@@ -147,6 +147,7 @@ type session struct {
 	action   string    // what the running failover measurement started with
 	actionAt time.Time // when
 	switches int       // +switch-master seen
+	ready    bool      // waitReady passed (shown on the interactive screen)
 	switchCh chan struct{}
 	result   string // last measured failover
 	base     int    // switch count before the last timed action

@@ -117,3 +117,16 @@ func TestReplicasAt(t *testing.T) {
 		t.Errorf("no replicas: %d", got)
 	}
 }
+
+// Until waitReady passes, the screen says why k should wait (a master
+// killed before its replicas have the client's writes takes them along).
+func TestRenderSaysWhenReady(t *testing.T) {
+	for _, c := range []struct {
+		ready bool
+		want  string
+	}{{false, "waiting until both replicas have the client's writes"}, {true, "press k to kill the master"}} {
+		if text := strings.Join(render(screen{ready: c.ready, height: 30}), "\n"); !strings.Contains(text, c.want) {
+			t.Errorf("ready=%v: screen lacks %q:\n%s", c.ready, c.want, text)
+		}
+	}
+}

@@ -42,6 +42,15 @@ func (s *session) interactive(ctx context.Context) error {
 	}
 	keys := make(chan byte, 16)
 	go readKeys(in, keys)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if s.waitReady(ctx, readyTimeout) == nil {
+			s.mu.Lock()
+			s.ready = true
+			s.mu.Unlock()
+		}
+	}()
 
 	var snapMu sync.Mutex
 	snap := s.p.poll(300 * time.Millisecond)
@@ -126,7 +135,7 @@ func (s *session) interactive(ctx context.Context) error {
 func (s *session) draw(snap snapshot, tty bool, height int) {
 	ok, errs, lastErr, v := s.client.stats()
 	s.mu.Lock()
-	sc := screen{snap: snap, status: s.status, result: s.result, pending: s.action, since: time.Since(s.actionAt),
+	sc := screen{snap: snap, status: s.status, result: s.result, pending: s.action, since: time.Since(s.actionAt), ready: s.ready,
 		ok: ok, errs: errs, lastErr: lastErr, counter: v, dir: s.o.Dir, down: s.o.DownAfter, fo: s.o.FailoverTimeout,
 		color: tty, height: height}
 	s.mu.Unlock()

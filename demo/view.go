@@ -33,6 +33,7 @@ type screen struct {
 	status   string
 	result   string // last measured failover
 	pending  string // action whose switch is awaited
+	ready    bool   // waitReady passed: the replicas have the client's writes
 	since    time.Duration
 	ok, errs int
 	lastErr  string
@@ -100,6 +101,8 @@ func render(sc screen) []string {
 		add(" failover  %s", c(ansiYellow, fmt.Sprintf("%s ... %.1f s, waiting for +switch-master", sc.pending, sc.since.Seconds())))
 	case sc.result != "":
 		add(" failover  %s", c(ansiGreen, sc.result))
+	case !sc.ready:
+		add(" failover  none yet: waiting until both replicas have the client's writes (a master killed sooner takes them along)")
 	default:
 		add(" failover  none yet: press k to kill the master")
 	}
