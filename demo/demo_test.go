@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 )
 
 func TestEventLogDropsCopiesFromOtherNodes(t *testing.T) {
@@ -99,21 +102,21 @@ func TestIsNodeArgs(t *testing.T) {
 // first write (waitReady): a replica still waiting for its first ACK
 // after a full sync shows as online at an older offset.
 func TestReplicasAt(t *testing.T) {
-	info := map[string]string{
-		"master_repl_offset": "120",
-		"slave0":             "ip=127.0.0.1,port=6380,state=online,offset=120,lag=0",
-		"slave1":             "ip=127.0.0.1,port=6381,state=online,offset=14,lag=1",
-		"slave2":             "ip=127.0.0.1,port=6382,state=wait_bgsave,offset=0,lag=0",
-	}
+	var v view.Instance
+	monitor.ParseInfo("# Replication\r\nrole:master\r\nconnected_slaves:3\r\n"+
+		"slave0:ip=127.0.0.1,port=6380,state=online,offset=120,lag=0\r\n"+
+		"slave1:ip=127.0.0.1,port=6381,state=online,offset=14,lag=1\r\n"+
+		"slave2:ip=127.0.0.1,port=6382,state=wait_bgsave,offset=0,lag=0\r\n"+
+		"master_repl_offset:120\r\n", &v)
 	for _, c := range []struct {
 		off  int64
 		want int
 	}{{0, 2}, {14, 2}, {15, 1}, {120, 1}, {121, 0}} {
-		if got := replicasAt(info, c.off); got != c.want {
+		if got := replicasAt(v.ConnectedReplicas, c.off); got != c.want {
 			t.Errorf("replicasAt(%d) = %d, want %d", c.off, got, c.want)
 		}
 	}
-	if got := replicasAt(map[string]string{}, 0); got != 0 {
+	if got := replicasAt(nil, 0); got != 0 {
 		t.Errorf("no replicas: %d", got)
 	}
 }

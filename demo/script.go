@@ -10,6 +10,8 @@ import (
 
 	"github.com/raftinel/raftinel/internal/harness"
 	"github.com/raftinel/raftinel/internal/wait"
+	"github.com/raftinel/raftinel/monitor"
+	"github.com/raftinel/raftinel/view"
 )
 
 // autoScript is --auto: one kill -9 of the master, timed.
@@ -196,41 +198,26 @@ func (s *session) waitReady(ctx context.Context, timeout time.Duration) error {
 		if err != nil {
 			return false
 		}
-		info := harness.ParseInfo(txt)
+		var v view.Instance
+		monitor.ParseInfo(txt, &v)
 		if written < 0 {
-			written, err = strconv.ParseInt(info["master_repl_offset"], 10, 64)
-			if err != nil {
-				written = -1
-			}
+			written = v.ReplOffset
 			return false
 		}
-		return replicasAt(info, written) >= 2
+		return replicasAt(v.ConnectedReplicas, written) >= 2
 	})
 }
 
-// replicasAt counts the replicas that a master's INFO replication shows
-// online with an acknowledged offset of at least off.
-func replicasAt(info map[string]string, off int64) int {
+// replicasAt counts the replicas of a master's INFO that are online with
+// an acknowledged offset of at least off.
+func replicasAt(replicas []view.ReplicaLine, off int64) int {
 	n := 0
-	for i := 0; ; i++ {
-		line, ok := info["slave"+strconv.Itoa(i)]
-		if !ok {
-			return n
-		}
-		online, acked := false, int64(-1)
-		for _, kv := range strings.Split(line, ",") {
-			k, v, _ := strings.Cut(kv, "=")
-			switch k {
-			case "state":
-				online = v == "online"
-			case "offset":
-				acked, _ = strconv.ParseInt(v, 10, 64)
-			}
-		}
-		if online && acked >= off {
+	for _, r := range replicas {
+		if r.State == "online" && r.Offset >= off {
 			n++
 		}
 	}
+	return n
 }
 
 func (s *session) waitLeader(ctx context.Context, timeout time.Duration) (n *harness.Node, err error) {
