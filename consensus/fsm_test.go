@@ -2,8 +2,6 @@ package consensus
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -27,24 +25,14 @@ func TestSnapshotRestoreIdentical(t *testing.T) {
 			t.Fatal(r.err)
 		}
 	}
-	snap, err := f.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	sink := &memSink{Buffer: &buf}
-	if err := snap.Persist(sink); err != nil {
-		t.Fatal(err)
-	}
 	g := newFSM()
-	if err := g.Restore(io.NopCloser(&buf)); err != nil {
-		t.Fatal(err)
+	if !restoreFrom(t, f, g) {
+		t.Fatal("no snapshot")
 	}
 	if gi, _ := g.appliedIndex(); gi != 6 {
 		t.Fatalf("restored applied index %d, want 6: a restored node must know what it has applied", gi)
 	}
-	x, _ := json.Marshal(f.st)
-	y, _ := json.Marshal(g.st)
+	x, y := stateJSON(t, f), stateJSON(t, g)
 	if !bytes.Equal(x, y) {
 		t.Fatalf("restored state differs:\n%s\n%s", x, y)
 	}
